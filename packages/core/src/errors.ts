@@ -1,0 +1,97 @@
+/**
+ * The one error catalogue of Kith. Every error that crosses a boundary (CLI, API, wire)
+ * carries a stable `code` from this table and a sentence a person understands.
+ * Add new codes in the section of their part; never rename or reuse a code.
+ */
+export const ERROR_CATALOGUE = {
+  // --- input and usage ---
+  USAGE: { status: 400, message: 'The command was not used correctly.' },
+  INVALID_INPUT: { status: 400, message: 'The input is not valid.' },
+  CONFIG_INVALID: { status: 400, message: 'A setting is not valid; check the environment and flags.' },
+
+  // --- codec ---
+  CODEC_OVERSIZE: { status: 413, message: 'The data is larger than allowed.' },
+  CODEC_MALFORMED: { status: 400, message: 'The data is not well-formed canonical CBOR.' },
+  CODEC_NON_CANONICAL: { status: 400, message: 'The data is not in canonical form.' },
+  CODEC_UNKNOWN_VERSION: { status: 400, message: 'The data has a format version this node does not know.' },
+  CODEC_SCHEMA: { status: 400, message: 'The data does not have the expected fields.' },
+
+  // --- crypto ---
+  CRYPTO_BAD_KEY: { status: 400, message: 'A key has the wrong length or is not a valid key.' },
+  CRYPTO_BAD_SIGNATURE: { status: 400, message: 'A signature did not verify.' },
+  CRYPTO_DECRYPT_FAILED: {
+    status: 400,
+    message: 'Decryption failed: the data was tampered with or the key is wrong.',
+  },
+  CRYPTO_WEAK_SHARED_SECRET: {
+    status: 400,
+    message: 'The key agreement produced an all-zero secret (low-order point).',
+  },
+
+  // --- identity ---
+  PHRASE_INVALID: {
+    status: 400,
+    message:
+      'The seed phrase is not valid: it must be 24 words from the BIP39 English list with a correct checksum.',
+  },
+  ID_INVALID: { status: 400, message: 'The id is not valid: check it for typing mistakes.' },
+  CERT_INVALID: { status: 400, message: 'The device certificate is not valid.' },
+  LOG_INVALID: { status: 400, message: 'The identity log does not verify.' },
+  LOG_FORK: { status: 409, message: 'The identity log forks from the copy already known: refused.' },
+  DEVICE_REVOKED: { status: 403, message: 'The device has been revoked.' },
+  DEVICE_INDEX_USED: { status: 409, message: 'That device index was already used and is never reused.' },
+
+  // --- envelope ---
+  ENVELOPE_TAMPERED: { status: 400, message: 'The envelope was modified after it was sealed.' },
+  ENVELOPE_WRONG_KEY: { status: 403, message: 'None of the keys given can open this envelope.' },
+  ENVELOPE_TOO_FEW_SHARES: { status: 403, message: 'Not enough key shares to open this envelope.' },
+  ENVELOPE_TOO_LARGE: { status: 413, message: 'The envelope is larger than allowed.' },
+  ENVELOPE_BAD_THRESHOLD: {
+    status: 400,
+    message: 'The threshold must be between 1 and the number of recipients.',
+  },
+
+  // --- key storage and data dir ---
+  KEYSTORE_EXISTS: {
+    status: 409,
+    message: 'This data directory already holds an identity; use another --data directory.',
+  },
+  KEYSTORE_MISSING: {
+    status: 404,
+    message: 'No identity in this data directory; run `kith init` or `kith recover` first.',
+  },
+  KEYSTORE_LOCKED: { status: 401, message: 'The keys are locked; give the unlock passphrase.' },
+  KEYSTORE_BAD_PASSPHRASE: { status: 401, message: 'The unlock passphrase is wrong.' },
+  KEYSTORE_CORRUPT: { status: 500, message: 'A key file is damaged or has an unknown format.' },
+  DATA_DIR_LOCKED: { status: 409, message: 'Another Kith process is using this data directory.' },
+  FILE_UNREADABLE: { status: 400, message: 'A file could not be read.' },
+
+  // --- internal ---
+  INTERNAL: { status: 500, message: 'Something went wrong inside Kith.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export class KithError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** Extra words for a person: what exactly, and what to do. Never key material or plaintext. */
+  readonly detail: string | undefined;
+
+  constructor(code: ErrorCode, detail?: string, options?: { cause?: unknown }) {
+    const entry = ERROR_CATALOGUE[code];
+    super(detail ? `${entry.message} ${detail}` : entry.message, options);
+    this.name = 'KithError';
+    this.code = code;
+    this.status = entry.status;
+    this.detail = detail;
+  }
+
+  toJSON(): { code: ErrorCode; message: string } {
+    return { code: this.code, message: this.message };
+  }
+}
+
+export function isKithError(e: unknown, code?: ErrorCode): e is KithError {
+  return e instanceof KithError && (code === undefined || e.code === code);
+}

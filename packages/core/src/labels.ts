@@ -1,0 +1,58 @@
+/**
+ * Every domain-separation label Kith uses, in one place (DESIGN §4).
+ * A label is bound into each signature and each KDF so that a signature or key made for one
+ * purpose can never be replayed as another. Labels are versioned; never change one in place.
+ */
+export const SIG = {
+  DEVICE_CERT: 'kith/v1/sig/device-certificate',
+  IDENTITY_ENTRY: 'kith/v1/sig/identity-log-entry',
+  ENVELOPE: 'kith/v1/sig/envelope',
+  ADDRESS_RECORD: 'kith/v1/sig/address-record',
+  RELAY_LIST: 'kith/v1/sig/relay-list',
+  STORAGE_RECEIPT: 'kith/v1/sig/storage-receipt',
+  CONVERSATION_EVENT: 'kith/v1/sig/conversation-event',
+  CONVERSATION_OUTCOME: 'kith/v1/sig/conversation-outcome',
+  PAIRING: 'kith/v1/sig/pairing',
+} as const;
+
+export const KDF = {
+  /** SLIP-0010 private key of the recovery branch -> X25519 recovery key. */
+  RECOVERY_X25519: 'kith/v1/kdf/recovery-x25519',
+  /** SLIP-0010 private key of a device's agreement branch -> X25519 device key. */
+  DEVICE_X25519: 'kith/v1/kdf/device-x25519',
+  /** scrypt output -> key-file encryption key. */
+  KEYSTORE: 'kith/v1/kdf/keystore',
+  /** Epoch key -> per-message key. */
+  EPOCH_MESSAGE: 'kith/v1/kdf/epoch-message',
+  /** Handshake hash -> short authentication string. */
+  SAS: 'kith/v1/kdf/sas',
+  /** Responder static key -> mac1 key (WireGuard-style). */
+  MAC1: 'kith/v1/kdf/mac1',
+  /** Envelope HPKE info string. */
+  ENVELOPE_WRAP: 'kith/v1/hpke/envelope-wrap',
+} as const;
+
+export const HASH = {
+  USER_ID: 'kith/v1/id/user',
+  DEVICE_ID: 'kith/v1/id/device',
+  ENVELOPE_ID: 'kith/v1/id/envelope',
+  LOG_ENTRY: 'kith/v1/id/identity-log-entry',
+  CONTENT: 'kith/v1/id/content',
+} as const;
+
+export type SignatureLabel = (typeof SIG)[keyof typeof SIG];
+export type KdfLabel = (typeof KDF)[keyof typeof KDF];
+export type HashLabel = (typeof HASH)[keyof typeof HASH];
+
+const encoder = new TextEncoder();
+
+/** Length-prefixed label || message, so no label is a prefix of another's framing. */
+export function frameWithLabel(label: string, message: Uint8Array): Uint8Array {
+  const l = encoder.encode(label);
+  if (l.length > 255) throw new Error('label too long');
+  const out = new Uint8Array(1 + l.length + message.length);
+  out[0] = l.length;
+  out.set(l, 1);
+  out.set(message, 1 + l.length);
+  return out;
+}
