@@ -66,6 +66,18 @@ export const ERROR_CATALOGUE = {
   DATA_DIR_LOCKED: { status: 409, message: 'Another Kith process is using this data directory.' },
   FILE_UNREADABLE: { status: 400, message: 'A file could not be read.' },
 
+  // --- database and local API (services/agent) ---
+  DB_UNAVAILABLE: {
+    status: 503,
+    message: 'The database cannot be reached; check DATABASE_URL and that Postgres is running.',
+  },
+  DB_MIGRATION_FAILED: { status: 500, message: 'The database schema could not be brought up to date.' },
+  API_UNAUTHORIZED: {
+    status: 401,
+    message: 'The API token is missing or wrong; it is in the file api-token of the data directory.',
+  },
+  NOT_FOUND: { status: 404, message: 'Nothing was found there.' },
+
   // --- internal ---
   INTERNAL: { status: 500, message: 'Something went wrong inside Kith.' },
 } as const satisfies Record<string, { status: number; message: string }>;
