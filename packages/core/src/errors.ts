@@ -78,6 +78,30 @@ export const ERROR_CATALOGUE = {
   },
   NOT_FOUND: { status: 404, message: 'Nothing was found there.' },
 
+  // --- noise and peer links ---
+  NOISE_UNSUPPORTED_PROTOCOL: { status: 400, message: 'This Noise protocol name is not supported.' },
+  NOISE_BAD_STATE: { status: 500, message: 'The Noise handshake was used out of order or without a needed key.' },
+  NOISE_HANDSHAKE_FAILED: {
+    status: 403,
+    message: 'The Noise handshake failed: the message was malformed, forged, or made for other keys.',
+  },
+  NOISE_MESSAGE_TOO_LARGE: { status: 413, message: 'A Noise message may not exceed 65535 bytes.' },
+  NOISE_NONCE_EXHAUSTED: {
+    status: 500,
+    message: 'The Noise cipher has used all its nonces; the link must be established again.',
+  },
+  LINK_CLOSED: { status: 503, message: 'The link to the peer is closed.' },
+  LINK_QUEUE_FULL: {
+    status: 503,
+    message: 'The link send queue is full; wait for the link to drain (its "drain" event) and send again.',
+  },
+  LINK_MESSAGE_TOO_LARGE: { status: 413, message: 'The message is larger than a link carries.' },
+  LINK_CONNECT_FAILED: {
+    status: 502,
+    message: 'Could not establish a link: the peer did not answer, refused, or is not who we expected.',
+  },
+  LINK_HANDSHAKE_TIMEOUT: { status: 504, message: 'The link handshake did not complete in time.' },
+
   // --- internal ---
   INTERNAL: { status: 500, message: 'Something went wrong inside Kith.' },
 } as const satisfies Record<string, { status: number; message: string }>;

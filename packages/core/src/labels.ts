@@ -28,6 +28,8 @@ export const KDF = {
   SAS: 'kith/v1/kdf/sas',
   /** Responder static key -> mac1 key (WireGuard-style). */
   MAC1: 'kith/v1/kdf/mac1',
+  /** Clear fields of the link hello -> Noise prologue (binds version, mode, invite id). */
+  LINK_PROLOGUE: 'kith/v1/kdf/link-prologue',
   /** Envelope HPKE info string. */
   ENVELOPE_WRAP: 'kith/v1/hpke/envelope-wrap',
 } as const;
