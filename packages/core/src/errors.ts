@@ -102,6 +102,33 @@ export const ERROR_CATALOGUE = {
   },
   LINK_HANDSHAKE_TIMEOUT: { status: 504, message: 'The link handshake did not complete in time.' },
 
+  // --- consensus (DESIGN §8; docs/CONSENSUS.md) ---
+  CONSENSUS_UNKNOWN_METHOD: { status: 400, message: 'The consensus method is not one Kith knows.' },
+  CONSENSUS_BAD_PARAMS: { status: 400, message: 'The parameters of the consensus method are not valid.' },
+  CONSENSUS_BAD_INPUT: {
+    status: 400,
+    message: 'The options, members or times given to the tally are not valid.',
+  },
+  CONSENSUS_TOO_LARGE: {
+    status: 413,
+    message: 'The conversation has more members or options than a tally allows.',
+  },
+  CONSENSUS_BAD_BALLOT: { status: 400, message: 'The ballot is not valid for this conversation.' },
+  CONSENSUS_CEL_TOO_LONG: { status: 413, message: 'The custom rule is longer than allowed.' },
+  CONSENSUS_CEL_SYNTAX: { status: 400, message: 'The custom rule is not a well-formed CEL expression.' },
+  CONSENSUS_CEL_TOO_DEEP: { status: 400, message: 'The custom rule is nested too deeply.' },
+  CONSENSUS_CEL_FORBIDDEN: {
+    status: 400,
+    message: 'The custom rule uses a function or construct that is not allowed.',
+  },
+  CONSENSUS_CEL_TYPE: { status: 400, message: 'The custom rule does not type-check.' },
+  CONSENSUS_CEL_NOT_BOOL: { status: 400, message: 'The custom rule must give true or false.' },
+  CONSENSUS_CEL_TOO_COSTLY: {
+    status: 400,
+    message: 'The custom rule could take too long to evaluate; simplify it or nest fewer loops.',
+  },
+  CONSENSUS_CEL_RUNTIME: { status: 422, message: 'The custom rule failed while it was evaluated.' },
+
   // --- internal ---
   INTERNAL: { status: 500, message: 'Something went wrong inside Kith.' },
 } as const satisfies Record<string, { status: number; message: string }>;
