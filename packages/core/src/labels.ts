@@ -40,6 +40,8 @@ export const HASH = {
   ENVELOPE_ID: 'kith/v1/id/envelope',
   LOG_ENTRY: 'kith/v1/id/identity-log-entry',
   CONTENT: 'kith/v1/id/content',
+  /** Tie-break order of consensus options, seeded by the conversation (consensus/tie-order.ts). */
+  CONSENSUS_TIE_BREAK: 'kith/v1/hash/consensus-tie-break',
 } as const;
 
 export type SignatureLabel = (typeof SIG)[keyof typeof SIG];
