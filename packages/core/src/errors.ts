@@ -27,6 +27,12 @@ export const ERROR_CATALOGUE = {
     status: 400,
     message: 'The key agreement produced an all-zero secret (low-order point).',
   },
+  // crypto: Shamir secret sharing (crypto/shamir.ts)
+  SHAMIR_BAD_PARAMETERS: {
+    status: 400,
+    message: 'The secret-sharing parameters are not valid: it needs 2 <= threshold <= shares <= 255.',
+  },
+  SHAMIR_BAD_SHARES: { status: 400, message: 'The key shares given cannot be combined.' },
 
   // --- identity ---
   PHRASE_INVALID: {

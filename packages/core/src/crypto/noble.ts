@@ -7,6 +7,7 @@ import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { KithError } from '../errors.ts';
 import type { CryptoBackend } from './backend.ts';
 import { assertLength, isAllZero } from './bytes.ts';
+import { ed25519CofactorlessHolds, ed25519StrictPrecheck } from './ed25519-strict.ts';
 
 function open(
   cipher: typeof chacha20poly1305 | typeof xchacha20poly1305,
@@ -33,9 +34,13 @@ export const nobleBackend: CryptoBackend = {
     return ed25519.sign(message, seed);
   },
   ed25519Verify(signature, message, publicKey) {
-    if (signature.length !== 64 || publicKey.length !== 32) return false;
+    // Kith's strict rule (ed25519-strict.ts): the same outcome as the native backend.
+    if (!ed25519StrictPrecheck(signature, publicKey)) return false;
     try {
-      return ed25519.verify(signature, message, publicKey, { zip215: false });
+      return (
+        ed25519.verify(signature, message, publicKey, { zip215: false }) &&
+        ed25519CofactorlessHolds(signature, message, publicKey)
+      );
     } catch {
       return false;
     }
@@ -80,7 +85,13 @@ export const nobleBackend: CryptoBackend = {
   sha512: (data) => sha512(data),
   hmacSha256: (key, data) => hmac(sha256, key, data),
   hmacSha512: (key, data) => hmac(sha512, key, data),
-  hkdfSha256: (ikm, salt, info, length) => hkdf(sha256, ikm, salt, info, length),
+  hkdfSha256(ikm, salt, info, length) {
+    // RFC 5869 §2.3: L <= 255 * HashLen; both backends refuse larger requests the same way.
+    if (!Number.isInteger(length) || length < 0 || length > 255 * 32) {
+      throw new KithError('INVALID_INPUT', 'HKDF-SHA256 output length must be at most 8160 bytes.');
+    }
+    return hkdf(sha256, ikm, salt, info, length);
+  },
   pbkdf2Sha512: (password, salt, iterations, length) =>
     pbkdf2(sha512, password, salt, { c: iterations, dkLen: length }),
 };
