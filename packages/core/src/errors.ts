@@ -83,6 +83,10 @@ export const ERROR_CATALOGUE = {
     message: 'The API token is missing or wrong; it is in the file api-token of the data directory.',
   },
   NOT_FOUND: { status: 404, message: 'Nothing was found there.' },
+  ADDRESS_IN_USE: {
+    status: 409,
+    message: 'The address and port are already in use: stop the other program or choose another port.',
+  },
 
   // --- noise and peer links ---
   NOISE_UNSUPPORTED_PROTOCOL: { status: 400, message: 'This Noise protocol name is not supported.' },
