@@ -3,6 +3,7 @@
  * With --json exactly one JSON document goes to stdout (errors too); logs go to stderr.
  */
 import { resolve } from 'node:path';
+import { selectBackend, setDefaultBackend } from '@kith/core/crypto/index';
 import { KithError, isKithError } from '@kith/core/errors';
 import { helpText, parseArgs } from './args.ts';
 import { type Command, GLOBAL_FLAGS } from './command.ts';
@@ -27,6 +28,7 @@ function findCommand(argv: string[]): { command: Command; rest: string[] } | und
 }
 
 export async function main(argv: string[]): Promise<number> {
+  setDefaultBackend(selectBackend());
   const wantsJson = argv.includes('--json');
   const out = makeOutput(wantsJson);
   try {
