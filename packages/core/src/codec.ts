@@ -44,7 +44,9 @@ function checkValue(value: unknown, depth: number): void {
 
 export function encodeCanonical(value: CanonicalValue): Uint8Array {
   checkValue(value, 0);
-  return encode(value, rfc8949EncodeOptions);
+  const bytes = encode(value, rfc8949EncodeOptions);
+  // cborg hands out Buffers from Node's shared pool under Node; give callers their own plain bytes.
+  return bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes);
 }
 
 export function decodeCanonical(bytes: Uint8Array, maxBytes: number = CODEC_MAX_BYTES): CanonicalValue {
@@ -52,9 +54,14 @@ export function decodeCanonical(bytes: Uint8Array, maxBytes: number = CODEC_MAX_
   if (bytes.length > maxBytes) {
     throw new KithError('CODEC_OVERSIZE', `${bytes.length} bytes is over the limit of ${maxBytes}.`);
   }
+  // A Buffer would make every decoded byte string a Buffer too; decode plain Uint8Array views.
+  const view =
+    bytes.constructor === Uint8Array
+      ? bytes
+      : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let value: unknown;
   try {
-    value = decode(bytes, {
+    value = decode(view, {
       strict: true,
       rejectDuplicateMapKeys: true,
       allowIndefinite: false,
