@@ -1,0 +1,7 @@
+/**
+ * The one drizzle schema of Kith (DESIGN §9), used for Postgres and PGlite alike.
+ * Each part keeps its tables in `db/schema/<part>.ts`; add a line here for a new file, then
+ * run `npm run db:generate` and commit the generated migration.
+ */
+export * from './schema/agent.ts';
+export { bytea } from './schema/bytea.ts';

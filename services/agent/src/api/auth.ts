@@ -1,0 +1,36 @@
+import { KithError } from '@kith/core/errors';
+import type { FastifyRequest } from 'fastify';
+import type { ApiServer } from './context.ts';
+import { tokenMatches } from './token.ts';
+
+const DOCS_PREFIX = '/api/docs';
+
+/**
+ * Every route needs `Authorization: Bearer <token>` unless it is marked public; WebSocket
+ * routes marked `tokenInQuery` also take `?token=`. Runs on every request, unknown routes
+ * included, so a caller without the token learns nothing about which routes exist.
+ */
+export function installBearerAuth(app: ApiServer, token: string): void {
+  app.addHook('onRequest', async (request) => {
+    const config = request.routeOptions.config;
+    if (config?.public || isDocs(request)) return;
+    const given = bearerOf(request) ?? (config?.tokenInQuery ? queryTokenOf(request) : undefined);
+    if (!tokenMatches(given, token)) throw new KithError('API_UNAUTHORIZED');
+  });
+}
+
+function isDocs(request: FastifyRequest): boolean {
+  const route = request.routeOptions.url;
+  return route !== undefined && (route === DOCS_PREFIX || route.startsWith(`${DOCS_PREFIX}/`));
+}
+
+function bearerOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  const m = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return m?.[1];
+}
+
+function queryTokenOf(request: FastifyRequest): string | undefined {
+  const token = (request.query as Record<string, unknown> | undefined)?.token;
+  return typeof token === 'string' ? token : undefined;
+}

@@ -1,0 +1,51 @@
+import { KithError } from '@kith/core/errors';
+import Type from 'typebox';
+import type { ApiServer } from './context.ts';
+
+/** The one error shape of the API: `{ error: { code, message } }`, status from the catalogue. */
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String({ description: 'Stable code from the error catalogue.' }),
+      message: Type.String({ description: 'A sentence for a person: what went wrong and what to do.' }),
+    }),
+  },
+  { $id: 'ErrorBody', title: 'Error' },
+);
+
+interface FastifyLikeError {
+  statusCode?: number;
+  code?: string;
+  message: string;
+  validation?: unknown[];
+}
+
+/** Maps anything thrown in a route to a KithError; unknown failures become INTERNAL. */
+export function toKithError(err: unknown): KithError {
+  if (err instanceof KithError) return err;
+  const e = err as FastifyLikeError;
+  if (Array.isArray(e?.validation)) return new KithError('INVALID_INPUT', `${sentence(e.message)}`);
+  const status = typeof e?.statusCode === 'number' ? e.statusCode : 500;
+  if (status === 413) return new KithError('CODEC_OVERSIZE', 'The request body is too large.');
+  if (status >= 400 && status < 500) return new KithError('INVALID_INPUT', sentence(e.message));
+  return new KithError('INTERNAL', undefined, { cause: err });
+}
+
+export function installErrorHandling(app: ApiServer): void {
+  app.setErrorHandler((err, request, reply) => {
+    const kithError = toKithError(err);
+    if (kithError.status >= 500) request.log.error({ err }, 'request failed');
+    if (kithError.code === 'API_UNAUTHORIZED') reply.header('www-authenticate', 'Bearer realm="kith"');
+    return reply.status(kithError.status).send({ error: kithError.toJSON() });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    const error = new KithError('NOT_FOUND', `No route ${request.method} ${path}.`);
+    return reply.status(error.status).send({ error: error.toJSON() });
+  });
+}
+
+function sentence(text: string): string {
+  const t = text.trim();
+  return /[.!?]$/.test(t) ? t : `${t}.`;
+}

@@ -1,0 +1,74 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
+import { installBearerAuth } from './auth.ts';
+import type { AgentContext, ApiPlugin, ApiServer } from './context.ts';
+import { installErrorHandling } from './errors.ts';
+import { eventRoutes } from './routes/events.ts';
+import { healthRoutes } from './routes/health.ts';
+import { logLevelRoutes } from './routes/log-level.ts';
+
+export const API_PREFIX = '/api';
+const BODY_LIMIT = 1 << 20;
+
+/**
+ * The local API (DESIGN §3, §12): fastify with typebox schemas, OpenAPI at /api/docs, bearer
+ * token on everything but /api/health and the docs, errors as `{ error: { code, message } }`.
+ * Not listening: the agent's `start()` does that. `plugins` are mounted under /api.
+ */
+export function createApiServer(
+  context: AgentContext,
+  token: string,
+  plugins: readonly ApiPlugin[] = [],
+): ApiServer {
+  const app = Fastify({
+    loggerInstance: context.logger.child({ part: 'api' }) as FastifyBaseLogger,
+    // Fastify's own request lines would log URLs, and `?token=` with them.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT,
+    forceCloseConnections: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.decorate('kith', context);
+  installErrorHandling(app);
+  installBearerAuth(app, token);
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.debug(
+      {
+        method: request.method,
+        route: request.routeOptions.url,
+        status: reply.statusCode,
+        ms: reply.elapsedTime,
+      },
+      'api request',
+    );
+  });
+
+  app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Kith agent local API',
+        version: context.version,
+        description: 'Loopback-only API of a Kith agent. See docs/API.md.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  app.register(swaggerUi, { routePrefix: `${API_PREFIX}/docs` });
+  app.register(websocket, { options: { maxPayload: BODY_LIMIT } });
+  app.register(
+    async (api) => {
+      await api.register(healthRoutes);
+      await api.register(logLevelRoutes);
+      await api.register(eventRoutes);
+      for (const plugin of plugins) await api.register(plugin);
+    },
+    { prefix: API_PREFIX },
+  );
+  return app;
+}

@@ -1,0 +1,21 @@
+import type { RandomSource } from '@kith/core/crypto/index';
+import type { KithDatabase } from './database.ts';
+import type { Logger } from './logger.ts';
+
+/** Milliseconds since the Unix epoch. Injected so tests drive time (DESIGN §3). */
+export type Clock = () => number;
+
+/** What a service receives instead of reaching for globals (DESIGN §3). */
+export interface AgentComponents {
+  db: KithDatabase;
+  logger: Logger;
+  clock: Clock;
+  random: RandomSource;
+}
+
+/** Something with a lifetime inside the agent (peer listener, heartbeats, relay, ...). */
+export interface AgentService {
+  readonly name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,322 @@
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
+import { KithError } from '@kith/core/errors';
+import Type, { type Static, type TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+import { LOG_LEVELS } from './logger.ts';
+
+/**
+ * The agent's one typed configuration (DESIGN §10, §12), parsed once at boot from the
+ * environment and command-line flags (a flag beats its variable). Every variable is listed in
+ * `.env.example` with its meaning; a test keeps the two in step.
+ */
+
+const Port = Type.Integer({ minimum: 0, maximum: 65535, description: 'TCP port; 0 picks a free one.' });
+const Host = Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.:%_\\-]+$' });
+const Bytes = Type.Integer({ minimum: 0, description: 'A size in bytes.' });
+
+export const AgentConfigSchema = Type.Object({
+  /** Absolute path of the data directory (keys, api-token, PGlite database). */
+  dataDir: Type.String({ minLength: 1 }),
+  /** Address the peer port and the web UI bind. */
+  host: Host,
+  /** Address the local API binds; always a loopback address. */
+  apiHost: Host,
+  peerPort: Port,
+  apiPort: Port,
+  webPort: Port,
+  /** Mean of the random heartbeat interval (DESIGN §6). */
+  heartbeatMeanMs: Type.Integer({ minimum: 50, maximum: 3_600_000 }),
+  /** Postgres URL; PGlite in DATA/db when absent. */
+  databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  logLevel: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l))),
+  relay: Type.Object({
+    /** Act as an archive relay for friends (hold their ciphertext). */
+    enabled: Type.Boolean(),
+    /** Ceiling on all ciphertext held for friends. */
+    quotaBytes: Bytes,
+    /** Ceiling per friend (user). */
+    userQuotaBytes: Bytes,
+  }),
+  /** File holding the passphrase that unlocks the keys at start (absolute path). */
+  passphraseFile: Type.Optional(Type.String({ minLength: 1 })),
+});
+export type AgentConfig = Static<typeof AgentConfigSchema>;
+
+/** Flags as the CLI parsed them (`--peer-port 7470` -> `{ peerPort: '7470' }`). */
+export type ConfigFlagName =
+  | 'data'
+  | 'host'
+  | 'apiHost'
+  | 'peerPort'
+  | 'apiPort'
+  | 'webPort'
+  | 'heartbeatMeanMs'
+  | 'logLevel'
+  | 'relay'
+  | 'passphraseFile';
+export type ConfigFlags = Partial<Record<ConfigFlagName, string | number | boolean | undefined>>;
+
+export interface ConfigVariable {
+  env: string;
+  /** camelCase flag name; the CLI spells it `--kebab-case`. */
+  flag?: ConfigFlagName;
+  /** Documented default, in the form it is written in the environment. */
+  default?: string;
+  /** What a valid value looks like, for the error sentence. */
+  expected: string;
+  meaning: string;
+  /** Never repeat the value in an error (it may hold a password). */
+  secret?: boolean;
+  schema: TSchema;
+  parse: (raw: string) => unknown;
+}
+
+const asString = (raw: string): unknown => raw;
+const asInteger = (raw: string): unknown => (/^\d+$/.test(raw) ? Number(raw) : raw);
+const asBoolean = (raw: string): unknown => {
+  const v = raw.toLowerCase();
+  if (['on', 'true', 'yes', '1'].includes(v)) return true;
+  if (['off', 'false', 'no', '0'].includes(v)) return false;
+  return raw;
+};
+const UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 2 ** 10,
+  mib: 2 ** 20,
+  gib: 2 ** 30,
+  tib: 2 ** 40,
+};
+const asBytes = (raw: string): unknown => {
+  const m = /^(\d+)\s*([a-z]*)$/i.exec(raw.trim());
+  const unit = UNITS[(m?.[2] || 'b').toLowerCase()];
+  if (!m || unit === undefined) return raw;
+  const n = Number(m[1]) * unit;
+  return Number.isSafeInteger(n) ? n : raw;
+};
+
+const PORT_EXPECTED = 'an integer port from 0 to 65535 (0 picks a free port)';
+const BYTES_EXPECTED = 'a size in bytes, optionally with a unit: 500MB, 2GiB';
+const BOOL_EXPECTED = 'on or off';
+
+/** Every setting, in the order `.env.example` lists them. */
+export const CONFIG_VARIABLES = {
+  dataDir: {
+    env: 'KITH_DATA',
+    flag: 'data',
+    default: './data',
+    expected: 'a directory path',
+    meaning: 'Data directory: keys, API token and the embedded database.',
+    schema: Type.String({ minLength: 1 }),
+    parse: asString,
+  },
+  host: {
+    env: 'KITH_HOST',
+    flag: 'host',
+    default: '0.0.0.0',
+    expected: 'an IP address or host name to bind',
+    meaning:
+      'Address the peer port and the web UI bind. The local API binds it too when it is a loopback address, else 127.0.0.1.',
+    schema: Host,
+    parse: asString,
+  },
+  apiHost: {
+    env: 'KITH_API_HOST',
+    flag: 'apiHost',
+    expected: 'a loopback address (127.x.x.x, ::1 or localhost): the local API is never exposed',
+    meaning: 'Address of the local API. Default: KITH_HOST if that is loopback, else 127.0.0.1.',
+    schema: Host,
+    parse: asString,
+  },
+  peerPort: {
+    env: 'KITH_PEER_PORT',
+    flag: 'peerPort',
+    default: '7470',
+    expected: PORT_EXPECTED,
+    meaning: 'Peer port (Noise over WebSocket), the one port published to the internet.',
+    schema: Port,
+    parse: asInteger,
+  },
+  apiPort: {
+    env: 'KITH_API_PORT',
+    flag: 'apiPort',
+    default: '7471',
+    expected: PORT_EXPECTED,
+    meaning: 'Local HTTP/WebSocket API port (loopback only).',
+    schema: Port,
+    parse: asInteger,
+  },
+  webPort: {
+    env: 'KITH_WEB_PORT',
+    flag: 'webPort',
+    default: '7480',
+    expected: PORT_EXPECTED,
+    meaning: 'Web UI port (reachable on the LAN).',
+    schema: Port,
+    parse: asInteger,
+  },
+  heartbeatMeanMs: {
+    env: 'KITH_HEARTBEAT_MEAN_MS',
+    flag: 'heartbeatMeanMs',
+    default: '15000',
+    expected: 'an integer number of milliseconds from 50 to 3600000',
+    meaning: 'Mean interval between heartbeats to each peer; intervals are random around it.',
+    schema: AgentConfigSchema.properties.heartbeatMeanMs,
+    parse: asInteger,
+  },
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    expected: 'a postgres:// or postgresql:// URL',
+    meaning: 'Postgres to use. Unset: embedded PGlite in KITH_DATA/db (one process at a time).',
+    secret: true,
+    schema: Type.String({ pattern: '^postgres(ql)?://' }),
+    parse: asString,
+  },
+  logLevel: {
+    env: 'KITH_LOG_LEVEL',
+    flag: 'logLevel',
+    default: 'info',
+    expected: `one of ${LOG_LEVELS.join(', ')}`,
+    meaning: 'Log level; logs are JSON lines on stderr and never carry key material.',
+    schema: AgentConfigSchema.properties.logLevel,
+    parse: (raw) => raw.toLowerCase(),
+  },
+  relayEnabled: {
+    env: 'KITH_RELAY',
+    flag: 'relay',
+    default: 'on',
+    expected: BOOL_EXPECTED,
+    meaning: 'Act as an archive relay for friends: store and forward their ciphertext, which it cannot read.',
+    schema: Type.Boolean(),
+    parse: asBoolean,
+  },
+  relayQuotaBytes: {
+    env: 'KITH_RELAY_QUOTA_BYTES',
+    default: '1GiB',
+    expected: BYTES_EXPECTED,
+    meaning: 'Most ciphertext held for all friends together.',
+    schema: Bytes,
+    parse: asBytes,
+  },
+  relayUserQuotaBytes: {
+    env: 'KITH_RELAY_USER_QUOTA_BYTES',
+    default: '256MiB',
+    expected: BYTES_EXPECTED,
+    meaning: 'Most ciphertext held for any one friend (all their devices).',
+    schema: Bytes,
+    parse: asBytes,
+  },
+  passphraseFile: {
+    env: 'KITH_PASSPHRASE_FILE',
+    flag: 'passphraseFile',
+    expected: 'a file path',
+    meaning: 'File with the passphrase that unlocks the keys at start. Unset: a locked node still relays.',
+    schema: Type.String({ minLength: 1 }),
+    parse: asString,
+  },
+} as const satisfies Record<string, ConfigVariable>;
+
+type VariableKey = keyof typeof CONFIG_VARIABLES;
+
+export interface ParseConfigInput {
+  env?: Record<string, string | undefined>;
+  flags?: ConfigFlags;
+  /** Base for relative paths (default: the process's working directory). */
+  cwd?: string;
+}
+
+/** Parses and checks the configuration; CONFIG_INVALID names every bad setting and what it expects. */
+export function parseConfig(input: ParseConfigInput = {}): AgentConfig {
+  const env = input.env ?? process.env;
+  const flags = input.flags ?? {};
+  const cwd = input.cwd ?? process.cwd();
+  const problems: string[] = [];
+  const values: Partial<Record<VariableKey, unknown>> = {};
+
+  for (const [key, v] of Object.entries(CONFIG_VARIABLES) as [VariableKey, ConfigVariable][]) {
+    const fromFlag = v.flag === undefined ? undefined : flags[v.flag];
+    const fromEnv = env[v.env];
+    let raw: string | undefined;
+    let source: string;
+    if (fromFlag !== undefined && fromFlag !== '') {
+      raw = String(fromFlag);
+      source = `--${kebab(v.flag!)}`;
+    } else if (fromEnv !== undefined && fromEnv !== '') {
+      raw = fromEnv;
+      source = v.env;
+    } else {
+      raw = v.default;
+      source = v.env;
+    }
+    if (raw === undefined) continue;
+    const value = v.parse(raw.trim());
+    if (!Value.Check(v.schema, value)) {
+      const what = v.secret ? `${source} is not valid` : `${source} is "${raw}"`;
+      problems.push(`${what}: expected ${v.expected}.`);
+      continue;
+    }
+    values[key] = value;
+  }
+
+  const host = values.host as string | undefined;
+  let apiHost = values.apiHost as string | undefined;
+  if (apiHost !== undefined && !isLoopback(apiHost)) {
+    problems.push(`KITH_API_HOST is "${apiHost}": expected ${CONFIG_VARIABLES.apiHost.expected}.`);
+  }
+  apiHost ??= host !== undefined && isLoopback(host) ? host : '127.0.0.1';
+
+  const ports = (['peerPort', 'apiPort', 'webPort'] as const).filter((k) => typeof values[k] === 'number');
+  for (let i = 0; i < ports.length; i++) {
+    for (let j = i + 1; j < ports.length; j++) {
+      const a = ports[i]!;
+      const b = ports[j]!;
+      if (values[a] !== 0 && values[a] === values[b]) {
+        problems.push(
+          `${CONFIG_VARIABLES[a].env} and ${CONFIG_VARIABLES[b].env} are both ${values[a]}: expected different ports.`,
+        );
+      }
+    }
+  }
+
+  if (problems.length > 0) throw new KithError('CONFIG_INVALID', problems.join(' '));
+
+  const config: AgentConfig = {
+    dataDir: resolve(cwd, values.dataDir as string),
+    host: host!,
+    apiHost,
+    peerPort: values.peerPort as number,
+    apiPort: values.apiPort as number,
+    webPort: values.webPort as number,
+    heartbeatMeanMs: values.heartbeatMeanMs as number,
+    logLevel: values.logLevel as AgentConfig['logLevel'],
+    relay: {
+      enabled: values.relayEnabled as boolean,
+      quotaBytes: values.relayQuotaBytes as number,
+      userQuotaBytes: values.relayUserQuotaBytes as number,
+    },
+  };
+  if (values.databaseUrl !== undefined) config.databaseUrl = values.databaseUrl as string;
+  if (values.passphraseFile !== undefined)
+    config.passphraseFile = resolve(cwd, values.passphraseFile as string);
+  // The per-variable checks above make this hold; checked again so the type is never a lie.
+  if (!Value.Check(AgentConfigSchema, config)) {
+    throw new KithError('INTERNAL', 'The parsed configuration does not match its schema.');
+  }
+  return config;
+}
+
+/** 127.0.0.0/8, ::1 (also IPv4-mapped) and localhost. */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  if (h === 'localhost' || h === '::1') return true;
+  const v4 = h.startsWith('::ffff:') ? h.slice(7) : h;
+  return isIP(v4) === 4 && v4.startsWith('127.');
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}

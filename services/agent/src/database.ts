@@ -1,0 +1,119 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { KithError } from '@kith/core/errors';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import { type MigrationLogger, type MigrationReport, migrateDatabase } from '../../../db/migrate.ts';
+import * as schema from '../../../db/schema.ts';
+import { acquireDataDirLock } from './data-dir-lock.ts';
+
+export type KithSchema = typeof schema;
+/** The drizzle handle; the same type whichever driver is underneath. */
+export type KithDb = PgDatabase<PgQueryResultHKT, KithSchema>;
+export type DatabaseKind = 'postgres' | 'pglite';
+
+export interface KithDatabase {
+  readonly db: KithDb;
+  readonly kind: DatabaseKind;
+  /** Applies the committed migrations under the advisory lock (DESIGN §9). */
+  migrate(options?: { logger?: MigrationLogger }): Promise<MigrationReport>;
+  /** Closes the connections and, for PGlite, releases the data-dir lock. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** Postgres when set (DATABASE_URL), else PGlite in `dataDir/db`. */
+  databaseUrl?: string | undefined;
+  dataDir: string;
+  /** Postgres pool size (default 10). */
+  maxConnections?: number;
+}
+
+/**
+ * Opens the agent's database: Postgres through postgres.js when a URL is given, otherwise
+ * PGlite in DATA/db, owned by this process through DATA/db.lock (DATA_DIR_LOCKED if another
+ * live process has it). Does not migrate; call `migrate()` next.
+ */
+export async function openDatabase(options: OpenDatabaseOptions): Promise<KithDatabase> {
+  return options.databaseUrl
+    ? openPostgres(options.databaseUrl, options.maxConnections ?? 10)
+    : openPglite(options.dataDir);
+}
+
+async function openPostgres(url: string, max: number): Promise<KithDatabase> {
+  const client = postgres(url, {
+    max,
+    onnotice: () => {}, // "already exists, skipping" notices from migrations are not news
+    connect_timeout: 10,
+  });
+  const db = drizzlePostgres({ client, schema }) as unknown as KithDb;
+  try {
+    await db.execute(sql`select 1`);
+  } catch (cause) {
+    await client.end({ timeout: 1 }).catch(() => {});
+    throw new KithError('DB_UNAVAILABLE', `Could not connect to ${describeUrl(url)}: ${reasonOf(cause)}.`, {
+      cause,
+    });
+  }
+  let closed = false;
+  return {
+    db,
+    kind: 'postgres',
+    migrate: (o) => migrateDatabase(db, o),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await client.end({ timeout: 5 });
+    },
+  };
+}
+
+async function openPglite(dataDir: string): Promise<KithDatabase> {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const lock = acquireDataDirLock(join(dataDir, 'db.lock'));
+  let client: PGlite;
+  try {
+    client = await PGlite.create(join(dataDir, 'db'));
+  } catch (cause) {
+    lock.release();
+    throw new KithError('DB_UNAVAILABLE', `The embedded database in ${join(dataDir, 'db')} did not open.`, {
+      cause,
+    });
+  }
+  const db = drizzlePglite({ client, schema }) as unknown as KithDb;
+  let closed = false;
+  return {
+    db,
+    kind: 'pglite',
+    migrate: (o) => migrateDatabase(db, o),
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await client.close();
+      } finally {
+        lock.release();
+      }
+    },
+  };
+}
+
+/** host:port/database, never the user or password. */
+export function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}${u.port ? `:${u.port}` : ''}${u.pathname}`;
+  } catch {
+    return 'the DATABASE_URL given';
+  }
+}
+
+function reasonOf(e: unknown): string {
+  const code = (e as { code?: unknown })?.code;
+  const message = e instanceof Error ? e.message : String(e);
+  return typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message;
+}

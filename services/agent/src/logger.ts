@@ -1,0 +1,88 @@
+import { pino } from 'pino';
+
+/**
+ * The agent's logger: pino, JSON lines on stderr (stdout belongs to `--json` output, DESIGN
+ * §12). Logs never carry key material (DESIGN §1): before a line is written, every value
+ * under a sensitive key is replaced by "[redacted]" at any depth, and every byte array is
+ * written as "<n bytes>", never as its content.
+ */
+export type Logger = pino.Logger;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * Keys whose values are secrets wherever they appear (`seed`, `rootSeed`, `privateKey`,
+ * `secret`, `inviteSecret`, `psk`, `token`, `apiToken`, `phrase`, `passphrase`, ...).
+ * Matched on the end of the key, case-insensitively.
+ */
+const SENSITIVE_KEY =
+  /(seed|private_?key|secret|secret_?key|psk|token|phrase|password|mnemonic|authorization|cookie)$/i;
+
+export const REDACTED = '[redacted]';
+const MAX_DEPTH = 8;
+
+export interface LoggerOptions {
+  level?: LogLevel;
+  /** Where lines go; stderr (fd 2, synchronous so nothing is lost at exit) by default. */
+  destination?: pino.DestinationStream;
+  /** Bound into every line, e.g. `{ part: 'agent' }`. */
+  base?: Record<string, unknown>;
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const root = pino(
+    {
+      level: options.level ?? 'info',
+      base: options.base ?? null,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      // Errors are already in plain form after `sanitizeForLog`; serialising again would lose `type`.
+      serializers: { err: (e: unknown) => e },
+      formatters: {
+        bindings: (bindings) => sanitizeForLog(bindings) as Record<string, unknown>,
+        log: (object) => sanitizeForLog(object) as Record<string, unknown>,
+      },
+    },
+    options.destination ?? pino.destination({ fd: 2, sync: true }),
+  );
+  // pino applies `formatters.bindings` to the root only; children (and theirs, which inherit
+  // this method) get their bindings sanitised here.
+  const child = root.child;
+  root.child = function sanitizedChild(this: Logger, bindings, childOptions) {
+    return child.call(this, sanitizeForLog(bindings) as pino.Bindings, childOptions);
+  } as typeof root.child;
+  return root;
+}
+
+/** A copy of `value` safe to log: secrets under sensitive keys and byte contents removed. */
+export function sanitizeForLog(value: unknown, depth = 0, ancestors = new WeakSet<object>()): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (ArrayBuffer.isView(value)) return `<${value.byteLength} bytes>`;
+  if (value instanceof ArrayBuffer || value instanceof SharedArrayBuffer)
+    return `<${value.byteLength} bytes>`;
+  if (ancestors.has(value)) return '[circular]';
+  if (depth >= MAX_DEPTH) return '[too deep]';
+  let source: object = value;
+  if (value instanceof Error) {
+    // pino's plain form of an error (type, message, stack, cause, own fields), walked like any
+    // object: a driver error may carry query parameters.
+    source = { ...pino.stdSerializers.err(value) };
+  } else if (!Array.isArray(value)) {
+    const proto = Object.getPrototypeOf(value);
+    // Class instances (Date, URL, Map...) are written as JSON would write them.
+    if (proto !== Object.prototype && proto !== null) return value;
+  }
+  ancestors.add(value);
+  try {
+    if (Array.isArray(source)) return source.map((v) => sanitizeForLog(v, depth + 1, ancestors));
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(source)) {
+      out[k] =
+        SENSITIVE_KEY.test(k) && v !== undefined && v !== null
+          ? REDACTED
+          : sanitizeForLog(v, depth + 1, ancestors);
+    }
+    return out;
+  } finally {
+    ancestors.delete(value);
+  }
+}

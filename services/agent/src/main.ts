@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { KithError, isKithError } from '@kith/core/errors';
+import { type Agent, buildAgent } from './app.ts';
+import type { ApiPlugin } from './api/context.ts';
+import type { AgentService } from './components.ts';
+import { type AgentConfig, type ConfigFlags, parseConfig } from './config.ts';
+import { type KithDatabase, openDatabase } from './database.ts';
+import { createLogger, type Logger } from './logger.ts';
+
+export interface RunAgentOptions {
+  env?: Record<string, string | undefined>;
+  flags?: ConfigFlags;
+  cwd?: string;
+  plugins?: readonly ApiPlugin[];
+  services?: readonly AgentService[];
+  /** Stop cleanly on SIGTERM/SIGINT (default true). */
+  handleSignals?: boolean;
+  logger?: Logger;
+}
+
+export interface RunningAgent {
+  readonly agent: Agent;
+  readonly config: AgentConfig;
+  readonly database: KithDatabase;
+  readonly logger: Logger;
+  /** Stops the agent, closes the database and releases the data-dir lock. Idempotent. */
+  shutdown(): Promise<void>;
+  /** Settles when `shutdown()` (or a signal) has finished. */
+  readonly closed: Promise<void>;
+}
+
+/**
+ * Boots an agent (DESIGN §12, `kith agent`): config from env and flags, database (PGlite
+ * under its lock, or Postgres), migrations under the advisory lock, the agent, its API.
+ */
+export async function runAgent(options: RunAgentOptions = {}): Promise<RunningAgent> {
+  const config = parseConfig({ env: options.env, flags: options.flags, cwd: options.cwd });
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  let agent: Agent;
+  try {
+    await database.migrate({ logger });
+    agent = await buildAgent({
+      config,
+      components: { db: database, logger, clock: Date.now, random: (n) => new Uint8Array(randomBytes(n)) },
+      plugins: options.plugins,
+      services: options.services,
+    });
+    await agent.start();
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+
+  let finish: () => void = () => {};
+  const closed = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  let shutting: Promise<void> | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (shutting) {
+      logger.warn({ signal }, 'second signal: exiting at once');
+      process.exit(1);
+    }
+    logger.info({ signal }, 'stopping');
+    void running.shutdown();
+  };
+  const running: RunningAgent = {
+    agent,
+    config,
+    database,
+    logger,
+    closed,
+    shutdown() {
+      shutting ??= (async () => {
+        try {
+          await agent.stop();
+        } finally {
+          await database.close();
+          process.off('SIGTERM', onSignal);
+          process.off('SIGINT', onSignal);
+          finish();
+        }
+      })();
+      return shutting;
+    },
+  };
+  if (options.handleSignals !== false) {
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  }
+  return running;
+}
+
+/** `--kebab-case` flags of the agent; values are checked by the config schema. */
+const FLAG_OPTIONS = {
+  data: { type: 'string' },
+  host: { type: 'string' },
+  'api-host': { type: 'string' },
+  'peer-port': { type: 'string' },
+  'api-port': { type: 'string' },
+  'web-port': { type: 'string' },
+  'heartbeat-mean-ms': { type: 'string' },
+  'log-level': { type: 'string' },
+  relay: { type: 'string' },
+  'passphrase-file': { type: 'string' },
+} as const;
+
+/** Parses agent flags (`--peer-port 7470`) into ConfigFlags; unknown flags are a USAGE error. */
+export function parseAgentArgs(argv: readonly string[]): ConfigFlags {
+  let values: Record<string, string | undefined>;
+  try {
+    values = parseArgs({
+      args: [...argv],
+      options: FLAG_OPTIONS,
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (cause) {
+    throw new KithError('USAGE', cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+  const flags: ConfigFlags = {};
+  for (const [name, value] of Object.entries(values)) {
+    const camel = name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()) as keyof ConfigFlags;
+    flags[camel] = value;
+  }
+  return flags;
+}
+
+/** Runs the agent until SIGTERM/SIGINT. Returns the exit code: 0 clean stop, 1 failure, 2 usage. */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<number> {
+  try {
+    const running = await runAgent({ flags: parseAgentArgs(argv) });
+    await running.closed;
+    return 0;
+  } catch (err) {
+    const code = isKithError(err) ? err.code : 'INTERNAL';
+    const message = isKithError(err) ? err.message : new KithError('INTERNAL').message;
+    process.stderr.write(`error ${code}: ${message}\n`);
+    if (!isKithError(err)) process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+    return code === 'USAGE' || code === 'CONFIG_INVALID' ? 2 : 1;
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  process.exit(await main());
+}
