@@ -1,0 +1,252 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { CryptoBackend, RandomSource } from '@kith/core/crypto/index';
+import { constantTimeEqual, toHex } from '@kith/core/crypto/index';
+import { decodeFrame, FRAME_KIND } from '@kith/core/noise/link-frame';
+import { answerLinkHello, readLinkHello } from '@kith/core/noise/link-handshake';
+import { decodeLinkHello, type LinkMode, linkHelloLength } from '@kith/core/noise/link-hello';
+import type { NoiseKeyPair } from '@kith/core/noise/dh25519';
+import { mac1Key } from '@kith/core/noise/mac1';
+import { NoiseTransport } from '@kith/core/noise/transport';
+import { type WebSocket, WebSocketServer } from 'ws';
+import type { Clock } from '../components.ts';
+import { decodeBase64UrlStrict } from './base64url.ts';
+import { Link } from './link.ts';
+import {
+  HELLO_HEADER,
+  LINK_PATH,
+  type LinkLimits,
+  type LinkLogger,
+  resolveLinkLimits,
+  silentLinkLogger,
+} from './options.ts';
+import type { LinkRegistry } from './registry.ts';
+import { ReplayGuard } from './replay-guard.ts';
+import { silenceHttpServer } from './silent-server.ts';
+import { NOISE_MAX_MESSAGE } from '@kith/core/noise/handshake-state';
+
+/** What the responder learns before deciding to answer an initiator. */
+export interface InitiatorInfo {
+  staticKey: Uint8Array;
+  mode: LinkMode;
+  /** Present in IKpsk2 mode (a first contact from an invite). */
+  inviteId: Uint8Array | undefined;
+  remoteAddress: string | undefined;
+}
+
+export interface LinkListenerOptions {
+  staticKeyPair: NoiseKeyPair;
+  /**
+   * Whether this initiator may link (a friend's device that is not revoked, or the holder of
+   * the invite). False or a throw: silence. Called after message 1 decrypts and its
+   * timestamp checks out. In IKpsk2 mode the initiator proves the psk only with its CONFIRM
+   * frame, so one-time invites should be consumed from `onLink`, not here.
+   */
+  authorizeInitiator: (initiator: InitiatorInfo) => Promise<boolean>;
+  /** The pre-shared key of an open invite, by its 16-byte id; undefined: silence. */
+  lookupPsk?: (inviteId: Uint8Array) => Promise<Uint8Array | undefined>;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  clock?: Clock;
+  random?: RandomSource;
+  logger?: LinkLogger;
+  limits?: Partial<LinkLimits>;
+  /** One link per peer across inbound and outbound links (share it with connectLink). */
+  registry?: LinkRegistry;
+  /** Timestamps accepted so far; share one across listener restarts. */
+  replayGuard?: ReplayGuard;
+  backend?: CryptoBackend;
+}
+
+export interface LinkListener {
+  readonly host: string;
+  readonly port: number;
+  /** `ws://host:port` (give it to connectLink). */
+  readonly url: string;
+  /** Stops accepting and drops handshakes in progress; established links stay up. */
+  close(): Promise<void>;
+}
+
+const KEY_REGEX = /^[+/0-9A-Za-z]{22}==$/;
+
+/**
+ * Listens on the peer port (DESIGN §6). Anything that is not a WebSocket upgrade carrying a
+ * valid hello from an authorised initiator is dropped without a single byte in reply. An
+ * accepted link is handed to `onLink` once the initiator's CONFIRM frame has arrived (and, with
+ * a registry, only if it wins the one-link-per-pair tie-break).
+ */
+export async function createLinkListener(
+  options: LinkListenerOptions,
+  onLink: (link: Link) => void,
+): Promise<LinkListener> {
+  const limits = resolveLinkLimits(options.limits);
+  const clock = options.clock ?? Date.now;
+  const random: RandomSource = options.random ?? ((n) => new Uint8Array(randomBytes(n)));
+  const logger = options.logger ?? silentLinkLogger;
+  const guard = options.replayGuard ?? new ReplayGuard();
+  const ownPublic = options.staticKeyPair.publicKey;
+  const macKey = mac1Key(ownPublic);
+  const maxHello = linkHelloLength('IKpsk2');
+
+  const server: Server = createServer();
+  silenceHttpServer(server, limits.handshakeTimeoutMs);
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: NOISE_MAX_MESSAGE,
+    perMessageDeflate: false,
+    clientTracking: false,
+    skipUTF8Validation: true,
+  });
+  const pending = new Set<Socket>();
+  let accepting = true;
+
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    if (!accepting || pending.size >= limits.maxPendingHandshakes) {
+      socket.destroy();
+      return;
+    }
+    pending.add(socket);
+    socket.once('close', () => pending.delete(socket));
+    const timer = setTimeout(() => socket.destroy(), limits.handshakeTimeoutMs);
+    const confirmed = () => {
+      clearTimeout(timer);
+      pending.delete(socket);
+    };
+    socket.once('close', confirmed);
+    void accept(req, socket, head, confirmed).then(
+      (ok) => {
+        if (!ok) socket.destroy();
+      },
+      () => socket.destroy(),
+    );
+  });
+
+  /** Returns false to drop the socket in silence; true once the WebSocket has taken it. */
+  async function accept(
+    req: IncomingMessage,
+    socket: Socket,
+    head: Buffer,
+    confirmed: () => void,
+  ): Promise<boolean> {
+    const remoteAddress = socket.remoteAddress;
+    const drop = (why: string): false => {
+      logger.debug({ remoteAddress, why }, 'peer port: dropped a connection in silence');
+      return false;
+    };
+    const h = req.headers;
+    if (req.method !== 'GET' || req.url !== LINK_PATH) return drop('not the link path');
+    if (h.upgrade?.toLowerCase() !== 'websocket' || h['sec-websocket-version'] !== '13') {
+      return drop('not a WebSocket upgrade');
+    }
+    if (typeof h['sec-websocket-key'] !== 'string' || !KEY_REGEX.test(h['sec-websocket-key'])) {
+      return drop('bad WebSocket key');
+    }
+    if (h['sec-websocket-protocol'] !== undefined) return drop('unexpected subprotocol');
+    const helloText = h[HELLO_HEADER];
+    const helloBytes = typeof helloText === 'string' ? decodeBase64UrlStrict(helloText, maxHello) : undefined;
+    const hello = helloBytes && decodeLinkHello(helloBytes, macKey);
+    if (!hello) return drop('no hello or bad mac1');
+
+    let psk: Uint8Array | undefined;
+    if (hello.mode === 'IKpsk2') {
+      psk = options.lookupPsk ? await options.lookupPsk(hello.inviteId!) : undefined;
+      if (psk === undefined) return drop('unknown invite');
+    }
+    if (socket.destroyed) return false;
+    let received: ReturnType<typeof readLinkHello>;
+    try {
+      received = readLinkHello(hello, {
+        staticKeyPair: options.staticKeyPair,
+        random,
+        ...(psk ? { psk } : {}),
+        ...(options.backend ? { backend: options.backend } : {}),
+      });
+    } catch {
+      return drop('message 1 does not decrypt');
+    }
+    const initiatorKey = received.initiatorStaticKey;
+    if (constantTimeEqual(initiatorKey, ownPublic)) return drop('own key');
+    if (!guard.isFresh(received.timestampNanos, clock(), limits.timestampWindowMs))
+      return drop('stale timestamp');
+    if (!guard.isNewer(initiatorKey, received.timestampNanos)) return drop('replayed timestamp');
+    let authorized = false;
+    try {
+      authorized = await options.authorizeInitiator({
+        staticKey: initiatorKey.slice(),
+        mode: hello.mode,
+        inviteId: hello.inviteId,
+        remoteAddress,
+      });
+    } catch (err) {
+      logger.warn({ err }, 'peer port: authorizeInitiator failed; treating as refused');
+    }
+    if (authorized !== true) return drop('initiator not authorised');
+    // Re-checked after the await: two copies of one hello racing through must not both pass.
+    if (!guard.accept(initiatorKey, received.timestampNanos)) return drop('replayed timestamp');
+    if (socket.destroyed || !accepting) return false;
+
+    const answer = answerLinkHello(received.handshake);
+    const transport = new NoiseTransport(answer.ciphers, limits.rekeyInterval);
+    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      ws.on('error', () => ws.terminate());
+      ws.send(answer.message2, { binary: true });
+      ws.once('message', (data, isBinary) => {
+        let ok = false;
+        try {
+          const bytes = isBinary && Buffer.isBuffer(data) ? new Uint8Array(data) : undefined;
+          ok = bytes !== undefined && decodeFrame(transport.decrypt(bytes))?.kind === FRAME_KIND.CONFIRM;
+        } catch {
+          ok = false;
+        }
+        if (!ok || !accepting) {
+          logger.debug({ remoteAddress }, 'peer port: no valid CONFIRM; link dropped');
+          ws.terminate();
+          return;
+        }
+        confirmed();
+        const link = new Link({
+          ws,
+          transport,
+          initiator: false,
+          localStaticKey: ownPublic,
+          remoteStaticKey: initiatorKey,
+          handshakeHash: answer.handshakeHash,
+          mode: hello.mode,
+          inviteId: hello.inviteId,
+          remoteAddress,
+          remotePort: socket.remotePort,
+          limits,
+          logger,
+        });
+        logger.info({ peer: toHex(initiatorKey).slice(0, 16), mode: hello.mode }, 'link accepted');
+        const kept = options.registry ? options.registry.add(link) : link;
+        if (kept === link) onLink(link);
+      });
+    });
+    return true;
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.address;
+  const url = `ws://${address.family === 'IPv6' ? `[${host}]` : host}:${address.port}`;
+  return {
+    host,
+    port: address.port,
+    url,
+    async close() {
+      accepting = false;
+      for (const socket of pending) socket.destroy();
+      // Not waiting for the server's 'close': upgraded sockets (established links) stay up.
+      if (server.listening) server.close();
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import type { Logger } from '../logger.ts';
+
+/** What the link code logs through (pino's shape); never key material or plaintext. */
+export type LinkLogger = Pick<Logger, 'debug' | 'info' | 'warn'>;
+
+export const silentLinkLogger: LinkLogger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+} as unknown as LinkLogger;
+
+/** Sizes and times a link obeys (docs/PROTOCOL.md "Limits"). Every field has a default. */
+export interface LinkLimits {
+  /** Largest application message, in bytes; larger ones are refused on send and close the link on receipt. */
+  maxMessageBytes: number;
+  /** Bytes written to the link but not yet flushed to the socket, past which `send` refuses. */
+  maxQueuedBytes: number;
+  /** Application messages not yet flushed, past which `send` refuses. */
+  maxQueuedMessages: number;
+  /** From TCP connect to a confirmed link; a handshake still open then is dropped. */
+  handshakeTimeoutMs: number;
+  /** How far a hello timestamp may be from the responder's clock, either way. */
+  timestampWindowMs: number;
+  /** Hellos being checked at once; more are dropped in silence. */
+  maxPendingHandshakes: number;
+  /**
+   * Messages per direction between two Rekey() calls. A protocol constant (REKEY_INTERVAL):
+   * both ends must use the same value, so change it only in tests.
+   */
+  rekeyInterval: number;
+}
+
+export const DEFAULT_LINK_LIMITS: Readonly<LinkLimits> = {
+  maxMessageBytes: 4 * 1024 * 1024,
+  maxQueuedBytes: 8 * 1024 * 1024,
+  maxQueuedMessages: 4096,
+  handshakeTimeoutMs: 10_000,
+  timestampWindowMs: 120_000,
+  maxPendingHandshakes: 64,
+  rekeyInterval: 65536,
+};
+
+export function resolveLinkLimits(limits: Partial<LinkLimits> | undefined): LinkLimits {
+  return { ...DEFAULT_LINK_LIMITS, ...limits };
+}
+
+/** The URL path of the peer port; every other path gets silence. */
+export const LINK_PATH = '/kith/v1/link';
+/** The upgrade-request header carrying the base64url link hello. */
+export const HELLO_HEADER = 'kith-hello';

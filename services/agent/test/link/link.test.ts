@@ -1,0 +1,152 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { KithError } from '@kith/core/errors';
+import { connectLink } from '../../src/link/connect.ts';
+import type { Link } from '../../src/link/link.ts';
+import {
+  allow,
+  clock,
+  freshKeyPair,
+  nextMessage,
+  seededRandom,
+  startNode,
+  type TestNode,
+  timestamps,
+} from './helpers.ts';
+
+const nodes: TestNode[] = [];
+const outbound: Link[] = [];
+afterEach(async () => {
+  for (const l of outbound.splice(0)) l.close();
+  for (const n of nodes.splice(0)) await n.close();
+});
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const text = (s: string) => new TextEncoder().encode(s);
+const str = (b: Uint8Array) => new TextDecoder().decode(b);
+
+async function linkUp(
+  options: { invite?: { id: Uint8Array; psk: Uint8Array }; rekeyInterval?: number } = {},
+) {
+  const invites = new Map<string, Uint8Array>();
+  if (options.invite) invites.set(hex(options.invite.id), options.invite.psk);
+  const limits = options.rekeyInterval ? { rekeyInterval: options.rekeyInterval } : {};
+  const server = await startNode({
+    lookupPsk: async (id) => invites.get(hex(id)),
+    ...(options.rekeyInterval ? { limits: { handshakeTimeoutMs: 2000, ...limits } } : {}),
+  });
+  nodes.push(server);
+  const me = freshKeyPair('client');
+  allow(server, me);
+  const accepted = new Promise<Link>((resolve) => server.registry.once('link', resolve));
+  const client = await connectLink({
+    url: server.url,
+    staticKeyPair: me,
+    remoteStaticKey: server.keys.publicKey,
+    clock,
+    random: seededRandom('client'),
+    timestamps: timestamps(),
+    limits,
+    ...(options.invite ? { invite: options.invite } : {}),
+  });
+  outbound.push(client);
+  const serverSide = await accepted;
+  return { client, serverSide, me, server };
+}
+
+describe('peer links over real sockets', () => {
+  it('IK: both ends agree on keys and handshake hash, and messages flow both ways', async () => {
+    const { client, serverSide, me, server } = await linkUp();
+    expect(client.mode).toBe('IK');
+    expect(hex(client.remoteStaticKey)).toBe(hex(server.keys.publicKey));
+    expect(hex(serverSide.remoteStaticKey)).toBe(hex(me.publicKey));
+    expect(hex(client.handshakeHash)).toBe(hex(serverSide.handshakeHash));
+    expect(serverSide.remoteAddress).toBe('127.0.0.1');
+    expect(server.links).toEqual([serverSide]);
+
+    const atServer = nextMessage(serverSide);
+    client.send(text('hello responder'));
+    expect(str(await atServer)).toBe('hello responder');
+    const atClient = nextMessage(client);
+    serverSide.send(text('hello initiator'));
+    expect(str(await atClient)).toBe('hello initiator');
+  });
+
+  it('IKpsk2: a first contact from an invite comes up and carries messages', async () => {
+    const invite = { id: new Uint8Array(16).fill(0xa1), psk: new Uint8Array(32).fill(0x5c) };
+    const { client, serverSide } = await linkUp({ invite });
+    expect(client.mode).toBe('IKpsk2');
+    expect(serverSide.mode).toBe('IKpsk2');
+    expect(hex(serverSide.inviteId!)).toBe(hex(invite.id));
+    const got = nextMessage(serverSide);
+    client.send(text('from the invitee'));
+    expect(str(await got)).toBe('from the invitee');
+    const back = nextMessage(client);
+    serverSide.send(text('welcome'));
+    expect(str(await back)).toBe('welcome');
+  });
+
+  it('IKpsk2 with the wrong secret fails at the initiator and never reaches onLink', async () => {
+    const id = new Uint8Array(16).fill(7);
+    const server = await startNode({ lookupPsk: async () => new Uint8Array(32).fill(1) });
+    nodes.push(server);
+    const me = freshKeyPair('client');
+    allow(server, me);
+    const attempt = connectLink({
+      url: server.url,
+      staticKeyPair: me,
+      remoteStaticKey: server.keys.publicKey,
+      invite: { id, psk: new Uint8Array(32).fill(2) },
+      clock,
+      random: seededRandom('wrong-psk'),
+      timestamps: timestamps(),
+    });
+    await expect(attempt).rejects.toMatchObject({ code: 'LINK_CONNECT_FAILED' });
+    expect(server.links).toHaveLength(0);
+  });
+
+  it('connecting to the right address with the wrong expected key fails', async () => {
+    const server = await startNode();
+    nodes.push(server);
+    const me = freshKeyPair('client');
+    allow(server, me);
+    const attempt = connectLink({
+      url: server.url,
+      staticKeyPair: me,
+      remoteStaticKey: freshKeyPair('impostor').publicKey,
+      clock,
+      random: seededRandom('wrong-key'),
+      timestamps: timestamps(),
+    });
+    await expect(attempt).rejects.toBeInstanceOf(KithError);
+    await expect(attempt).rejects.toMatchObject({ code: 'LINK_CONNECT_FAILED' });
+  });
+
+  it('carries messages larger than one Noise message, in order, across rekeys', async () => {
+    const { client, serverSide } = await linkUp({ rekeyInterval: 3 });
+    const big = new Uint8Array(200_000).map((_, i) => (i * 31) & 0xff);
+    const received: Uint8Array[] = [];
+    serverSide.on('message', (m) => received.push(m));
+    for (let i = 0; i < 10; i++) client.send(Uint8Array.of(i));
+    client.send(big);
+    client.send(new Uint8Array(0));
+    await new Promise<void>((resolve) => {
+      const check = () =>
+        received.length === 12 ? resolve() : serverSide.once('message', () => setImmediate(check));
+      check();
+    });
+    expect(received.slice(0, 10).map((m) => m[0])).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(Buffer.from(received[10]!).equals(Buffer.from(big))).toBe(true);
+    expect(received[11]!.length).toBe(0);
+    const back = nextMessage(client);
+    serverSide.send(text('still in step'));
+    expect(str(await back)).toBe('still in step');
+  });
+
+  it('closing one end closes the other, and send then refuses', async () => {
+    const { client, serverSide } = await linkUp();
+    client.close();
+    expect((await serverSide.closed).reason).toBe('remote');
+    expect((await client.closed).reason).toBe('local');
+    expect(() => client.send(text('x'))).toThrow(expect.objectContaining({ code: 'LINK_CLOSED' }));
+  });
+});
