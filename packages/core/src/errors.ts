@@ -139,6 +139,13 @@ export const ERROR_CATALOGUE = {
   },
   CONSENSUS_CEL_RUNTIME: { status: 422, message: 'The custom rule failed while it was evaluated.' },
 
+  // --- pairing ---
+  INVITE_INVALID: { status: 400, message: 'The invite code is not valid: check it for typing mistakes.' },
+  INVITE_EXPIRED: { status: 410, message: 'The invite has expired; ask for a new one.' },
+  INVITE_USED: { status: 410, message: 'The invite was already used; each invite works once.' },
+  INVITE_ROLE: { status: 400, message: 'This invite is for another kind of pairing.' },
+  PAIRING_FAILED: { status: 502, message: 'Pairing did not complete.' },
+
   // --- internal ---
   INTERNAL: { status: 500, message: 'Something went wrong inside Kith.' },
 } as const satisfies Record<string, { status: number; message: string }>;

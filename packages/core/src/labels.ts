@@ -26,6 +26,8 @@ export const KDF = {
   EPOCH_MESSAGE: 'kith/v1/kdf/epoch-message',
   /** Handshake hash -> short authentication string. */
   SAS: 'kith/v1/kdf/sas',
+  /** Invite secret -> Noise IKpsk2 pre-shared key. */
+  INVITE_PSK: 'kith/v1/kdf/invite-psk',
   /** Responder static key -> mac1 key (WireGuard-style). */
   MAC1: 'kith/v1/kdf/mac1',
   /** Clear fields of the link hello -> Noise prologue (binds version, mode, invite id). */

@@ -1,0 +1,57 @@
+/**
+ * Messages carried inside a Noise link (docs/PROTOCOL.md "Messages"). Each is a canonical CBOR
+ * map `{ v, t, … }`: `t` names the message, `v` its version. One file per message holds its
+ * schema, size limit, encoder and decoder (via `defineMessage`); `decodeMessage` dispatches.
+ */
+import { type Static, type TObject, type TProperties, Type } from '@sinclair/typebox';
+import { decodeCanonical } from '../codec.ts';
+import { KithError } from '../errors.ts';
+import { defineFormat } from '../format.ts';
+
+/** No link message is larger than this (the link layer's maxPayload sits above it). */
+export const WIRE_MAX_MESSAGE = 8 * 1024 * 1024;
+
+/** The decoded value of a message defined with properties P. */
+export type MessageValue<T extends string, P extends TProperties> = { v: number; t: T } & Static<TObject<P>>;
+
+export interface Message<T extends string, P extends TProperties> {
+  readonly type: T;
+  readonly name: string;
+  readonly version: number;
+  readonly maxBytes: number;
+  encode(value: MessageValue<T, P>): Uint8Array;
+  decode(bytes: Uint8Array): MessageValue<T, P>;
+  check(value: unknown): MessageValue<T, P>;
+}
+
+export function defineMessage<T extends string, P extends TProperties>(
+  type: T,
+  version: number,
+  maxBytes: number,
+  properties: P,
+) {
+  const schema = Type.Object(
+    { v: Type.Literal(version), t: Type.Literal(type), ...properties },
+    { additionalProperties: false },
+  ) as unknown as TObject;
+  const format = defineFormat(`message ${type}`, version, maxBytes, schema);
+  return { ...format, type } as unknown as Message<T, P>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: any message definition
+export type AnyMessage = Message<string, any>;
+export type MessageOf<M> = M extends Message<infer T, infer P> ? MessageValue<T, P> : never;
+
+/** Reads only `t` to pick the message definition, then decodes strictly with it. */
+export function decodeMessage<const Ms extends readonly AnyMessage[]>(
+  bytes: Uint8Array,
+  defs: Ms,
+): MessageOf<Ms[number]> {
+  const raw = decodeCanonical(bytes, WIRE_MAX_MESSAGE);
+  const t = (raw as { t?: unknown } | null)?.t;
+  const def = defs.find((d) => d.type === t);
+  if (!def) throw new KithError('CODEC_SCHEMA', `Unknown message type ${JSON.stringify(t)}.`);
+  if (bytes.length > def.maxBytes)
+    throw new KithError('CODEC_OVERSIZE', `${def.type} is over ${def.maxBytes} bytes.`);
+  return def.check(raw) as MessageOf<Ms[number]>;
+}
