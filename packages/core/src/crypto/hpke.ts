@@ -17,7 +17,7 @@ import type { RandomSource } from './backend.ts';
 import { assertLength } from './bytes.ts';
 
 export interface HpkeOptions {
-  /** Application info bound into the key schedule (RFC 9180 §5.1), at most 128 bytes here. */
+  /** Application info bound into the key schedule (RFC 9180 §5.1), e.g. a KDF label. */
   info?: Uint8Array;
   /** Additional authenticated data of the one message sealed. */
   aad?: Uint8Array;
@@ -101,6 +101,16 @@ async function importPrivate(privateKey: Uint8Array, what: string): Promise<Hpke
   return hpkeSuite().kem.deserializePrivateKey(privateKey);
 }
 
+/** RFC 9180 §5.1.2 and §9.5: a PSK must carry at least 32 bytes of entropy. */
+function assertPsk(psk: { id: Uint8Array; key: Uint8Array } | undefined): void {
+  if (psk && (psk.key.length < 32 || psk.id.length === 0)) {
+    throw new KithError(
+      'CRYPTO_BAD_KEY',
+      'An HPKE pre-shared key needs at least 32 bytes and a non-empty id.',
+    );
+  }
+}
+
 /** RFC 9180 §7.1.3 DeriveKeyPair: the X25519 key pair HPKE derives from keying material. */
 export async function hpkeDeriveKeyPair(ikm: Uint8Array): Promise<HpkeKeyPair> {
   const kem = hpkeSuite().kem;
@@ -117,6 +127,7 @@ export async function hpkeSetupSender(
   setup: HpkeSetup = {},
 ): Promise<HpkeSenderContext> {
   const recipient = await importPublic(recipientPublicKey, 'HPKE recipient public key');
+  assertPsk(setup.psk);
   const senderKey =
     setup.senderPrivateKey && (await importPrivate(setup.senderPrivateKey, 'HPKE sender private key'));
   let context: Awaited<ReturnType<CipherSuite['createSenderContext']>>;
@@ -147,6 +158,7 @@ export async function hpkeSetupRecipient(
   setup: HpkeRecipientSetup = {},
 ): Promise<HpkeRecipientContext> {
   const recipientKey = await importPrivate(recipientPrivateKey, 'HPKE recipient private key');
+  assertPsk(setup.psk);
   const senderPublicKey =
     setup.senderPublicKey && (await importPublic(setup.senderPublicKey, 'HPKE sender public key'));
   let context: Awaited<ReturnType<CipherSuite['createRecipientContext']>>;

@@ -212,6 +212,29 @@ describe('hpkeSeal / hpkeOpen', () => {
     });
   });
 
+  it('refuses a PSK shorter than 32 bytes on both sides', async () => {
+    const sk = new Uint8Array(32).fill(3);
+    const psk = { id: Uint8Array.of(1), key: new Uint8Array(31).fill(1) };
+    await expect(hpkeSetupSender(nativeBackend.x25519PublicKey(sk), { psk })).rejects.toMatchObject({
+      code: 'CRYPTO_BAD_KEY',
+    });
+    await expect(hpkeSetupRecipient(sk, new Uint8Array(32).fill(9), { psk })).rejects.toMatchObject({
+      code: 'CRYPTO_BAD_KEY',
+    });
+  });
+
+  it('asks the injected random source for exactly 32 bytes, once', async () => {
+    const asked: number[] = [];
+    const sk = new Uint8Array(32).fill(4);
+    await hpkeSeal(nativeBackend.x25519PublicKey(sk), Uint8Array.of(1), {
+      random: (n) => {
+        asked.push(n);
+        return new Uint8Array(n).fill(8);
+      },
+    });
+    expect(asked).toEqual([32]);
+  });
+
   it('refuses an enc that is a low-order point or has the wrong length', async () => {
     const sk = new Uint8Array(32).fill(3);
     for (const enc of [new Uint8Array(32), new Uint8Array(31).fill(5)]) {
