@@ -1,0 +1,15 @@
+/** All acknowledged (announcements, docs/CONSENSUS.md): every eligible member sent an `ack`. */
+import { type NoParams, noParams } from '../params.ts';
+import type { ConsensusMethod } from './method.ts';
+import { conclude } from './outcome.ts';
+
+export const allAcknowledged: ConsensusMethod<NoParams> = {
+  ballotKind: 'ack',
+  accepts: () => ['ack'],
+  rules: () => ({}),
+  validateParams: noParams,
+  evaluate(t) {
+    const passed = t.acks.length === t.eligible;
+    return conclude(t, { decided: passed, allVoted: false }, { passed });
+  },
+};
