@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { once } from 'node:events';
 import { KithError } from '@kith/core/errors';
+import { encodeFrame, FRAME_KIND } from '@kith/core/noise/link-frame';
+import { createLinkHello, finishLinkHandshake } from '@kith/core/noise/link-handshake';
+import { NoiseTransport } from '@kith/core/noise/transport';
+import { WebSocket } from 'ws';
+import { LINK_PATH } from '../../src/link/options.ts';
 import { connectLink } from '../../src/link/connect.ts';
 import type { Link } from '../../src/link/link.ts';
 import {
@@ -140,6 +146,47 @@ describe('peer links over real sockets', () => {
     const back = nextMessage(client);
     serverSide.send(text('still in step'));
     expect(str(await back)).toBe('still in step');
+  });
+
+  /** A hand-driven initiator, so a test can put any frame on the wire after the handshake. */
+  async function rawInitiator() {
+    const server = await startNode();
+    nodes.push(server);
+    const me = freshKeyPair('raw');
+    allow(server, me);
+    const { hello, handshake } = createLinkHello({
+      staticKeyPair: me,
+      remoteStaticKey: server.keys.publicKey,
+      timestampNanos: timestamps().next(clock()),
+      random: seededRandom('raw'),
+    });
+    const ws = new WebSocket(server.url + LINK_PATH, {
+      headers: { 'kith-hello': Buffer.from(hello).toString('base64url') },
+    });
+    const [message2] = (await once(ws, 'message')) as [Buffer];
+    const transport = new NoiseTransport(finishLinkHandshake(handshake, new Uint8Array(message2)).ciphers);
+    const accepted = new Promise<Link>((resolve) => server.registry.once('link', resolve));
+    ws.send(transport.encrypt(encodeFrame(FRAME_KIND.CONFIRM, new Uint8Array(0))));
+    return { ws, transport, serverSide: await accepted };
+  }
+
+  it('a frame that does not decrypt closes the link', async () => {
+    const { ws, transport, serverSide } = await rawInitiator();
+    const got = nextMessage(serverSide);
+    const frame = transport.encrypt(encodeFrame(FRAME_KIND.DATA, text('once')));
+    ws.send(frame);
+    expect(str(await got)).toBe('once');
+    ws.send(frame); // replayed: wrong nonce now
+    expect((await serverSide.closed).reason).toBe('decrypt-failed');
+  });
+
+  it('a text frame or an unknown frame kind closes the link', async () => {
+    const first = await rawInitiator();
+    first.ws.send('plain text');
+    expect((await first.serverSide.closed).reason).toBe('protocol-error');
+    const second = await rawInitiator();
+    second.ws.send(second.transport.encrypt(Uint8Array.of(0x7f, 1, 2)));
+    expect((await second.serverSide.closed).reason).toBe('protocol-error');
   });
 
   it('closing one end closes the other, and send then refuses', async () => {
