@@ -113,7 +113,9 @@ export async function migrateDatabase(
     return { applied, total: migrations.length };
   } catch (cause) {
     if (cause instanceof KithError) throw cause;
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    // drizzle wraps driver errors as "Failed query: ..."; the driver's own words are in `cause`.
+    const inner = (cause as { cause?: unknown })?.cause ?? cause;
+    const reason = inner instanceof Error ? inner.message : String(inner);
     throw new KithError('DB_MIGRATION_FAILED', `Migration ${current} failed: ${reason}`, { cause });
   }
 }
