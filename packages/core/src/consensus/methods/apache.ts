@@ -29,6 +29,10 @@ export const apacheRelease: ConsensusMethod<ApacheReleaseParams> = {
     const { binding, all } = t.apache;
     const compared = p.countNonBinding ? all : binding;
     const passed = binding.plus >= p.minBindingPlus && compared.plus > compared.minus;
-    return conclude(t, { decided: false, allVoted: remainingFor(t, ['apache']) === 0 }, { passed });
+    return conclude(
+      t,
+      { decided: false, remaining: remainingFor(t, ['apache']), allVotedEnds: true },
+      { passed },
+    );
   },
 };

@@ -33,8 +33,9 @@ const base = {
 export const consent: ConsensusMethod<ConsentParams> = {
   ...base,
   evaluate(t, p) {
-    const passed = stopping(t, p) === 0 && remainingFor(t, KINDS) === 0;
-    return conclude(t, { decided: passed, allVoted: false }, { passed });
+    const remaining = remainingFor(t, KINDS);
+    const passed = stopping(t, p) === 0 && remaining === 0;
+    return conclude(t, { decided: passed, remaining, allVotedEnds: false }, { passed });
   },
 };
 
@@ -42,9 +43,10 @@ export const consent: ConsensusMethod<ConsentParams> = {
 export const lazyConsensus: ConsensusMethod<ConsentParams> = {
   ...base,
   evaluate(t, p) {
+    const remaining = remainingFor(t, KINDS);
     const passed = stopping(t, p) === 0;
     // Everyone already answered without stopping it: waiting for the deadline changes nothing.
-    const decided = passed && remainingFor(t, KINDS) === 0;
-    return conclude(t, { decided, allVoted: false }, { passed });
+    const decided = passed && remaining === 0;
+    return conclude(t, { decided, remaining, allVotedEnds: false }, { passed });
   },
 };

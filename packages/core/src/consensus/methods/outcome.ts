@@ -7,20 +7,19 @@ export function remainingFor(t: Tally, kinds: readonly BallotKind[]): number {
 }
 
 /**
- * done = decided early (the outcome can no longer change with the voters still missing),
- * or everyone voted (only where that settles the method), or the deadline passed.
+ * done = decided (the outcome can no longer change, whatever the missing voters do), or every
+ * eligible member voted (for methods where that settles it), or the deadline passed.
+ * reason: why it is done: 'all-voted' when settled with nobody missing, 'decided' when settled
+ * before that, 'deadline' when only the deadline ended it.
  */
 export function conclude(
   t: Tally,
-  when: { decided: boolean; allVoted: boolean },
+  when: { decided: boolean; remaining: number; allVotedEnds: boolean },
   result: Omit<MethodResult, 'reason'>,
 ): MethodOutcome {
-  const reason = when.decided
-    ? 'decided'
-    : when.allVoted
-      ? 'all-voted'
-      : t.deadlinePassed
-        ? 'deadline'
-        : 'pending';
-  return { done: reason !== 'pending', result: { ...result, reason } };
+  const allVoted = when.remaining === 0;
+  const settled = when.decided || (allVoted && when.allVotedEnds);
+  const done = settled || t.deadlinePassed;
+  const reason = !done ? 'pending' : !settled ? 'deadline' : allVoted ? 'all-voted' : 'decided';
+  return { done, result: { ...result, reason } };
 }

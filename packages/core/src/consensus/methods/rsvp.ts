@@ -5,7 +5,7 @@
 import { badParams, intParam, paramObject } from '../params.ts';
 import { TALLY_LIMITS } from '../limits.ts';
 import type { ConsensusMethod } from './method.ts';
-import { conclude } from './outcome.ts';
+import { conclude, remainingFor } from './outcome.ts';
 
 export interface RsvpThresholdParams {
   min: number;
@@ -33,6 +33,6 @@ export const rsvpThreshold: ConsensusMethod<RsvpThresholdParams> = {
     // Members who may still say yes: silent ones and those who said maybe.
     const undecided = t.eligible - yes - no;
     const decided = (passed && (full || undecided === 0)) || yes + undecided < p.min;
-    return conclude(t, { decided, allVoted: false }, { passed });
+    return conclude(t, { decided, remaining: remainingFor(t, ['rsvp']), allVotedEnds: false }, { passed });
   },
 };

@@ -34,12 +34,16 @@ function counted(
 ): MethodOutcome {
   const R = remainingFor(t, [kind]);
   const decided = winner !== null && lead(t, totals, winner) > R * swingPerVoter;
-  return conclude(t, { decided, allVoted: R === 0 }, { passed: winner !== null, winner });
+  return conclude(t, { decided, remaining: R, allVotedEnds: true }, { passed: winner !== null, winner });
 }
 
 function ranked(t: Tally, winner: string | null): MethodOutcome {
   const R = remainingFor(t, ['ranking']);
-  return conclude(t, { decided: false, allVoted: R === 0 }, { passed: winner !== null, winner });
+  return conclude(
+    t,
+    { decided: false, remaining: R, allVotedEnds: true },
+    { passed: winner !== null, winner },
+  );
 }
 
 export const plurality: ConsensusMethod<NoParams> = {

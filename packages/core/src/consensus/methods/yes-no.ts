@@ -44,9 +44,9 @@ export const unanimity: ConsensusMethod<UnanimityParams> = {
     const { Y, N, A, E, R } = counts(t);
     if (p.of === 'eligible') {
       const passed = E > 0 && Y === E;
-      return conclude(t, { decided: passed || N > 0 || A > 0, allVoted: R === 0 }, { passed });
+      return conclude(t, { decided: passed || N > 0 || A > 0, remaining: R, allVotedEnds: true }, { passed });
     }
-    return conclude(t, { decided: N > 0, allVoted: R === 0 }, { passed: N === 0 && Y > 0 });
+    return conclude(t, { decided: N > 0, remaining: R, allVotedEnds: true }, { passed: N === 0 && Y > 0 });
   },
 };
 
@@ -56,7 +56,11 @@ export const majority: ConsensusMethod<NoParams> = {
   validateParams: noParams,
   evaluate(t) {
     const { Y, N, R } = counts(t);
-    return conclude(t, { decided: Y > N + R || Y + R <= N, allVoted: R === 0 }, { passed: Y > N });
+    return conclude(
+      t,
+      { decided: Y > N + R || Y + R <= N, remaining: R, allVotedEnds: true },
+      { passed: Y > N },
+    );
   },
 };
 
@@ -67,7 +71,7 @@ export const absoluteMajority: ConsensusMethod<NoParams> = {
   evaluate(t) {
     const { Y, E, R } = counts(t);
     const passed = 2 * Y > E;
-    return conclude(t, { decided: passed || 2 * (Y + R) <= E, allVoted: R === 0 }, { passed });
+    return conclude(t, { decided: passed || 2 * (Y + R) <= E, remaining: R, allVotedEnds: true }, { passed });
   },
 };
 
@@ -91,13 +95,17 @@ export const supermajority: ConsensusMethod<SupermajorityParams> = {
     const n = p.denominator;
     if (p.of === 'eligible') {
       const passed = Y > 0 && Y * n >= k * E;
-      return conclude(t, { decided: passed || (Y + R) * n < k * E, allVoted: R === 0 }, { passed });
+      return conclude(
+        t,
+        { decided: passed || (Y + R) * n < k * E, remaining: R, allVotedEnds: true },
+        { passed },
+      );
     }
     const meets = (y: number, no: number) => y > 0 && y * n >= k * (y + no);
     // Worst case for passing: every missing voter votes no; best case: every one votes yes.
     return conclude(
       t,
-      { decided: meets(Y, N + R) || !meets(Y + R, N), allVoted: R === 0 },
+      { decided: meets(Y, N + R) || !meets(Y + R, N), remaining: R, allVotedEnds: true },
       { passed: meets(Y, N) },
     );
   },
@@ -126,6 +134,6 @@ export const quorumMajority: ConsensusMethod<QuorumMajorityParams> = {
     const P = Y + N + A;
     const passed = P >= q && Y > N;
     const decided = (P >= q && Y > N + R) || Y + R <= N || P + R < q;
-    return conclude(t, { decided, allVoted: R === 0 }, { passed });
+    return conclude(t, { decided, remaining: R, allVotedEnds: true }, { passed });
   },
 };
