@@ -179,7 +179,7 @@ describe('.env.example', () => {
   });
 
   it('lists no variable the agent does not read', () => {
-    const known = new Set(Object.values(CONFIG_VARIABLES).map((v) => v.env));
+    const known = new Set<string>(Object.values(CONFIG_VARIABLES).map((v) => v.env));
     const listed = [...text.matchAll(/^#?\s?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!);
     expect(listed.filter((n) => !known.has(n))).toEqual([]);
   });
