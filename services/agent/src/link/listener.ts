@@ -130,7 +130,8 @@ export async function createLinkListener(
     head: Buffer,
     confirmed: () => void,
   ): Promise<boolean> {
-    const remoteAddress = socket.remoteAddress;
+    // An IPv4 peer on a dual-stack socket shows as ::ffff:a.b.c.d; report the IPv4 form.
+    const remoteAddress = socket.remoteAddress?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
     const drop = (why: string): false => {
       logger.debug({ remoteAddress, why }, 'peer port: dropped a connection in silence');
       return false;

@@ -189,6 +189,20 @@ describe('peer links over real sockets', () => {
     expect((await second.serverSide.closed).reason).toBe('protocol-error');
   });
 
+  it('holds messages that arrive before anyone listens and delivers them in order', async () => {
+    const { client, serverSide } = await linkUp();
+    for (const word of ['one', 'two', 'three']) client.send(text(word));
+    // Let them arrive with no 'message' listener attached (not an assertion on time).
+    await new Promise((r) => setTimeout(r, 100));
+    const got: string[] = [];
+    serverSide.on('message', (m) => got.push(str(m)));
+    await new Promise<void>((resolve) => {
+      const check = () => (got.length === 3 ? resolve() : setTimeout(check, 5));
+      check();
+    });
+    expect(got).toEqual(['one', 'two', 'three']);
+  });
+
   it('closing one end closes the other, and send then refuses', async () => {
     const { client, serverSide } = await linkUp();
     client.close();

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { concatBytes } from '@kith/core/crypto/index';
 import { createLinkHello } from '@kith/core/noise/link-handshake';
+import { computeMac1, mac1Key } from '@kith/core/noise/mac1';
 import { connectLink } from '../../src/link/connect.ts';
 import { LINK_PATH } from '../../src/link/options.ts';
 import {
@@ -101,6 +103,23 @@ describe('the peer port answers nothing to strangers, scanners and replays', () 
       'Sec-WebSocket-Version: 8',
     );
     await expectSilence(broken);
+    const badKey = upgradeWith(helloFor(friend)).replace('dGhlIHNhbXBsZSBub25jZQ==', 'not-a-key');
+    await expectSilence(badKey);
+  });
+
+  it('a hello with a correct mac1 whose message 1 does not decrypt', async () => {
+    const body = concatBytes(Uint8Array.of(1, 0), new Uint8Array(108).fill(0x33));
+    const forged = concatBytes(body, computeMac1(mac1Key(node.keys.publicKey), body));
+    await expectSilence(upgradeWith(Buffer.from(forged).toString('base64url')));
+  });
+
+  it('a hello made with the responder’s own static key', async () => {
+    allow(node, node.keys);
+    try {
+      await expectSilence(upgradeWith(helloFor(node.keys)));
+    } finally {
+      node.allowed.delete(hex(node.keys.publicKey));
+    }
   });
 
   it('a hello with a bad mac1 (one flipped bit, or made for another responder)', async () => {
