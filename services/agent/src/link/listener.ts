@@ -23,7 +23,7 @@ import {
 } from './options.ts';
 import type { LinkRegistry } from './registry.ts';
 import { ReplayGuard } from './replay-guard.ts';
-import { silenceHttpServer } from './silent-server.ts';
+import { clearConnectionDeadline, silenceHttpServer } from './silent-server.ts';
 import { NOISE_MAX_MESSAGE } from '@kith/core/noise/handshake-state';
 
 /** What the responder learns before deciding to answer an initiator. */
@@ -108,13 +108,11 @@ export async function createLinkListener(
       return;
     }
     pending.add(socket);
-    socket.once('close', () => pending.delete(socket));
-    const timer = setTimeout(() => socket.destroy(), limits.handshakeTimeoutMs);
     const confirmed = () => {
-      clearTimeout(timer);
+      clearConnectionDeadline(socket);
       pending.delete(socket);
     };
-    socket.once('close', confirmed);
+    socket.once('close', () => pending.delete(socket));
     void accept(req, socket, head, confirmed).then(
       (ok) => {
         if (!ok) socket.destroy();

@@ -7,11 +7,14 @@ import type { Socket } from 'node:net';
  * 100 Continue / 417 for Expect headers, and the 'request' path for any plain request. Each
  * of these is replaced by destroying the socket. Only the 'upgrade' handler may ever answer.
  */
-export function silenceHttpServer(server: Server, idleTimeoutMs: number): void {
+export function silenceHttpServer(server: Server, deadlineMs: number): void {
   server.on('connection', (socket: Socket) => {
     socket.on('error', () => undefined);
-    // Until the link's own handshake timer takes over, any idle socket is dropped.
-    socket.setTimeout(idleTimeoutMs, () => socket.destroy());
+    // A hard deadline from TCP connect (not an idle timer, which a slow sender could keep
+    // alive); the link clears it once the peer has confirmed the handshake.
+    const deadline = setTimeout(() => socket.destroy(), deadlineMs);
+    deadlines.set(socket, deadline);
+    socket.once('close', () => clearTimeout(deadline));
   });
   server.on('request', (req) => req.socket.destroy());
   server.on('clientError', (_err, socket) => socket.destroy());
@@ -22,7 +25,15 @@ export function silenceHttpServer(server: Server, idleTimeoutMs: number): void {
     req.socket.destroy();
     socket.destroy();
   });
-  server.headersTimeout = idleTimeoutMs;
-  server.requestTimeout = idleTimeoutMs;
+  server.headersTimeout = deadlineMs;
+  server.requestTimeout = deadlineMs;
   server.keepAliveTimeout = 0;
+}
+
+const deadlines = new WeakMap<Socket, ReturnType<typeof setTimeout>>();
+
+/** Lifts the connect-time deadline of an authenticated connection. */
+export function clearConnectionDeadline(socket: Socket): void {
+  clearTimeout(deadlines.get(socket));
+  deadlines.delete(socket);
 }

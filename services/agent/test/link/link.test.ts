@@ -203,6 +203,29 @@ describe('peer links over real sockets', () => {
     expect(got).toEqual(['one', 'two', 'three']);
   });
 
+  it('an established link outlives the handshake deadline of its connection', async () => {
+    const server = await startNode({ limits: { handshakeTimeoutMs: 300 } });
+    nodes.push(server);
+    const me = freshKeyPair('long-lived');
+    allow(server, me);
+    const accepted = new Promise<Link>((resolve) => server.registry.once('link', resolve));
+    const client = await connectLink({
+      url: server.url,
+      staticKeyPair: me,
+      remoteStaticKey: server.keys.publicKey,
+      clock,
+      random: seededRandom('long-lived'),
+      timestamps: timestamps(),
+    });
+    outbound.push(client);
+    const serverSide = await accepted;
+    await new Promise((r) => setTimeout(r, 700));
+    expect(serverSide.isOpen).toBe(true);
+    const got = nextMessage(serverSide);
+    client.send(text('still here'));
+    expect(str(await got)).toBe('still here');
+  });
+
   it('closing one end closes the other, and send then refuses', async () => {
     const { client, serverSide } = await linkUp();
     client.close();
