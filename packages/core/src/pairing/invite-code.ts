@@ -32,7 +32,7 @@ export const InviteFormat = defineFormat(
       role: Type.Union([Type.Literal('friend'), Type.Literal('device')]),
       user: Type.String({ maxLength: 40 }),
       key: Type.Uint8Array({ minByteLength: 32, maxByteLength: 32 }),
-      id: Type.Uint8Array({ minByteLength: 8, maxByteLength: 8 }),
+      id: Type.Uint8Array({ minByteLength: 16, maxByteLength: 16 }),
       secret: Type.Uint8Array({ minByteLength: 16, maxByteLength: 16 }),
       addrs: Type.Array(Address, { minItems: 1, maxItems: 6 }),
       exp: Type.Integer({ minimum: 0 }),

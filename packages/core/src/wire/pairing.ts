@@ -9,7 +9,7 @@ const Entries = Type.Array(Type.Uint8Array({ maxByteLength: 2200 }), { maxItems:
  * for an own-device invite the acceptor has no identity yet and sends none.
  */
 export const PairRequestMessage = defineMessage('pair-request', 1, 4 * 1024 * 1024, {
-  inviteId: Type.Uint8Array({ minByteLength: 8, maxByteLength: 8 }),
+  inviteId: Type.Uint8Array({ minByteLength: 16, maxByteLength: 16 }),
   log: Type.Union([Entries, Type.Null()]),
   addresses: Type.Array(Type.String({ maxLength: 80 }), { maxItems: 8 }),
 });

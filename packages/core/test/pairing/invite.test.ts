@@ -18,7 +18,7 @@ const invite: fc.Arbitrary<Invite> = fc.record({
   role: fc.constantFrom('friend' as const, 'device' as const),
   user: fc.constant('bwwcj-x6s30-63kpz-cp8fe-trg9y'),
   key: bytes(32),
-  id: bytes(8),
+  id: bytes(16),
   secret: bytes(16),
   addrs: fc.array(
     fc.tuple(fc.ipV4(), fc.integer({ min: 1, max: 65535 })).map(([h, p]) => `${h}:${p}`),

@@ -65,7 +65,7 @@ const arbitraries = [
   fc.record({
     v: fc.constant(1),
     t: fc.constant('pair-request' as const),
-    inviteId: bytes(8),
+    inviteId: bytes(16),
     log: fc.option(entries, { nil: null }),
     addresses: fc.array(addr, { maxLength: 3 }),
   }),

@@ -1,0 +1,527 @@
+/**
+ * The peer node (DESIGN §6): listens on the peer port, keeps one link to every active device of
+ * its user and of its friends, exchanges identity logs, heartbeats and address records, and
+ * re-dials with jittered backoff. A change of its own address bumps its signed record, which
+ * is gossiped at once, and every known node is tried again.
+ */
+import { type AddressRecord, signAddressRecord, verifyAddressRecord } from '@kith/core/address-record';
+import { KithError, isKithError } from '@kith/core/errors';
+import type { DeviceCertificate } from '@kith/core/identity/certificate';
+import type { LogState } from '@kith/core/identity/log';
+import { type BackoffOptions, DEFAULT_BACKOFF, backoffDelay } from '@kith/core/net/backoff';
+import type { MessageOf } from '@kith/core/wire/message';
+import type { HelloMessage } from '@kith/core/wire/hello';
+import type { HeartbeatMessage } from '@kith/core/wire/heartbeat';
+import type { LogEntriesMessage, LogRequestMessage } from '@kith/core/wire/identity-log';
+import type { AgentComponents } from '../components.ts';
+import type { EventBus } from '../event-bus.ts';
+import { type InitiatorInfo, type Link, type LinkLimits, type LinkListener, LinkRegistry, connectLink, createLinkListener } from '../link/index.ts';
+import type { UnlockedDevice } from '../keystore/index.ts';
+import { readIdentityLog, writeIdentityLog } from '../keystore/index.ts';
+import { AddressRepository } from '../repositories/address-repository.ts';
+import { FriendRepository } from '../repositories/friend-repository.ts';
+import { type DeviceRow, IdentityRepository } from '../repositories/identity-repository.ts';
+import { PeerRepository } from '../repositories/peer-repository.ts';
+import { formatAddress, hostOf, listeningAddresses, normaliseHost } from './own-addresses.ts';
+import { PeerSession, type SessionHost } from './peer-session.ts';
+
+export interface PeerTiming {
+  heartbeatMeanMs: number;
+  /** How often the dialer looks for devices without a link. */
+  dialTickMs: number;
+  backoff: BackoffOptions;
+}
+
+export interface PeerNodeOptions {
+  dataDir: string;
+  /** Address the peer port binds (KITH_HOST). */
+  host: string;
+  port: number;
+  device: UnlockedDevice;
+  components: AgentComponents;
+  events: EventBus;
+  timing?: Partial<PeerTiming>;
+  linkLimits?: Partial<LinkLimits>;
+}
+
+/** Hosts seen by peers that we add to our record; the newest few only. */
+const MAX_OBSERVED = 2;
+
+export interface PeerView {
+  deviceId: string;
+  userId: string;
+  own: boolean;
+  online: boolean;
+  address: string | null;
+  addresses: string[];
+  lastSeenAt: string | null;
+  clockOffsetMs: number | null;
+  roundTripMs: number | null;
+  status: string;
+}
+
+export class PeerNode implements SessionHost {
+  readonly name = 'peer-node';
+  readonly identity: IdentityRepository;
+  readonly friends: FriendRepository;
+  readonly addresses: AddressRepository;
+  readonly peerStats: PeerRepository;
+  readonly registry = new LinkRegistry();
+  readonly clock: () => number;
+  readonly random: (n: number) => Uint8Array;
+  readonly heartbeatMeanMs: number;
+  readonly log: AgentComponents['logger'];
+  private readonly timing: PeerTiming;
+  private readonly sessions = new Map<string, PeerSession>();
+  private readonly dialing = new Map<string, { attempt: number; nextAt: number; busy: boolean }>();
+  private listener: LinkListener | undefined;
+  private dialTimer: ReturnType<typeof setInterval> | undefined;
+  private observedHosts: string[] = [];
+  private ownRecord: AddressRecord | undefined;
+  private own!: LogState;
+  private stopped = false;
+  /** Hook for pairing: links opened with an invite (IKpsk2). */
+  onInviteLink: ((link: Link) => void) | undefined;
+
+  constructor(readonly options: PeerNodeOptions) {
+    const { db, clock, random, logger } = options.components;
+    this.identity = new IdentityRepository(db.db, clock);
+    this.friends = new FriendRepository(db.db, clock);
+    this.addresses = new AddressRepository(db.db, clock);
+    this.peerStats = new PeerRepository(db.db);
+    this.clock = clock;
+    this.random = random;
+    this.log = logger.child({ part: 'peer' });
+    this.timing = {
+      heartbeatMeanMs: options.timing?.heartbeatMeanMs ?? 15_000,
+      dialTickMs: options.timing?.dialTickMs ?? 250,
+      backoff: options.timing?.backoff ?? DEFAULT_BACKOFF,
+    };
+    this.heartbeatMeanMs = this.timing.heartbeatMeanMs;
+  }
+
+  get userId(): string {
+    return this.options.device.header.userId;
+  }
+  get deviceId(): string {
+    return this.options.device.header.deviceId;
+  }
+  get staticKeyPair() {
+    return this.options.device.keys.agreement;
+  }
+  get ownLog(): LogState {
+    return this.own;
+  }
+  get port(): number {
+    return this.listener?.port ?? this.options.port;
+  }
+
+  async start(): Promise<void> {
+    // The keystore's copy of our log and the database's are merged; the database leads from here.
+    const fromFile = await readIdentityLog(this.options.dataDir, this.options.device);
+    this.own = (await this.identity.merge(fromFile)).state;
+    await this.syncOwnLogFile();
+    const me = [...this.own.devices.values()].find((d) => d.certificate.deviceId === this.deviceId);
+    if (!me || me.status !== 'active') {
+      throw new KithError('DEVICE_REVOKED', 'This device is not an active device of its user; run `kith recover`.');
+    }
+    this.listener = await createLinkListener(
+      {
+        staticKeyPair: this.staticKeyPair,
+        authorizeInitiator: (info) => this.authorize(info),
+        lookupPsk: (id) => this.lookupPsk(id),
+        host: this.options.host,
+        port: this.options.port,
+        clock: this.clock,
+        random: this.random,
+        logger: this.log,
+        limits: this.options.linkLimits,
+        registry: this.registry,
+      },
+      (link) => this.onLink(link),
+    );
+    await this.refreshOwnRecord();
+    this.dialTimer = setInterval(() => void this.dialDue(), this.timing.dialTickMs);
+    this.dialTimer.unref?.();
+    this.log.info({ peerPort: this.listener.port, deviceId: this.deviceId }, 'peer port listening');
+    void this.dialDue();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.dialTimer);
+    await this.listener?.close();
+    await this.registry.closeAll();
+  }
+
+  // --- admission -------------------------------------------------------------------------
+
+  /** psk lookups are answered by the pairing service; no pairing: silence. */
+  lookupPsk: (inviteId: Uint8Array) => Promise<Uint8Array | undefined> = async () => undefined;
+
+  private async authorize(info: InitiatorInfo): Promise<boolean> {
+    if (info.mode === 'IKpsk2') return true; // the invite's psk already decrypted message 1
+    const row = await this.identity.deviceByStaticKey(info.staticKey);
+    return row !== undefined && row.status === 'active' && (await this.isOursOrFriend(row.userId));
+  }
+
+  private async isOursOrFriend(userId: string): Promise<boolean> {
+    return userId === this.userId || (await this.friends.isFriend(userId));
+  }
+
+  async admit(link: Link, cert: DeviceCertificate): Promise<void> {
+    const row = await this.identity.device(cert.deviceId);
+    if (!row || row.status !== 'active' || row.userId !== cert.userId || !(await this.isOursOrFriend(cert.userId))) {
+      throw new KithError('DEVICE_REVOKED', 'The peer is not an active device of a friend.');
+    }
+    void link;
+  }
+
+  private onLink(link: Link): void {
+    if (link.mode === 'IKpsk2') {
+      if (this.onInviteLink) this.onInviteLink(link);
+      else link.close();
+      return;
+    }
+    void this.startSession(link);
+  }
+
+  private async startSession(link: Link, expected?: DeviceRow): Promise<void> {
+    const existing = [...this.sessions.values()].find((s) => s.link === link);
+    if (existing || !link.isOpen) return;
+    const session = new PeerSession(link, this, expected && { deviceId: expected.deviceId, userId: expected.userId });
+    if (expected) this.adopt(session);
+    await session.start();
+  }
+
+  private adopt(session: PeerSession): void {
+    const previous = this.sessions.get(session.deviceId);
+    this.sessions.set(session.deviceId, session);
+    if (previous && previous !== session) previous.close();
+    this.dialing.set(session.deviceId, { attempt: 0, nextAt: Number.POSITIVE_INFINITY, busy: false });
+  }
+
+  // --- session callbacks -----------------------------------------------------------------
+
+  async helloFor(link: Link) {
+    const me = [...this.own.devices.values()].find((d) => d.certificate.deviceId === this.deviceId)!;
+    const seen =
+      link.remoteAddress && link.remotePort ? formatAddress(normaliseHost(link.remoteAddress), link.remotePort) : '';
+    return {
+      v: 1,
+      t: 'hello' as const,
+      cert: me.certificate.bytes,
+      logSeq: this.own.seq,
+      logHead: this.own.head,
+      seenAddress: seen,
+    };
+  }
+
+  async onHello(session: PeerSession, hello: MessageOf<typeof HelloMessage>): Promise<void> {
+    this.adopt(session);
+    const now = this.clock();
+    await this.peerStats.upsert({
+      deviceId: session.deviceId,
+      userId: session.userId,
+      lastAddress: session.link.initiator ? session.seenAddress : null,
+      lastSeenAt: new Date(now),
+      lastConnectedAt: new Date(now),
+      failures: 0,
+    });
+    this.options.events.publish('peer.online', { deviceId: session.deviceId, userId: session.userId });
+    this.log.info({ peer: session.deviceId, user: session.userId }, 'peer online');
+    await this.observe(hello.seenAddress);
+    // Their log is newer than our copy: ask for it.
+    const known = await this.identity.state(session.userId);
+    if (!known || known.seq < hello.logSeq) session.send({ v: 1, t: 'log-request', user: session.userId, fromSeq: 0 });
+    // Our own log may be newer than theirs; send it to friends and own devices alike.
+    session.send({ v: 1, t: 'log-entries', user: this.userId, fromSeq: 0, entries: this.own.entries });
+    // Own devices share everything we know: friends' logs and all address records.
+    if (session.userId === this.userId) {
+      for (const friend of await this.friends.list()) {
+        const entries = await this.identity.entries(friend.userId);
+        if (entries.length) session.send({ v: 1, t: 'log-entries', user: friend.userId, fromSeq: 0, entries });
+      }
+    }
+    await this.sendRecords(session, undefined);
+  }
+
+  async onLogRequest(session: PeerSession, request: MessageOf<typeof LogRequestMessage>): Promise<void> {
+    const allowed = request.user === this.userId || request.user === session.userId || session.userId === this.userId;
+    if (!allowed) return;
+    const entries = await this.identity.entries(request.user);
+    if (entries.length) session.send({ v: 1, t: 'log-entries', user: request.user, fromSeq: 0, entries });
+  }
+
+  async onLogEntries(session: PeerSession, message: MessageOf<typeof LogEntriesMessage>): Promise<void> {
+    // A friend may tell us about itself; only our own devices tell us about anyone else.
+    const fromOwn = session.userId === this.userId;
+    if (!fromOwn && message.user !== session.userId) return;
+    let result: Awaited<ReturnType<IdentityRepository['merge']>>;
+    try {
+      result = await this.identity.merge(message.entries);
+    } catch (err) {
+      if (isKithError(err, 'LOG_FORK')) {
+        this.options.events.publish('identity.fork', { userId: message.user, from: session.deviceId });
+      }
+      this.log.warn({ code: isKithError(err) ? err.code : undefined, user: message.user }, 'peer: refused a log copy');
+      return;
+    }
+    if (result.state.userId !== message.user) return;
+    if (result.state.userId === this.userId) {
+      if (result.changed) {
+        this.own = result.state;
+        await this.syncOwnLogFile();
+        this.broadcastOwnLog();
+      }
+    } else if (fromOwn && !(await this.friends.isFriend(result.state.userId))) {
+      await this.friends.add(result.state.userId, result.state.name || null);
+      this.options.events.publish('friend.added', { userId: result.state.userId, via: session.deviceId });
+    }
+    if (result.changed) {
+      this.options.events.publish('identity.updated', { userId: result.state.userId, seq: result.state.seq });
+      await this.closeRevokedLinks();
+      void this.dialDue();
+    }
+  }
+
+  /** Sends our log to every linked device (friends and own): a new device or a revocation must reach them. */
+  broadcastOwnLog(): void {
+    for (const s of this.sessions.values()) {
+      if (s.ready) s.send({ v: 1, t: 'log-entries', user: this.userId, fromSeq: 0, entries: this.own.entries });
+    }
+  }
+
+  /** Applies a new state of our own log (from pairing) and tells everyone. */
+  async adoptOwnLog(entries: Uint8Array[]): Promise<void> {
+    const result = await this.identity.merge(entries);
+    this.own = result.state;
+    await this.syncOwnLogFile();
+    this.broadcastOwnLog();
+    await this.closeRevokedLinks();
+    void this.dialDue();
+  }
+
+  private async closeRevokedLinks(): Promise<void> {
+    for (const s of [...this.sessions.values()]) {
+      const row = await this.identity.device(s.deviceId);
+      if (!row || row.status !== 'active') s.close();
+    }
+  }
+
+  async onAddressRecords(session: PeerSession, records: Uint8Array[]): Promise<void> {
+    let fresh = false;
+    for (const bytes of records) {
+      let record: AddressRecord;
+      try {
+        record = verifyAddressRecord(bytes);
+      } catch {
+        continue;
+      }
+      const row = await this.identity.device(record.deviceId);
+      if (!row || row.status !== 'active' || record.deviceId === this.deviceId) continue;
+      if (!(await this.isOursOrFriend(row.userId))) continue;
+      if (await this.addresses.offer(record)) {
+        fresh = true;
+        const d = this.dialing.get(record.deviceId);
+        if (d && !this.sessions.has(record.deviceId)) d.nextAt = 0; // try the new address now
+      }
+    }
+    if (fresh) {
+      this.options.events.publish('addresses.updated', { from: session.deviceId });
+      void this.dialDue();
+    }
+  }
+
+  async onHeartbeat(session: PeerSession, heartbeat: MessageOf<typeof HeartbeatMessage>): Promise<void> {
+    await this.peerStats.upsert({
+      deviceId: session.deviceId,
+      userId: session.userId,
+      lastSeenAt: new Date(this.clock()),
+      clockOffsetMs: session.clockOffsetMs === undefined ? null : Math.round(session.clockOffsetMs),
+      roundTripMs: session.roundTripMs === undefined ? null : Math.round(session.roundTripMs),
+    });
+    await this.observe(heartbeat.seenAddress);
+    await this.sendRecords(session, new Map(heartbeat.versions.map((v) => [v.device, v.seq])));
+  }
+
+  async versions(): Promise<{ device: string; seq: number }[]> {
+    return [...(await this.addresses.versions())].map(([device, seq]) => ({ device, seq }));
+  }
+
+  /** Sends the records the peer lacks: to a friend only our own devices', to our devices all. */
+  private async sendRecords(session: PeerSession, theirs: Map<string, number> | undefined): Promise<void> {
+    const mine = session.userId === this.userId;
+    const ownIds = new Set([...this.own.devices.values()].map((d) => d.certificate.deviceId));
+    const records = (await this.addresses.all()).filter(
+      (r) =>
+        r.deviceId !== session.deviceId &&
+        (mine || ownIds.has(r.deviceId)) &&
+        (theirs === undefined || (theirs.get(r.deviceId) ?? -1) < r.seq),
+    );
+    if (records.length) session.send({ v: 1, t: 'address-records', records: records.map((r) => r.bytes) });
+  }
+
+  onClose(session: PeerSession): void {
+    if (this.sessions.get(session.deviceId) !== session) return;
+    this.sessions.delete(session.deviceId);
+    if (this.stopped) return;
+    this.options.events.publish('peer.offline', { deviceId: session.deviceId, userId: session.userId });
+    this.log.info({ peer: session.deviceId }, 'peer offline');
+    this.dialing.set(session.deviceId, { attempt: 0, nextAt: this.clock() + backoffDelay(0, this.random, this.timing.backoff), busy: false });
+  }
+
+  // --- own address ------------------------------------------------------------------------
+
+  /** A peer reports where it sees us: a new outside host means our address changed. */
+  private async observe(seenAddress: string): Promise<void> {
+    if (!seenAddress) return;
+    const host = normaliseHost(hostOf(seenAddress));
+    const advertised = listeningAddresses(this.options.host, this.port).map(hostOf);
+    if (advertised.includes(host) || this.observedHosts.includes(host)) return;
+    // Loopback sightings say nothing about the outside unless we listen on loopback ourselves.
+    if ((host.startsWith('127.') || host === '::1') && !this.options.host.startsWith('127.')) return;
+    this.observedHosts = [host, ...this.observedHosts].slice(0, MAX_OBSERVED);
+    await this.refreshOwnRecord();
+  }
+
+  ownAddresses(): string[] {
+    const base = listeningAddresses(this.options.host, this.port);
+    return [...new Set([...base, ...this.observedHosts.map((h) => formatAddress(h, this.port))])];
+  }
+
+  get ownAddressRecord(): AddressRecord | undefined {
+    return this.ownRecord;
+  }
+
+  /** Re-signs our record when our addresses changed; gossips it and tries every known node. */
+  private async refreshOwnRecord(): Promise<void> {
+    const addresses = this.ownAddresses();
+    const current = this.ownRecord ?? (await this.addresses.get(this.deviceId));
+    if (current && sameSet(current.addresses, addresses)) {
+      this.ownRecord = current;
+      return;
+    }
+    const bytes = signAddressRecord(this.options.device.keys.signing, {
+      seq: (current?.seq ?? -1) + 1,
+      addresses,
+      issuedAt: this.clock(),
+    });
+    this.ownRecord = verifyAddressRecord(bytes);
+    await this.addresses.offer(this.ownRecord);
+    this.log.info({ addresses, seq: this.ownRecord.seq }, 'own address record updated');
+    this.options.events.publish('addresses.changed', { addresses, seq: this.ownRecord.seq });
+    for (const s of this.sessions.values()) {
+      if (s.ready) s.send({ v: 1, t: 'address-records', records: [bytes] });
+    }
+    if (current) {
+      // Our address changed: try every known node now (DESIGN §6).
+      for (const d of this.dialing.values()) d.nextAt = 0;
+      void this.dialDue();
+    }
+  }
+
+  private async syncOwnLogFile(): Promise<void> {
+    await writeIdentityLog(this.options.dataDir, this.options.device, this.own.entries);
+  }
+
+  // --- dialing ----------------------------------------------------------------------------
+
+  private async targets(): Promise<DeviceRow[]> {
+    const friendIds = new Set((await this.friends.list()).map((f) => f.userId));
+    return (await this.identity.allDevices()).filter(
+      (d) => d.status === 'active' && d.deviceId !== this.deviceId && (d.userId === this.userId || friendIds.has(d.userId)),
+    );
+  }
+
+  private dialBusy = false;
+
+  async dialDue(): Promise<void> {
+    if (this.stopped || this.dialBusy) return;
+    this.dialBusy = true;
+    try {
+      const now = this.clock();
+      for (const target of await this.targets()) {
+        if (this.sessions.has(target.deviceId)) continue;
+        let d = this.dialing.get(target.deviceId);
+        if (!d) {
+          d = { attempt: 0, nextAt: 0, busy: false };
+          this.dialing.set(target.deviceId, d);
+        }
+        if (d.busy || d.nextAt > now) continue;
+        d.busy = true;
+        void this.dial(target, d);
+      }
+    } finally {
+      this.dialBusy = false;
+    }
+  }
+
+  private async dial(target: DeviceRow, state: { attempt: number; nextAt: number; busy: boolean }): Promise<void> {
+    try {
+      const record = await this.addresses.get(target.deviceId);
+      const stats = await this.peerStats.get(target.deviceId);
+      const candidates = [...new Set([...(record?.addresses ?? []), ...(stats?.lastAddress ? [stats.lastAddress] : [])])];
+      for (const address of candidates) {
+        if (this.stopped || this.sessions.has(target.deviceId)) return;
+        try {
+          const link = await connectLink({
+            url: `ws://${address}`,
+            staticKeyPair: this.staticKeyPair,
+            remoteStaticKey: target.staticPublicKey,
+            clock: this.clock,
+            random: this.random,
+            logger: this.log,
+            limits: this.options.linkLimits,
+            registry: this.registry,
+          });
+          await this.peerStats.upsert({ deviceId: target.deviceId, userId: target.userId, lastAddress: address });
+          await this.startSession(link, target);
+          state.attempt = 0;
+          return;
+        } catch (err) {
+          this.log.debug({ peer: target.deviceId, address, code: isKithError(err) ? err.code : undefined }, 'dial failed');
+        }
+      }
+      state.attempt += 1;
+      state.nextAt = this.clock() + backoffDelay(state.attempt, this.random, this.timing.backoff);
+    } finally {
+      state.busy = false;
+    }
+  }
+
+  // --- views ------------------------------------------------------------------------------
+
+  isOnline(deviceId: string): boolean {
+    return this.sessions.get(deviceId)?.ready === true;
+  }
+
+  async peers(): Promise<PeerView[]> {
+    const stats = new Map((await this.peerStats.all()).map((p) => [p.deviceId, p]));
+    const records = new Map<string, AddressRecord>((await this.addresses.all()).map((r) => [r.deviceId, r]));
+    const friendIds = new Set((await this.friends.list()).map((f) => f.userId));
+    return (await this.identity.allDevices())
+      .filter((d) => d.deviceId !== this.deviceId && (d.userId === this.userId || friendIds.has(d.userId)))
+      .map((d) => {
+        const s = this.sessions.get(d.deviceId);
+        const p = stats.get(d.deviceId);
+        const online = s?.ready === true;
+        return {
+          deviceId: d.deviceId,
+          userId: d.userId,
+          own: d.userId === this.userId,
+          online,
+          address: online ? s!.seenAddress || null : (p?.lastAddress ?? null),
+          addresses: records.get(d.deviceId)?.addresses ?? [],
+          lastSeenAt: p?.lastSeenAt ? p.lastSeenAt.toISOString() : null,
+          clockOffsetMs: online && s!.clockOffsetMs !== undefined ? Math.round(s!.clockOffsetMs) : (p?.clockOffsetMs ?? null),
+          roundTripMs: online && s!.roundTripMs !== undefined ? Math.round(s!.roundTripMs) : (p?.roundTripMs ?? null),
+          status: d.status,
+        };
+      });
+  }
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}

@@ -1,0 +1,192 @@
+/**
+ * One established IK link to a peer device, from the hello exchange to its close
+ * (docs/PROTOCOL.md "Messages"): identity-log sync, heartbeats with clock-offset estimates,
+ * and address-record gossip. The node (peer-node.ts) owns the policy; the session speaks.
+ */
+import { isKithError } from '@kith/core/errors';
+import { verifyDeviceCertificate } from '@kith/core/identity/certificate';
+import { type OffsetSample, addSample, bestOffset, offsetSample } from '@kith/core/net/clock-offset';
+import { isOverdue, nextHeartbeatDelay } from '@kith/core/net/heartbeat-interval';
+import { AddressRecordsMessage } from '@kith/core/wire/address-records';
+import { HeartbeatMessage } from '@kith/core/wire/heartbeat';
+import { HelloMessage } from '@kith/core/wire/hello';
+import { LogEntriesMessage, LogRequestMessage } from '@kith/core/wire/identity-log';
+import { type AnyMessage, type MessageOf, decodeMessage } from '@kith/core/wire/message';
+import { constantTimeEqual } from '@kith/core/crypto/index';
+import type { Link } from '../link/link.ts';
+import { formatAddress, normaliseHost } from './own-addresses.ts';
+
+export const SESSION_MESSAGES = [
+  HelloMessage,
+  HeartbeatMessage,
+  AddressRecordsMessage,
+  LogRequestMessage,
+  LogEntriesMessage,
+] as const;
+export type SessionMessage = MessageOf<(typeof SESSION_MESSAGES)[number]>;
+
+/** What a session needs from its node. */
+export interface SessionHost {
+  readonly clock: () => number;
+  readonly random: (n: number) => Uint8Array;
+  readonly heartbeatMeanMs: number;
+  helloFor(link: Link): Promise<MessageOf<typeof HelloMessage>>;
+  /** Checks the peer's certificate; returns its device and user ids, or throws to close. */
+  admit(link: Link, cert: ReturnType<typeof verifyDeviceCertificate>): Promise<void>;
+  onHello(session: PeerSession, hello: MessageOf<typeof HelloMessage>): Promise<void>;
+  onLogRequest(session: PeerSession, request: MessageOf<typeof LogRequestMessage>): Promise<void>;
+  onLogEntries(session: PeerSession, message: MessageOf<typeof LogEntriesMessage>): Promise<void>;
+  onAddressRecords(session: PeerSession, records: Uint8Array[]): Promise<void>;
+  onHeartbeat(session: PeerSession, heartbeat: MessageOf<typeof HeartbeatMessage>): Promise<void>;
+  /** Address-record versions to put in a heartbeat. */
+  versions(): Promise<{ device: string; seq: number }[]>;
+  onClose(session: PeerSession): void;
+  readonly log: { debug(o: object, m: string): void; warn(o: object, m: string): void };
+}
+
+export class PeerSession {
+  deviceId = '';
+  userId = '';
+  ready = false;
+  lastSeenAt: number;
+  offsets: OffsetSample[] = [];
+  roundTripMs: number | undefined;
+  private lastReceived: { sentAt: number; receivedAt: number } | null = null;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  constructor(
+    readonly link: Link,
+    private readonly host: SessionHost,
+    /** Known before the hello for outbound links. */
+    expected?: { deviceId: string; userId: string },
+  ) {
+    this.lastSeenAt = host.clock();
+    if (expected) {
+      this.deviceId = expected.deviceId;
+      this.userId = expected.userId;
+    }
+  }
+
+  /** The address at which this side sees the peer. */
+  get seenAddress(): string {
+    return this.link.remoteAddress && this.link.remotePort
+      ? formatAddress(normaliseHost(this.link.remoteAddress), this.link.remotePort)
+      : '';
+  }
+
+  get clockOffsetMs(): number | undefined {
+    return bestOffset(this.offsets)?.offsetMs;
+  }
+
+  async start(): Promise<void> {
+    this.link.on('message', (bytes) => {
+      // Handle in arrival order; one slow handler must not reorder a peer's messages.
+      this.chain = this.chain.then(() => this.receive(bytes)).catch((err) => this.fail(err));
+    });
+    void this.link.closed.then(() => this.finish());
+    this.send(await this.host.helloFor(this.link));
+    this.schedule();
+  }
+
+  send(message: SessionMessage | { t: string; v: number; [k: string]: unknown }): boolean {
+    if (!this.link.isOpen) return false;
+    const def = SESSION_MESSAGES.find((d) => d.type === message.t) as AnyMessage | undefined;
+    if (!def) throw new Error(`no encoder for ${message.t}`);
+    try {
+      this.link.send(def.encode(message));
+      return true;
+    } catch (err) {
+      // A full send queue: the peer is slow; heartbeats will notice if it is gone.
+      this.host.log.debug({ err, peer: this.deviceId }, 'peer: send refused');
+      return false;
+    }
+  }
+
+  private async receive(bytes: Uint8Array): Promise<void> {
+    if (this.closed) return;
+    const now = this.host.clock();
+    this.lastSeenAt = now;
+    const message = decodeMessage(bytes, SESSION_MESSAGES);
+    if (!this.ready && message.t !== 'hello') return;
+    switch (message.t) {
+      case 'hello': {
+        const cert = verifyDeviceCertificate(message.cert);
+        if (!constantTimeEqual(cert.agreementKey, this.link.remoteStaticKey)) {
+          throw new Error('certificate does not match the link key');
+        }
+        await this.host.admit(this.link, cert);
+        this.deviceId = cert.deviceId;
+        this.userId = cert.userId;
+        this.ready = true;
+        await this.host.onHello(this, message);
+        return;
+      }
+      case 'heartbeat':
+        this.lastReceived = { sentAt: message.sentAt, receivedAt: now };
+        if (message.echo) {
+          const s = offsetSample(message.echo.sentAt, message.echo.receivedAt, message.sentAt, now);
+          this.offsets = addSample(this.offsets, s);
+          this.roundTripMs = s.delayMs;
+        }
+        await this.host.onHeartbeat(this, message);
+        return;
+      case 'address-records':
+        await this.host.onAddressRecords(this, message.records);
+        return;
+      case 'log-request':
+        await this.host.onLogRequest(this, message);
+        return;
+      case 'log-entries':
+        await this.host.onLogEntries(this, message);
+        return;
+    }
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    this.timer = setTimeout(() => void this.beat(), nextHeartbeatDelay(this.host.heartbeatMeanMs, this.host.random));
+    this.timer.unref?.();
+  }
+
+  private async beat(): Promise<void> {
+    if (this.closed) return;
+    const now = this.host.clock();
+    if (isOverdue(this.lastSeenAt, now, this.host.heartbeatMeanMs)) {
+      this.host.log.debug({ peer: this.deviceId }, 'peer: heartbeats missed, closing the link');
+      this.link.close();
+      return;
+    }
+    try {
+      this.send({
+        v: 1,
+        t: 'heartbeat',
+        sentAt: now,
+        echo: this.lastReceived,
+        seenAddress: this.seenAddress,
+        versions: await this.host.versions(),
+      });
+    } catch (err) {
+      this.host.log.warn({ err, peer: this.deviceId }, 'peer: heartbeat failed');
+    }
+    this.schedule();
+  }
+
+  private fail(err: unknown): void {
+    const code = isKithError(err) ? err.code : undefined;
+    this.host.log.warn({ peer: this.deviceId || undefined, code, err: code ? undefined : err }, 'peer: closing link');
+    this.link.close();
+  }
+
+  private finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.host.onClose(this);
+  }
+
+  close(): void {
+    this.link.close();
+  }
+}
