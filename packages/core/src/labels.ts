@@ -10,6 +10,7 @@ export const SIG = {
   ADDRESS_RECORD: 'kith/v1/sig/address-record',
   RELAY_LIST: 'kith/v1/sig/relay-list',
   STORAGE_RECEIPT: 'kith/v1/sig/storage-receipt',
+  CONVERSATION_GENESIS: 'kith/v1/sig/conversation-genesis',
   CONVERSATION_EVENT: 'kith/v1/sig/conversation-event',
   CONVERSATION_OUTCOME: 'kith/v1/sig/conversation-outcome',
   PAIRING: 'kith/v1/sig/pairing',
@@ -44,6 +45,12 @@ export const HASH = {
   CONTENT: 'kith/v1/id/content',
   /** Tie-break order of consensus options, seeded by the conversation (consensus/tie-order.ts). */
   CONSENSUS_TIE_BREAK: 'kith/v1/hash/consensus-tie-break',
+  /** Conversation id = hash of the signed genesis body (conversation/ids.ts). */
+  CONVERSATION_ID: 'kith/v1/id/conversation',
+  CONVERSATION_EVENT_ID: 'kith/v1/id/conversation-event',
+  CONVERSATION_OUTCOME_ID: 'kith/v1/id/conversation-outcome',
+  /** Digest of the canonical tally an outcome names. */
+  CONVERSATION_TALLY: 'kith/v1/hash/conversation-tally',
 } as const;
 
 export type SignatureLabel = (typeof SIG)[keyof typeof SIG];
