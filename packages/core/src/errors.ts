@@ -90,7 +90,10 @@ export const ERROR_CATALOGUE = {
 
   // --- noise and peer links ---
   NOISE_UNSUPPORTED_PROTOCOL: { status: 400, message: 'This Noise protocol name is not supported.' },
-  NOISE_BAD_STATE: { status: 500, message: 'The Noise handshake was used out of order or without a needed key.' },
+  NOISE_BAD_STATE: {
+    status: 500,
+    message: 'The Noise handshake was used out of order or without a needed key.',
+  },
   NOISE_HANDSHAKE_FAILED: {
     status: 403,
     message: 'The Noise handshake failed: the message was malformed, forged, or made for other keys.',
@@ -138,6 +141,69 @@ export const ERROR_CATALOGUE = {
     message: 'The custom rule could take too long to evaluate; simplify it or nest fewer loops.',
   },
   CONSENSUS_CEL_RUNTIME: { status: 422, message: 'The custom rule failed while it was evaluated.' },
+
+  // --- conversations and message patterns (DESIGN §8; docs/CONSENSUS.md "Conversations and patterns") ---
+  CONVERSATION_BAD_GENESIS: { status: 400, message: 'The conversation genesis is not valid.' },
+  CONVERSATION_UNKNOWN_PATTERN: { status: 400, message: 'The message pattern is not one Kith knows.' },
+  CONVERSATION_BAD_PATTERN_PARAMS: {
+    status: 400,
+    message: 'The parameters of the message pattern are not valid.',
+  },
+  CONVERSATION_METHOD_MISMATCH: {
+    status: 400,
+    message: 'The consensus method cannot count any vote this message pattern allows.',
+  },
+  CONVERSATION_WRONG_CONVERSATION: { status: 400, message: 'The event belongs to another conversation.' },
+  CONVERSATION_UNKNOWN_DEVICE: {
+    status: 403,
+    message: "The event was signed by a device that is not one of its author's devices.",
+  },
+  CONVERSATION_MISSING_PARENTS: {
+    status: 409,
+    message: 'Earlier events this one builds on have not arrived yet; keep it and try again when they do.',
+  },
+  CONVERSATION_BAD_PARENTS: { status: 400, message: 'The event names the events it follows incorrectly.' },
+  CONVERSATION_UNKNOWN_KIND: {
+    status: 400,
+    message: "This kind of event is not part of the conversation's message pattern.",
+  },
+  CONVERSATION_BAD_BODY: { status: 400, message: 'The content of the event is not valid for its kind.' },
+  CONVERSATION_NOT_A_MEMBER: { status: 403, message: 'The author is not a member of the conversation.' },
+  CONVERSATION_CREATOR_ONLY: { status: 403, message: 'Only the creator of the conversation may post this.' },
+  CONVERSATION_BAD_TARGET: {
+    status: 400,
+    message: 'The event refers to an event that it does not follow, or that has the wrong kind.',
+  },
+  CONVERSATION_VOTE_NOT_ALLOWED: {
+    status: 400,
+    message: 'This kind of vote is not allowed in this conversation.',
+  },
+  CONVERSATION_OUT_OF_TURN: {
+    status: 409,
+    message: 'This event is not allowed at this point of the conversation.',
+  },
+  CONVERSATION_DEADLINE_PASSED: { status: 410, message: 'The deadline of the conversation has passed.' },
+  CONVERSATION_MEMBERSHIP_DENIED: {
+    status: 403,
+    message: "This membership change is not allowed by the conversation's membership rule.",
+  },
+  CONVERSATION_MEMBERSHIP_NO_CHANGE: {
+    status: 409,
+    message: 'The membership change changes nothing: the person is already a member, or is not one.',
+  },
+  CONVERSATION_TOO_LARGE: {
+    status: 413,
+    message: 'The conversation has more events or members than allowed.',
+  },
+  CONVERSATION_CLOSED: {
+    status: 409,
+    message: 'The conversation has ended with a recorded outcome; it accepts no more events.',
+  },
+  CONVERSATION_NOT_DONE: {
+    status: 409,
+    message: 'The consensus method is not satisfied yet, so there is no outcome to record.',
+  },
+  CONVERSATION_OUTCOME_INVALID: { status: 400, message: 'The outcome record is not valid.' },
 
   // --- pairing ---
   INVITE_INVALID: { status: 400, message: 'The invite code is not valid: check it for typing mistakes.' },
