@@ -44,12 +44,8 @@ const matrix = (f: (t: Tally) => Record<string, Record<string, number>>): Variab
   size: (b) => ({ n: b.options, e: { n: b.idLength }, v: { n: b.options, e: { n: b.idLength }, v: SCALAR } }),
   value: (t) => {
     const m = f(t);
-    return new Map(
-      t.options.map((a) => [
-        a,
-        new Map(t.options.filter((x) => x !== a).map((x) => [x, BigInt(m[a]?.[x] ?? 0)])),
-      ]),
-    );
+    // The diagonal is 0 here (the tally leaves it out) so rules can loop over all pairs.
+    return new Map(t.options.map((a) => [a, new Map(t.options.map((x) => [x, BigInt(m[a]?.[x] ?? 0)]))]));
   },
 });
 const members = (b: CelBounds) => b.members;
