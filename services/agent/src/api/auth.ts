@@ -9,9 +9,11 @@ const DOCS_PREFIX = '/api/docs';
  * Every route needs `Authorization: Bearer <token>` unless it is marked public; WebSocket
  * routes marked `tokenInQuery` also take `?token=`. Runs on every request, unknown routes
  * included, so a caller without the token learns nothing about which routes exist.
+ * A `preParsing` hook: before any body is read, and after @fastify/websocket's `onRequest`
+ * hook has marked upgrade requests, so a refused upgrade's socket is closed after the 401.
  */
 export function installBearerAuth(app: ApiServer, token: string): void {
-  app.addHook('onRequest', async (request) => {
+  app.addHook('preParsing', async (request) => {
     const config = request.routeOptions.config;
     if (config?.public || isDocs(request)) return;
     const given = bearerOf(request) ?? (config?.tokenInQuery ? queryTokenOf(request) : undefined);

@@ -53,7 +53,11 @@ export function createApiServer(
       info: {
         title: 'Kith agent local API',
         version: context.version,
-        description: 'Loopback-only API of a Kith agent. See docs/API.md.',
+        description:
+          'Loopback-only API of a Kith agent: bearer token from DATA/api-token on every route but ' +
+          '/api/health and these docs; errors are { error: { code, message } }. The WebSocket event ' +
+          'stream GET /api/events (token as bearer header or ?token=) is not listed below: OpenAPI ' +
+          'does not describe WebSockets. See docs/API.md.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],

@@ -27,7 +27,6 @@ export const logLevelRoutes: ApiPlugin = async (app) => {
     },
     async (request) => {
       app.kith.logger.level = request.body.level;
-      app.log.level = request.body.level;
       return { level: request.body.level };
     },
   );
