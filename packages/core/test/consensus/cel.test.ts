@@ -192,6 +192,32 @@ describe('the cel method', () => {
       result: { passed: true, reason: 'decided' },
     });
   });
+  it('the example of docs/CONSENSUS.md compiles and decides', () => {
+    const spec = {
+      method: 'cel',
+      params: {
+        done: 'deadline_passed || remaining == 0',
+        passed: 'yes * 3 >= (yes + no) * 2 && turnout * 2 >= eligible',
+        accepts: ['yes-no'],
+      },
+    };
+    const four = memberIds(4);
+    const b = cast([
+      ['m001', yes],
+      ['m002', yes],
+      ['m003', no],
+    ]);
+    expect(decide(spec, { options: [], members: four, ballots: b, now: 5, deadline: 5 }).outcome).toEqual({
+      done: true,
+      result: { passed: true, reason: 'decided' },
+    });
+    expect(
+      decide(spec, { options: [], members: four, ballots: b.slice(0, 1), now: 5, deadline: 5 }).outcome,
+    ).toEqual({
+      done: true,
+      result: { passed: false, reason: 'decided' },
+    });
+  });
   it('reports a winner from the tally', () => {
     const spec = {
       method: 'cel',
