@@ -212,6 +212,30 @@ export const ERROR_CATALOGUE = {
   INVITE_ROLE: { status: 400, message: 'This invite is for another kind of pairing.' },
   PAIRING_FAILED: { status: 502, message: 'Pairing did not complete.' },
 
+  // --- encrypted archive store (services/archive; DESIGN §7, §9) ---
+  ARCHIVE_QUOTA_EXCEEDED: {
+    status: 507,
+    message: 'The archive quota for this owner is used up: delete items or ask the relay owner for more room.',
+  },
+  ARCHIVE_BLOB_ID_MISMATCH: { status: 400, message: 'The blob id is not the content hash of its bytes.' },
+  ARCHIVE_BLOB_TOO_LARGE: { status: 413, message: 'The blob is larger than the archive accepts.' },
+  ARCHIVE_BLOB_IN_USE: {
+    status: 409,
+    message: 'The blob is the current version of an encrypted index and cannot be deleted.',
+  },
+  ARCHIVE_VERSION_CONFLICT: {
+    status: 409,
+    message: 'The encrypted index was changed by another device since it was read; read it again and retry.',
+  },
+  ARCHIVE_WRITE_FAILED: { status: 503, message: 'The archive could not write to its database.' },
+  ARCHIVE_WRITER_CLOSED: { status: 503, message: 'The archive writer is shut down and accepts no more items.' },
+
+  // --- command line ---
+  AGENT_NOT_RUNNING: {
+    status: 503,
+    message: 'No agent is running for this data directory; start it with `kith up` (or pass --data DIR).',
+  },
+
   // --- internal ---
   INTERNAL: { status: 500, message: 'Something went wrong inside Kith.' },
 } as const satisfies Record<string, { status: number; message: string }>;
