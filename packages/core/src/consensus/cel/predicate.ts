@@ -47,6 +47,10 @@ const env = celEnv({
   variables: Object.fromEntries(Object.entries(VARIABLES).map(([n, v]) => [n, toCelType(v.type)])),
 });
 
+type Evaluator = (bindings: Record<string, unknown>) => unknown;
+/** Plans are cached per compiled rule (a worker evaluates the same rule after every event). */
+const planned = new WeakMap<CelPredicate, Evaluator>();
+
 function scopeFor(bounds: CelBounds): Scope {
   return new Map(Object.entries(VARIABLES).map(([n, v]) => [n, { t: v.type, s: v.size(bounds) }]));
 }
@@ -135,7 +139,12 @@ export function evaluatePredicate(p: CelPredicate, t: Tally): boolean {
   if (cost > CEL_LIMITS.maxCost) tooCostly(cost, bounds);
   let out: unknown;
   try {
-    out = plan(env, p.expr)(bindingsOf(t) as Parameters<ReturnType<typeof plan>>[0]);
+    let run = planned.get(p);
+    if (run === undefined) {
+      run = plan(env, p.expr) as Evaluator;
+      planned.set(p, run);
+    }
+    out = run(bindingsOf(t));
   } catch (cause) {
     throw new KithError('CONSENSUS_CEL_RUNTIME', 'The evaluator failed.', { cause });
   }
