@@ -4,4 +4,5 @@
  * run `npm run db:generate` and commit the generated migration.
  */
 export * from './schema/agent.ts';
+export * from './schema/archive.ts';
 export { bytea } from './schema/bytea.ts';
