@@ -11,8 +11,28 @@ import { identityCommand } from './commands/identity.ts';
 import { initCommand } from './commands/init.ts';
 import { recoverCommand } from './commands/recover.ts';
 import { makeOutput } from './io.ts';
+import {
+  acceptCommand,
+  agentCommand,
+  friendsCommand,
+  inviteCommand,
+  peersCommand,
+  statusCommand,
+  upCommand,
+} from './commands/node-commands.ts';
 
-export const COMMANDS: Command[] = [initCommand, recoverCommand, identityCommand];
+export const COMMANDS: Command[] = [
+  initCommand,
+  recoverCommand,
+  identityCommand,
+  upCommand,
+  agentCommand,
+  statusCommand,
+  inviteCommand,
+  acceptCommand,
+  friendsCommand,
+  peersCommand,
+];
 
 function overview(): string {
   const rows = COMMANDS.map((c) => `  ${c.name.padEnd(22)}${c.summary.split('\n')[0]}`);

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { KithError } from '@kith/core/errors';
-import { issueDeviceCertificate } from '@kith/core/identity/certificate';
-import type { DeviceKeys, RootKeys } from '@kith/core/identity/derive';
+import type { RootKeys } from '@kith/core/identity/derive';
 import { type LogState, appendEntry, findDevice } from '@kith/core/identity/log';
 import type { Parsed } from '../args.ts';
 import { flagString } from '../command.ts';
 import { readSecretFile } from '../io.ts';
+
+export { enrolDevice } from '@kith/core/identity/enrol';
 
 export const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
 
@@ -17,22 +18,6 @@ export async function unlockPassphrase(args: Parsed): Promise<string | undefined
 export async function bip39Passphrase(args: Parsed): Promise<string> {
   const file = flagString(args, 'bip39-passphrase-file');
   return file === undefined ? '' : readSecretFile(file, 'BIP39 passphrase');
-}
-
-/** Root-signs this device into the log: its certificate, then (if given) the user's name. */
-export function enrolDevice(
-  log: LogState,
-  root: RootKeys,
-  device: DeviceKeys,
-  options: { deviceName: string; userName?: string; now: number },
-): LogState {
-  const signer = { kind: 'root', seed: root.root.seed } as const;
-  const cert = issueDeviceCertificate(root, device, { name: options.deviceName, issuedAt: options.now });
-  let state = appendEntry(log, signer, { type: 'add-device', cert }, options.now);
-  if (options.userName !== undefined && options.userName !== state.name) {
-    state = appendEntry(state, signer, { type: 'profile', name: options.userName }, options.now);
-  }
-  return state;
 }
 
 export function revokeDevices(log: LogState, root: RootKeys, deviceIds: string[], now: number): LogState {

@@ -6,6 +6,7 @@ import { createGenesis, verifyLog } from '@kith/core/identity/log';
 import { generatePhrase, phraseToSeed } from '@kith/core/identity/phrase';
 import { createKeystore, hasKeystore } from '@kith/agent/keystore/index';
 import { type Command, flagString } from '../command.ts';
+import type { Output } from '../io.ts';
 import { bip39Passphrase, checkName, enrolDevice, random, unlockPassphrase } from './identity-common.ts';
 
 async function writePhraseFile(path: string, phrase: string): Promise<void> {
@@ -27,6 +28,18 @@ async function writePhraseFile(path: string, phrase: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/** Shows the phrase once, on stderr (never in --json output). */
+export function showPhrase(out: Output, phrase: string): void {
+  const words = phrase.split(' ').map((w, i) => `${String(i + 1).padStart(2)}. ${w}`);
+  const rows = [];
+  for (let i = 0; i < 8; i++)
+    rows.push(`  ${words[i]!.padEnd(16)}${words[i + 8]!.padEnd(16)}${words[i + 16]}`);
+  out.note(
+    `\nYour seed phrase. Write it on paper now; it is shown only this once and is not stored here.\n` +
+      `Anyone who has it can act as you.\n\n${rows.join('\n')}\n`,
+  );
 }
 
 export const initCommand: Command = {
@@ -69,16 +82,7 @@ export const initCommand: Command = {
     if (phraseFile !== undefined) await writePhraseFile(phraseFile, phrase);
     await createKeystore({ dataDir, userId: root.userId, device, logEntries: log.entries, passphrase });
 
-    if (phraseFile === undefined) {
-      const words = phrase.split(' ').map((w, i) => `${String(i + 1).padStart(2)}. ${w}`);
-      const rows = [];
-      for (let i = 0; i < 8; i++)
-        rows.push(`  ${words[i]!.padEnd(16)}${words[i + 8]!.padEnd(16)}${words[i + 16]}`);
-      out.note(
-        `\nYour seed phrase. Write it on paper now; it is shown only this once and is not stored here.\n` +
-          `Anyone who has it can act as you.\n\n${rows.join('\n')}\n`,
-      );
-    }
+    if (phraseFile === undefined) showPhrase(out, phrase);
     out.result(
       { userId: root.userId, deviceId: device.deviceId, deviceIndex: device.index, dataDir },
       `Created user ${root.userId}\nThis device: ${device.deviceId} (index 0)\nData: ${dataDir}`,

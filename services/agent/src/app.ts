@@ -27,6 +27,8 @@ export interface BuildAgentOptions {
   services?: readonly AgentService[];
   /** Reported by /api/health; the root package.json version by default. */
   version?: string;
+  /** The event bus, when services built before the agent publish to it. */
+  events?: EventBus;
 }
 
 export interface Agent {
@@ -58,7 +60,7 @@ export async function buildAgent(options: BuildAgentOptions): Promise<Agent> {
   const { config, components } = options;
   const services = [...(options.services ?? [])];
   const logger = components.logger;
-  const events = new EventBus({ clock: components.clock, logger });
+  const events = options.events ?? new EventBus({ clock: components.clock, logger });
   const context: AgentContext = {
     config,
     db: components.db,

@@ -5,7 +5,8 @@ import { parseArgs } from 'node:util';
 import { KithError, isKithError } from '@kith/core/errors';
 import { type Agent, buildAgent } from './app.ts';
 import type { ApiPlugin } from './api/context.ts';
-import type { AgentService } from './components.ts';
+import type { AgentComponents, AgentService } from './components.ts';
+import { EventBus } from './event-bus.ts';
 import { type AgentConfig, type ConfigFlags, parseConfig } from './config.ts';
 import { type KithDatabase, openDatabase } from './database.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -18,7 +19,18 @@ export interface RunAgentOptions {
   services?: readonly AgentService[];
   /** Stop cleanly on SIGTERM/SIGINT (default true). */
   handleSignals?: boolean;
+  /**
+   * Builds the parts that need the open database and the event bus (the peer node, the
+   * consensus worker, …) once migrations ran; their services and routes join the agent.
+   */
+  setup?: (context: AgentSetupContext) => Promise<{ plugins?: ApiPlugin[]; services?: AgentService[] }>;
   logger?: Logger;
+}
+
+export interface AgentSetupContext {
+  config: AgentConfig;
+  components: AgentComponents;
+  events: EventBus;
 }
 
 export interface RunningAgent {
@@ -43,11 +55,20 @@ export async function runAgent(options: RunAgentOptions = {}): Promise<RunningAg
   let agent: Agent;
   try {
     await database.migrate({ logger });
+    const components: AgentComponents = {
+      db: database,
+      logger,
+      clock: Date.now,
+      random: (n) => new Uint8Array(randomBytes(n)),
+    };
+    const events = new EventBus({ clock: components.clock, logger });
+    const extra = options.setup ? await options.setup({ config, components, events }) : {};
     agent = await buildAgent({
       config,
-      components: { db: database, logger, clock: Date.now, random: (n) => new Uint8Array(randomBytes(n)) },
-      plugins: options.plugins,
-      services: options.services,
+      components,
+      events,
+      plugins: [...(options.plugins ?? []), ...(extra.plugins ?? [])],
+      services: [...(options.services ?? []), ...(extra.services ?? [])],
     });
     await agent.start();
   } catch (err) {

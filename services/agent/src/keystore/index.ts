@@ -30,6 +30,7 @@ export function dataPaths(dataDir: string) {
     root,
     keyFile: join(root, 'keys', 'device.key'),
     identityLog: join(root, 'identity', 'log.sealed'),
+    bootstrap: join(root, 'identity', 'bootstrap.sealed'),
   };
 }
 
@@ -183,4 +184,33 @@ export async function writeIdentityLog(
     device.storageKey,
     encodeCanonical({ v: 1, entries }),
   );
+}
+
+/**
+ * Signed address records a new device was handed at enrolment (the inviter's), so its agent
+ * knows where to dial first; the agent imports and deletes them at start.
+ */
+export async function writeBootstrapRecords(
+  dataDir: string,
+  device: UnlockedDevice,
+  records: Uint8Array[],
+): Promise<void> {
+  await writeSealed(
+    dataPaths(dataDir).bootstrap,
+    'bootstrap',
+    device.storageKey,
+    encodeCanonical({ v: 1, records }),
+  );
+}
+
+export async function readBootstrapRecords(dataDir: string, device: UnlockedDevice): Promise<Uint8Array[]> {
+  if (!(await exists(dataPaths(dataDir).bootstrap))) return [];
+  const doc = decodeCanonical(
+    await readSealed(dataPaths(dataDir).bootstrap, 'bootstrap', device.storageKey),
+  ) as {
+    records?: unknown;
+  };
+  return Array.isArray(doc.records)
+    ? doc.records.filter((r): r is Uint8Array => r instanceof Uint8Array)
+    : [];
 }

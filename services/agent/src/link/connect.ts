@@ -39,6 +39,8 @@ export interface ConnectLinkOptions {
   /** Source of strictly growing hello timestamps; one per process by default. */
   timestamps?: HelloTimestamps;
   backend?: CryptoBackend;
+  /** Source address for the connection (a node bound to one address dials from it too). */
+  localAddress?: string;
 }
 
 /**
@@ -78,6 +80,7 @@ export function connectLink(options: ConnectLinkOptions): Promise<Link> {
       followRedirects: false,
       skipUTF8Validation: true,
       handshakeTimeout: limits.handshakeTimeoutMs,
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
     });
     const fail = (error: KithError) => {
       if (settled) return;

@@ -15,9 +15,17 @@ import type { HeartbeatMessage } from '@kith/core/wire/heartbeat';
 import type { LogEntriesMessage, LogRequestMessage } from '@kith/core/wire/identity-log';
 import type { AgentComponents } from '../components.ts';
 import type { EventBus } from '../event-bus.ts';
-import { type InitiatorInfo, type Link, type LinkLimits, type LinkListener, LinkRegistry, connectLink, createLinkListener } from '../link/index.ts';
+import {
+  type InitiatorInfo,
+  type Link,
+  type LinkLimits,
+  type LinkListener,
+  LinkRegistry,
+  connectLink,
+  createLinkListener,
+} from '../link/index.ts';
 import type { UnlockedDevice } from '../keystore/index.ts';
-import { readIdentityLog, writeIdentityLog } from '../keystore/index.ts';
+import { readBootstrapRecords, readIdentityLog, writeIdentityLog } from '../keystore/index.ts';
 import { AddressRepository } from '../repositories/address-repository.ts';
 import { FriendRepository } from '../repositories/friend-repository.ts';
 import { type DeviceRow, IdentityRepository } from '../repositories/identity-repository.ts';
@@ -121,9 +129,19 @@ export class PeerNode implements SessionHost {
     const fromFile = await readIdentityLog(this.options.dataDir, this.options.device);
     this.own = (await this.identity.merge(fromFile)).state;
     await this.syncOwnLogFile();
+    // A device enrolled from an invite was handed the inviter's address record: dial it first.
+    for (const bytes of await readBootstrapRecords(this.options.dataDir, this.options.device)) {
+      try {
+        const record = verifyAddressRecord(bytes);
+        if (await this.identity.device(record.deviceId)) await this.addresses.offer(record);
+      } catch {}
+    }
     const me = [...this.own.devices.values()].find((d) => d.certificate.deviceId === this.deviceId);
     if (!me || me.status !== 'active') {
-      throw new KithError('DEVICE_REVOKED', 'This device is not an active device of its user; run `kith recover`.');
+      throw new KithError(
+        'DEVICE_REVOKED',
+        'This device is not an active device of its user; run `kith recover`.',
+      );
     }
     this.listener = await createLinkListener(
       {
@@ -171,7 +189,12 @@ export class PeerNode implements SessionHost {
 
   async admit(link: Link, cert: DeviceCertificate): Promise<void> {
     const row = await this.identity.device(cert.deviceId);
-    if (!row || row.status !== 'active' || row.userId !== cert.userId || !(await this.isOursOrFriend(cert.userId))) {
+    if (
+      !row ||
+      row.status !== 'active' ||
+      row.userId !== cert.userId ||
+      !(await this.isOursOrFriend(cert.userId))
+    ) {
       throw new KithError('DEVICE_REVOKED', 'The peer is not an active device of a friend.');
     }
     void link;
@@ -189,7 +212,11 @@ export class PeerNode implements SessionHost {
   private async startSession(link: Link, expected?: DeviceRow): Promise<void> {
     const existing = [...this.sessions.values()].find((s) => s.link === link);
     if (existing || !link.isOpen) return;
-    const session = new PeerSession(link, this, expected && { deviceId: expected.deviceId, userId: expected.userId });
+    const session = new PeerSession(
+      link,
+      this,
+      expected && { deviceId: expected.deviceId, userId: expected.userId },
+    );
     if (expected) this.adopt(session);
     await session.start();
   }
@@ -206,7 +233,9 @@ export class PeerNode implements SessionHost {
   async helloFor(link: Link) {
     const me = [...this.own.devices.values()].find((d) => d.certificate.deviceId === this.deviceId)!;
     const seen =
-      link.remoteAddress && link.remotePort ? formatAddress(normaliseHost(link.remoteAddress), link.remotePort) : '';
+      link.remoteAddress && link.remotePort
+        ? formatAddress(normaliseHost(link.remoteAddress), link.remotePort)
+        : '';
     return {
       v: 1,
       t: 'hello' as const,
@@ -233,21 +262,24 @@ export class PeerNode implements SessionHost {
     await this.observe(hello.seenAddress);
     // Their log is newer than our copy: ask for it.
     const known = await this.identity.state(session.userId);
-    if (!known || known.seq < hello.logSeq) session.send({ v: 1, t: 'log-request', user: session.userId, fromSeq: 0 });
+    if (!known || known.seq < hello.logSeq)
+      session.send({ v: 1, t: 'log-request', user: session.userId, fromSeq: 0 });
     // Our own log may be newer than theirs; send it to friends and own devices alike.
     session.send({ v: 1, t: 'log-entries', user: this.userId, fromSeq: 0, entries: this.own.entries });
     // Own devices share everything we know: friends' logs and all address records.
     if (session.userId === this.userId) {
       for (const friend of await this.friends.list()) {
         const entries = await this.identity.entries(friend.userId);
-        if (entries.length) session.send({ v: 1, t: 'log-entries', user: friend.userId, fromSeq: 0, entries });
+        if (entries.length)
+          session.send({ v: 1, t: 'log-entries', user: friend.userId, fromSeq: 0, entries });
       }
     }
     await this.sendRecords(session, undefined);
   }
 
   async onLogRequest(session: PeerSession, request: MessageOf<typeof LogRequestMessage>): Promise<void> {
-    const allowed = request.user === this.userId || request.user === session.userId || session.userId === this.userId;
+    const allowed =
+      request.user === this.userId || request.user === session.userId || session.userId === this.userId;
     if (!allowed) return;
     const entries = await this.identity.entries(request.user);
     if (entries.length) session.send({ v: 1, t: 'log-entries', user: request.user, fromSeq: 0, entries });
@@ -264,7 +296,10 @@ export class PeerNode implements SessionHost {
       if (isKithError(err, 'LOG_FORK')) {
         this.options.events.publish('identity.fork', { userId: message.user, from: session.deviceId });
       }
-      this.log.warn({ code: isKithError(err) ? err.code : undefined, user: message.user }, 'peer: refused a log copy');
+      this.log.warn(
+        { code: isKithError(err) ? err.code : undefined, user: message.user },
+        'peer: refused a log copy',
+      );
       return;
     }
     if (result.state.userId !== message.user) return;
@@ -288,7 +323,8 @@ export class PeerNode implements SessionHost {
   /** Sends our log to every linked device (friends and own): a new device or a revocation must reach them. */
   broadcastOwnLog(): void {
     for (const s of this.sessions.values()) {
-      if (s.ready) s.send({ v: 1, t: 'log-entries', user: this.userId, fromSeq: 0, entries: this.own.entries });
+      if (s.ready)
+        s.send({ v: 1, t: 'log-entries', user: this.userId, fromSeq: 0, entries: this.own.entries });
     }
   }
 
@@ -368,7 +404,11 @@ export class PeerNode implements SessionHost {
     if (this.stopped) return;
     this.options.events.publish('peer.offline', { deviceId: session.deviceId, userId: session.userId });
     this.log.info({ peer: session.deviceId }, 'peer offline');
-    this.dialing.set(session.deviceId, { attempt: 0, nextAt: this.clock() + backoffDelay(0, this.random, this.timing.backoff), busy: false });
+    this.dialing.set(session.deviceId, {
+      attempt: 0,
+      nextAt: this.clock() + backoffDelay(0, this.random, this.timing.backoff),
+      busy: false,
+    });
   }
 
   // --- own address ------------------------------------------------------------------------
@@ -430,7 +470,10 @@ export class PeerNode implements SessionHost {
   private async targets(): Promise<DeviceRow[]> {
     const friendIds = new Set((await this.friends.list()).map((f) => f.userId));
     return (await this.identity.allDevices()).filter(
-      (d) => d.status === 'active' && d.deviceId !== this.deviceId && (d.userId === this.userId || friendIds.has(d.userId)),
+      (d) =>
+        d.status === 'active' &&
+        d.deviceId !== this.deviceId &&
+        (d.userId === this.userId || friendIds.has(d.userId)),
     );
   }
 
@@ -457,11 +500,16 @@ export class PeerNode implements SessionHost {
     }
   }
 
-  private async dial(target: DeviceRow, state: { attempt: number; nextAt: number; busy: boolean }): Promise<void> {
+  private async dial(
+    target: DeviceRow,
+    state: { attempt: number; nextAt: number; busy: boolean },
+  ): Promise<void> {
     try {
       const record = await this.addresses.get(target.deviceId);
       const stats = await this.peerStats.get(target.deviceId);
-      const candidates = [...new Set([...(record?.addresses ?? []), ...(stats?.lastAddress ? [stats.lastAddress] : [])])];
+      const candidates = [
+        ...new Set([...(record?.addresses ?? []), ...(stats?.lastAddress ? [stats.lastAddress] : [])]),
+      ];
       for (const address of candidates) {
         if (this.stopped || this.sessions.has(target.deviceId)) return;
         try {
@@ -474,13 +522,21 @@ export class PeerNode implements SessionHost {
             logger: this.log,
             limits: this.options.linkLimits,
             registry: this.registry,
+            ...this.sourceAddress(),
           });
-          await this.peerStats.upsert({ deviceId: target.deviceId, userId: target.userId, lastAddress: address });
+          await this.peerStats.upsert({
+            deviceId: target.deviceId,
+            userId: target.userId,
+            lastAddress: address,
+          });
           await this.startSession(link, target);
           state.attempt = 0;
           return;
         } catch (err) {
-          this.log.debug({ peer: target.deviceId, address, code: isKithError(err) ? err.code : undefined }, 'dial failed');
+          this.log.debug(
+            { peer: target.deviceId, address, code: isKithError(err) ? err.code : undefined },
+            'dial failed',
+          );
         }
       }
       state.attempt += 1;
@@ -488,6 +544,12 @@ export class PeerNode implements SessionHost {
     } finally {
       state.busy = false;
     }
+  }
+
+  /** A node bound to one address dials from it, so peers see the address it advertises. */
+  sourceAddress(): { localAddress?: string } {
+    const h = this.options.host;
+    return h === '0.0.0.0' || h === '::' ? {} : { localAddress: h };
   }
 
   // --- views ------------------------------------------------------------------------------
@@ -511,15 +573,28 @@ export class PeerNode implements SessionHost {
           userId: d.userId,
           own: d.userId === this.userId,
           online,
-          address: online ? s!.seenAddress || null : (p?.lastAddress ?? null),
+          address: online ? displayAddress(s!, records.get(d.deviceId)) : (p?.lastAddress ?? null),
           addresses: records.get(d.deviceId)?.addresses ?? [],
           lastSeenAt: p?.lastSeenAt ? p.lastSeenAt.toISOString() : null,
-          clockOffsetMs: online && s!.clockOffsetMs !== undefined ? Math.round(s!.clockOffsetMs) : (p?.clockOffsetMs ?? null),
-          roundTripMs: online && s!.roundTripMs !== undefined ? Math.round(s!.roundTripMs) : (p?.roundTripMs ?? null),
+          clockOffsetMs:
+            online && s!.clockOffsetMs !== undefined
+              ? Math.round(s!.clockOffsetMs)
+              : (p?.clockOffsetMs ?? null),
+          roundTripMs:
+            online && s!.roundTripMs !== undefined ? Math.round(s!.roundTripMs) : (p?.roundTripMs ?? null),
           status: d.status,
         };
       });
   }
+}
+
+/** The peer's listening address when its record has one on the host we see it at. */
+function displayAddress(session: PeerSession, record: AddressRecord | undefined): string | null {
+  const seen = session.seenAddress;
+  if (!seen) return null;
+  if (session.link.initiator) return seen;
+  const host = hostOf(seen);
+  return record?.addresses.find((a) => hostOf(a) === host) ?? seen;
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

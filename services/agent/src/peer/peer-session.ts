@@ -146,7 +146,10 @@ export class PeerSession {
 
   private schedule(): void {
     if (this.closed) return;
-    this.timer = setTimeout(() => void this.beat(), nextHeartbeatDelay(this.host.heartbeatMeanMs, this.host.random));
+    this.timer = setTimeout(
+      () => void this.beat(),
+      nextHeartbeatDelay(this.host.heartbeatMeanMs, this.host.random),
+    );
     this.timer.unref?.();
   }
 
@@ -175,7 +178,10 @@ export class PeerSession {
 
   private fail(err: unknown): void {
     const code = isKithError(err) ? err.code : undefined;
-    this.host.log.warn({ peer: this.deviceId || undefined, code, err: code ? undefined : err }, 'peer: closing link');
+    this.host.log.warn(
+      { peer: this.deviceId || undefined, code, err: code ? undefined : err },
+      'peer: closing link',
+    );
     this.link.close();
   }
 

@@ -27,7 +27,11 @@ export class AddressRepository {
   }
 
   async get(deviceId: string): Promise<AddressRecord | undefined> {
-    const rows = await this.db.select().from(addressRecords).where(eq(addressRecords.deviceId, deviceId)).limit(1);
+    const rows = await this.db
+      .select()
+      .from(addressRecords)
+      .where(eq(addressRecords.deviceId, deviceId))
+      .limit(1);
     return rows[0] ? verifyAddressRecord(rows[0].record) : undefined;
   }
 
@@ -37,7 +41,9 @@ export class AddressRepository {
   }
 
   async versions(): Promise<Map<string, number>> {
-    const rows = await this.db.select({ deviceId: addressRecords.deviceId, seq: addressRecords.seq }).from(addressRecords);
+    const rows = await this.db
+      .select({ deviceId: addressRecords.deviceId, seq: addressRecords.seq })
+      .from(addressRecords);
     return new Map(rows.map((r) => [r.deviceId, r.seq]));
   }
 }

@@ -24,7 +24,11 @@ export class FriendRepository {
   }
 
   async isFriend(userId: string): Promise<boolean> {
-    const rows = await this.db.select({ userId: friends.userId }).from(friends).where(eq(friends.userId, userId)).limit(1);
+    const rows = await this.db
+      .select({ userId: friends.userId })
+      .from(friends)
+      .where(eq(friends.userId, userId))
+      .limit(1);
     return rows.length > 0;
   }
 }

@@ -71,7 +71,10 @@ export class IdentityRepository {
         await tx
           .insert(devices)
           .values(row)
-          .onConflictDoUpdate({ target: devices.deviceId, set: { status: row.status, revokedAt: row.revokedAt } });
+          .onConflictDoUpdate({
+            target: devices.deviceId,
+            set: { status: row.status, revokedAt: row.revokedAt },
+          });
       }
     });
   }

@@ -1,0 +1,233 @@
+import qrcode from 'qrcode-terminal';
+import { KithError } from '@kith/core/errors';
+import { decodeInvite } from '@kith/core/pairing/invite-code';
+import { enrolFromInvite } from '@kith/agent/peer/enrol-from-invite';
+import { connectAgent } from '../client.ts';
+import { type Command, flagString } from '../command.ts';
+import { unlockPassphrase } from './identity-common.ts';
+import { NODE_FLAGS, ensureIdentity, nodeFlags, runUntilStopped } from './run-node.ts';
+import { readSecretFile } from '../io.ts';
+
+export const agentCommand: Command = {
+  name: 'agent',
+  usage: 'kith agent [--host H] [--peer-port N] [--api-port N]',
+  summary: 'Run the network agent alone (the compose `agent` service); runs until SIGTERM/SIGINT.',
+  flags: NODE_FLAGS,
+  maxPositionals: 0,
+  async run({ dataDir, args, out }) {
+    await ensureIdentity(dataDir, out);
+    await runUntilStopped({ flags: nodeFlags(args, dataDir) }, out);
+  },
+};
+
+export const upCommand: Command = {
+  name: 'up',
+  usage: 'kith up [--host H] [--peer-port N] [--api-port N] [--web-port N]',
+  summary: 'Run every part in one process on the embedded database (PGlite unless DATABASE_URL).',
+  flags: NODE_FLAGS,
+  maxPositionals: 0,
+  async run({ dataDir, args, out }) {
+    await ensureIdentity(dataDir, out);
+    await runUntilStopped({ flags: nodeFlags(args, dataDir) }, out);
+  },
+};
+
+interface Status {
+  userId: string;
+  deviceId: string;
+  peerPort: number;
+  addresses: string[];
+  peers: number;
+  online: number;
+  friends: number;
+}
+
+export const statusCommand: Command = {
+  name: 'status',
+  usage: 'kith status [--json]',
+  summary: 'Agent health and summary: who, where, how many peers online.',
+  flags: {},
+  maxPositionals: 0,
+  async run({ dataDir, out }) {
+    const agent = await connectAgent(dataDir);
+    const s = await agent.get<Status>('/status');
+    out.result(
+      s,
+      `User ${s.userId}, device ${s.deviceId}\nPeer port ${s.peerPort} at ${s.addresses.join(', ')}\n` +
+        `${s.online} of ${s.peers} peer devices online, ${s.friends} friends`,
+    );
+  },
+};
+
+export const friendsCommand: Command = {
+  name: 'friends',
+  usage: 'kith friends [--json]',
+  summary: 'Friends, and whether any of their devices is online.',
+  flags: {},
+  maxPositionals: 0,
+  async run({ dataDir, out }) {
+    const friends = await (await connectAgent(dataDir)).get<
+      { userId: string; name: string | null; online: boolean; address: string | null }[]
+    >('/friends');
+    out.result(
+      friends,
+      friends.length
+        ? friends
+            .map((f) => `${f.online ? '●' : '○'} ${f.userId}  ${f.name ?? ''}  ${f.address ?? ''}`)
+            .join('\n')
+        : 'No friends yet: meet someone and run `kith invite`.',
+    );
+  },
+};
+
+export const peersCommand: Command = {
+  name: 'peers',
+  usage: 'kith peers [--json]',
+  summary: 'Peer devices (mine and my friends’) with link state, address and clock offset.',
+  flags: {},
+  maxPositionals: 0,
+  async run({ dataDir, out }) {
+    const peers = await (await connectAgent(dataDir)).get<
+      {
+        deviceId: string;
+        userId: string;
+        own: boolean;
+        online: boolean;
+        address: string | null;
+        clockOffsetMs: number | null;
+      }[]
+    >('/peers');
+    out.result(
+      peers,
+      peers.length
+        ? peers
+            .map(
+              (p) =>
+                `${p.online ? '●' : '○'} ${p.deviceId}  ${p.own ? 'mine  ' : 'friend'}  ${p.address ?? '-'}` +
+                (p.clockOffsetMs === null ? '' : `  offset ${p.clockOffsetMs} ms`),
+            )
+            .join('\n')
+        : 'No peers yet.',
+    );
+  },
+};
+
+/** "10m", "90s", "1h", or milliseconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) throw new KithError('USAGE', `--ttl takes a duration like 10m, 90s or 1h, not "${text}".`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? 'ms';
+  return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const)[unit as 'ms' | 's' | 'm' | 'h'];
+}
+
+interface InviteStatus {
+  used: boolean;
+  expiresAt: string;
+  result: { userId: string; deviceId: string; sas: string; name: string | null; role: string } | null;
+}
+
+export const inviteCommand: Command = {
+  name: 'invite',
+  usage: 'kith invite [--device --phrase-file F] [--ttl 10m] [--wait] [--json]',
+  summary:
+    'Make a one-time in-person invite: a code and a QR code for the other person to accept.\n' +
+    'With --device it enrols one of your own devices (the phrase is needed: only the root key adds devices).',
+  flags: {
+    device: { kind: 'boolean', description: 'enrol one of my own devices instead of a friend' },
+    'phrase-file': { kind: 'string', description: 'seed phrase file (needed with --device)' },
+    'bip39-passphrase-file': { kind: 'string', description: 'the BIP39 passphrase, if the phrase has one' },
+    ttl: { kind: 'string', description: 'how long the invite stays open (default 10m)' },
+    wait: { kind: 'boolean', description: 'wait until the invite is used and show the result' },
+  },
+  maxPositionals: 0,
+  async run({ dataDir, args, out }) {
+    const role = args.flags.device === true ? 'device' : 'friend';
+    const phraseFile = flagString(args, 'phrase-file');
+    if (role === 'device' && phraseFile === undefined) {
+      throw new KithError(
+        'USAGE',
+        '--device needs --phrase-file F: only the root key (from the phrase) adds a device.',
+      );
+    }
+    const ttl = flagString(args, 'ttl');
+    const body: Record<string, unknown> = { role };
+    if (ttl !== undefined) body.ttlMs = parseDuration(ttl);
+    if (phraseFile !== undefined) body.phrase = await readSecretFile(phraseFile, 'phrase');
+    const b39 = flagString(args, 'bip39-passphrase-file');
+    if (b39 !== undefined) body.bip39Passphrase = await readSecretFile(b39, 'BIP39 passphrase');
+    const agent = await connectAgent(dataDir);
+    const invite = await agent.post<{ id: string; code: string; expiresAt: string; role: string }>(
+      '/invites',
+      body,
+    );
+    const wait = args.flags.wait === true || !out.json;
+    if (!out.json) {
+      qrcode.generate(invite.code, { small: true }, (qr) => process.stdout.write(`${qr}\n`));
+      process.stdout.write(
+        `${invite.code}\n\nOn the other ${role === 'device' ? 'device' : 'person’s machine'}: kith accept ${invite.code}` +
+          `${role === 'device' ? ' --data NEW_DIR' : ''}\nOpen until ${invite.expiresAt}. Waiting…\n`,
+      );
+    }
+    if (!wait) {
+      out.result({ id: invite.id, code: invite.code, expiresAt: invite.expiresAt, role }, '');
+      return;
+    }
+    const deadline = Date.parse(invite.expiresAt);
+    for (;;) {
+      const status = await agent.get<InviteStatus>(`/invites/${invite.id}`);
+      if (status.used && status.result) {
+        const r = status.result;
+        out.result(
+          { id: invite.id, code: invite.code, expiresAt: invite.expiresAt, ...r },
+          `Paired with ${r.userId}${r.name ? ` (${r.name})` : ''}, device ${r.deviceId}.\n` +
+            `Compare this with the other screen: ${r.sas}`,
+        );
+        return;
+      }
+      if (Date.now() > deadline) throw new KithError('INVITE_EXPIRED', 'Nobody accepted it in time.');
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  },
+};
+
+export const acceptCommand: Command = {
+  name: 'accept',
+  usage: 'kith accept CODE [--data DIR] [--json]',
+  summary:
+    'Complete pairing from an invite code and show the short authentication string to compare.\n' +
+    'A device invite, run on a fresh data dir, makes this machine one of the inviter’s devices.',
+  flags: {
+    'passphrase-file': {
+      kind: 'string',
+      description: 'device invite: encrypt the new keys under this passphrase',
+      env: 'KITH_PASSPHRASE_FILE',
+    },
+  },
+  maxPositionals: 1,
+  async run({ dataDir, args, out }) {
+    const code = args.positionals[0];
+    if (!code) throw new KithError('USAGE', 'accept needs the invite CODE.');
+    const invite = decodeInvite(code);
+    if (invite.role === 'device') {
+      const passphrase = await unlockPassphrase(args);
+      const r = await enrolFromInvite({ code, dataDir, ...(passphrase !== undefined ? { passphrase } : {}) });
+      out.result(
+        { ...r, role: 'device' },
+        `This machine is now device ${r.deviceId} of ${r.userId}.\nCompare this with the other screen: ${r.sas}\n` +
+          `Start it with: kith up --data ${dataDir}`,
+      );
+      return;
+    }
+    const r = await (await connectAgent(dataDir)).post<{
+      userId: string;
+      name: string | null;
+      deviceId: string;
+      sas: string;
+    }>('/pairing/accept', { code });
+    out.result(
+      { ...r, role: 'friend' },
+      `Paired with ${r.userId}${r.name ? ` (${r.name})` : ''}.\nCompare this with the other screen: ${r.sas}`,
+    );
+  },
+};

@@ -1,0 +1,65 @@
+/**
+ * The networked agent (`kith agent`, and the core of `kith up`): the agent service of main.ts
+ * plus this device's keys, the peer node on the peer port, pairing, and their API routes.
+ */
+import { readFile } from 'node:fs/promises';
+import { KithError } from '@kith/core/errors';
+import { networkRoutes } from './api/routes/network.ts';
+import type { ApiPlugin } from './api/context.ts';
+import type { AgentService } from './components.ts';
+import { unlock } from './keystore/index.ts';
+import { type AgentSetupContext, type RunAgentOptions, type RunningAgent, runAgent } from './main.ts';
+import { PairingService } from './peer/pairing-service.ts';
+import { PeerNode } from './peer/peer-node.ts';
+
+export interface RunningNode extends RunningAgent {
+  readonly node: PeerNode;
+  readonly pairing: PairingService;
+}
+
+export interface RunNodeOptions extends Omit<RunAgentOptions, 'setup'> {
+  /** More parts on top of the node (the consensus worker, the web UI in `kith up`). */
+  extend?: (
+    context: AgentSetupContext & { node: PeerNode },
+  ) => Promise<{ plugins?: ApiPlugin[]; services?: AgentService[] }>;
+}
+
+async function readPassphrase(path: string | undefined): Promise<string | undefined> {
+  if (path === undefined) return undefined;
+  try {
+    return (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
+  } catch (e) {
+    throw new KithError(
+      'FILE_UNREADABLE',
+      `Cannot read the passphrase file ${path} (${(e as NodeJS.ErrnoException).code}).`,
+    );
+  }
+}
+
+export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode> {
+  let node: PeerNode | undefined;
+  let pairing: PairingService | undefined;
+  const running = await runAgent({
+    ...options,
+    async setup(context) {
+      const { config, components, events } = context;
+      const device = await unlock(config.dataDir, await readPassphrase(config.passphraseFile));
+      node = new PeerNode({
+        dataDir: config.dataDir,
+        host: config.host,
+        port: config.peerPort,
+        device,
+        components,
+        events,
+        timing: { heartbeatMeanMs: config.heartbeatMeanMs },
+      });
+      pairing = new PairingService(node);
+      const extra = options.extend ? await options.extend({ ...context, node }) : {};
+      return {
+        plugins: [networkRoutes(node, pairing), ...(extra.plugins ?? [])],
+        services: [node, ...(extra.services ?? [])],
+      };
+    },
+  });
+  return Object.assign(running, { node: node!, pairing: pairing! });
+}

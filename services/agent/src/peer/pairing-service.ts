@@ -1,0 +1,371 @@
+/**
+ * Pairing in person (DESIGN §6, docs/PROTOCOL.md "Pairing"). The inviter's node makes a one-time
+ * invite (code + QR); the acceptor opens a Noise IKpsk2 link with the invite's key and secret and
+ * sends `pair-request`. A friend invite swaps identity logs; an own-device invite hands the new
+ * device the keys the root holder derived from the phrase, and the log that now lists it.
+ * Both people compare the short authentication string derived from the handshake hash.
+ */
+import { type AddressRecord, verifyAddressRecord } from '@kith/core/address-record';
+import { decodeCanonical, encodeCanonical } from '@kith/core/codec';
+import { constantTimeEqual, toHex } from '@kith/core/crypto/index';
+import { KithError, isKithError } from '@kith/core/errors';
+import { deriveDeviceKeys, deriveRootKeys } from '@kith/core/identity/derive';
+import { enrolDevice } from '@kith/core/identity/enrol';
+import { nextDeviceIndex, verifyLog } from '@kith/core/identity/log';
+import { checkPhrase, phraseToSeed } from '@kith/core/identity/phrase';
+import {
+  checkInviteFresh,
+  decodeInvite,
+  encodeInvite,
+  type InviteRole,
+  invitePsk,
+} from '@kith/core/pairing/invite-code';
+import { shortAuthenticationString } from '@kith/core/pairing/sas';
+import {
+  DeviceEnrolMessage,
+  PairAcceptMessage,
+  PairRefuseMessage,
+  PairRequestMessage,
+} from '@kith/core/wire/pairing';
+import { kv } from '../../../../db/schema.ts';
+import { eq } from 'drizzle-orm';
+import type { Link } from '../link/link.ts';
+import { connectLink } from '../link/connect.ts';
+import { InviteRepository } from '../repositories/invite-repository.ts';
+import { nextMessage } from './next-message.ts';
+import type { PeerNode } from './peer-node.ts';
+import { openBox, sealBox } from './sealed-box.ts';
+
+export const DEFAULT_INVITE_TTL_MS = 10 * 60_000;
+export const MAX_INVITE_TTL_MS = 24 * 60 * 60_000;
+const PAIRING_TIMEOUT_MS = 30_000;
+
+export interface CreatedInvite {
+  id: string;
+  role: InviteRole;
+  code: string;
+  expiresAt: string;
+}
+
+export interface PairingResult {
+  role: InviteRole;
+  userId: string;
+  name: string | null;
+  deviceId: string;
+  sas: string;
+}
+
+interface SealedInvite {
+  secret: Uint8Array;
+  /** For a device invite: the prepared device-enrol message and the own-log length it builds on. */
+  enrol: Uint8Array | null;
+  baseLength: number;
+}
+
+export class PairingService {
+  private readonly invites: InviteRepository;
+
+  constructor(private readonly node: PeerNode) {
+    this.invites = new InviteRepository(node.options.components.db.db);
+    node.lookupPsk = (id) => this.lookupPsk(id);
+    node.onInviteLink = (link) => void this.answer(link);
+  }
+
+  private get storageKey() {
+    return this.node.options.device.storageKey;
+  }
+
+  async createInvite(options: {
+    role: InviteRole;
+    ttlMs?: number;
+    phrase?: string;
+    bip39Passphrase?: string;
+  }): Promise<CreatedInvite> {
+    const ttl = options.ttlMs ?? DEFAULT_INVITE_TTL_MS;
+    if (!Number.isInteger(ttl) || ttl < 10_000 || ttl > MAX_INVITE_TTL_MS) {
+      throw new KithError('INVALID_INPUT', 'An invite lives between 10 seconds and 24 hours.');
+    }
+    const { random, clock } = this.node;
+    const idBytes = random(16);
+    const secret = random(16);
+    let enrol: Uint8Array | null = null;
+    if (options.role === 'device') {
+      if (options.phrase === undefined) {
+        throw new KithError(
+          'USAGE',
+          'A device invite needs the seed phrase (--phrase-file): only the root key adds devices.',
+        );
+      }
+      const seed = phraseToSeed(checkPhrase(options.phrase), options.bip39Passphrase ?? '');
+      const root = deriveRootKeys(seed);
+      if (root.userId !== this.node.userId) {
+        throw new KithError('PHRASE_INVALID', 'It is the phrase of another user than this device’s.');
+      }
+      const own = this.node.ownLog;
+      const device = deriveDeviceKeys(seed, nextDeviceIndex(own));
+      const log = enrolDevice(own, root, device, { deviceName: `device ${device.index}`, now: clock() });
+      enrol = DeviceEnrolMessage.encode({
+        v: 1,
+        t: 'device-enrol',
+        index: device.index,
+        signingSeed: device.signing.seed,
+        agreementPrivateKey: device.agreement.privateKey,
+        log: log.entries,
+        addressRecord: this.node.ownAddressRecord?.bytes ?? new Uint8Array(0),
+      });
+    }
+    const now = clock();
+    const expiresAt = now + ttl;
+    const sealed: SealedInvite = { secret, enrol, baseLength: this.node.ownLog.entries.length };
+    await this.invites.create({
+      id: toHex(idBytes),
+      role: options.role,
+      secretSealed: sealBox(this.storageKey, 'invite', encodeCanonical(sealed as never), random),
+      createdAt: new Date(now),
+      expiresAt: new Date(expiresAt),
+    });
+    const code = encodeInvite({
+      role: options.role,
+      user: this.node.userId,
+      key: this.node.staticKeyPair.publicKey,
+      id: idBytes,
+      secret,
+      addrs: this.node.ownAddresses().slice(0, 6),
+      exp: Math.floor(expiresAt / 1000),
+    });
+    this.node.options.events.publish('invite.created', { id: toHex(idBytes), role: options.role });
+    return { id: toHex(idBytes), role: options.role, code, expiresAt: new Date(expiresAt).toISOString() };
+  }
+
+  private async openInvite(id: string): Promise<SealedInvite | undefined> {
+    const row = await this.invites.get(id);
+    if (!row || row.usedAt || row.expiresAt.getTime() <= this.node.clock()) return undefined;
+    const doc = decodeCanonical(
+      openBox(this.storageKey, 'invite', row.secretSealed),
+    ) as unknown as SealedInvite;
+    return doc;
+  }
+
+  private async lookupPsk(inviteId: Uint8Array): Promise<Uint8Array | undefined> {
+    const invite = await this.openInvite(toHex(inviteId));
+    return invite ? invitePsk(invite.secret) : undefined;
+  }
+
+  async status(
+    id: string,
+  ): Promise<{ id: string; role: string; expiresAt: string; used: boolean; result: PairingResult | null }> {
+    const row = await this.invites.get(id);
+    if (!row) throw new KithError('INVITE_INVALID', 'No invite with that id on this node.');
+    const stored = await this.node.options.components.db.db
+      .select()
+      .from(kv)
+      .where(eq(kv.key, `invite:${id}`));
+    return {
+      id,
+      role: row.role,
+      expiresAt: row.expiresAt.toISOString(),
+      used: row.usedAt !== null,
+      result: (stored[0]?.value as PairingResult | undefined) ?? null,
+    };
+  }
+
+  private async remember(id: string, result: PairingResult): Promise<void> {
+    const value = result as unknown as Record<string, unknown>;
+    await this.node.options.components.db.db
+      .insert(kv)
+      .values({ key: `invite:${id}`, value, updatedAt: new Date(this.node.clock()) })
+      .onConflictDoUpdate({ target: kv.key, set: { value } });
+  }
+
+  /** Inviter side: a link opened with one of our invites. */
+  private async answer(link: Link): Promise<void> {
+    const id = toHex(link.inviteId ?? new Uint8Array(0));
+    const refuse = (code: string) => {
+      try {
+        link.send(PairRefuseMessage.encode({ v: 1, t: 'pair-refuse', code }));
+      } catch {}
+      link.close();
+    };
+    try {
+      const request = await nextMessage(link, [PairRequestMessage], PAIRING_TIMEOUT_MS);
+      if (!constantTimeEqual(request.inviteId, link.inviteId ?? new Uint8Array(0)))
+        return refuse('INVITE_INVALID');
+      const invite = await this.openInvite(id);
+      const row = await this.invites.get(id);
+      if (!invite || !row) return refuse('INVITE_USED');
+      const sas = shortAuthenticationString(link.handshakeHash);
+      if (row.role === 'friend') {
+        if (!request.log) return refuse('INVITE_ROLE');
+        const theirs = verifyLog(request.log);
+        const device = [...theirs.devices.values()].find((d) =>
+          constantTimeEqual(d.certificate.agreementKey, link.remoteStaticKey),
+        );
+        if (theirs.userId === this.node.userId || !device || device.status !== 'active')
+          return refuse('PAIRING_FAILED');
+        if (!(await this.invites.consume(id, new Date(this.node.clock()), theirs.userId)))
+          return refuse('INVITE_USED');
+        await this.node.identity.merge(request.log);
+        await this.node.friends.add(theirs.userId, theirs.name || null);
+        if (request.addresses[0]) {
+          await this.node.peerStats.upsert({
+            deviceId: device.certificate.deviceId,
+            userId: theirs.userId,
+            lastAddress: request.addresses[0],
+          });
+        }
+        link.send(
+          PairAcceptMessage.encode({
+            v: 1,
+            t: 'pair-accept',
+            log: this.node.ownLog.entries,
+            addressRecord: this.node.ownAddressRecord?.bytes ?? new Uint8Array(0),
+          }),
+        );
+        const result: PairingResult = {
+          role: 'friend',
+          userId: theirs.userId,
+          name: theirs.name || null,
+          deviceId: device.certificate.deviceId,
+          sas,
+        };
+        await this.remember(id, result);
+        this.node.options.events.publish('pairing.completed', { inviteId: id, ...result });
+      } else {
+        if (request.log !== null || !invite.enrol) return refuse('INVITE_ROLE');
+        if (this.node.ownLog.entries.length !== invite.baseLength) return refuse('PAIRING_FAILED');
+        const enrol = DeviceEnrolMessage.decode(invite.enrol);
+        const log = verifyLog(enrol.log);
+        const cert = log.devices.get(enrol.index)!.certificate;
+        if (!(await this.invites.consume(id, new Date(this.node.clock()), cert.deviceId)))
+          return refuse('INVITE_USED');
+        await this.node.adoptOwnLog(enrol.log);
+        link.send(
+          DeviceEnrolMessage.encode({
+            ...enrol,
+            addressRecord: this.node.ownAddressRecord?.bytes ?? new Uint8Array(0),
+          }),
+        );
+        const result: PairingResult = {
+          role: 'device',
+          userId: this.node.userId,
+          name: null,
+          deviceId: cert.deviceId,
+          sas,
+        };
+        await this.remember(id, result);
+        this.node.options.events.publish('pairing.completed', { inviteId: id, ...result });
+      }
+      // Let the answer flush; the IK link replaces this one.
+      setTimeout(() => link.close(), 1000).unref?.();
+      void this.node.dialDue();
+    } catch (err) {
+      this.node.log.warn(
+        { code: isKithError(err) ? err.code : undefined, err: isKithError(err) ? undefined : err },
+        'pairing failed',
+      );
+      refuse(isKithError(err) ? err.code : 'PAIRING_FAILED');
+    }
+  }
+
+  /** Acceptor side of a friend invite, run by a running agent. */
+  async acceptFriend(code: string): Promise<PairingResult> {
+    const invite = decodeInvite(code);
+    checkInviteFresh(invite, this.node.clock());
+    if (invite.role !== 'friend') {
+      throw new KithError(
+        'INVITE_ROLE',
+        'It enrols a new device: run `kith accept CODE --data NEW_DIR` on that device instead.',
+      );
+    }
+    if (invite.user === this.node.userId) throw new KithError('INVITE_ROLE', 'It is your own invite.');
+    const link = await dialInvite(invite, this.node.staticKeyPair, this.node);
+    try {
+      link.send(
+        PairRequestMessage.encode({
+          v: 1,
+          t: 'pair-request',
+          inviteId: invite.id,
+          log: this.node.ownLog.entries,
+          addresses: this.node.ownAddresses().slice(0, 8),
+        }),
+      );
+      const answer = await nextMessage(link, [PairAcceptMessage, PairRefuseMessage], PAIRING_TIMEOUT_MS);
+      if (answer.t === 'pair-refuse') throw refusal(answer.code);
+      const theirs = verifyLog(answer.log);
+      const inviter = [...theirs.devices.values()].find((d) =>
+        constantTimeEqual(d.certificate.agreementKey, invite.key),
+      );
+      if (theirs.userId !== invite.user || !inviter || inviter.status !== 'active') {
+        throw new KithError('PAIRING_FAILED', 'The other side’s identity does not match the invite.');
+      }
+      await this.node.identity.merge(answer.log);
+      await this.node.friends.add(theirs.userId, theirs.name || null);
+      const record = readRecord(answer.addressRecord);
+      if (record) await this.node.addresses.offer(record);
+      const result: PairingResult = {
+        role: 'friend',
+        userId: theirs.userId,
+        name: theirs.name || null,
+        deviceId: inviter.certificate.deviceId,
+        sas: shortAuthenticationString(link.handshakeHash),
+      };
+      this.node.options.events.publish('pairing.completed', { ...result });
+      void this.node.dialDue();
+      return result;
+    } finally {
+      link.close();
+    }
+  }
+}
+
+export function readRecord(bytes: Uint8Array): AddressRecord | undefined {
+  if (bytes.length === 0) return undefined;
+  try {
+    return verifyAddressRecord(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+export function refusal(code: string): KithError {
+  const known = ['INVITE_USED', 'INVITE_EXPIRED', 'INVITE_ROLE', 'INVITE_INVALID'] as const;
+  const match = known.find((k) => k === code);
+  return match
+    ? new KithError(match)
+    : new KithError('PAIRING_FAILED', `The inviter refused (${code.slice(0, 40)}).`);
+}
+
+/** Tries each address in the invite until one answers the IKpsk2 handshake. */
+export async function dialInvite(
+  invite: ReturnType<typeof decodeInvite>,
+  staticKeyPair: { privateKey: Uint8Array; publicKey: Uint8Array },
+  env: {
+    clock: () => number;
+    random: (n: number) => Uint8Array;
+    sourceAddress?: () => { localAddress?: string };
+  },
+): Promise<Link> {
+  const psk = invitePsk(invite.secret);
+  let last: unknown;
+  for (const address of invite.addrs) {
+    try {
+      return await connectLink({
+        url: `ws://${address}`,
+        staticKeyPair,
+        remoteStaticKey: invite.key,
+        invite: { id: invite.id, psk },
+        clock: env.clock,
+        random: env.random,
+        limits: { handshakeTimeoutMs: 5000 },
+        ...(env.sourceAddress?.() ?? {}),
+      });
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw new KithError(
+    'PAIRING_FAILED',
+    `No answer at ${invite.addrs.join(', ')}: is the inviter's agent running, and the invite still open?`,
+    { cause: last },
+  );
+}
