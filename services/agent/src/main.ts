@@ -51,7 +51,36 @@ export interface RunningAgent {
 export async function runAgent(options: RunAgentOptions = {}): Promise<RunningAgent> {
   const config = parseConfig({ env: options.env, flags: options.flags, cwd: options.cwd });
   const logger = options.logger ?? createLogger({ level: config.logLevel });
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+
+  // Signals are watched from here on, so one that arrives while booting is not lost: the
+  // agent then stops as soon as it has started. A second signal exits at once.
+  let signalled = false;
+  let running: RunningAgent | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      logger.warn({ signal }, 'second signal: exiting at once');
+      process.exit(1);
+    }
+    signalled = true;
+    logger.info({ signal }, 'stopping');
+    if (running) void running.shutdown();
+  };
+  const unwatchSignals = () => {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  };
+  if (options.handleSignals !== false) {
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  }
+
+  let database: KithDatabase;
+  try {
+    database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  } catch (err) {
+    unwatchSignals();
+    throw err;
+  }
   let agent: Agent;
   try {
     await database.migrate({ logger });
@@ -73,6 +102,7 @@ export async function runAgent(options: RunAgentOptions = {}): Promise<RunningAg
     await agent.start();
   } catch (err) {
     await database.close();
+    unwatchSignals();
     throw err;
   }
 
@@ -81,15 +111,7 @@ export async function runAgent(options: RunAgentOptions = {}): Promise<RunningAg
     finish = resolve;
   });
   let shutting: Promise<void> | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (shutting) {
-      logger.warn({ signal }, 'second signal: exiting at once');
-      process.exit(1);
-    }
-    logger.info({ signal }, 'stopping');
-    void running.shutdown();
-  };
-  const running: RunningAgent = {
+  running = {
     agent,
     config,
     database,
@@ -101,18 +123,14 @@ export async function runAgent(options: RunAgentOptions = {}): Promise<RunningAg
           await agent.stop();
         } finally {
           await database.close();
-          process.off('SIGTERM', onSignal);
-          process.off('SIGINT', onSignal);
+          unwatchSignals();
           finish();
         }
       })();
       return shutting;
     },
   };
-  if (options.handleSignals !== false) {
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-  }
+  if (signalled) void running.shutdown();
   return running;
 }
 
