@@ -228,7 +228,8 @@ function simulate(steps: Step[]): { genesis: Genesis; events: ConversationEvent[
           .events()
           .filter((e) => e.kind === 'comment')
           .at(-1);
-        const body = s.reply && last ? { text: 'reply', target: last.id } : { text: 'note' };
+        const body: Record<string, string> =
+          s.reply && last ? { text: 'reply', target: last.id } : { text: 'note' };
         made.push(r.post(crowd[s.who]!, 'comment', body, clock));
       } else if (s.kind === 'vote') {
         made.push(
