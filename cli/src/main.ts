@@ -17,6 +17,7 @@ import {
   friendsCommand,
   inviteCommand,
   peersCommand,
+  revokeCommand,
   statusCommand,
   upCommand,
 } from './commands/node-commands.ts';
@@ -32,6 +33,7 @@ export const COMMANDS: Command[] = [
   acceptCommand,
   friendsCommand,
   peersCommand,
+  revokeCommand,
 ];
 
 function overview(): string {

@@ -1,5 +1,6 @@
 import qrcode from 'qrcode-terminal';
 import { KithError } from '@kith/core/errors';
+import { parseDeviceId } from '@kith/core/ids';
 import { decodeInvite } from '@kith/core/pairing/invite-code';
 import { enrolFromInvite } from '@kith/agent/peer/enrol-from-invite';
 import { connectAgent } from '../client.ts';
@@ -229,5 +230,33 @@ export const acceptCommand: Command = {
       { ...r, role: 'friend' },
       `Paired with ${r.userId}${r.name ? ` (${r.name})` : ''}.\nCompare this with the other screen: ${r.sas}`,
     );
+  },
+};
+
+export const revokeCommand: Command = {
+  name: 'revoke',
+  usage: 'kith revoke DEVICE_ID --phrase-file F [--json]',
+  summary: 'Revoke one of my devices (lost or stolen): friends refuse it from its next handshake.',
+  flags: {
+    'phrase-file': { kind: 'string', description: 'seed phrase file (only the root key revokes)' },
+    'bip39-passphrase-file': { kind: 'string', description: 'the BIP39 passphrase, if the phrase has one' },
+  },
+  maxPositionals: 1,
+  async run({ dataDir, args, out }) {
+    const deviceId = args.positionals[0];
+    const phraseFile = flagString(args, 'phrase-file');
+    if (!deviceId || phraseFile === undefined)
+      throw new KithError('USAGE', 'revoke needs DEVICE_ID and --phrase-file F.');
+    const body: Record<string, unknown> = {
+      deviceId: parseDeviceId(deviceId),
+      phrase: await readSecretFile(phraseFile, 'phrase'),
+    };
+    const b39 = flagString(args, 'bip39-passphrase-file');
+    if (b39 !== undefined) body.bip39Passphrase = await readSecretFile(b39, 'BIP39 passphrase');
+    const r = await (await connectAgent(dataDir)).post<{ deviceId: string; index: number }>(
+      '/devices/revoke',
+      body,
+    );
+    out.result(r, `Revoked device ${r.deviceId} (index ${r.index}).`);
   },
 };

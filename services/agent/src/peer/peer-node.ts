@@ -7,7 +7,9 @@
 import { type AddressRecord, signAddressRecord, verifyAddressRecord } from '@kith/core/address-record';
 import { KithError, isKithError } from '@kith/core/errors';
 import type { DeviceCertificate } from '@kith/core/identity/certificate';
-import type { LogState } from '@kith/core/identity/log';
+import { deriveRootKeys } from '@kith/core/identity/derive';
+import { type LogState, appendEntry, findDevice } from '@kith/core/identity/log';
+import { checkPhrase, phraseToSeed } from '@kith/core/identity/phrase';
 import { type BackoffOptions, DEFAULT_BACKOFF, backoffDelay } from '@kith/core/net/backoff';
 import type { MessageOf } from '@kith/core/wire/message';
 import type { HelloMessage } from '@kith/core/wire/hello';
@@ -336,6 +338,33 @@ export class PeerNode implements SessionHost {
     this.broadcastOwnLog();
     await this.closeRevokedLinks();
     void this.dialDue();
+  }
+
+  /** Revokes one of our devices with the root key from the phrase (DESIGN §4), and tells everyone. */
+  async revokeDevice(
+    deviceId: string,
+    phrase: string,
+    bip39Passphrase = '',
+  ): Promise<{ deviceId: string; index: number }> {
+    const root = deriveRootKeys(phraseToSeed(checkPhrase(phrase), bip39Passphrase));
+    if (root.userId !== this.userId)
+      throw new KithError('PHRASE_INVALID', 'It is the phrase of another user than this device’s.');
+    const record = findDevice(this.own, deviceId);
+    if (!record)
+      throw new KithError('INVALID_INPUT', `Device ${deviceId} is not one of this user's devices.`);
+    if (record.status === 'revoked')
+      throw new KithError('DEVICE_REVOKED', `Device ${deviceId} is already revoked.`);
+    if (deviceId === this.deviceId)
+      throw new KithError('INVALID_INPUT', 'A device does not revoke itself; run this on another device.');
+    const state = appendEntry(
+      this.own,
+      { kind: 'root', seed: root.root.seed },
+      { type: 'revoke-device', index: record.certificate.index, reason: 'revoked by its owner' },
+      this.clock(),
+    );
+    await this.adoptOwnLog(state.entries);
+    this.options.events.publish('device.revoked', { deviceId });
+    return { deviceId, index: record.certificate.index };
   }
 
   private async closeRevokedLinks(): Promise<void> {

@@ -168,6 +168,28 @@ export function networkRoutes(node: PeerNode, pairing: PairingService): ApiPlugi
       async (request) => pairing.acceptFriend((request.body as { code: string }).code),
     );
 
+    app.post(
+      '/devices/revoke',
+      {
+        schema: {
+          summary: 'Revoke one of my devices (needs the seed phrase: only the root key revokes).',
+          tags: ['identity'],
+          body: Type.Object(
+            {
+              deviceId: Type.String({ maxLength: 40 }),
+              phrase: Type.String({ maxLength: 1000 }),
+              bip39Passphrase: Type.Optional(Type.String({ maxLength: 1000 })),
+            },
+            { additionalProperties: false },
+          ),
+        },
+      },
+      async (request) => {
+        const b = request.body as { deviceId: string; phrase: string; bip39Passphrase?: string };
+        return node.revokeDevice(b.deviceId, b.phrase, b.bip39Passphrase);
+      },
+    );
+
     // verifyLog is re-run so the route never serves a log the node would not accept.
     app.get(
       '/identity/log',

@@ -1,0 +1,202 @@
+/**
+ * Network agent I, end to end (issue "Network agent I", point 7): separate `kith up` processes
+ * on 127.0.0.2… pair from the command line, keep links and heartbeats, follow an address
+ * change, survive kill -9, refuse a revoked device, and answer strangers with silence.
+ * Runs on PGlite, and on Postgres (one database per node) when DATABASE_URL is set.
+ */
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { Socket } from 'node:net';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KithNode, type PeerJson, waitFor } from '../helpers/cluster.ts';
+import { makeTempDir, testDatabaseKinds } from '../helpers/database.ts';
+import { runKith } from '../helpers/kith-cli.ts';
+
+const HEARTBEAT_MS = 400;
+let portBase = 20_000 + Math.floor(Math.random() * 20_000);
+
+describe.each(testDatabaseKinds())('cluster on %s', (kind) => {
+  const dbs: string[] = [];
+  const nodes: KithNode[] = [];
+  let dir: string;
+  let admin: postgres.Sql | undefined;
+  let a: KithNode;
+  let b: KithNode;
+  let a2: KithNode;
+  let phraseA: string;
+
+  async function makeNode(name: string, host: string): Promise<KithNode> {
+    let databaseUrl: string | undefined;
+    if (kind === 'postgres') {
+      const db = `kith_cluster_${randomBytes(5).toString('hex')}`;
+      await admin!.unsafe(`create database "${db}"`);
+      dbs.push(db);
+      const url = new URL(process.env.DATABASE_URL!);
+      url.pathname = `/${db}`;
+      databaseUrl = url.toString();
+    }
+    const node = new KithNode({
+      dataDir: join(dir, name),
+      host,
+      peerPort: portBase++,
+      apiPort: portBase++,
+      heartbeatMeanMs: HEARTBEAT_MS,
+      ...(databaseUrl ? { databaseUrl } : {}),
+    });
+    nodes.push(node);
+    return node;
+  }
+
+  // Polling goes through the API (a CLI process per poll is slow); the CLI's output is checked too.
+  const peersOf = (n: KithNode) => n.api<PeerJson[]>('/peers');
+  const onlineIds = async (n: KithNode) => (await peersOf(n)).filter((p) => p.online).map((p) => p.deviceId);
+
+  beforeAll(async () => {
+    dir = await makeTempDir(`kith-cluster-${kind}-`);
+    if (kind === 'postgres') admin = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
+    a = await makeNode('a', '127.0.0.2');
+    b = await makeNode('b', '127.0.0.3');
+    a2 = await makeNode('a2', '127.0.0.4');
+    phraseA = join(dir, 'phrase-a.txt');
+    expect(
+      (await runKith(['init', '--data', a.dataDir, '--name', 'Ana', '--phrase-file', phraseA])).code,
+    ).toBe(0);
+    expect(
+      (await runKith(['init', '--data', b.dataDir, '--name', 'Ben', '--phrase-file', join(dir, 'phrase-b')]))
+        .code,
+    ).toBe(0);
+    await Promise.all([a.start(), b.start()]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.kill()));
+    for (const db of dbs) await admin!.unsafe(`drop database if exists "${db}" with (force)`);
+    await admin?.end({ timeout: 5 });
+  }, 60_000);
+
+  it('A and B pair as friends from the command line; both show the same SAS and see each other online', async () => {
+    const invite = await a.cli<{ id: string; code: string; expiresAt: string }>('invite');
+    expect(invite.code).toMatch(/^KITH1-/);
+    const accepted = await b.cli<{ userId: string; sas: string }>('accept', invite.code);
+    const aId = (await a.cli<{ userId: string; deviceId: string }>('identity')).userId;
+    expect(accepted.userId).toBe(aId);
+    const status = await a.api<{ used: boolean; result: { sas: string; userId: string } }>(
+      `/invites/${invite.id}`,
+    );
+    expect(status.used).toBe(true);
+    expect(status.result.sas).toBe(accepted.sas);
+    // single use
+    const again = await runKith(['accept', invite.code, '--data', b.dataDir, '--json']);
+    expect(again.code).toBe(1);
+    expect((again.json as { error: { code: string } }).error.code).toMatch(/INVITE_USED|PAIRING_FAILED/);
+
+    const bDevice = (await b.cli<{ deviceId: string }>('identity')).deviceId;
+    await waitFor('A sees B online', async () => (await onlineIds(a)).includes(bDevice));
+    const aDevice = (await a.cli<{ deviceId: string }>('identity')).deviceId;
+    await waitFor('B sees A online', async () => (await onlineIds(b)).includes(aDevice));
+    expect((await b.cli<PeerJson[]>('peers')).find((p) => p.deviceId === aDevice)?.online).toBe(true);
+    const friends = await b.cli<{ userId: string; name: string; online: boolean }[]>('friends');
+    expect(friends).toEqual([expect.objectContaining({ userId: aId, name: 'Ana', online: true })]);
+    // heartbeats measured the clock offset
+    const peer = await waitFor('a clock offset', async () =>
+      (await peersOf(a)).find((p) => p.clockOffsetMs !== null),
+    );
+    expect(Math.abs(peer.clockOffsetMs!)).toBeLessThan(1000);
+  }, 180_000);
+
+  it('a garbled or expired invite gets a clear error', async () => {
+    const bad = await runKith(['accept', 'KITH1-0000-1111', '--data', b.dataDir, '--json']);
+    expect(bad.code).toBe(1);
+    expect((bad.json as { error: { code: string } }).error.code).toBe('INVITE_INVALID');
+  }, 180_000);
+
+  it('A enrols its own device A2 from the phrase; A2 links to A and to friend B', async () => {
+    const invite = await a.cli<{ code: string }>('invite', '--device', '--phrase-file', phraseA);
+    const enrolled = await runKith(['accept', invite.code, '--data', a2.dataDir, '--json']);
+    expect(enrolled.code, enrolled.stderr).toBe(0);
+    const me = enrolled.json as { userId: string; deviceId: string; sas: string };
+    const aIdentity = await a.cli<{ userId: string; devices: { deviceId: string; status: string }[] }>(
+      'identity',
+    );
+    expect(me.userId).toBe(aIdentity.userId);
+    expect(aIdentity.devices.map((d) => d.deviceId)).toContain(me.deviceId);
+    await a2.start();
+    const a2Identity = await a2.cli<{ userId: string; deviceId: string }>('identity');
+    expect(a2Identity).toMatchObject({ userId: aIdentity.userId, deviceId: me.deviceId });
+    const aDevice = (await a.cli<{ deviceId: string }>('identity')).deviceId;
+    const bDevice = (await b.cli<{ deviceId: string }>('identity')).deviceId;
+    await waitFor('A2 sees A and B', async () => {
+      const ids = await onlineIds(a2);
+      return ids.includes(aDevice) && ids.includes(bDevice);
+    });
+    // The new log entry reached the friend: B knows and links to A2.
+    await waitFor('B sees A2', async () => (await onlineIds(b)).includes(me.deviceId));
+  }, 180_000);
+
+  it('B restarted on a new address: A and A2 learn it and reconnect', async () => {
+    await b.stop();
+    const bDevice = (await runKith(['identity', '--data', b.dataDir, '--json'])).json as { deviceId: string };
+    await waitFor('A sees B offline', async () => !(await onlineIds(a)).includes(bDevice.deviceId));
+    await b.start({ host: '127.0.0.5' });
+    for (const n of [a, a2]) {
+      await waitFor(`${n.options.host} sees B at 127.0.0.5`, async () => {
+        const p = (await peersOf(n)).find((x) => x.deviceId === bDevice.deviceId);
+        return p?.online && p.addresses.some((x) => x.startsWith('127.0.0.5:'));
+      });
+    }
+  }, 180_000);
+
+  it('a node killed with SIGKILL comes back and relinks', async () => {
+    const a2Device = (await a2.cli<{ deviceId: string }>('identity')).deviceId;
+    await a2.kill();
+    await waitFor('A sees A2 offline', async () => !(await onlineIds(a)).includes(a2Device), 20_000);
+    await a2.start();
+    await waitFor('A sees A2 again', async () => (await onlineIds(a)).includes(a2Device));
+  }, 180_000);
+
+  it('strangers get silence on the peer port', async () => {
+    for (const probe of ['GET / HTTP/1.1\r\nHost: x\r\n\r\n', 'garbage\r\n\r\n']) {
+      const bytes = await new Promise<number>((resolve) => {
+        const socket = new Socket();
+        let received = 0;
+        socket.on('data', (d) => {
+          received += d.length;
+        });
+        socket.on('error', () => {});
+        socket.on('close', () => resolve(received));
+        socket.setTimeout(1500, () => socket.destroy());
+        socket.connect(b.options.peerPort, b.options.host, () => socket.write(probe));
+      });
+      expect(bytes).toBe(0);
+    }
+  }, 180_000);
+
+  it('a revoked device is refused at its next handshake', async () => {
+    const a2Device = (await a2.cli<{ deviceId: string }>('identity')).deviceId;
+    const revoked = await a.cli<{ deviceId: string }>('revoke', a2Device, '--phrase-file', phraseA);
+    expect(revoked.deviceId).toBe(a2Device);
+    await waitFor('B marks A2 revoked', async () => {
+      const p = (await peersOf(b)).find((x) => x.deviceId === a2Device);
+      return p?.status === 'revoked' && !p.online;
+    });
+    await waitFor('A2 has no links', async () => (await onlineIds(a2)).length === 0);
+    // A2 keeps dialing with backoff; for three heartbeat means nobody lets it back in.
+    await new Promise((r) => setTimeout(r, HEARTBEAT_MS * 3));
+    expect(await onlineIds(a2)).toEqual([]);
+    expect((await peersOf(a)).find((p) => p.deviceId === a2Device)?.online ?? false).toBe(false);
+    const garbage = join(dir, 'not-a-phrase');
+    await writeFile(garbage, 'zoo zoo zoo');
+    const refused = await runKith([
+      'revoke',
+      a2Device,
+      '--phrase-file',
+      garbage,
+      '--data',
+      a.dataDir,
+      '--json',
+    ]);
+    expect((refused.json as { error: { code: string } }).error.code).toBe('PHRASE_INVALID');
+  }, 180_000);
+});

@@ -1,0 +1,146 @@
+/**
+ * Cluster tier (DESIGN §11): real `kith up` processes on distinct loopback addresses, driven
+ * through the real CLI. Each node keeps its stderr in DATA/node.log for post-mortems.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { KITH_BIN, runKith } from './kith-cli.ts';
+
+export interface NodeOptions {
+  dataDir: string;
+  host: string;
+  peerPort: number;
+  apiPort: number;
+  heartbeatMeanMs: number;
+  databaseUrl?: string;
+}
+
+export class KithNode {
+  private child: ChildProcess | undefined;
+  private exited: Promise<number | null> | undefined;
+
+  constructor(public options: NodeOptions) {}
+
+  get dataDir(): string {
+    return this.options.dataDir;
+  }
+
+  /** Starts `kith up` and resolves once it says it runs (or rejects with its log). */
+  async start(overrides: Partial<NodeOptions> = {}): Promise<void> {
+    this.options = { ...this.options, ...overrides };
+    const o = this.options;
+    const log = createWriteStream(join(o.dataDir, 'node.log'), { flags: 'a' });
+    const child = spawn(
+      process.execPath,
+      [
+        KITH_BIN,
+        'up',
+        '--data',
+        o.dataDir,
+        '--host',
+        o.host,
+        '--peer-port',
+        String(o.peerPort),
+        '--api-port',
+        String(o.apiPort),
+        '--heartbeat-mean-ms',
+        String(o.heartbeatMeanMs),
+        '--log-level',
+        'debug',
+      ],
+      {
+        env: { ...process.env, DATABASE_URL: o.databaseUrl ?? '', KITH_DATA: '', KITH_PASSPHRASE_FILE: '' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    this.child = child;
+    this.exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      let text = '';
+      const timer = setTimeout(
+        () => reject(new Error(`node ${o.host} did not start:\n${text.slice(-3000)}`)),
+        60_000,
+      );
+      child.stderr!.on('data', (d: Buffer) => {
+        log.write(d);
+        if (!text.includes('kith: running as')) {
+          text += d.toString();
+          if (text.includes('kith: running as')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        }
+      });
+      void this.exited!.then((code) => {
+        clearTimeout(timer);
+        reject(new Error(`node ${o.host} exited (${code}) before it ran:\n${text.slice(-3000)}`));
+      });
+    });
+  }
+
+  /** SIGTERM and wait: a clean stop. */
+  async stop(): Promise<number | null> {
+    if (!this.child || this.child.exitCode !== null) return this.child?.exitCode ?? null;
+    this.child.kill('SIGTERM');
+    return this.exited!;
+  }
+
+  /** SIGKILL: a crash. */
+  async kill(): Promise<void> {
+    if (!this.child || this.child.exitCode !== null) return;
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  async cli<T = unknown>(...args: string[]): Promise<T> {
+    const r = await runKith([...args, '--data', this.dataDir, '--json']);
+    if (r.code !== 0) throw new Error(`kith ${args.join(' ')} failed (${r.code}): ${r.stdout} ${r.stderr}`);
+    return r.json as T;
+  }
+
+  /** Calls the node's local API directly (for what the CLI does not print, e.g. an invite's SAS). */
+  async api<T = unknown>(path: string): Promise<T> {
+    const { url } = JSON.parse(await readFile(join(this.dataDir, 'api.json'), 'utf8')) as { url: string };
+    const token = (await readFile(join(this.dataDir, 'api-token'), 'utf8')).trim();
+    const res = await fetch(`${url}/api${path}`, { headers: { authorization: `Bearer ${token}` } });
+    return (await res.json()) as T;
+  }
+
+  async log(): Promise<string> {
+    return readFile(join(this.dataDir, 'node.log'), 'utf8').catch(() => '');
+  }
+}
+
+export interface PeerJson {
+  deviceId: string;
+  userId: string;
+  online: boolean;
+  address: string | null;
+  addresses: string[];
+  clockOffsetMs: number | null;
+  status: string;
+}
+
+/** Polls until `check` returns a value other than undefined/false; fails with the last state. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+  intervalMs = 200,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
