@@ -129,7 +129,11 @@ export async function sealEnvelope(options: SealOptions): Promise<Uint8Array> {
   const aad = wrapAad(nonce, t);
   const wraps = await Promise.all(
     recipients.map(async (key, i) => {
-      const { enc, ciphertext } = await hpkeSeal(key, secrets[i]!, { info: wrapInfo, aad, random: options.random });
+      const { enc, ciphertext } = await hpkeSeal(key, secrets[i]!, {
+        info: wrapInfo,
+        aad,
+        random: options.random,
+      });
       return { key, enc, wrapped: ciphertext };
     }),
   );

@@ -139,7 +139,7 @@ export class PeerNode implements SessionHost {
       } catch {}
     }
     const me = [...this.own.devices.values()].find((d) => d.certificate.deviceId === this.deviceId);
-    if (!me || me.status !== 'active') {
+    if (me?.status !== 'active') {
       throw new KithError(
         'DEVICE_REVOKED',
         'This device is not an active device of its user; run `kith recover`.',
@@ -191,12 +191,7 @@ export class PeerNode implements SessionHost {
 
   async admit(link: Link, cert: DeviceCertificate): Promise<void> {
     const row = await this.identity.device(cert.deviceId);
-    if (
-      !row ||
-      row.status !== 'active' ||
-      row.userId !== cert.userId ||
-      !(await this.isOursOrFriend(cert.userId))
-    ) {
+    if (row?.status !== 'active' || row.userId !== cert.userId || !(await this.isOursOrFriend(cert.userId))) {
       throw new KithError('DEVICE_REVOKED', 'The peer is not an active device of a friend.');
     }
     void link;
@@ -370,7 +365,7 @@ export class PeerNode implements SessionHost {
   private async closeRevokedLinks(): Promise<void> {
     for (const s of [...this.sessions.values()]) {
       const row = await this.identity.device(s.deviceId);
-      if (!row || row.status !== 'active') s.close();
+      if (row?.status !== 'active') s.close();
     }
   }
 
@@ -384,7 +379,7 @@ export class PeerNode implements SessionHost {
         continue;
       }
       const row = await this.identity.device(record.deviceId);
-      if (!row || row.status !== 'active' || record.deviceId === this.deviceId) continue;
+      if (row?.status !== 'active' || record.deviceId === this.deviceId) continue;
       if (!(await this.isOursOrFriend(row.userId))) continue;
       if (await this.addresses.offer(record)) {
         fresh = true;

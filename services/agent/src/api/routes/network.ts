@@ -8,7 +8,7 @@ import type { PairingService } from '../../peer/pairing-service.ts';
 import type { PeerNode } from '../../peer/peer-node.ts';
 import type { ApiPlugin } from '../context.ts';
 
-const Device = Type.Object({
+const _Device = Type.Object({
   deviceId: Type.String(),
   index: Type.Integer(),
   name: Type.String(),
