@@ -167,6 +167,10 @@ export class ConversationDag {
     if (this.nodes.size >= CONVERSATION_LIMITS.maxEvents)
       throw new KithError('CONVERSATION_TOO_LARGE', `At most ${CONVERSATION_LIMITS.maxEvents} events.`);
     const parents = event.parents.map((p) => (p === g.id ? this.root : this.nodes.get(p)!));
+    // The usual case: the event follows every head, so every known event precedes it.
+    const followsAll =
+      event.parents.length === Math.max(1, this.headSet.size) &&
+      (this.headSet.size === 0 || event.parents.every((p) => this.headSet.has(p)));
     const past = this.merge(parents);
     const members = this.members(past.membershipLog);
     const ctx: RuleContext = {
@@ -180,7 +184,7 @@ export class ConversationDag {
       precededBy: (kind) => past.kinds.has(kind),
       target: (id, kinds) => {
         const target = this.nodes.get(id)?.event;
-        if (!target || !kinds.includes(target.kind) || !this.precedes(id, event.parents))
+        if (!target || !kinds.includes(target.kind) || !(followsAll || this.precedes(id, event.parents)))
           throw new KithError(
             'CONVERSATION_BAD_TARGET',
             `It must name an earlier event of kind ${kinds.map((k) => `"${k}"`).join(' or ')}.`,

@@ -205,6 +205,7 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 );
 
 const crowd: Person[] = [alice, bob, carol, dave];
+const DEADLINE = T0 + 1000;
 
 /** Four replicas act and sync at random; returns the genesis and every event made. */
 function simulate(steps: Step[]): { genesis: Genesis; events: ConversationEvent[] } {
@@ -212,6 +213,7 @@ function simulate(steps: Step[]): { genesis: Genesis; events: ConversationEvent[
     members: [alice.userId, bob.userId, carol.userId],
     options: ['park', 'lake', 'hill'],
     consensus: { method: 'plurality' },
+    deadline: DEADLINE,
   });
   const replicas = crowd.map(() => new Conversation(genesis, { isDeviceOf }));
   const made: ConversationEvent[] = [];
@@ -284,6 +286,15 @@ describe('random arrival orders (property)', () => {
             expect(evaluate(genesis, shuffled(events, seed + 1), T0 + 1000).tallyDigest).toBe(
               expected.tallyDigest,
             );
+          }
+          // At the deadline the method is done: an outcome one member records closes every other copy.
+          const outcome = reference.recordOutcome(alice, DEADLINE)!;
+          expect(outcome).not.toBeNull();
+          for (const seed of seeds) {
+            const c = new Conversation(genesis, { isDeviceOf });
+            deliver(c, shuffled(events, seed + 2));
+            expect(c.applyOutcome(outcome.bytes, DEADLINE).status).toBe('closed');
+            expect(c.heads()).toEqual(outcome.heads);
           }
         },
       ),
