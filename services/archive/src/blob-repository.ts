@@ -12,7 +12,7 @@ import {
   type StoredBlob,
 } from './blob.ts';
 import type { Clock, Executor, KithDb } from './database.ts';
-import { FOREIGN_KEY_VIOLATION, sqlState } from './pg-error.ts';
+import { FOREIGN_KEY_VIOLATION, RESTRICT_VIOLATION, sqlState } from './pg-error.ts';
 import { QuotaRepository, type UsageDelta } from './quota-repository.ts';
 
 /** `stored`: written now; `present`: the same bytes were already stored (not an error). */
@@ -208,8 +208,10 @@ export class BlobRepository {
     try {
       return await this.db.transaction((tx) => this.deleteIn(tx, list));
     } catch (error) {
-      if (sqlState(error) === FOREIGN_KEY_VIOLATION)
+      const state = sqlState(error);
+      if (state === FOREIGN_KEY_VIOLATION || state === RESTRICT_VIOLATION) {
         throw new KithError('ARCHIVE_BLOB_IN_USE', undefined, { cause: error });
+      }
       throw error;
     }
   }

@@ -17,3 +17,5 @@ export function driverMessage(error: unknown): string {
 }
 
 export const FOREIGN_KEY_VIOLATION = '23503';
+/** What an ON DELETE RESTRICT reference raises on some servers (PGlite) instead of 23503. */
+export const RESTRICT_VIOLATION = '23001';
