@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Conversation } from '../../src/conversation/conversation.ts';
 import { signEvent } from '../../src/conversation/event.ts';
+import { PATTERN_NAMES, TEXT_KIND } from '../../src/conversation/patterns/registry.ts';
 import { alice, bob, carol, codeOf, conversationOf, dave, isDeviceOf, mallory, T0, vote } from './helpers.ts';
 
 const three = [alice.userId, bob.userId, carol.userId];
@@ -321,5 +322,24 @@ describe('sense check', () => {
     expect(ev.tally.yesNo).toEqual({ yes: 1, no: 1, abstain: 1 });
     expect(ev.done).toBe(true);
     expect(ev.result.passed).toBe(false);
+  });
+});
+
+describe('plain text in every pattern', () => {
+  it('TEXT_KIND names a kind each pattern has, taking { text } from the creator', () => {
+    const setups: Record<string, Parameters<typeof conversationOf>[0]> = {
+      discussion: { consensus: { method: 'all-acknowledged' } },
+      debate: {},
+      announcement: { consensus: { method: 'all-acknowledged' } },
+      invitation: { consensus: { method: 'rsvp-threshold', params: { min: 1 } } },
+      proposal: {},
+      'time-poll': { options: ['a', 'b'], consensus: { method: 'approval' } },
+      'sense-check': {},
+    };
+    for (const name of PATTERN_NAMES) {
+      const c = conversationOf({ pattern: name, ...setups[name] });
+      const e = c.post(alice, TEXT_KIND[name], { text: 'hello' }, T0 + 1);
+      expect(e.kind).toBe(TEXT_KIND[name]);
+    }
   });
 });

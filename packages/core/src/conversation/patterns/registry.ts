@@ -31,3 +31,17 @@ export function patternByName(name: unknown): Pattern {
     throw new KithError('CONVERSATION_UNKNOWN_PATTERN', `Known patterns: ${PATTERN_NAMES.join(', ')}.`);
   return PATTERNS[name];
 }
+
+/**
+ * The kind a plain text message (`kith post ID TEXT`) becomes in each pattern: body `{ text }`.
+ * In an announcement and an invitation only the creator may post it.
+ */
+export const TEXT_KIND: Readonly<Record<PatternName, string>> = {
+  discussion: 'post',
+  debate: 'position',
+  announcement: 'announce',
+  invitation: 'details',
+  proposal: 'comment',
+  'time-poll': 'comment',
+  'sense-check': 'comment',
+};
