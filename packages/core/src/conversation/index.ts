@@ -61,5 +61,6 @@ export {
   type PatternName,
   PATTERNS,
   patternByName,
+  TEXT_KIND,
 } from './patterns/registry.ts';
 export { ruleFor, VOTE_KIND } from './rules.ts';
