@@ -6,3 +6,4 @@
 export * from './schema/agent.ts';
 export * from './schema/archive.ts';
 export { bytea } from './schema/bytea.ts';
+export * from './schema/messaging.ts';

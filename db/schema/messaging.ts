@@ -1,0 +1,86 @@
+import { index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { bytea } from './bytea.ts';
+
+const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/**
+ * Messages this device can read (issue "Network agent II"), stored as received: sealed under
+ * the sender's epoch key, so the table holds ciphertext only. `id` is the item id.
+ */
+export const messages = pgTable(
+  'messages',
+  {
+    id: bytea('id').primaryKey(),
+    conversationId: text('conversation_id').notNull(),
+    senderDevice: text('sender_device').notNull(),
+    senderUser: text('sender_user').notNull(),
+    sentAt: instant('sent_at').notNull(),
+    receivedAt: instant('received_at').notNull(),
+    item: bytea('item').notNull(),
+  },
+  (t) => [index('messages_conversation').on(t.conversationId, t.sentAt)],
+);
+
+/** Epoch keys (DESIGN §5), sealed under the device storage key. */
+export const epochKeys = pgTable(
+  'epoch_keys',
+  {
+    epochId: bytea('epoch_id').primaryKey(),
+    conversationId: text('conversation_id').notNull(),
+    senderDevice: text('sender_device').notNull(),
+    keySealed: bytea('key_sealed').notNull(),
+    /** The member device keys the epoch was sent to (hex, sorted): a change starts a new epoch. */
+    recipients: text('recipients').notNull(),
+    messageCount: integer('message_count').notNull().default(0),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [index('epoch_keys_sender').on(t.conversationId, t.senderDevice, t.createdAt)],
+);
+
+/** Items this device made and has not yet seen delivered, per target device. */
+export const outbox = pgTable(
+  'outbox',
+  {
+    itemId: bytea('item_id').notNull(),
+    targetDevice: text('target_device').notNull(),
+    kind: text('kind').notNull(),
+    item: bytea('item').notNull(),
+    createdAt: instant('created_at').notNull(),
+    lastAttemptAt: instant('last_attempt_at'),
+  },
+  (t) => [primaryKey({ columns: [t.itemId, t.targetDevice] }), index('outbox_target').on(t.targetDevice)],
+);
+
+/** Ciphertext held for friends' devices that were offline (store-and-forward, DESIGN §7). */
+export const relayQueue = pgTable(
+  'relay_queue',
+  {
+    itemId: bytea('item_id').notNull(),
+    targetDevice: text('target_device').notNull(),
+    /** Whose quota it counts against: the user of the device that made the item. */
+    ownerUser: text('owner_user').notNull(),
+    origin: text('origin').notNull(),
+    kind: text('kind').notNull(),
+    item: bytea('item').notNull(),
+    size: integer('size').notNull(),
+    createdAt: instant('created_at').notNull(),
+    expiresAt: instant('expires_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.itemId, t.targetDevice] }),
+    index('relay_queue_target').on(t.targetDevice),
+    index('relay_queue_owner').on(t.ownerUser),
+  ],
+);
+
+/** Receipts for items this device made: relayed by whom, delivered to whom. */
+export const receipts = pgTable(
+  'receipts',
+  {
+    itemId: bytea('item_id').notNull(),
+    device: text('device').notNull(),
+    state: text('state', { enum: ['relayed', 'delivered'] }).notNull(),
+    at: instant('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.itemId, t.device, t.state] })],
+);
