@@ -14,6 +14,7 @@ export const messages = pgTable(
     conversationId: text('conversation_id').notNull(),
     senderDevice: text('sender_device').notNull(),
     senderUser: text('sender_user').notNull(),
+    epochId: bytea('epoch_id').notNull(),
     sentAt: instant('sent_at').notNull(),
     receivedAt: instant('received_at').notNull(),
     item: bytea('item').notNull(),

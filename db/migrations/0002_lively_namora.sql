@@ -13,6 +13,7 @@ CREATE TABLE "messages" (
 	"conversation_id" text NOT NULL,
 	"sender_device" text NOT NULL,
 	"sender_user" text NOT NULL,
+	"epoch_id" "bytea" NOT NULL,
 	"sent_at" timestamp with time zone NOT NULL,
 	"received_at" timestamp with time zone NOT NULL,
 	"item" "bytea" NOT NULL
