@@ -16,8 +16,10 @@ import {
   agentCommand,
   friendsCommand,
   inviteCommand,
+  messagesCommand,
   peersCommand,
   revokeCommand,
+  sendCommand,
   statusCommand,
   upCommand,
 } from './commands/node-commands.ts';
@@ -34,6 +36,8 @@ export const COMMANDS: Command[] = [
   friendsCommand,
   peersCommand,
   revokeCommand,
+  sendCommand,
+  messagesCommand,
 ];
 
 function overview(): string {

@@ -1,6 +1,6 @@
 import qrcode from 'qrcode-terminal';
 import { KithError } from '@kith/core/errors';
-import { parseDeviceId } from '@kith/core/ids';
+import { parseDeviceId, parseUserId } from '@kith/core/ids';
 import { decodeInvite } from '@kith/core/pairing/invite-code';
 import { enrolFromInvite } from '@kith/agent/peer/enrol-from-invite';
 import { connectAgent } from '../client.ts';
@@ -258,5 +258,55 @@ export const revokeCommand: Command = {
       body,
     );
     out.result(r, `Revoked device ${r.deviceId} (index ${r.index}).`);
+  },
+};
+
+export const sendCommand: Command = {
+  name: 'send',
+  usage: 'kith send (--to USER_ID | --conversation ID) TEXT',
+  summary: 'Send a message: to a friend (your direct conversation) or into a conversation.',
+  flags: {
+    to: { kind: 'string', description: 'a friend’s user id' },
+    conversation: { kind: 'string', description: 'a conversation id' },
+  },
+  maxPositionals: 1,
+  async run({ dataDir, args, out }) {
+    const text = args.positionals[0];
+    const to = flagString(args, 'to');
+    const conversation = flagString(args, 'conversation');
+    if (!text) throw new KithError('USAGE', 'send needs the TEXT of the message (quote it).');
+    if ((to === undefined) === (conversation === undefined)) {
+      throw new KithError('USAGE', 'Give exactly one of --to USER_ID or --conversation ID.');
+    }
+    const body: Record<string, unknown> = { text };
+    if (to !== undefined) body.to = parseUserId(to);
+    if (conversation !== undefined) body.conversation = conversation;
+    const r = await (await connectAgent(dataDir)).post<{ id: string; conversation: string }>(
+      '/messages',
+      body,
+    );
+    out.result(r, `Sent ${r.id} in ${r.conversation}.`);
+  },
+};
+
+export const messagesCommand: Command = {
+  name: 'messages',
+  usage: 'kith messages [--conversation ID] [--json]',
+  summary: 'Messages this device can read, oldest first.',
+  flags: { conversation: { kind: 'string', description: 'only this conversation' } },
+  maxPositionals: 0,
+  async run({ dataDir, args, out }) {
+    const c = flagString(args, 'conversation');
+    const list = await (await connectAgent(dataDir)).get<
+      { id: string; from: string; text: string; conversation: string; sentAt: string; delivered: string[] }[]
+    >(`/messages${c ? `?conversation=${encodeURIComponent(c)}` : ''}`);
+    out.result(
+      list,
+      list.length
+        ? list
+            .map((m) => `${m.sentAt}  ${m.from.slice(0, 11)}  ${m.text}${m.delivered.length ? '  ✓' : ''}`)
+            .join('\n')
+        : 'No messages.',
+    );
   },
 };

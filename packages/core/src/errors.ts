@@ -230,6 +230,13 @@ export const ERROR_CATALOGUE = {
   ARCHIVE_WRITE_FAILED: { status: 503, message: 'The archive could not write to its database.' },
   ARCHIVE_WRITER_CLOSED: { status: 503, message: 'The archive writer is shut down and accepts no more items.' },
 
+  // --- messaging ---
+  MESSAGE_TOO_LARGE: { status: 413, message: 'The message is larger than the 1 MiB a message may be.' },
+  MESSAGE_INVALID: { status: 400, message: 'The message is not valid.' },
+  NOT_A_FRIEND: { status: 403, message: 'That user is not one of your friends; pair in person first (`kith invite`).' },
+  CONVERSATION_UNKNOWN: { status: 404, message: 'No conversation with that id on this device.' },
+  RELAY_QUOTA: { status: 507, message: 'The relay holds as much as it may for that user; it refused more.' },
+
   // --- command line ---
   AGENT_NOT_RUNNING: {
     status: 503,

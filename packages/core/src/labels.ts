@@ -14,6 +14,8 @@ export const SIG = {
   CONVERSATION_EVENT: 'kith/v1/sig/conversation-event',
   CONVERSATION_OUTCOME: 'kith/v1/sig/conversation-outcome',
   PAIRING: 'kith/v1/sig/pairing',
+  CHAT_MESSAGE: 'kith/v1/sig/chat-message',
+  DELIVERY_RECEIPT: 'kith/v1/sig/delivery-receipt',
 } as const;
 
 export const KDF = {
@@ -43,6 +45,8 @@ export const HASH = {
   ENVELOPE_ID: 'kith/v1/id/envelope',
   LOG_ENTRY: 'kith/v1/id/identity-log-entry',
   CONTENT: 'kith/v1/id/content',
+  DIRECT_CONVERSATION: 'kith/v1/id/direct-conversation',
+  ITEM: 'kith/v1/id/item',
   /** Tie-break order of consensus options, seeded by the conversation (consensus/tie-order.ts). */
   CONSENSUS_TIE_BREAK: 'kith/v1/hash/consensus-tie-break',
   /** Conversation id = hash of the signed genesis body (conversation/ids.ts). */

@@ -9,18 +9,21 @@ import type { ApiPlugin } from './api/context.ts';
 import type { AgentService } from './components.ts';
 import { unlock } from './keystore/index.ts';
 import { type AgentSetupContext, type RunAgentOptions, type RunningAgent, runAgent } from './main.ts';
+import { messageRoutes } from './api/routes/messages.ts';
+import { Messenger } from './messaging/messenger.ts';
 import { PairingService } from './peer/pairing-service.ts';
 import { PeerNode } from './peer/peer-node.ts';
 
 export interface RunningNode extends RunningAgent {
   readonly node: PeerNode;
   readonly pairing: PairingService;
+  readonly messenger: Messenger;
 }
 
 export interface RunNodeOptions extends Omit<RunAgentOptions, 'setup'> {
   /** More parts on top of the node (the consensus worker, the web UI in `kith up`). */
   extend?: (
-    context: AgentSetupContext & { node: PeerNode },
+    context: AgentSetupContext & { node: PeerNode; messenger: Messenger },
   ) => Promise<{ plugins?: ApiPlugin[]; services?: AgentService[] }>;
 }
 
@@ -39,6 +42,7 @@ async function readPassphrase(path: string | undefined): Promise<string | undefi
 export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode> {
   let node: PeerNode | undefined;
   let pairing: PairingService | undefined;
+  let messenger: Messenger | undefined;
   const running = await runAgent({
     ...options,
     async setup(context) {
@@ -54,12 +58,17 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
         timing: { heartbeatMeanMs: config.heartbeatMeanMs },
       });
       pairing = new PairingService(node);
-      const extra = options.extend ? await options.extend({ ...context, node }) : {};
+      messenger = new Messenger(node, {
+        relayEnabled: config.relay.enabled,
+        userQuotaBytes: config.relay.userQuotaBytes,
+        pumpMs: Math.max(250, Math.min(2000, config.heartbeatMeanMs)),
+      });
+      const extra = options.extend ? await options.extend({ ...context, node, messenger }) : {};
       return {
-        plugins: [networkRoutes(node, pairing), ...(extra.plugins ?? [])],
-        services: [node, ...(extra.services ?? [])],
+        plugins: [networkRoutes(node, pairing), messageRoutes(messenger), ...(extra.plugins ?? [])],
+        services: [node, messenger, ...(extra.services ?? [])],
       };
     },
   });
-  return Object.assign(running, { node: node!, pairing: pairing! });
+  return Object.assign(running, { node: node!, pairing: pairing!, messenger: messenger! });
 }

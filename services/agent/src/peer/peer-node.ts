@@ -12,6 +12,7 @@ import { type LogState, appendEntry, findDevice } from '@kith/core/identity/log'
 import { checkPhrase, phraseToSeed } from '@kith/core/identity/phrase';
 import { type BackoffOptions, DEFAULT_BACKOFF, backoffDelay } from '@kith/core/net/backoff';
 import type { MessageOf } from '@kith/core/wire/message';
+import type { DeliverMessage, DeliverRefusedMessage } from '@kith/core/wire/deliver';
 import type { HelloMessage } from '@kith/core/wire/hello';
 import type { HeartbeatMessage } from '@kith/core/wire/heartbeat';
 import type { LogEntriesMessage, LogRequestMessage } from '@kith/core/wire/identity-log';
@@ -54,6 +55,11 @@ export interface PeerNodeOptions {
   linkLimits?: Partial<LinkLimits>;
 }
 
+export interface DeliveryHandler {
+  onDeliver(session: PeerSession, message: MessageOf<typeof DeliverMessage>): Promise<void>;
+  onDeliverRefused(session: PeerSession, message: MessageOf<typeof DeliverRefusedMessage>): Promise<void>;
+}
+
 /** Hosts seen by peers that we add to our record; the newest few only. */
 const MAX_OBSERVED = 2;
 
@@ -92,6 +98,8 @@ export class PeerNode implements SessionHost {
   private stopped = false;
   /** Hook for pairing: links opened with an invite (IKpsk2). */
   onInviteLink: ((link: Link) => void) | undefined;
+  /** Hook for messaging: items carried between devices. */
+  delivery: DeliveryHandler | undefined;
 
   constructor(readonly options: PeerNodeOptions) {
     const { db, clock, random, logger } = options.components;
@@ -403,6 +411,27 @@ export class PeerNode implements SessionHost {
     });
     await this.observe(heartbeat.seenAddress);
     await this.sendRecords(session, new Map(heartbeat.versions.map((v) => [v.device, v.seq])));
+  }
+
+  async onDeliver(session: PeerSession, message: MessageOf<typeof DeliverMessage>): Promise<void> {
+    await this.delivery?.onDeliver(session, message);
+  }
+
+  async onDeliverRefused(
+    session: PeerSession,
+    message: MessageOf<typeof DeliverRefusedMessage>,
+  ): Promise<void> {
+    await this.delivery?.onDeliverRefused(session, message);
+  }
+
+  /** The ready session to a device, if it is online. */
+  session(deviceId: string): PeerSession | undefined {
+    const s = this.sessions.get(deviceId);
+    return s?.ready ? s : undefined;
+  }
+
+  onlineSessions(): PeerSession[] {
+    return [...this.sessions.values()].filter((s) => s.ready);
   }
 
   async versions(): Promise<{ device: string; seq: number }[]> {

@@ -8,6 +8,7 @@ import { verifyDeviceCertificate } from '@kith/core/identity/certificate';
 import { type OffsetSample, addSample, bestOffset, offsetSample } from '@kith/core/net/clock-offset';
 import { isOverdue, nextHeartbeatDelay } from '@kith/core/net/heartbeat-interval';
 import { AddressRecordsMessage } from '@kith/core/wire/address-records';
+import { DeliverMessage, DeliverRefusedMessage } from '@kith/core/wire/deliver';
 import { HeartbeatMessage } from '@kith/core/wire/heartbeat';
 import { HelloMessage } from '@kith/core/wire/hello';
 import { LogEntriesMessage, LogRequestMessage } from '@kith/core/wire/identity-log';
@@ -22,6 +23,8 @@ export const SESSION_MESSAGES = [
   AddressRecordsMessage,
   LogRequestMessage,
   LogEntriesMessage,
+  DeliverMessage,
+  DeliverRefusedMessage,
 ] as const;
 export type SessionMessage = MessageOf<(typeof SESSION_MESSAGES)[number]>;
 
@@ -38,6 +41,8 @@ export interface SessionHost {
   onLogEntries(session: PeerSession, message: MessageOf<typeof LogEntriesMessage>): Promise<void>;
   onAddressRecords(session: PeerSession, records: Uint8Array[]): Promise<void>;
   onHeartbeat(session: PeerSession, heartbeat: MessageOf<typeof HeartbeatMessage>): Promise<void>;
+  onDeliver(session: PeerSession, message: MessageOf<typeof DeliverMessage>): Promise<void>;
+  onDeliverRefused(session: PeerSession, message: MessageOf<typeof DeliverRefusedMessage>): Promise<void>;
   /** Address-record versions to put in a heartbeat. */
   versions(): Promise<{ device: string; seq: number }[]>;
   onClose(session: PeerSession): void;
@@ -140,6 +145,12 @@ export class PeerSession {
         return;
       case 'log-entries':
         await this.host.onLogEntries(this, message);
+        return;
+      case 'deliver':
+        await this.host.onDeliver(this, message);
+        return;
+      case 'deliver-refused':
+        await this.host.onDeliverRefused(this, message);
         return;
     }
   }

@@ -92,6 +92,15 @@ export class IdentityRepository {
     return rows[0];
   }
 
+  async deviceBySigningKey(signingKey: Uint8Array): Promise<DeviceRow | undefined> {
+    const rows = await this.db
+      .select()
+      .from(devices)
+      .where(eq(devices.signingPublicKey, signingKey))
+      .limit(1);
+    return rows[0];
+  }
+
   async device(deviceId: string): Promise<DeviceRow | undefined> {
     const rows = await this.db.select().from(devices).where(eq(devices.deviceId, deviceId)).limit(1);
     return rows[0];
