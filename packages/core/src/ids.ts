@@ -3,7 +3,7 @@
  * character, grouped for reading aloud.
  *
  *   id = crockford32( SHA-256( label || publicKey )[0..15] )  -> 24 characters (120 bits)
- *        + one Luhn mod 32 check character                  -> 25 characters
+ *        + one check character (a weighted sum over GF(32))   -> 25 characters
  *   shown as five groups of five: "k7q2m-9xw4e-…"
  *
  * Crockford's alphabet has no I, L, O or U, and reading is forgiving: case, spaces and dashes
@@ -39,17 +39,32 @@ function base32(bytes: Uint8Array): string {
   return out;
 }
 
-/** Luhn mod N (N = 32) check character over the base32 body. */
+/** Multiplication by α in GF(32) = GF(2)[x]/(x^5 + x^2 + 1). */
+function timesAlpha(v: number): number {
+  const shifted = v << 1;
+  return shifted & 32 ? (shifted ^ 0b100101) & 31 : shifted;
+}
+
+/**
+ * Check character: Σ α^i · v_i over GF(32). A single changed character changes the sum by
+ * α^i · (v − v') ≠ 0; swapping neighbours changes it by α^i (1 + α)(v_i + v_{i+1}) ≠ 0. So every
+ * single typo and every swap of two different neighbouring characters is caught.
+ */
 function checkChar(body: string): string {
-  let factor = 2;
   let sum = 0;
-  for (let i = body.length - 1; i >= 0; i--) {
-    let addend = factor * ALPHABET.indexOf(body[i]!);
-    factor = factor === 2 ? 1 : 2;
-    addend = Math.floor(addend / 32) + (addend % 32);
-    sum += addend;
+  let weight = 1;
+  for (const c of body) {
+    let term = ALPHABET.indexOf(c);
+    // term · weight, by shift-and-add over the bits of weight
+    let product = 0;
+    for (let w = weight; w !== 0; w >>= 1) {
+      if (w & 1) product ^= term;
+      term = timesAlpha(term);
+    }
+    sum ^= product;
+    weight = timesAlpha(weight);
   }
-  return ALPHABET[(32 - (sum % 32)) % 32]!;
+  return ALPHABET[sum]!;
 }
 
 function group(raw: string): string {

@@ -34,6 +34,7 @@ describe('ids', () => {
         const typo = raw.slice(0, pos) + replacement + raw.slice(pos + 1);
         expect(() => parseId(typo)).toThrow(/check character/);
       }),
+      { numRuns: 2000 },
     );
   });
 
@@ -45,6 +46,7 @@ describe('ids', () => {
         const swapped = raw.slice(0, pos) + raw[pos + 1] + raw[pos] + raw.slice(pos + 2);
         expect(() => parseId(swapped)).toThrow(/check character/);
       }),
+      { numRuns: 2000 },
     );
   });
 
