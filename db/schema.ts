@@ -7,3 +7,4 @@ export * from './schema/agent.ts';
 export * from './schema/archive.ts';
 export { bytea } from './schema/bytea.ts';
 export * from './schema/messaging.ts';
+export * from './schema/conversations.ts';
