@@ -68,7 +68,10 @@ describe.each(testDatabaseKinds())('messaging cluster on %s', (kind) => {
     });
     nodes.push(node);
     expect((await runKith(['init', '--data', node.dataDir, '--name', name])).code).toBe(0);
-    ids[name] = (await runKith(['identity', '--data', node.dataDir, '--json'])).json as { userId: string; deviceId: string };
+    ids[name] = (await runKith(['identity', '--data', node.dataDir, '--json'])).json as {
+      userId: string;
+      deviceId: string;
+    };
     return node;
   }
 
@@ -80,7 +83,8 @@ describe.each(testDatabaseKinds())('messaging cluster on %s', (kind) => {
   const onlineIds = async (node: KithNode) =>
     (await node.api<PeerJson[]>('/peers')).filter((p) => p.online).map((p) => p.deviceId);
   const messagesOf = (node: KithNode) => node.api<MessageJson[]>('/messages');
-  const received = async (node: KithNode, text: string) => (await messagesOf(node)).filter((m) => m.text === text);
+  const received = async (node: KithNode, text: string) =>
+    (await messagesOf(node)).filter((m) => m.text === text);
 
   beforeAll(async () => {
     dir = await makeTempDir(`kith-msg-${kind}-`);
@@ -142,7 +146,8 @@ describe.each(testDatabaseKinds())('messaging cluster on %s', (kind) => {
     await b.stop();
     // Both move while apart: neither knows the other's new address; both still know N's.
     await Promise.all([a.start({ host: '127.0.0.6' }), b.start({ host: '127.0.0.7' })]);
-    for (const x of [a, b]) await waitFor('linked to N', async () => (await onlineIds(x)).includes(ids.n!.deviceId));
+    for (const x of [a, b])
+      await waitFor('linked to N', async () => (await onlineIds(x)).includes(ids.n!.deviceId));
     const text = `via our friend ${MARK}`;
     const sent = await a.cli<{ id: string }>('send', '--to', ids.b!.userId, text);
     const got = await waitFor('B receives it through N', async () => (await received(b, text))[0], 60_000);
@@ -162,7 +167,11 @@ describe.each(testDatabaseKinds())('messaging cluster on %s', (kind) => {
     const sending = (async () => {
       for (const t of texts) await a.cli('send', '--to', ids.b!.userId, t);
     })();
-    await waitFor('some arrived', async () => (await messagesOf(b)).some((m) => m.text.startsWith('burst ')), 60_000);
+    await waitFor(
+      'some arrived',
+      async () => (await messagesOf(b)).some((m) => m.text.startsWith('burst ')),
+      60_000,
+    );
     await n.kill();
     await n.start();
     await sending;
@@ -185,7 +194,9 @@ describe.each(testDatabaseKinds())('messaging cluster on %s', (kind) => {
     expect(await filesContain(n.dataDir, MARK)).toEqual([]);
     if (kind === 'postgres') {
       const db = new URL(n.options.databaseUrl!).pathname.slice(1);
-      const dump = execFileSync('pg_dump', ['-h', '127.0.0.1', '-U', 'postgres', '--data-only', db], { maxBuffer: 1 << 28 });
+      const dump = execFileSync('pg_dump', ['-h', '127.0.0.1', '-U', 'postgres', '--data-only', db], {
+        maxBuffer: 1 << 28,
+      });
       expect(dump.includes(MARK)).toBe(false);
       expect(dump.length).toBeGreaterThan(1000);
     }
