@@ -10,6 +10,12 @@ export interface BatchWriterOptions {
   maxItems?: number;
   /** ...or this many ciphertext bytes (default 4 MiB); one larger blob still goes alone. */
   maxBytes?: number;
+  /**
+   * Transactions in flight at once (default 2): while one waits for the database the next is
+   * checked and built. They take the owners' quota rows in the same order, so they queue on
+   * each other rather than deadlock. PGlite runs them one after the other.
+   */
+  maxInFlight?: number;
 }
 
 export interface BatchWriterStats {
@@ -33,9 +39,9 @@ interface Waiting {
  * Group commit for archive writes. One autocommit INSERT per blob tops out at about 2.5k rows/s
  * on Postgres here (one WAL flush each), so puts are gathered: the first put of a batch starts a
  * short window, and the batch is written when the window ends or it is full (items or bytes),
- * as one transaction with one multi-row INSERT (BlobRepository.putMany). While a batch is being
- * written the next one fills up and is written right after, so under load batches grow by
- * themselves and at most one transaction is in flight.
+ * as one transaction with one multi-row INSERT (BlobRepository.putMany). While batches are
+ * being written (at most `maxInFlight`) the next one fills up and is written as soon as one
+ * finishes, so under load batches grow by themselves.
  *
  * Each caller's promise settles after its batch: `stored`/`present`, or its own refusal
  * (quota, bad id); if the transaction fails, every caller of that batch is rejected with the
@@ -49,8 +55,9 @@ export class BatchWriter {
   #pending: Waiting[] = [];
   #pendingBytes = 0;
   #timer: NodeJS.Timeout | undefined;
-  /** The running write loop, while one runs. */
-  #loop: Promise<void> | undefined;
+  readonly #maxInFlight: number;
+  /** Batches being written. */
+  readonly #writes = new Set<Promise<void>>();
   #closed = false;
   #batches = 0;
   #failedBatches = 0;
@@ -61,10 +68,16 @@ export class BatchWriter {
     this.#maxDelayMs = options.maxDelayMs ?? 2;
     this.#maxItems = options.maxItems ?? 500;
     this.#maxBytes = options.maxBytes ?? 4 * 1024 * 1024;
-    if (!(this.#maxDelayMs >= 0) || !(this.#maxItems >= 1) || !(this.#maxBytes >= 1)) {
+    this.#maxInFlight = options.maxInFlight ?? 2;
+    if (
+      !(this.#maxDelayMs >= 0) ||
+      !(this.#maxItems >= 1) ||
+      !(this.#maxBytes >= 1) ||
+      !(Number.isInteger(this.#maxInFlight) && this.#maxInFlight >= 1)
+    ) {
       throw new KithError(
         'CONFIG_INVALID',
-        'The batch writer needs maxDelayMs >= 0, maxItems >= 1, maxBytes >= 1.',
+        'The batch writer needs maxDelayMs >= 0, maxItems >= 1, maxBytes >= 1 and a whole maxInFlight >= 1.',
       );
     }
   }
@@ -81,9 +94,9 @@ export class BatchWriter {
 
   /** Writes everything queued so far (and whatever arrives meanwhile); resolves when it is done. */
   async flush(): Promise<void> {
-    while (this.#pending.length > 0 || this.#loop) {
+    while (this.#pending.length > 0 || this.#writes.size > 0) {
       this.#start();
-      await this.#loop;
+      await Promise.all(this.#writes);
     }
   }
 
@@ -103,7 +116,7 @@ export class BatchWriter {
   }
 
   #schedule(): void {
-    if (this.#loop) return; // the running loop takes the queue when its batch is done
+    if (this.#writes.size >= this.#maxInFlight) return; // a finishing write takes the queue
     if (this.#pending.length >= this.#maxItems || this.#pendingBytes >= this.#maxBytes || this.#closed) {
       this.#start();
     } else if (!this.#timer) {
@@ -114,20 +127,20 @@ export class BatchWriter {
     }
   }
 
+  /** Starts writing queued batches, as many as may be in flight. */
   #start(): void {
     if (this.#timer) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    if (this.#loop || this.#pending.length === 0) return;
-    this.#loop = this.#run().finally(() => {
-      this.#loop = undefined;
-      if (this.#pending.length > 0) this.#schedule();
-    });
-  }
-
-  async #run(): Promise<void> {
-    while (this.#pending.length > 0) await this.#write(this.#take());
+    while (this.#writes.size < this.#maxInFlight && this.#pending.length > 0) {
+      const write: Promise<void> = this.#write(this.#take()).finally(() => {
+        this.#writes.delete(write);
+        // What queued up meanwhile has waited long enough: write it now, not after a window.
+        if (this.#pending.length > 0) this.#start();
+      });
+      this.#writes.add(write);
+    }
   }
 
   /** The oldest queued puts, up to the item and byte bounds (at least one). */

@@ -1,5 +1,6 @@
 import { KithError } from '@kith/core/errors';
-import { and, asc, count, eq, gt, inArray, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, eq, getTableName, gt, inArray, type SQL, sql } from 'drizzle-orm';
+import { rowsOf } from '../../../db/migrate.ts';
 import { archiveBlobs } from '../../../db/schema.ts';
 import {
   type ArchiveBlobKind,
@@ -47,6 +48,38 @@ const metaColumns = {
   createdAt: archiveBlobs.createdAt,
   updatedAt: archiveBlobs.updatedAt,
 };
+
+const INSERT_COLUMNS = [
+  archiveBlobs.id,
+  archiveBlobs.ownerId,
+  archiveBlobs.kind,
+  archiveBlobs.size,
+  archiveBlobs.createdAt,
+  archiveBlobs.updatedAt,
+  archiveBlobs.ciphertext,
+];
+const INSERT_HEAD = `insert into "${getTableName(archiveBlobs)}" (${INSERT_COLUMNS.map((c) => `"${c.name}"`).join(', ')}) values `;
+const INSERT_TAIL = ` on conflict do nothing returning "${archiveBlobs.id.name}"`;
+
+/**
+ * One multi-row `INSERT ... ON CONFLICT DO NOTHING RETURNING id`; returns the ids actually
+ * inserted. The statement is built by hand: drizzle's insert builder spends about 30 µs per row
+ * turning values into parameters (15 ms for a 500-row batch, more than the database's own
+ * work), while the text below costs about 2 µs per row. Values are passed exactly as drizzle
+ * would pass them (bytes as Uint8Array, instants as ISO strings), so both drivers see the same.
+ */
+async function insertBlobRows(tx: Executor, blobs: readonly BlobInput[], at: Date): Promise<Uint8Array[]> {
+  const time = at.toISOString();
+  const params: unknown[] = [];
+  const tuples = blobs.map((b) => {
+    const n = params.push(b.id, b.ownerId, b.kind, b.ciphertext.length, time, time, b.ciphertext);
+    return `($${n - 6}, $${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
+  });
+  const result = await tx._.session
+    .prepareQuery({ sql: INSERT_HEAD + tuples.join(', ') + INSERT_TAIL, params }, undefined, undefined, false)
+    .execute();
+  return rowsOf<{ id: Uint8Array }>(result).map((row) => row.id);
+}
 
 /**
  * Content-addressed ciphertext (DESIGN §7, §9). A put checks each id against the bytes, counts
@@ -152,23 +185,8 @@ export class BlobRepository {
     admitted.sort(([, a], [, b]) => compareIds(a.id, b.id));
     const inserted = new Set<string>();
     for (let i = 0; i < admitted.length; i += ROWS_PER_INSERT) {
-      const chunk = admitted.slice(i, i + ROWS_PER_INSERT);
-      const rows = await tx
-        .insert(archiveBlobs)
-        .values(
-          chunk.map(([, b]) => ({
-            id: b.id,
-            ownerId: b.ownerId,
-            kind: b.kind,
-            size: b.ciphertext.length,
-            createdAt: at,
-            updatedAt: at,
-            ciphertext: b.ciphertext,
-          })),
-        )
-        .onConflictDoNothing()
-        .returning({ id: archiveBlobs.id });
-      for (const row of rows) inserted.add(idKey(row.id));
+      const chunk = admitted.slice(i, i + ROWS_PER_INSERT).map(([, b]) => b);
+      for (const id of await insertBlobRows(tx, chunk, at)) inserted.add(idKey(id));
     }
     const deltas = new Map<string, UsageDelta>();
     for (const [key, blob] of admitted) {

@@ -48,6 +48,31 @@ forEachDatabase('BatchWriter', (ctx) => {
     await writer.close();
   });
 
+  it('several transactions in flight over shared owners and shared blobs neither deadlock nor miscount', async () => {
+    const blobs = repo();
+    const writer = new BatchWriter(blobs, { maxItems: 7, maxDelayMs: 0, maxInFlight: 4 });
+    const owners = [freshOwner(), freshOwner(), freshOwner()];
+    const payloads = Array.from({ length: 60 }, () => ciphertext(16));
+    // Each payload is put three times, under rotating owners, in an interleaved order.
+    const puts = [0, 1, 2].flatMap((round) =>
+      payloads.map((bytes, i) => writer.put(blobInput(owners[(i + round) % 3]!, 'current', bytes))),
+    );
+    const statuses = await Promise.all(puts);
+    expect(statuses.filter((s) => s === 'stored')).toHaveLength(60);
+    let items = 0;
+    for (const owner of owners) {
+      const stats = await blobs.stats(owner);
+      expect(await blobs.quotas.usage(owner)).toMatchObject({
+        usedCount: stats.items,
+        usedBytes: stats.bytes,
+      });
+      items += stats.items;
+    }
+    expect(items).toBe(60);
+    expect(writer.stats.failedBatches).toBe(0);
+    await writer.close();
+  });
+
   it('the same blob twice is not an error: stored once, then present', async () => {
     const writer = new BatchWriter(repo(), { maxDelayMs: NEVER });
     const blob = blobInput(freshOwner(), 'current', ciphertext(16));
@@ -169,5 +194,6 @@ forEachDatabase('BatchWriter', (ctx) => {
   it('rejects nonsensical options', () => {
     expect(() => new BatchWriter(repo(), { maxItems: 0 })).toThrow(/maxItems/);
     expect(() => new BatchWriter(repo(), { maxDelayMs: -1 })).toThrow(/maxDelayMs/);
+    expect(() => new BatchWriter(repo(), { maxInFlight: 0 })).toThrow(/maxInFlight/);
   });
 });

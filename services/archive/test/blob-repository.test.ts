@@ -1,10 +1,23 @@
+import { nativeBackend, nobleBackend } from '@kith/core/crypto/index';
 import { isKithError } from '@kith/core/errors';
+import { frameWithLabel, HASH } from '@kith/core/labels';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BlobRepository, blobInput, contentId, MAX_BLOB_BYTES } from '../src/index.ts';
 import { ciphertext, forEachDatabase, freshOwner } from './fixture.ts';
 
 describe('contentId', () => {
+  it('is SHA-256 over the content label frame and the bytes (same as the core backends)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 2000 }), (bytes) => {
+        const framed = frameWithLabel(HASH.CONTENT, bytes);
+        expect(contentId(bytes)).toEqual(nobleBackend.sha256(framed));
+        expect(contentId(bytes)).toEqual(nativeBackend.sha256(framed));
+      }),
+      { numRuns: 50 },
+    );
+  });
+
   it('is 32 bytes, depends on every byte, and differs from a bare SHA-256', async () => {
     const { createHash } = await import('node:crypto');
     const bytes = Uint8Array.from([1, 2, 3]);
