@@ -31,6 +31,7 @@ export interface BatchWriterStats {
 
 interface Waiting {
   readonly blob: BlobInput;
+  readonly size: number;
   readonly resolve: (status: PutStatus) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -85,9 +86,11 @@ export class BatchWriter {
   /** Queues a blob; settles once the transaction holding it has committed (or failed). */
   put(blob: BlobInput): Promise<PutStatus> {
     if (this.#closed) return Promise.reject(new KithError('ARCHIVE_WRITER_CLOSED'));
+    // A malformed blob is refused by putMany with its batch; here it only must not throw.
+    const size = blob?.ciphertext instanceof Uint8Array ? blob.ciphertext.length : 0;
     return new Promise<PutStatus>((resolve, reject) => {
-      this.#pending.push({ blob, resolve, reject });
-      this.#pendingBytes += blob.ciphertext.length;
+      this.#pending.push({ blob, size, resolve, reject });
+      this.#pendingBytes += size;
       this.#schedule();
     });
   }
@@ -117,7 +120,7 @@ export class BatchWriter {
 
   #schedule(): void {
     if (this.#writes.size >= this.#maxInFlight) return; // a finishing write takes the queue
-    if (this.#pending.length >= this.#maxItems || this.#pendingBytes >= this.#maxBytes || this.#closed) {
+    if (this.#pending.length >= this.#maxItems || this.#pendingBytes >= this.#maxBytes) {
       this.#start();
     } else if (!this.#timer) {
       this.#timer = setTimeout(() => {
@@ -148,7 +151,7 @@ export class BatchWriter {
     let n = 0;
     let bytes = 0;
     while (n < this.#pending.length && n < this.#maxItems) {
-      const size = this.#pending[n]!.blob.ciphertext.length;
+      const size = this.#pending[n]!.size;
       if (n > 0 && bytes + size > this.#maxBytes) break;
       bytes += size;
       n++;
@@ -163,16 +166,9 @@ export class BatchWriter {
       outcomes = await this.#blobs.putMany(batch.map((w) => w.blob));
     } catch (cause) {
       this.#failedBatches++;
+      const reason = `${batch.length} blobs were not stored: ${driverMessage(cause)}`;
       const error =
-        cause instanceof KithError
-          ? cause
-          : new KithError(
-              'ARCHIVE_WRITE_FAILED',
-              `${batch.length} blobs were not stored: ${driverMessage(cause)}`,
-              {
-                cause,
-              },
-            );
+        cause instanceof KithError ? cause : new KithError('ARCHIVE_WRITE_FAILED', reason, { cause });
       for (const w of batch) w.reject(error);
       return;
     }

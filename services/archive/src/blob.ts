@@ -44,6 +44,8 @@ export function blobInput(ownerId: string, kind: ArchiveBlobKind, ciphertext: Ui
 
 /** Why a blob cannot be stored, or undefined when it can. Hashes the ciphertext once. */
 export function blobProblem(blob: BlobInput, maxBytes: number = MAX_BLOB_BYTES): KithError | undefined {
+  if (typeof blob !== 'object' || blob === null)
+    return new KithError('INVALID_INPUT', 'A blob is an object.');
   if (
     typeof blob.ownerId !== 'string' ||
     blob.ownerId.length === 0 ||
