@@ -9,7 +9,10 @@ import type { ApiPlugin } from './api/context.ts';
 import type { AgentService } from './components.ts';
 import { unlock } from './keystore/index.ts';
 import { type AgentSetupContext, type RunAgentOptions, type RunningAgent, runAgent } from './main.ts';
+import { conversationRoutes } from './api/routes/conversations.ts';
 import { messageRoutes } from './api/routes/messages.ts';
+import { repositoryDirectory } from './conversations/device-directory.ts';
+import { ConversationService } from './conversations/service.ts';
 import { Messenger } from './messaging/messenger.ts';
 import { PairingService } from './peer/pairing-service.ts';
 import { PeerNode } from './peer/peer-node.ts';
@@ -18,12 +21,13 @@ export interface RunningNode extends RunningAgent {
   readonly node: PeerNode;
   readonly pairing: PairingService;
   readonly messenger: Messenger;
+  readonly conversations: ConversationService;
 }
 
 export interface RunNodeOptions extends Omit<RunAgentOptions, 'setup'> {
   /** More parts on top of the node (the consensus worker, the web UI in `kith up`). */
   extend?: (
-    context: AgentSetupContext & { node: PeerNode; messenger: Messenger },
+    context: AgentSetupContext & { node: PeerNode; messenger: Messenger; conversations: ConversationService },
   ) => Promise<{ plugins?: ApiPlugin[]; services?: AgentService[] }>;
 }
 
@@ -43,6 +47,7 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
   let node: PeerNode | undefined;
   let pairing: PairingService | undefined;
   let messenger: Messenger | undefined;
+  let conversations: ConversationService | undefined;
   const running = await runAgent({
     ...options,
     async setup(context) {
@@ -63,12 +68,44 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
         userQuotaBytes: config.relay.userQuotaBytes,
         pumpMs: Math.max(250, Math.min(2000, config.heartbeatMeanMs)),
       });
-      const extra = options.extend ? await options.extend({ ...context, node, messenger }) : {};
+      // Conversations (DESIGN §8): items travel as messages between the members' devices.
+      const delivery = messenger;
+      conversations = new ConversationService({
+        db: components.db.db,
+        userId: node.userId,
+        device: device.keys.signing,
+        storageKey: device.storageKey,
+        directory: repositoryDirectory(node.identity, node.friends),
+        sync: {
+          publish: (id, members, kind, bytes) => delivery.publishConversationItem(id, members, kind, bytes),
+        },
+        events,
+        clock: components.clock,
+        random: components.random,
+        logger: components.logger,
+      });
+      const service = conversations;
+      messenger.conversationHandler = async (kind, bytes, fromUserId) => {
+        await service.receive(kind, bytes, fromUserId);
+      };
+      const extra = options.extend
+        ? await options.extend({ ...context, node, messenger, conversations })
+        : {};
       return {
-        plugins: [networkRoutes(node, pairing), messageRoutes(messenger), ...(extra.plugins ?? [])],
-        services: [node, messenger, ...(extra.services ?? [])],
+        plugins: [
+          networkRoutes(node, pairing),
+          messageRoutes(messenger),
+          conversationRoutes(conversations),
+          ...(extra.plugins ?? []),
+        ],
+        services: [node, conversations, messenger, ...(extra.services ?? [])],
       };
     },
   });
-  return Object.assign(running, { node: node!, pairing: pairing!, messenger: messenger! });
+  return Object.assign(running, {
+    node: node!,
+    pairing: pairing!,
+    messenger: messenger!,
+    conversations: conversations!,
+  });
 }

@@ -1,0 +1,315 @@
+/**
+ * Conversations at rest (DESIGN §1 "every byte at rest is ciphertext", §9). Every item is kept
+ * as its signed bytes, sealed under the device storage key with sealBox; the purpose (the AEAD's
+ * associated data) names the kind and the ids of the row, so a sealed item moved to another row
+ * does not open. Only ids, statuses, verdicts and times are in the clear.
+ */
+import type { RandomSource } from '@kith/core/crypto/index';
+import { utf8 } from '@kith/core/crypto/index';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import {
+  conversationEvents,
+  conversationOutcomes,
+  conversationPending,
+  conversations,
+} from '../../../../db/schema.ts';
+import type { Clock } from '../components.ts';
+import type { KithDb } from '../database.ts';
+import { openBox, sealBox } from '../peer/sealed-box.ts';
+import type { ConversationItemKind } from './sync.ts';
+
+export type ConversationStatus = 'open' | 'closed';
+export type OutcomeVerdict = 'accepted' | 'conflict' | 'disagree';
+
+export interface ConversationRow {
+  id: string;
+  status: ConversationStatus;
+  createdAt: Date;
+  closedAt: Date | null;
+}
+
+export interface PendingItem {
+  conversationId: string;
+  kind: ConversationItemKind;
+  itemId: string;
+  bytes: Uint8Array;
+  fromUser: string;
+}
+
+export interface StoredOutcome {
+  outcomeId: string;
+  verdict: OutcomeVerdict;
+  bytes: Uint8Array;
+  /** Why this device disagrees (`disagree` only). */
+  note: { reason: string; detail: string } | null;
+  receivedAt: Date;
+}
+
+/** AEAD purposes of sealed conversation data; each is bound to the row's ids. */
+const PURPOSE = {
+  genesis: 'kith/v1/seal/conversation-genesis',
+  event: 'kith/v1/seal/conversation-event',
+  outcome: 'kith/v1/seal/conversation-outcome',
+  pending: 'kith/v1/seal/conversation-pending',
+  note: 'kith/v1/seal/conversation-outcome-note',
+} as const;
+
+const purpose = (p: keyof typeof PURPOSE, ...ids: string[]) => [PURPOSE[p], ...ids].join('/');
+
+export class ConversationStore {
+  constructor(
+    private readonly db: KithDb,
+    private readonly storageKey: Uint8Array,
+    private readonly random: RandomSource,
+    private readonly clock: Clock,
+  ) {}
+
+  private seal(p: string, bytes: Uint8Array): Uint8Array {
+    return sealBox(this.storageKey, p, bytes, this.random);
+  }
+
+  private open(p: string, sealed: Uint8Array): Uint8Array {
+    return openBox(this.storageKey, p, sealed);
+  }
+
+  // --- conversations ----------------------------------------------------------------------
+
+  /** Stores a new conversation; false when it is already here. */
+  async insertConversation(id: string, genesis: Uint8Array, createdAt: number): Promise<boolean> {
+    const rows = await this.db
+      .insert(conversations)
+      .values({
+        id,
+        status: 'open',
+        genesisSealed: this.seal(purpose('genesis', id), genesis),
+        createdAt: new Date(createdAt),
+      })
+      .onConflictDoNothing()
+      .returning({ id: conversations.id });
+    return rows.length > 0;
+  }
+
+  async conversation(id: string): Promise<(ConversationRow & { genesis: Uint8Array }) | undefined> {
+    const rows = await this.db.select().from(conversations).where(eq(conversations.id, id)).limit(1);
+    const row = rows[0];
+    if (!row) return undefined;
+    return { ...toRow(row), genesis: this.open(purpose('genesis', id), row.genesisSealed) };
+  }
+
+  async list(status?: ConversationStatus): Promise<(ConversationRow & { genesis: Uint8Array })[]> {
+    const rows = await this.db
+      .select()
+      .from(conversations)
+      .where(status === undefined ? undefined : eq(conversations.status, status))
+      .orderBy(asc(conversations.createdAt), asc(conversations.id));
+    return rows.map((row) => ({
+      ...toRow(row),
+      genesis: this.open(purpose('genesis', row.id), row.genesisSealed),
+    }));
+  }
+
+  async ids(status?: ConversationStatus): Promise<string[]> {
+    const rows = await this.db
+      .select({ id: conversations.id })
+      .from(conversations)
+      .where(status === undefined ? undefined : eq(conversations.status, status));
+    return rows.map((r) => r.id);
+  }
+
+  // --- events -----------------------------------------------------------------------------
+
+  async events(conversationId: string): Promise<Uint8Array[]> {
+    const rows = await this.db
+      .select({ eventId: conversationEvents.eventId, sealed: conversationEvents.eventSealed })
+      .from(conversationEvents)
+      .where(eq(conversationEvents.conversationId, conversationId));
+    return rows.map((r) => this.open(purpose('event', conversationId, r.eventId), r.sealed));
+  }
+
+  async insertEvents(
+    conversationId: string,
+    events: readonly { id: string; bytes: Uint8Array }[],
+  ): Promise<void> {
+    if (events.length === 0) return;
+    const at = new Date(this.clock());
+    await this.db
+      .insert(conversationEvents)
+      .values(
+        events.map((e) => ({
+          conversationId,
+          eventId: e.id,
+          eventSealed: this.seal(purpose('event', conversationId, e.id), e.bytes),
+          receivedAt: at,
+        })),
+      )
+      .onConflictDoNothing();
+  }
+
+  // --- pending ----------------------------------------------------------------------------
+
+  async addPending(item: PendingItem): Promise<void> {
+    const { conversationId, kind, itemId } = item;
+    await this.db
+      .insert(conversationPending)
+      .values({
+        conversationId,
+        kind,
+        itemId,
+        itemSealed: this.seal(purpose('pending', conversationId, kind, itemId), item.bytes),
+        fromUser: item.fromUser,
+        receivedAt: new Date(this.clock()),
+      })
+      .onConflictDoNothing();
+  }
+
+  async pending(conversationId?: string, kind?: ConversationItemKind): Promise<PendingItem[]> {
+    const where = and(
+      conversationId === undefined ? undefined : eq(conversationPending.conversationId, conversationId),
+      kind === undefined ? undefined : eq(conversationPending.kind, kind),
+    );
+    const rows = await this.db
+      .select()
+      .from(conversationPending)
+      .where(where)
+      .orderBy(asc(conversationPending.receivedAt));
+    return rows.map((r) => ({
+      conversationId: r.conversationId,
+      kind: r.kind,
+      itemId: r.itemId,
+      fromUser: r.fromUser,
+      bytes: this.open(purpose('pending', r.conversationId, r.kind, r.itemId), r.itemSealed),
+    }));
+  }
+
+  async pendingCount(conversationId: string): Promise<number> {
+    const rows = await this.db
+      .select({ itemId: conversationPending.itemId })
+      .from(conversationPending)
+      .where(eq(conversationPending.conversationId, conversationId));
+    return rows.length;
+  }
+
+  /** Conversation ids with pending items (any kind). */
+  async pendingConversations(): Promise<string[]> {
+    const rows = await this.db
+      .selectDistinct({ id: conversationPending.conversationId })
+      .from(conversationPending);
+    return rows.map((r) => r.id);
+  }
+
+  async removePending(
+    conversationId: string,
+    kind: ConversationItemKind,
+    itemIds: readonly string[],
+  ): Promise<void> {
+    if (itemIds.length === 0) return;
+    await this.db
+      .delete(conversationPending)
+      .where(
+        and(
+          eq(conversationPending.conversationId, conversationId),
+          eq(conversationPending.kind, kind),
+          inArray(conversationPending.itemId, [...itemIds]),
+        ),
+      );
+  }
+
+  // --- outcomes ---------------------------------------------------------------------------
+
+  async outcomes(conversationId: string): Promise<StoredOutcome[]> {
+    const rows = await this.db
+      .select()
+      .from(conversationOutcomes)
+      .where(eq(conversationOutcomes.conversationId, conversationId))
+      .orderBy(asc(conversationOutcomes.receivedAt), asc(conversationOutcomes.outcomeId));
+    return rows.map((r) => ({
+      outcomeId: r.outcomeId,
+      verdict: r.verdict,
+      bytes: this.open(purpose('outcome', conversationId, r.outcomeId), r.outcomeSealed),
+      note:
+        r.noteSealed === null
+          ? null
+          : (JSON.parse(
+              utf8.decode(this.open(purpose('note', conversationId, r.outcomeId), r.noteSealed)),
+            ) as StoredOutcome['note']),
+      receivedAt: r.receivedAt,
+    }));
+  }
+
+  /** Keeps an outcome with its verdict; an outcome already kept is never overwritten. */
+  async insertOutcome(
+    conversationId: string,
+    outcomeId: string,
+    verdict: Exclude<OutcomeVerdict, 'accepted'>,
+    bytes: Uint8Array,
+    note: { reason: string; detail: string } | null = null,
+  ): Promise<void> {
+    await this.db
+      .insert(conversationOutcomes)
+      .values(this.outcomeRow(conversationId, outcomeId, verdict, bytes, note))
+      .onConflictDoNothing();
+  }
+
+  private outcomeRow(
+    conversationId: string,
+    outcomeId: string,
+    verdict: OutcomeVerdict,
+    bytes: Uint8Array,
+    note: { reason: string; detail: string } | null,
+  ) {
+    return {
+      conversationId,
+      outcomeId,
+      verdict,
+      outcomeSealed: this.seal(purpose('outcome', conversationId, outcomeId), bytes),
+      noteSealed:
+        note === null
+          ? null
+          : this.seal(purpose('note', conversationId, outcomeId), utf8.encode(JSON.stringify(note))),
+      receivedAt: new Date(this.clock()),
+    };
+  }
+
+  /**
+   * Closes a conversation with its accepted outcome, in one transaction: the outcome, the
+   * status, the final canonical positions of the evaluated events, and the removal of the
+   * concurrent events it did not evaluate (refused from now on).
+   */
+  async close(
+    conversationId: string,
+    outcome: { id: string; bytes: Uint8Array },
+    order: readonly string[],
+    dropped: readonly string[],
+  ): Promise<void> {
+    const now = new Date(this.clock());
+    await this.db.transaction(async (tx) => {
+      await tx
+        .insert(conversationOutcomes)
+        .values(this.outcomeRow(conversationId, outcome.id, 'accepted', outcome.bytes, null))
+        .onConflictDoNothing();
+      await tx
+        .update(conversations)
+        .set({ status: 'closed', closedAt: now })
+        .where(eq(conversations.id, conversationId));
+      if (dropped.length > 0)
+        await tx
+          .delete(conversationEvents)
+          .where(
+            and(
+              eq(conversationEvents.conversationId, conversationId),
+              inArray(conversationEvents.eventId, [...dropped]),
+            ),
+          );
+      // One statement for every position (a JSON list works the same on both drivers).
+      if (order.length > 0)
+        await tx.execute(sql`
+          update conversation_events as e set position = (v.pos - 1)::integer
+          from jsonb_array_elements_text(${JSON.stringify(order)}::jsonb) with ordinality as v(id, pos)
+          where e.conversation_id = ${conversationId} and e.event_id = v.id`);
+    });
+  }
+}
+
+function toRow(row: typeof conversations.$inferSelect): ConversationRow {
+  return { id: row.id, status: row.status, createdAt: row.createdAt, closedAt: row.closedAt };
+}
