@@ -215,7 +215,8 @@ export const ERROR_CATALOGUE = {
   // --- encrypted archive store (services/archive; DESIGN §7, §9) ---
   ARCHIVE_QUOTA_EXCEEDED: {
     status: 507,
-    message: 'The archive quota for this owner is used up: delete items or ask the relay owner for more room.',
+    message:
+      'The archive quota for this owner is used up: delete items or ask the relay owner for more room.',
   },
   ARCHIVE_BLOB_ID_MISMATCH: { status: 400, message: 'The blob id is not the content hash of its bytes.' },
   ARCHIVE_BLOB_TOO_LARGE: { status: 413, message: 'The blob is larger than the archive accepts.' },
@@ -228,12 +229,33 @@ export const ERROR_CATALOGUE = {
     message: 'The encrypted index was changed by another device since it was read; read it again and retry.',
   },
   ARCHIVE_WRITE_FAILED: { status: 503, message: 'The archive could not write to its database.' },
-  ARCHIVE_WRITER_CLOSED: { status: 503, message: 'The archive writer is shut down and accepts no more items.' },
+  ARCHIVE_WRITER_CLOSED: {
+    status: 503,
+    message: 'The archive writer is shut down and accepts no more items.',
+  },
+
+  // --- archive replication (services/agent/src/archive; DESIGN §7) ---
+  ARCHIVE_RECEIPT_INVALID: {
+    status: 400,
+    message: 'The storage receipt is not valid or does not match the blob.',
+  },
+  ARCHIVE_NOT_HOLDING: {
+    status: 403,
+    message:
+      'This device does not hold archive copies for that user (it is not a relay for friends, or the owner is not a friend).',
+  },
+  ARCHIVE_NO_HOLDER: {
+    status: 503,
+    message: 'No other device is online to hold a copy; the archive will replicate when one comes online.',
+  },
 
   // --- messaging ---
   MESSAGE_TOO_LARGE: { status: 413, message: 'The message is larger than the 1 MiB a message may be.' },
   MESSAGE_INVALID: { status: 400, message: 'The message is not valid.' },
-  NOT_A_FRIEND: { status: 403, message: 'That user is not one of your friends; pair in person first (`kith invite`).' },
+  NOT_A_FRIEND: {
+    status: 403,
+    message: 'That user is not one of your friends; pair in person first (`kith invite`).',
+  },
   CONVERSATION_UNKNOWN: { status: 404, message: 'No conversation with that id on this device.' },
   RELAY_QUOTA: { status: 507, message: 'The relay holds as much as it may for that user; it refused more.' },
 

@@ -303,14 +303,12 @@ export class Messenger {
             continue;
           }
           const key = `${toHex(row.itemId)}/${row.targetDevice}`;
-          let handed = this.handedTo.get(key);
+          const handed = this.handedTo.get(key) ?? new Set<string>();
           for (const peer of this.node.onlineSessions()) {
-            if (handed?.has(peer.deviceId)) continue;
-            if (this.sendDeliver(peer, row.kind as Kind, row.item, [row.targetDevice], 0)) {
-              if (!handed) this.handedTo.set(key, (handed = new Set()));
-              handed.add(peer.deviceId);
-            }
+            if (handed.has(peer.deviceId)) continue;
+            if (this.sendDeliver(peer, row.kind as Kind, row.item, [row.targetDevice], 0)) handed.add(peer.deviceId);
           }
+          if (handed.size) this.handedTo.set(key, handed);
         }
       } while (this.repump);
     } catch (err) {
