@@ -34,7 +34,7 @@ import { FriendRepository } from '../repositories/friend-repository.ts';
 import { type DeviceRow, IdentityRepository } from '../repositories/identity-repository.ts';
 import { PeerRepository } from '../repositories/peer-repository.ts';
 import { formatAddress, hostOf, listeningAddresses, normaliseHost } from './own-addresses.ts';
-import { PeerSession, type SessionHost } from './peer-session.ts';
+import { type ArchiveSessionMessage, PeerSession, type SessionHost } from './peer-session.ts';
 
 export interface PeerTiming {
   heartbeatMeanMs: number;
@@ -58,6 +58,11 @@ export interface PeerNodeOptions {
 export interface DeliveryHandler {
   onDeliver(session: PeerSession, message: MessageOf<typeof DeliverMessage>): Promise<void>;
   onDeliverRefused(session: PeerSession, message: MessageOf<typeof DeliverRefusedMessage>): Promise<void>;
+}
+
+/** Archive replication (services/agent/src/archive): store, receipt, refusal, challenge, proof. */
+export interface ArchiveHandler {
+  onArchive(session: PeerSession, message: ArchiveSessionMessage): Promise<void>;
 }
 
 /** Hosts seen by peers that we add to our record; the newest few only. */
@@ -100,6 +105,8 @@ export class PeerNode implements SessionHost {
   onInviteLink: ((link: Link) => void) | undefined;
   /** Hook for messaging: items carried between devices. */
   delivery: DeliveryHandler | undefined;
+  /** Hook for archive replication: copies held for and by other devices. */
+  archive: ArchiveHandler | undefined;
 
   constructor(readonly options: PeerNodeOptions) {
     const { db, clock, random, logger } = options.components;
@@ -422,6 +429,10 @@ export class PeerNode implements SessionHost {
     message: MessageOf<typeof DeliverRefusedMessage>,
   ): Promise<void> {
     await this.delivery?.onDeliverRefused(session, message);
+  }
+
+  async onArchive(session: PeerSession, message: ArchiveSessionMessage): Promise<void> {
+    await this.archive?.onArchive(session, message);
   }
 
   /** The ready session to a device, if it is online. */

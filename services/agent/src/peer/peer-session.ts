@@ -8,6 +8,12 @@ import { verifyDeviceCertificate } from '@kith/core/identity/certificate';
 import { type OffsetSample, addSample, bestOffset, offsetSample } from '@kith/core/net/clock-offset';
 import { isOverdue, nextHeartbeatDelay } from '@kith/core/net/heartbeat-interval';
 import { AddressRecordsMessage } from '@kith/core/wire/address-records';
+import { ArchiveChallengeMessage, ArchiveProofMessage } from '@kith/core/wire/archive-challenge';
+import {
+  ArchiveReceiptMessage,
+  ArchiveRefusedMessage,
+  ArchiveStoreMessage,
+} from '@kith/core/wire/archive-store';
 import { DeliverMessage, DeliverRefusedMessage } from '@kith/core/wire/deliver';
 import { HeartbeatMessage } from '@kith/core/wire/heartbeat';
 import { HelloMessage } from '@kith/core/wire/hello';
@@ -25,8 +31,15 @@ export const SESSION_MESSAGES = [
   LogEntriesMessage,
   DeliverMessage,
   DeliverRefusedMessage,
+  ArchiveStoreMessage,
+  ArchiveReceiptMessage,
+  ArchiveRefusedMessage,
+  ArchiveChallengeMessage,
+  ArchiveProofMessage,
 ] as const;
 export type SessionMessage = MessageOf<(typeof SESSION_MESSAGES)[number]>;
+/** Archive replication messages (services/agent/src/archive). */
+export type ArchiveSessionMessage = Extract<SessionMessage, { t: `archive-${string}` }>;
 
 /** What a session needs from its node. */
 export interface SessionHost {
@@ -43,6 +56,7 @@ export interface SessionHost {
   onHeartbeat(session: PeerSession, heartbeat: MessageOf<typeof HeartbeatMessage>): Promise<void>;
   onDeliver(session: PeerSession, message: MessageOf<typeof DeliverMessage>): Promise<void>;
   onDeliverRefused(session: PeerSession, message: MessageOf<typeof DeliverRefusedMessage>): Promise<void>;
+  onArchive(session: PeerSession, message: ArchiveSessionMessage): Promise<void>;
   /** Address-record versions to put in a heartbeat. */
   versions(): Promise<{ device: string; seq: number }[]>;
   onClose(session: PeerSession): void;
@@ -151,6 +165,13 @@ export class PeerSession {
         return;
       case 'deliver-refused':
         await this.host.onDeliverRefused(this, message);
+        return;
+      case 'archive-store':
+      case 'archive-receipt':
+      case 'archive-refused':
+      case 'archive-challenge':
+      case 'archive-proof':
+        await this.host.onArchive(this, message);
         return;
     }
   }
