@@ -1,0 +1,58 @@
+/**
+ * Timing knobs of the consensus worker (injected, so tests drive time). Environment:
+ * KITH_CONSENSUS_POLL_MS, KITH_CONSENSUS_FALLBACK_MS (docs/CONSENSUS.md "The consensus worker").
+ */
+import { KithError } from '@kith/core/errors';
+
+export interface WorkerTiming {
+  /** Full re-check of every open conversation: catches missed events and rules that read `now`. */
+  pollMs: number;
+  /**
+   * A device that did not create the conversation records only when no outcome came this long
+   * after it first saw the method done (the creating device records at once).
+   */
+  fallbackMs: number;
+  /** Longest single timer: a deadline further away is re-armed (setTimeout holds ~24.8 days). */
+  maxTimerMs: number;
+  /** After the agent failed to answer, try again after this long. */
+  retryMs: number;
+}
+
+export const DEFAULT_WORKER_TIMING: WorkerTiming = {
+  pollMs: 30_000,
+  fallbackMs: 120_000,
+  maxTimerMs: 3_600_000,
+  retryMs: 5_000,
+};
+
+/** A timer source (setTimeout by default): tests pass their own. */
+export interface Timers {
+  set(callback: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+export const realTimers: Timers = {
+  set: (callback, ms) => setTimeout(callback, ms),
+  clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+function positive(env: Record<string, string | undefined>, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new KithError(
+      'CONFIG_INVALID',
+      `${name} must be a whole number of milliseconds above 0, not "${raw}".`,
+    );
+  return n;
+}
+
+export function timingFromEnv(env: Record<string, string | undefined> = process.env): Partial<WorkerTiming> {
+  const out: Partial<WorkerTiming> = {};
+  const poll = positive(env, 'KITH_CONSENSUS_POLL_MS');
+  const fallback = positive(env, 'KITH_CONSENSUS_FALLBACK_MS');
+  if (poll !== undefined) out.pollMs = poll;
+  if (fallback !== undefined) out.fallbackMs = fallback;
+  return out;
+}
