@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { selectBackend, setDefaultBackend } from '@kith/core/crypto/index';
 import { KithError, isKithError } from '@kith/core/errors';
 import { type Agent, buildAgent } from './app.ts';
 import type { ApiPlugin } from './api/context.ts';
@@ -49,6 +50,8 @@ export interface RunningAgent {
  * under its lock, or Postgres), migrations under the advisory lock, the agent, its API.
  */
 export async function runAgent(options: RunAgentOptions = {}): Promise<RunningAgent> {
+  // Services pick the native crypto path at boot (core itself never probes its environment).
+  setDefaultBackend(selectBackend());
   const config = parseConfig({ env: options.env, flags: options.flags, cwd: options.cwd });
   const logger = options.logger ?? createLogger({ level: config.logLevel });
 
