@@ -51,7 +51,7 @@ describe('kith init / identity / recover (real processes)', () => {
     const again = (await runKith(['identity', '--data', b, '--json'])).json as Json;
     expect(again.userId).toBe(created.userId);
     expect(again.deviceId).toBe(r.deviceId);
-  });
+  }, 120_000);
 
   it('recover with the exported log takes the next index and revokes the lost device', async () => {
     const a = join(dir, 'c');
@@ -84,7 +84,7 @@ describe('kith init / identity / recover (real processes)', () => {
       [created.deviceId, 'revoked'],
       [r.deviceId, 'active'],
     ]);
-  });
+  }, 120_000);
 
   it('a garbled phrase exits 1 with a clear message and leaves the data dir untouched', async () => {
     const good = join(dir, 'phrase-g.txt');
@@ -107,7 +107,7 @@ describe('kith init / identity / recover (real processes)', () => {
     expect(res2.code).toBe(1);
     expect(res2.stderr).toMatch(/12 words/);
     expect(await listTree(target)).toEqual([]);
-  });
+  }, 120_000);
 
   it('refuses a second init in the same data dir and keeps the first identity', async () => {
     const a = join(dir, 'twice');
@@ -117,7 +117,7 @@ describe('kith init / identity / recover (real processes)', () => {
     expect(second.code).toBe(1);
     expect((second.json as Json).error?.code).toBe('KEYSTORE_EXISTS');
     expect(((await runKith(['identity', '--data', a, '--json'])).json as Json).userId).toBe(first.userId);
-  });
+  }, 120_000);
 
   it('usage errors exit 2 and name the problem', async () => {
     const unknown = await runKith(['init', '--frobnicate', '--json']);
@@ -129,7 +129,7 @@ describe('kith init / identity / recover (real processes)', () => {
     expect((await runKith(['identity', '--data', join(dir, 'nothing'), '--json'])).json).toEqual({
       error: { code: 'KEYSTORE_MISSING', message: expect.stringMatching(/kith init/) },
     });
-  });
+  }, 120_000);
 
   it('keys under an unlock passphrase need it: locked, wrong, right', async () => {
     const a = join(dir, 'locked');
@@ -157,5 +157,5 @@ describe('kith init / identity / recover (real processes)', () => {
     ).toBe('KEYSTORE_BAD_PASSPHRASE');
     const ok = await runKith(['identity', '--data', a, '--json'], { env: { KITH_PASSPHRASE_FILE: pass } });
     expect((ok.json as Json).userId).toBe((init.json as Json).userId);
-  });
+  }, 120_000);
 });
