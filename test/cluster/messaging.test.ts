@@ -164,8 +164,12 @@ describe.each(testDatabaseKinds())('messaging cluster on %s', (kind) => {
 
   it('restarting the relay mid-stream loses nothing and duplicates nothing', async () => {
     const texts = Array.from({ length: 20 }, (_, i) => `burst ${i} ${MARK}`);
+    // Through the API (a CLI process per message would make this test slow, not stronger).
     const sending = (async () => {
-      for (const t of texts) await a.cli('send', '--to', ids.b!.userId, t);
+      for (const t of texts) {
+        await a.apiPost('/messages', { to: ids.b!.userId, text: t });
+        await new Promise((r) => setTimeout(r, 100));
+      }
     })();
     await waitFor(
       'some arrived',

@@ -108,6 +108,18 @@ export class KithNode {
     return (await res.json()) as T;
   }
 
+  async apiPost<T = unknown>(path: string, body: unknown): Promise<T> {
+    const { url } = JSON.parse(await readFile(join(this.dataDir, 'api.json'), 'utf8')) as { url: string };
+    const token = (await readFile(join(this.dataDir, 'api-token'), 'utf8')).trim();
+    const res = await fetch(`${url}/api${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`POST ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  }
+
   async log(): Promise<string> {
     return readFile(join(this.dataDir, 'node.log'), 'utf8').catch(() => '');
   }
