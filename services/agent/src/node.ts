@@ -4,6 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { KithError } from '@kith/core/errors';
+import { ArchiveReplicator, type ArchiveReplicatorOptions } from './archive/archive-replicator.ts';
+import { archiveRoutes } from './api/routes/archive.ts';
 import { networkRoutes } from './api/routes/network.ts';
 import type { ApiPlugin } from './api/context.ts';
 import type { AgentService } from './components.ts';
@@ -22,6 +24,7 @@ export interface RunningNode extends RunningAgent {
   readonly pairing: PairingService;
   readonly messenger: Messenger;
   readonly conversations: ConversationService;
+  readonly archive: ArchiveReplicator;
 }
 
 export interface RunNodeOptions extends Omit<RunAgentOptions, 'setup'> {
@@ -29,6 +32,8 @@ export interface RunNodeOptions extends Omit<RunAgentOptions, 'setup'> {
   extend?: (
     context: AgentSetupContext & { node: PeerNode; messenger: Messenger; conversations: ConversationService },
   ) => Promise<{ plugins?: ApiPlugin[]; services?: AgentService[] }>;
+  /** Archive replication settings (default: timings scaled from the heartbeat mean). */
+  archive?: Partial<ArchiveReplicatorOptions>;
 }
 
 async function readPassphrase(path: string | undefined): Promise<string | undefined> {
@@ -48,6 +53,7 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
   let pairing: PairingService | undefined;
   let messenger: Messenger | undefined;
   let conversations: ConversationService | undefined;
+  let archive: ArchiveReplicator | undefined;
   const running = await runAgent({
     ...options,
     async setup(context) {
@@ -88,6 +94,16 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
       messenger.conversationHandler = async (kind, bytes, fromUserId) => {
         await service.receive(kind, bytes, fromUserId);
       };
+      // Replication (DESIGN §7): repair every 2 heartbeats (1-30 s), holders lost after 40.
+      const beat = config.heartbeatMeanMs;
+      archive = new ArchiveReplicator(node, {
+        repairIntervalMs: Math.max(1000, Math.min(30_000, 2 * beat)),
+        graceMs: 40 * beat,
+        checkIntervalMs: 240 * beat,
+        replyTimeoutMs: Math.max(5000, 2 * beat),
+        holdForFriends: config.relay.enabled,
+        ...options.archive,
+      });
       const extra = options.extend
         ? await options.extend({ ...context, node, messenger, conversations })
         : {};
@@ -96,9 +112,10 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
           networkRoutes(node, pairing),
           messageRoutes(messenger),
           conversationRoutes(conversations),
+          archiveRoutes(archive),
           ...(extra.plugins ?? []),
         ],
-        services: [node, conversations, messenger, ...(extra.services ?? [])],
+        services: [node, conversations, messenger, archive, ...(extra.services ?? [])],
       };
     },
   });
@@ -107,5 +124,6 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
     pairing: pairing!,
     messenger: messenger!,
     conversations: conversations!,
+    archive: archive!,
   });
 }

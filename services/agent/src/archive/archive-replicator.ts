@@ -1,0 +1,594 @@
+/**
+ * Archive replication (DESIGN §1 "resilient data", §7 "Replication"): every blob this device
+ * puts lives on at least `replicas` devices (default 2; the local copy counts). Holders are the
+ * user's own other devices first, then friends' devices that relay; each returns a signed
+ * storage receipt, kept in the replication ledger (HolderRepository). A repair loop marks
+ * copies lost (holder revoked, or unreachable past a grace period), challenges holders to prove
+ * possession (SHA-256(nonce || ciphertext)) and re-replicates what has too few good copies.
+ *
+ * The same service is the holder side: it stores friends' and own devices' blobs against the
+ * owner's quota and answers challenges. Decisions: docs/ARCHITECTURE.md "Replication".
+ */
+import { checkPossessionProof, POSSESSION_NONCE_BYTES, possessionProof } from '@kith/core/archive/possession';
+import { checkStorageReceipt, signStorageReceipt } from '@kith/core/archive/storage-receipt';
+import { toHex } from '@kith/core/crypto/index';
+import { isKithError, KithError } from '@kith/core/errors';
+import { ARCHIVE_REPLICA_MAX_BYTES } from '@kith/core/wire/archive-store';
+import {
+  type ArchiveBlobKind,
+  BlobRepository,
+  blobInput,
+  HolderRepository,
+  QuotaRepository,
+  type QuotaLimits,
+} from '@kith/archive';
+import { sql } from 'drizzle-orm';
+import { rowsOf } from '../../../../db/migrate.ts';
+import type { AgentService } from '../components.ts';
+import type { ArchiveHandler, PeerNode } from '../peer/peer-node.ts';
+import type { ArchiveSessionMessage, PeerSession } from '../peer/peer-session.ts';
+
+/** Replication factor floor: DESIGN §1 promises two devices. */
+export const MIN_REPLICAS = 2;
+
+/** A timer the tests can drive: calls `tick` every `ms` until the returned function is called. */
+export type RepairScheduler = (tick: () => void, ms: number) => () => void;
+
+export const intervalScheduler: RepairScheduler = (tick, ms) => {
+  const t = setInterval(tick, ms);
+  t.unref?.();
+  return () => clearInterval(t);
+};
+
+export interface ArchiveReplicatorOptions {
+  /** Devices that must hold each blob, this one included when it keeps its copy (>= 2). */
+  replicas: number;
+  /** How often the repair loop runs. */
+  repairIntervalMs: number;
+  /** A holder unreachable this long has its copies counted as lost. */
+  graceMs: number;
+  /** A copy is challenged when its last check (or receipt) is older than this. */
+  checkIntervalMs: number;
+  /** A store or a challenge unanswered this long is given up (a challenge then fails). */
+  replyTimeoutMs: number;
+  /** Hold friends' blobs (the relay setting); own devices' blobs are always held. */
+  holdForFriends: boolean;
+  /** Limits for owners without their own on this device (default the store's DEFAULT_QUOTA). */
+  quotaDefaults?: QuotaLimits;
+  scheduler: RepairScheduler;
+}
+
+export const DEFAULT_REPLICATOR_OPTIONS: ArchiveReplicatorOptions = {
+  replicas: MIN_REPLICAS,
+  repairIntervalMs: 30_000,
+  graceMs: 10 * 60_000,
+  checkIntervalMs: 60 * 60_000,
+  replyTimeoutMs: 30_000,
+  holdForFriends: true,
+  scheduler: intervalScheduler,
+};
+
+export interface PutResult {
+  /** Content id, hex. */
+  id: string;
+  size: number;
+  /** `stored` now or already `present`. */
+  status: 'stored' | 'present';
+  /** Devices a copy was sent to now (their receipts arrive later). */
+  sentTo: string[];
+}
+
+export interface HolderSummary {
+  deviceId: string;
+  userId: string | null;
+  own: boolean;
+  self: boolean;
+  online: boolean;
+  held: number;
+  failed: number;
+  lost: number;
+}
+
+export interface RepairProgress {
+  running: boolean;
+  /** Blobs under-replicated when the current (or last) repair began. */
+  total: number;
+  /** Of those, how many have enough copies again. */
+  done: number;
+  /** Copies sent and not yet acknowledged. */
+  pendingStores: number;
+  pendingChallenges: number;
+  lastPassAt: string | null;
+}
+
+export interface ArchiveStatus {
+  replicas: number;
+  /** Blobs this device replicates (its own puts). */
+  items: number;
+  bytes: number;
+  /** Number of good copies -> how many items have that many. */
+  copies: Record<string, number>;
+  holders: HolderSummary[];
+  underReplicated: number;
+  repair: RepairProgress;
+  /** Blobs this device holds for other devices (own devices' and friends'). */
+  heldForOthers: { items: number; bytes: number };
+}
+
+interface Pending {
+  blobId: Uint8Array;
+  deviceId: string;
+  sentAt: number;
+}
+
+const hex = (b: Uint8Array) => toHex(b);
+
+export class ArchiveReplicator implements AgentService, ArchiveHandler {
+  readonly name = 'archive-replicator';
+  readonly options: ArchiveReplicatorOptions;
+  readonly blobs: BlobRepository;
+  readonly holders: HolderRepository;
+  private readonly pendingStores = new Map<string, Pending>();
+  private readonly pendingChallenges = new Map<string, Pending>();
+  /** device -> refused until (clock ms); a refusing holder is not asked again for a while. */
+  private readonly refusedUntil = new Map<string, number>();
+  private readonly offlineSince = new Map<string, number>();
+  private cancel: (() => void) | undefined;
+  private repairing: Promise<void> | undefined;
+  private progress: Omit<RepairProgress, 'pendingStores' | 'pendingChallenges'> = {
+    running: false,
+    total: 0,
+    done: 0,
+    lastPassAt: null,
+  };
+
+  constructor(
+    private readonly node: PeerNode,
+    options: Partial<ArchiveReplicatorOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_REPLICATOR_OPTIONS, ...options };
+    if (!Number.isInteger(this.options.replicas) || this.options.replicas < MIN_REPLICAS) {
+      throw new KithError(
+        'INVALID_INPUT',
+        `The replication factor is a whole number, ${MIN_REPLICAS} or more.`,
+      );
+    }
+    const { db, clock } = node.options.components;
+    const quotas = new QuotaRepository(db.db, clock, { defaults: this.options.quotaDefaults });
+    this.blobs = new BlobRepository(db.db, clock, { quotas });
+    this.holders = new HolderRepository(db.db, clock);
+    node.archive = this;
+  }
+
+  private get db() {
+    return this.node.options.components.db.db;
+  }
+  private get clock() {
+    return this.node.clock;
+  }
+  private get me() {
+    return this.node.deviceId;
+  }
+  private get log() {
+    return this.node.log;
+  }
+
+  async start(): Promise<void> {
+    this.cancel = this.options.scheduler(() => void this.repair(), this.options.repairIntervalMs);
+  }
+
+  async stop(): Promise<void> {
+    this.cancel?.();
+    this.cancel = undefined;
+    await this.repairing;
+  }
+
+  // --- owner side ----------------------------------------------------------------------------
+
+  /**
+   * Stores a blob of this device's user locally (the local copy, with this device's own
+   * receipt) and sends copies to as many holders as the replication factor still needs.
+   */
+  async put(kind: ArchiveBlobKind, ciphertext: Uint8Array): Promise<PutResult> {
+    if (ciphertext.length > ARCHIVE_REPLICA_MAX_BYTES) {
+      throw new KithError(
+        'ARCHIVE_BLOB_TOO_LARGE',
+        `It has ${ciphertext.length} bytes; a replicated blob has at most ${ARCHIVE_REPLICA_MAX_BYTES}.`,
+      );
+    }
+    const input = blobInput(this.node.userId, kind, ciphertext);
+    const status = await this.blobs.put(input);
+    await this.holders.recordReceipt({
+      blobId: input.id,
+      deviceId: this.me,
+      receipt: signStorageReceipt(
+        { blob: input.id, owner: input.ownerId, size: ciphertext.length, at: this.clock() },
+        this.node.options.device.keys.signing,
+      ),
+    });
+    const sentTo = await this.replicate(input.id, ciphertext, kind);
+    return { id: hex(input.id), size: ciphertext.length, status, sentTo };
+  }
+
+  /** Sends copies of one blob to holders until held + pending copies reach the factor. */
+  private async replicate(
+    blobId: Uint8Array,
+    ciphertext: Uint8Array,
+    kind: ArchiveBlobKind,
+  ): Promise<string[]> {
+    const ledger = await this.holders.holdersOf(blobId);
+    const held = new Set(ledger.filter((h) => h.status === 'held').map((h) => h.deviceId));
+    const key = hex(blobId);
+    const pending = new Set(
+      [...this.pendingStores.values()].filter((p) => hex(p.blobId) === key).map((p) => p.deviceId),
+    );
+    let need = this.options.replicas - held.size - pending.size;
+    if (need <= 0) return [];
+    // Devices that held a copy before (failed or lost) are asked last.
+    const before = new Set(ledger.map((h) => h.deviceId));
+    const now = this.clock();
+    const candidates = (await this.candidates()).filter(
+      (s) =>
+        !held.has(s.deviceId) && !pending.has(s.deviceId) && (this.refusedUntil.get(s.deviceId) ?? 0) <= now,
+    );
+    candidates.sort((a, b) => Number(before.has(a.deviceId)) - Number(before.has(b.deviceId)));
+    const sent: string[] = [];
+    for (const session of candidates) {
+      if (need <= 0) break;
+      const ok = session.send({
+        v: 1,
+        t: 'archive-store',
+        blob: blobId,
+        owner: this.node.userId,
+        kind,
+        ciphertext,
+      });
+      if (!ok) continue;
+      this.pendingStores.set(`${key}/${session.deviceId}`, {
+        blobId,
+        deviceId: session.deviceId,
+        sentAt: now,
+      });
+      sent.push(session.deviceId);
+      need -= 1;
+    }
+    return sent;
+  }
+
+  /** Online holders in preference order: own devices, then friends' devices (by device id). */
+  private async candidates(): Promise<PeerSession[]> {
+    const out: PeerSession[] = [];
+    for (const s of this.node.onlineSessions()) {
+      const row = await this.node.identity.device(s.deviceId);
+      if (row?.status !== 'active') continue;
+      if (s.userId !== this.node.userId && !(await this.node.friends.isFriend(s.userId))) continue;
+      out.push(s);
+    }
+    const own = (s: PeerSession) => (s.userId === this.node.userId ? 0 : 1);
+    return out.sort((a, b) => own(a) - own(b) || (a.deviceId < b.deviceId ? -1 : 1));
+  }
+
+  private async onReceipt(session: PeerSession, blobId: Uint8Array, receipt: Uint8Array): Promise<void> {
+    const key = `${hex(blobId)}/${session.deviceId}`;
+    this.pendingStores.delete(key);
+    const blob = await this.blobs.get(blobId);
+    const device = await this.node.identity.device(session.deviceId);
+    if (!blob || blob.ownerId !== this.node.userId || !device) return;
+    // Only blobs this device replicates (it has a ledger row for its own copy) take receipts.
+    if ((await this.holders.holdersOf(blobId)).length === 0) return;
+    try {
+      checkStorageReceipt(receipt, {
+        blob: blobId,
+        holder: device.signingPublicKey,
+        owner: this.node.userId,
+        size: blob.size,
+      });
+    } catch (err) {
+      this.log.warn(
+        { peer: session.deviceId, code: isKithError(err) ? err.code : undefined },
+        'archive: receipt refused',
+      );
+      return;
+    }
+    await this.holders.recordReceipt({ blobId, deviceId: session.deviceId, receipt });
+    this.node.options.events.publish('archive.replicated', { blob: hex(blobId), holder: session.deviceId });
+  }
+
+  private async onProof(
+    session: PeerSession,
+    message: Extract<ArchiveSessionMessage, { t: 'archive-proof' }>,
+  ) {
+    const key = hex(message.nonce);
+    const pending = this.pendingChallenges.get(key);
+    if (!pending || pending.deviceId !== session.deviceId || hex(pending.blobId) !== hex(message.blob))
+      return;
+    this.pendingChallenges.delete(key);
+    const blob = await this.blobs.get(message.blob);
+    if (!blob) return;
+    const passed =
+      message.proof !== undefined && checkPossessionProof(message.nonce, blob.ciphertext, message.proof);
+    await this.recordCheck(message.blob, session.deviceId, passed);
+  }
+
+  private async recordCheck(blobId: Uint8Array, deviceId: string, passed: boolean): Promise<void> {
+    await this.holders.recordCheck(blobId, deviceId, passed);
+    this.node.options.events.publish('archive.checked', { blob: hex(blobId), holder: deviceId, passed });
+    if (!passed) this.log.warn({ peer: deviceId, blob: hex(blobId) }, 'archive: possession check failed');
+  }
+
+  // --- holder side ---------------------------------------------------------------------------
+
+  private async onStore(
+    session: PeerSession,
+    message: Extract<ArchiveSessionMessage, { t: 'archive-store' }>,
+  ) {
+    const refuse = (code: string) => session.send({ v: 1, t: 'archive-refused', blob: message.blob, code });
+    const own = session.userId === this.node.userId;
+    if (message.owner !== session.userId || (!own && !this.options.holdForFriends)) {
+      refuse('ARCHIVE_NOT_HOLDING');
+      return;
+    }
+    try {
+      await this.blobs.put({
+        id: message.blob,
+        ownerId: message.owner,
+        kind: message.kind,
+        ciphertext: message.ciphertext,
+      });
+    } catch (err) {
+      if (!isKithError(err)) throw err;
+      this.log.info({ peer: session.deviceId, code: err.code }, 'archive: refused to hold a copy');
+      refuse(err.code);
+      return;
+    }
+    const receipt = signStorageReceipt(
+      { blob: message.blob, owner: message.owner, size: message.ciphertext.length, at: this.clock() },
+      this.node.options.device.keys.signing,
+    );
+    session.send({ v: 1, t: 'archive-receipt', blob: message.blob, receipt });
+  }
+
+  private async onChallenge(
+    session: PeerSession,
+    message: Extract<ArchiveSessionMessage, { t: 'archive-challenge' }>,
+  ) {
+    const blob = await this.blobs.get(message.blob);
+    // Only the owner's devices learn whether this device holds one of the owner's blobs.
+    const mine = blob !== undefined && blob.ownerId === session.userId;
+    session.send({
+      v: 1,
+      t: 'archive-proof',
+      blob: message.blob,
+      nonce: message.nonce,
+      ...(mine ? { proof: possessionProof(message.nonce, blob.ciphertext) } : {}),
+    });
+  }
+
+  async onArchive(session: PeerSession, message: ArchiveSessionMessage): Promise<void> {
+    switch (message.t) {
+      case 'archive-store':
+        return this.onStore(session, message);
+      case 'archive-receipt':
+        return this.onReceipt(session, message.blob, message.receipt);
+      case 'archive-refused': {
+        this.pendingStores.delete(`${hex(message.blob)}/${session.deviceId}`);
+        this.refusedUntil.set(session.deviceId, this.clock() + this.options.graceMs);
+        this.node.options.events.publish('archive.refused', {
+          blob: hex(message.blob),
+          holder: session.deviceId,
+          code: message.code,
+        });
+        return;
+      }
+      case 'archive-challenge':
+        return this.onChallenge(session, message);
+      case 'archive-proof':
+        return this.onProof(session, message);
+    }
+  }
+
+  // --- repair --------------------------------------------------------------------------------
+
+  /** One repair pass (the loop calls it; tests may too). Passes never overlap. */
+  repair(): Promise<void> {
+    if (!this.repairing) {
+      this.repairing = this.#repair()
+        .catch((err) => this.log.warn({ err }, 'archive: repair pass failed'))
+        .finally(() => {
+          this.repairing = undefined;
+        });
+    }
+    return this.repairing;
+  }
+
+  async #repair(): Promise<void> {
+    const now = this.clock();
+    await this.markLostHolders(now);
+    await this.expirePending(now);
+    await this.challengeDue(now);
+    const under = await this.underReplicatedIds(500);
+    if (under.length > 0 && !this.progress.running) {
+      this.progress = { ...this.progress, running: true, total: under.length, done: 0 };
+    } else if (this.progress.running) {
+      this.progress = { ...this.progress, total: Math.max(this.progress.total, under.length) };
+    }
+    for (const id of under) {
+      const blob = await this.blobs.get(id);
+      if (blob) await this.replicate(id, blob.ciphertext, blob.kind);
+    }
+    const remaining = under.length === 0 ? 0 : await this.countUnderReplicated();
+    if (this.progress.running) {
+      this.progress = {
+        ...this.progress,
+        done: Math.max(0, this.progress.total - remaining),
+        running: remaining > 0,
+      };
+      this.node.options.events.publish('archive.repair', {
+        underReplicated: remaining,
+        total: this.progress.total,
+        done: this.progress.done,
+        pending: this.pendingStores.size,
+      });
+    }
+    this.progress = { ...this.progress, lastPassAt: new Date(now).toISOString() };
+  }
+
+  /** Copies on revoked devices, and on devices unreachable past the grace period, are lost. */
+  private async markLostHolders(now: number): Promise<void> {
+    const rows = rowsOf<{ device_id: string }>(
+      await this.db.execute(
+        sql`select distinct device_id from archive_holders where status <> 'lost' and device_id <> ${this.me}`,
+      ),
+    );
+    for (const { device_id: deviceId } of rows) {
+      const device = await this.node.identity.device(deviceId);
+      let reason: string | undefined;
+      if (device?.status !== 'active') reason = 'revoked';
+      else if (this.node.isOnline(deviceId)) this.offlineSince.delete(deviceId);
+      else {
+        const since = this.offlineSince.get(deviceId) ?? now;
+        this.offlineSince.set(deviceId, since);
+        if (now - since >= this.options.graceMs) reason = 'unreachable';
+      }
+      if (!reason) continue;
+      const copies = await this.holders.markLost(deviceId);
+      this.offlineSince.delete(deviceId);
+      this.log.info({ peer: deviceId, copies, reason }, 'archive: holder lost');
+      this.node.options.events.publish('archive.holder-lost', { holder: deviceId, copies, reason });
+    }
+  }
+
+  private async expirePending(now: number): Promise<void> {
+    const limit = now - this.options.replyTimeoutMs;
+    for (const [key, p] of this.pendingStores) if (p.sentAt <= limit) this.pendingStores.delete(key);
+    for (const [key, p] of this.pendingChallenges) {
+      if (p.sentAt > limit) continue;
+      this.pendingChallenges.delete(key);
+      // An online holder that does not answer is treated as not holding the copy.
+      if (this.node.isOnline(p.deviceId)) await this.recordCheck(p.blobId, p.deviceId, false);
+    }
+  }
+
+  /** Challenges held copies whose last check (or receipt) is older than the check interval. */
+  private async challengeDue(now: number, olderThanMs = this.options.checkIntervalMs): Promise<number> {
+    const before = new Date(now - olderThanMs).toISOString();
+    let sent = 0;
+    const rows = rowsOf<{ blob_id: Uint8Array; device_id: string }>(
+      await this.db.execute(sql`
+        select blob_id, device_id from archive_holders
+        where status = 'held' and device_id <> ${this.me}
+          and coalesce(checked_at, receipt_at) <= ${before}::timestamptz
+        order by coalesce(checked_at, receipt_at) limit 200`),
+    );
+    for (const row of rows) {
+      const session = this.node.session(row.device_id);
+      const blobId = new Uint8Array(row.blob_id);
+      if (!session) continue;
+      if (
+        [...this.pendingChallenges.values()].some(
+          (p) => p.deviceId === row.device_id && hex(p.blobId) === hex(blobId),
+        )
+      )
+        continue;
+      const nonce = this.node.random(POSSESSION_NONCE_BYTES);
+      if (session.send({ v: 1, t: 'archive-challenge', blob: blobId, nonce })) {
+        this.pendingChallenges.set(hex(nonce), { blobId, deviceId: row.device_id, sentAt: now });
+        sent += 1;
+      }
+    }
+    return sent;
+  }
+
+  /** Challenges every held remote copy on an online holder now; returns how many were sent. */
+  async checkAll(): Promise<number> {
+    return this.challengeDue(this.clock(), 0);
+  }
+
+  // --- views ---------------------------------------------------------------------------------
+
+  private async underReplicatedIds(limit: number): Promise<Uint8Array[]> {
+    const rows = rowsOf<{ blob_id: Uint8Array }>(
+      await this.db.execute(sql`
+        select blob_id from archive_holders group by blob_id
+        having count(*) filter (where status = 'held') < ${this.options.replicas}
+        order by count(*) filter (where status = 'held'), blob_id limit ${limit}`),
+    );
+    return rows.map((r) => new Uint8Array(r.blob_id));
+  }
+
+  private async countUnderReplicated(): Promise<number> {
+    const [row] = rowsOf<{ n: number | string }>(
+      await this.db.execute(sql`
+        select count(*) as n from (select blob_id from archive_holders group by blob_id
+        having count(*) filter (where status = 'held') < ${this.options.replicas}) t`),
+    );
+    return Number(row?.n ?? 0);
+  }
+
+  async status(): Promise<ArchiveStatus> {
+    const byCopies = rowsOf<{ copies: number | string; items: number | string; bytes: number | string }>(
+      await this.db.execute(sql`
+        select copies, count(*) as items, coalesce(sum(size), 0) as bytes from (
+          select h.blob_id, b.size, count(*) filter (where h.status = 'held') as copies
+          from archive_holders h join archive_blobs b on b.id = h.blob_id
+          group by h.blob_id, b.size) t
+        group by copies order by copies`),
+    );
+    const copies: Record<string, number> = {};
+    let items = 0;
+    let bytes = 0;
+    let underReplicated = 0;
+    for (const row of byCopies) {
+      const n = Number(row.items);
+      copies[String(Number(row.copies))] = n;
+      items += n;
+      bytes += Number(row.bytes);
+      if (Number(row.copies) < this.options.replicas) underReplicated += n;
+    }
+    const perHolder = rowsOf<{ device_id: string; status: string; n: number | string }>(
+      await this.db.execute(sql`
+        select device_id, status, count(*) as n from archive_holders
+        group by device_id, status order by device_id`),
+    );
+    const holders = new Map<string, HolderSummary>();
+    for (const row of perHolder) {
+      let h = holders.get(row.device_id);
+      if (!h) {
+        const device = await this.node.identity.device(row.device_id);
+        h = {
+          deviceId: row.device_id,
+          userId: device?.userId ?? null,
+          own: device?.userId === this.node.userId,
+          self: row.device_id === this.me,
+          online: row.device_id === this.me || this.node.isOnline(row.device_id),
+          held: 0,
+          failed: 0,
+          lost: 0,
+        };
+        holders.set(row.device_id, h);
+      }
+      if (row.status === 'held' || row.status === 'failed' || row.status === 'lost')
+        h[row.status] = Number(row.n);
+    }
+    const [others] = rowsOf<{ items: number | string; bytes: number | string }>(
+      await this.db.execute(sql`
+        select count(*) as items, coalesce(sum(b.size), 0) as bytes from archive_blobs b
+        where not exists (select 1 from archive_holders h where h.blob_id = b.id)`),
+    );
+    return {
+      replicas: this.options.replicas,
+      items,
+      bytes,
+      copies,
+      holders: [...holders.values()],
+      underReplicated,
+      repair: {
+        ...this.progress,
+        running: this.progress.running && underReplicated > 0,
+        pendingStores: this.pendingStores.size,
+        pendingChallenges: this.pendingChallenges.size,
+      },
+      heldForOthers: { items: Number(others?.items ?? 0), bytes: Number(others?.bytes ?? 0) },
+    };
+  }
+}

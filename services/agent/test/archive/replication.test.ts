@@ -1,0 +1,168 @@
+/**
+ * Archive replication (DESIGN §7) with three real nodes in this process (real links on
+ * loopback, real PGlite): A replicates to its friends B and C. The repair loop's timer is
+ * replaced by explicit `repair()` calls, so each step happens when the test says.
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { checkStorageReceipt } from '@kith/core/archive/storage-receipt';
+import { fromHex } from '@kith/core/crypto/index';
+import { deriveDeviceKeys, deriveRootKeys } from '@kith/core/identity/derive';
+import { enrolDevice } from '@kith/core/identity/enrol';
+import { createGenesis, verifyLog } from '@kith/core/identity/log';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../../../test/helpers/cluster.ts';
+import { makeTempDir } from '../../../../test/helpers/database.ts';
+import type { ArchiveStatus } from '../../src/archive/archive-replicator.ts';
+import type { AgentEvent } from '../../src/event-bus.ts';
+import { createKeystore } from '../../src/keystore/index.ts';
+import { createLogger } from '../../src/logger.ts';
+import { type RunningNode, runNode } from '../../src/node.ts';
+
+const GRACE_MS = 1500;
+
+async function makeNode(dir: string, host: string): Promise<RunningNode> {
+  const seed = new Uint8Array(randomBytes(64));
+  const root = deriveRootKeys(seed);
+  const device = deriveDeviceKeys(seed, 0);
+  const log = enrolDevice(verifyLog([createGenesis(root)]), root, device, {
+    deviceName: host,
+    now: Date.now(),
+  });
+  await createKeystore({ dataDir: dir, userId: root.userId, device, logEntries: log.entries });
+  return runNode({
+    flags: { data: dir, host, peerPort: '0', apiPort: '0', heartbeatMeanMs: '300', logLevel: 'silent' },
+    env: {},
+    handleSignals: false,
+    logger: createLogger({ level: 'silent' }),
+    // No timer: the test runs each repair pass itself.
+    archive: { scheduler: () => () => {}, graceMs: GRACE_MS, replyTimeoutMs: 5000 },
+  });
+}
+
+/** Runs repair passes until the status satisfies `done`. */
+async function repairUntil(node: RunningNode, what: string, done: (s: ArchiveStatus) => boolean) {
+  return waitFor(
+    what,
+    async () => {
+      await node.archive.repair();
+      const s = await node.archive.status();
+      return done(s) ? s : undefined;
+    },
+    30_000,
+    250,
+  );
+}
+
+const held = (s: ArchiveStatus, deviceId: string) =>
+  s.holders.find((h) => h.deviceId === deviceId)?.held ?? 0;
+
+describe('archive replication', () => {
+  let a: RunningNode;
+  let b: RunningNode;
+  let c: RunningNode;
+  let first: RunningNode;
+  let second: RunningNode;
+  let blobId: Uint8Array;
+  const events: AgentEvent[] = [];
+
+  beforeAll(async () => {
+    const dir = await makeTempDir('kith-archive-');
+    [a, b, c] = await Promise.all([
+      makeNode(join(dir, 'a'), '127.0.0.2'),
+      makeNode(join(dir, 'b'), '127.0.0.3'),
+      makeNode(join(dir, 'c'), '127.0.0.4'),
+    ]);
+    for (const friend of [b, c]) {
+      const invite = await a.pairing.createInvite({ role: 'friend' });
+      await friend.pairing.acceptFriend(invite.code);
+    }
+    await waitFor(
+      'A linked to B and C',
+      async () =>
+        a.node.session(b.node.deviceId) !== undefined && a.node.session(c.node.deviceId) !== undefined,
+    );
+    a.node.options.events.subscribe((e) => events.push(e));
+    // A prefers friends' devices in device-id order: that decides which one holds first.
+    [first, second] = b.node.deviceId < c.node.deviceId ? [b, c] : [c, b];
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([a?.shutdown(), b?.shutdown(), c?.shutdown()]);
+  }, 60_000);
+
+  it('a put is held by two devices, each with a verified storage receipt', async () => {
+    const ciphertext = new Uint8Array(randomBytes(3000));
+    const put = await a.archive.put('history', ciphertext);
+    expect(put.status).toBe('stored');
+    expect(put.sentTo).toEqual([first.node.deviceId]);
+    blobId = fromHex(put.id);
+    const s = await waitFor('two copies', async () => {
+      const st = await a.archive.status();
+      return st.copies['2'] === 1 ? st : undefined;
+    });
+    expect(s).toMatchObject({ items: 1, bytes: 3000, underReplicated: 0, copies: { '2': 1 } });
+    const ledger = await a.archive.holders.holdersOf(blobId);
+    expect(ledger.map((h) => h.deviceId).sort()).toEqual([a.node.deviceId, first.node.deviceId].sort());
+    for (const h of ledger) {
+      const device = await a.node.identity.device(h.deviceId);
+      const r = checkStorageReceipt(h.receipt, {
+        blob: blobId,
+        holder: device!.signingPublicKey,
+        owner: a.node.userId,
+        size: 3000,
+      });
+      expect(r.owner).toBe(a.node.userId);
+    }
+    // The holder keeps the copy against A's quota; it is not its own item.
+    const atHolder = await first.archive.status();
+    expect(atHolder.heldForOthers).toEqual({ items: 1, bytes: 3000 });
+    expect(atHolder.items).toBe(0);
+    expect((await first.archive.blobs.quotas.usage(a.node.userId)).usedBytes).toBe(3000);
+  }, 60_000);
+
+  it('a holder that lost the blob fails the challenge and is replaced', async () => {
+    expect(await first.archive.blobs.delete(blobId)).toBe(1);
+    expect(await a.archive.checkAll()).toBe(1);
+    const s = await repairUntil(
+      a,
+      'replaced after a failed check',
+      (st) => st.underReplicated === 0 && held(st, second.node.deviceId) === 1,
+    );
+    const failed = s.holders.find((h) => h.deviceId === first.node.deviceId);
+    expect(failed).toMatchObject({ held: 0, failed: 1 });
+    expect(events.some((e) => e.type === 'archive.checked' && e.data.passed === false)).toBe(true);
+    expect(await second.archive.blobs.has(blobId)).toBe(true);
+  }, 60_000);
+
+  it('a holder unreachable past the grace period is replaced; repair progress is published', async () => {
+    const stopped = second.node.deviceId;
+    await second.shutdown();
+    const s = await repairUntil(
+      a,
+      'replaced after the grace period',
+      (st) => st.underReplicated === 0 && held(st, first.node.deviceId) === 1,
+    );
+    expect(s.holders.find((h) => h.deviceId === stopped)).toMatchObject({ held: 0, lost: 1, online: false });
+    expect(s.copies).toEqual({ '2': 1 });
+    expect(events.some((e) => e.type === 'archive.holder-lost' && e.data.holder === stopped)).toBe(true);
+    const progress = events.filter((e) => e.type === 'archive.repair');
+    expect(progress.at(-1)?.data).toMatchObject({ underReplicated: 0 });
+    expect(progress.some((e) => e.data.underReplicated === 1)).toBe(true);
+    expect(await first.archive.blobs.has(blobId)).toBe(true);
+  }, 60_000);
+
+  it('a holder over its quota for the owner refuses with a clear code, and the blob stays under-replicated', async () => {
+    await first.archive.blobs.quotas.setLimits(a.node.userId, { bytes: 0 });
+    const put = await a.archive.put('history', new Uint8Array(randomBytes(100)));
+    expect(put.sentTo).toEqual([first.node.deviceId]);
+    const refused = await waitFor('refused', async () =>
+      events.find((e) => e.type === 'archive.refused' && e.data.blob === put.id),
+    );
+    expect(refused.data).toMatchObject({ holder: first.node.deviceId, code: 'ARCHIVE_QUOTA_EXCEEDED' });
+    await a.archive.repair();
+    const s = await a.archive.status();
+    expect(s).toMatchObject({ items: 2, underReplicated: 1, copies: { '1': 1, '2': 1 } });
+    expect(s.repair.running).toBe(true);
+  }, 60_000);
+});
