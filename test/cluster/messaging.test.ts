@@ -168,7 +168,7 @@ describe.each(testDatabaseKinds())('messaging cluster on %s', (kind) => {
     const sending = (async () => {
       for (const t of texts) {
         await a.apiPost('/messages', { to: ids.b!.userId, text: t });
-        await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, 300));
       }
     })();
     await waitFor(
