@@ -7,6 +7,7 @@ import { selectBackend, setDefaultBackend } from '@kith/core/crypto/index';
 import { KithError, isKithError } from '@kith/core/errors';
 import { helpText, parseArgs } from './args.ts';
 import { type Command, GLOBAL_FLAGS } from './command.ts';
+import { archivePutCommand, archiveStatusCommand } from './commands/archive-commands.ts';
 import { identityCommand } from './commands/identity.ts';
 import { initCommand } from './commands/init.ts';
 import { recoverCommand } from './commands/recover.ts';
@@ -38,6 +39,8 @@ export const COMMANDS: Command[] = [
   revokeCommand,
   sendCommand,
   messagesCommand,
+  archiveStatusCommand,
+  archivePutCommand,
 ];
 
 function overview(): string {
