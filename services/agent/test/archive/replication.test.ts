@@ -11,8 +11,8 @@ import { deriveDeviceKeys, deriveRootKeys } from '@kith/core/identity/derive';
 import { enrolDevice } from '@kith/core/identity/enrol';
 import { createGenesis, verifyLog } from '@kith/core/identity/log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../../../test/helpers/cluster.ts';
-import { makeTempDir } from '../../../../test/helpers/database.ts';
+import { ClusterDatabases, waitFor } from '../../../../test/helpers/cluster.ts';
+import { makeTempDir, testDatabaseKinds } from '../../../../test/helpers/database.ts';
 import type { ArchiveStatus } from '../../src/archive/archive-replicator.ts';
 import type { AgentEvent } from '../../src/event-bus.ts';
 import { createKeystore } from '../../src/keystore/index.ts';
@@ -21,7 +21,7 @@ import { type RunningNode, runNode } from '../../src/node.ts';
 
 const GRACE_MS = 1500;
 
-async function makeNode(dir: string, host: string): Promise<RunningNode> {
+async function makeNode(dir: string, host: string, databaseUrl: string | undefined): Promise<RunningNode> {
   const seed = new Uint8Array(randomBytes(64));
   const root = deriveRootKeys(seed);
   const device = deriveDeviceKeys(seed, 0);
@@ -32,7 +32,7 @@ async function makeNode(dir: string, host: string): Promise<RunningNode> {
   await createKeystore({ dataDir: dir, userId: root.userId, device, logEntries: log.entries });
   return runNode({
     flags: { data: dir, host, peerPort: '0', apiPort: '0', heartbeatMeanMs: '300', logLevel: 'silent' },
-    env: {},
+    env: databaseUrl ? { DATABASE_URL: databaseUrl } : {},
     handleSignals: false,
     logger: createLogger({ level: 'silent' }),
     // No timer: the test runs each repair pass itself.
@@ -57,7 +57,8 @@ async function repairUntil(node: RunningNode, what: string, done: (s: ArchiveSta
 const held = (s: ArchiveStatus, deviceId: string) =>
   s.holders.find((h) => h.deviceId === deviceId)?.held ?? 0;
 
-describe('archive replication', () => {
+describe.each(testDatabaseKinds())('archive replication on %s', (kind) => {
+  const databases = new ClusterDatabases(kind);
   let a: RunningNode;
   let b: RunningNode;
   let c: RunningNode;
@@ -68,10 +69,12 @@ describe('archive replication', () => {
 
   beforeAll(async () => {
     const dir = await makeTempDir('kith-archive-');
+    const urls = [];
+    for (let i = 0; i < 3; i++) urls.push(await databases.urlFor('kith_archive'));
     [a, b, c] = await Promise.all([
-      makeNode(join(dir, 'a'), '127.0.0.2'),
-      makeNode(join(dir, 'b'), '127.0.0.3'),
-      makeNode(join(dir, 'c'), '127.0.0.4'),
+      makeNode(join(dir, 'a'), '127.0.0.2', urls[0]),
+      makeNode(join(dir, 'b'), '127.0.0.3', urls[1]),
+      makeNode(join(dir, 'c'), '127.0.0.4', urls[2]),
     ]);
     for (const friend of [b, c]) {
       const invite = await a.pairing.createInvite({ role: 'friend' });
@@ -89,6 +92,7 @@ describe('archive replication', () => {
 
   afterAll(async () => {
     await Promise.all([a?.shutdown(), b?.shutdown(), c?.shutdown()]);
+    await databases.dispose();
   }, 60_000);
 
   it('a put is held by two devices, each with a verified storage receipt', async () => {
