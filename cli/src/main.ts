@@ -8,6 +8,7 @@ import { KithError, isKithError } from '@kith/core/errors';
 import { helpText, parseArgs } from './args.ts';
 import { type Command, GLOBAL_FLAGS } from './command.ts';
 import { archivePutCommand, archiveStatusCommand } from './commands/archive-commands.ts';
+import { CONVERSATION_COMMANDS } from './commands/conversation-commands.ts';
 import { identityCommand } from './commands/identity.ts';
 import { initCommand } from './commands/init.ts';
 import { recoverCommand } from './commands/recover.ts';
@@ -39,6 +40,7 @@ export const COMMANDS: Command[] = [
   revokeCommand,
   sendCommand,
   messagesCommand,
+  ...CONVERSATION_COMMANDS,
   archiveStatusCommand,
   archivePutCommand,
 ];

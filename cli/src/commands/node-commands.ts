@@ -3,6 +3,7 @@ import { KithError } from '@kith/core/errors';
 import { parseDeviceId, parseUserId } from '@kith/core/ids';
 import { decodeInvite } from '@kith/core/pairing/invite-code';
 import { enrolFromInvite } from '@kith/agent/peer/enrol-from-invite';
+import { consensusExtension } from '@kith/consensus/in-process';
 import { connectAgent } from '../client.ts';
 import { type Command, flagString } from '../command.ts';
 import { unlockPassphrase } from './identity-common.ts';
@@ -29,7 +30,8 @@ export const upCommand: Command = {
   maxPositionals: 0,
   async run({ dataDir, args, out }) {
     await ensureIdentity(dataDir, out);
-    await runUntilStopped({ flags: nodeFlags(args, dataDir) }, out);
+    // Every part in one process: the consensus worker too (DESIGN §3).
+    await runUntilStopped({ flags: nodeFlags(args, dataDir), extend: consensusExtension() }, out);
   },
 };
 
