@@ -8,14 +8,12 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KithNode, type PeerJson, waitFor } from '../helpers/cluster.ts';
+import { ClusterDatabases, KithNode, nextPorts, type PeerJson, waitFor } from '../helpers/cluster.ts';
 import { makeTempDir, testDatabaseKinds } from '../helpers/database.ts';
 import { runKith } from '../helpers/kith-cli.ts';
 
 const HEARTBEAT_MS = 400;
-let portBase = 40_000 + Math.floor(Math.random() * 15_000);
 
 interface MessageJson {
   id: string;
@@ -38,10 +36,9 @@ async function filesContain(dir: string, needle: string): Promise<string[]> {
 }
 
 describe.each(testDatabaseKinds())('messaging cluster on %s', (kind) => {
-  const dbs: string[] = [];
   const nodes: KithNode[] = [];
   let dir: string;
-  let admin: postgres.Sql | undefined;
+  const databases = new ClusterDatabases(kind);
   let a: KithNode;
   let b: KithNode;
   let n: KithNode;
@@ -49,20 +46,11 @@ describe.each(testDatabaseKinds())('messaging cluster on %s', (kind) => {
   const MARK = `marker-${randomBytes(6).toString('hex')}`;
 
   async function makeNode(name: string, host: string): Promise<KithNode> {
-    let databaseUrl: string | undefined;
-    if (kind === 'postgres') {
-      const db = `kith_msg_${randomBytes(5).toString('hex')}`;
-      await admin!.unsafe(`create database "${db}"`);
-      dbs.push(db);
-      const url = new URL(process.env.DATABASE_URL!);
-      url.pathname = `/${db}`;
-      databaseUrl = url.toString();
-    }
+    const databaseUrl = await databases.urlFor('kith_msg');
     const node = new KithNode({
       dataDir: join(dir, name),
       host,
-      peerPort: portBase++,
-      apiPort: portBase++,
+      ...nextPorts(),
       heartbeatMeanMs: HEARTBEAT_MS,
       ...(databaseUrl ? { databaseUrl } : {}),
     });
@@ -88,7 +76,6 @@ describe.each(testDatabaseKinds())('messaging cluster on %s', (kind) => {
 
   beforeAll(async () => {
     dir = await makeTempDir(`kith-msg-${kind}-`);
-    if (kind === 'postgres') admin = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
     a = await makeNode('a', '127.0.0.2');
     b = await makeNode('b', '127.0.0.3');
     n = await makeNode('n', '127.0.0.4');
@@ -110,8 +97,7 @@ describe.each(testDatabaseKinds())('messaging cluster on %s', (kind) => {
 
   afterAll(async () => {
     await Promise.all(nodes.map((x) => x.kill()));
-    for (const db of dbs) await admin!.unsafe(`drop database if exists "${db}" with (force)`);
-    await admin?.end({ timeout: 5 });
+    await databases.dispose();
   }, 60_000);
 
   it('A→B directly, with a delivered receipt', async () => {

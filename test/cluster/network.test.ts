@@ -1,47 +1,28 @@
-/**
- * Network agent I, end to end (issue "Network agent I", point 7): separate `kith up` processes
- * on 127.0.0.2… pair from the command line, keep links and heartbeats, follow an address
- * change, survive kill -9, refuse a revoked device, and answer strangers with silence.
- * Runs on PGlite, and on Postgres (one database per node) when DATABASE_URL is set.
- */
-import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KithNode, type PeerJson, waitFor } from '../helpers/cluster.ts';
+import { ClusterDatabases, KithNode, nextPorts, type PeerJson, waitFor } from '../helpers/cluster.ts';
 import { makeTempDir, testDatabaseKinds } from '../helpers/database.ts';
 import { runKith } from '../helpers/kith-cli.ts';
 
 const HEARTBEAT_MS = 400;
-let portBase = 20_000 + Math.floor(Math.random() * 20_000);
 
 describe.each(testDatabaseKinds())('cluster on %s', (kind) => {
-  const dbs: string[] = [];
   const nodes: KithNode[] = [];
   let dir: string;
-  let admin: postgres.Sql | undefined;
+  const databases = new ClusterDatabases(kind);
   let a: KithNode;
   let b: KithNode;
   let a2: KithNode;
   let phraseA: string;
 
   async function makeNode(name: string, host: string): Promise<KithNode> {
-    let databaseUrl: string | undefined;
-    if (kind === 'postgres') {
-      const db = `kith_cluster_${randomBytes(5).toString('hex')}`;
-      await admin!.unsafe(`create database "${db}"`);
-      dbs.push(db);
-      const url = new URL(process.env.DATABASE_URL!);
-      url.pathname = `/${db}`;
-      databaseUrl = url.toString();
-    }
+    const databaseUrl = await databases.urlFor('kith_cluster');
     const node = new KithNode({
       dataDir: join(dir, name),
       host,
-      peerPort: portBase++,
-      apiPort: portBase++,
+      ...nextPorts(),
       heartbeatMeanMs: HEARTBEAT_MS,
       ...(databaseUrl ? { databaseUrl } : {}),
     });
@@ -55,7 +36,6 @@ describe.each(testDatabaseKinds())('cluster on %s', (kind) => {
 
   beforeAll(async () => {
     dir = await makeTempDir(`kith-cluster-${kind}-`);
-    if (kind === 'postgres') admin = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
     a = await makeNode('a', '127.0.0.2');
     b = await makeNode('b', '127.0.0.3');
     a2 = await makeNode('a2', '127.0.0.4');
@@ -72,8 +52,7 @@ describe.each(testDatabaseKinds())('cluster on %s', (kind) => {
 
   afterAll(async () => {
     await Promise.all(nodes.map((n) => n.kill()));
-    for (const db of dbs) await admin!.unsafe(`drop database if exists "${db}" with (force)`);
-    await admin?.end({ timeout: 5 });
+    await databases.dispose();
   }, 60_000);
 
   it('A and B pair as friends from the command line; both show the same SAS and see each other online', async () => {

@@ -6,6 +6,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import type { TestDatabaseKind } from './database.ts';
 import { KITH_BIN, runKith } from './kith-cli.ts';
 
 export interface NodeOptions {
@@ -155,4 +158,43 @@ export async function waitFor<T>(
       throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/**
+ * One database per cluster node: nothing for PGlite (it lives in the node's data dir), a fresh
+ * Postgres database per node otherwise, dropped at the end.
+ */
+export class ClusterDatabases {
+  private readonly admin: postgres.Sql | undefined;
+  private readonly created: string[] = [];
+
+  constructor(readonly kind: TestDatabaseKind) {
+    if (kind === 'postgres') this.admin = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
+  }
+
+  /** A database URL for a new node, or undefined on PGlite. */
+  async urlFor(prefix: string): Promise<string | undefined> {
+    if (!this.admin) return undefined;
+    const name = `${prefix}_${randomBytes(5).toString('hex')}`;
+    await this.admin.unsafe(`create database "${name}"`);
+    this.created.push(name);
+    const url = new URL(process.env.DATABASE_URL!);
+    url.pathname = `/${name}`;
+    return url.toString();
+  }
+
+  async dispose(): Promise<void> {
+    if (!this.admin) return;
+    for (const name of this.created)
+      await this.admin.unsafe(`drop database if exists "${name}" with (force)`);
+    await this.admin.end({ timeout: 5 });
+  }
+}
+
+let nextPort = 20_000 + Math.floor(Math.random() * 30_000);
+
+/** Two free-looking ports per node from a per-process range (the test hosts are distinct anyway). */
+export function nextPorts(): { peerPort: number; apiPort: number } {
+  const peerPort = nextPort++;
+  return { peerPort, apiPort: nextPort++ };
 }
