@@ -6,9 +6,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { toHex } from '@kith/core/crypto/index';
-import { deriveDeviceKeys, deriveRootKeys } from '@kith/core/identity/derive';
-import { enrolDevice } from '@kith/core/identity/enrol';
-import { createGenesis, verifyLog } from '@kith/core/identity/log';
 import { sealChatMessage } from '@kith/core/messaging/chat-message';
 import { directConversationId } from '@kith/core/messaging/direct-conversation';
 import { sealEpochKey } from '@kith/core/messaging/epoch-key';
@@ -16,27 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messages } from '../../../../db/schema.ts';
 import { waitFor } from '../../../../test/helpers/cluster.ts';
 import { makeTempDir } from '../../../../test/helpers/database.ts';
-import { createKeystore } from '../../src/keystore/index.ts';
-import { createLogger } from '../../src/logger.ts';
-import { type RunningNode, runNode } from '../../src/node.ts';
+import { pairInProcess, startInProcessNode } from '../../../../test/helpers/in-process-node.ts';
+import type { RunningNode } from '../../src/node.ts';
 import type { PeerSession } from '../../src/peer/peer-session.ts';
-
-async function makeNode(dir: string, host: string): Promise<RunningNode> {
-  const seed = new Uint8Array(randomBytes(64));
-  const root = deriveRootKeys(seed);
-  const device = deriveDeviceKeys(seed, 0);
-  const log = enrolDevice(verifyLog([createGenesis(root)]), root, device, {
-    deviceName: host,
-    now: Date.now(),
-  });
-  await createKeystore({ dataDir: dir, userId: root.userId, device, logEntries: log.entries });
-  return runNode({
-    flags: { data: dir, host, peerPort: '0', apiPort: '0', heartbeatMeanMs: '300', logLevel: 'silent' },
-    env: {},
-    handleSignals: false,
-    logger: createLogger({ level: 'silent' }),
-  });
-}
 
 describe('exactly once', () => {
   let a: RunningNode;
@@ -45,11 +24,10 @@ describe('exactly once', () => {
   beforeAll(async () => {
     const dir = await makeTempDir('kith-once-');
     [a, b] = await Promise.all([
-      makeNode(join(dir, 'a'), '127.0.0.2'),
-      makeNode(join(dir, 'b'), '127.0.0.3'),
+      startInProcessNode(join(dir, 'a'), '127.0.0.2'),
+      startInProcessNode(join(dir, 'b'), '127.0.0.3'),
     ]);
-    const invite = await a.pairing.createInvite({ role: 'friend' });
-    await b.pairing.acceptFriend(invite.code);
+    await pairInProcess(a, b);
     await waitFor('linked', async () => b.node.session(a.node.deviceId) !== undefined);
   }, 120_000);
 
