@@ -206,15 +206,22 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
         this.node.options.device.keys.signing,
       ),
     });
-    const sentTo = await this.replicate(input.id, ciphertext, kind);
+    const sentTo = await this.replicate(
+      input.id,
+      async () => ({ ciphertext, kind }),
+      await this.candidates(),
+    );
     return { id: hex(input.id), size: ciphertext.length, status, sentTo };
   }
 
-  /** Sends copies of one blob to holders until held + pending copies reach the factor. */
+  /**
+   * Sends copies of one blob to holders until held + pending copies reach the factor. The bytes
+   * are read only when a copy is actually sent (a pass with no holder online reads none).
+   */
   private async replicate(
     blobId: Uint8Array,
-    ciphertext: Uint8Array,
-    kind: ArchiveBlobKind,
+    load: () => Promise<{ ciphertext: Uint8Array; kind: ArchiveBlobKind } | undefined>,
+    online: readonly PeerSession[],
   ): Promise<string[]> {
     const ledger = await this.holders.holdersOf(blobId);
     const held = new Set(ledger.filter((h) => h.status === 'held').map((h) => h.deviceId));
@@ -227,12 +234,16 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
     // Devices that held a copy before (failed or lost) are asked last.
     const before = new Set(ledger.map((h) => h.deviceId));
     const now = this.clock();
-    const candidates = (await this.candidates()).filter(
+    const candidates = online.filter(
       (s) =>
         !held.has(s.deviceId) && !pending.has(s.deviceId) && (this.refusedUntil.get(s.deviceId) ?? 0) <= now,
     );
     candidates.sort((a, b) => Number(before.has(a.deviceId)) - Number(before.has(b.deviceId)));
     const sent: string[] = [];
+    if (candidates.length === 0) return sent;
+    const blob = await load();
+    if (!blob) return sent;
+    const { ciphertext, kind } = blob;
     for (const session of candidates) {
       if (need <= 0) break;
       const ok = session.send({
@@ -412,10 +423,8 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
     } else if (this.progress.running) {
       this.progress = { ...this.progress, total: Math.max(this.progress.total, under.length) };
     }
-    for (const id of under) {
-      const blob = await this.blobs.get(id);
-      if (blob) await this.replicate(id, blob.ciphertext, blob.kind);
-    }
+    const online = under.length === 0 ? [] : await this.candidates();
+    for (const id of under) await this.replicate(id, () => this.blobs.get(id), online);
     const remaining = under.length === 0 ? 0 : await this.countUnderReplicated();
     if (this.progress.running) {
       this.progress = {
