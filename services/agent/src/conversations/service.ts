@@ -115,6 +115,10 @@ export interface RecordResult {
 
 /** Pending items kept per conversation at most (beyond that, new ones are dropped). */
 const MAX_PENDING_PER_CONVERSATION = CONVERSATION_LIMITS.maxEvents;
+/** Pending items kept in all (items for conversations whose genesis never comes count here). */
+const MAX_PENDING_TOTAL = 4 * CONVERSATION_LIMITS.maxEvents;
+/** A pending item whose missing piece has not come in this long is dropped (as relays drop held items). */
+const PENDING_TTL_MS = 14 * 24 * 3_600_000;
 
 export class ConversationService {
   readonly name = 'conversations';
@@ -194,6 +198,8 @@ export class ConversationService {
   }
 
   private async retryOnce(): Promise<void> {
+    const expired = await this.store.expirePending(new Date(this.now() - PENDING_TTL_MS));
+    if (expired > 0) this.log.info({ expired }, 'pending conversation items expired');
     for (const id of await this.store.pendingConversations()) {
       for (const item of await this.store.pending(id, 'genesis')) {
         const r = await this.receive('genesis', item.bytes, item.fromUser, true);
@@ -509,7 +515,10 @@ export class ConversationService {
     bytes: Uint8Array,
     fromUser: string,
   ): Promise<ReceiveReport> {
-    if ((await this.store.pendingCount(conversationId)) >= MAX_PENDING_PER_CONVERSATION) {
+    if (
+      (await this.store.pendingCount(conversationId)) >= MAX_PENDING_PER_CONVERSATION ||
+      (await this.store.pendingCount()) >= MAX_PENDING_TOTAL
+    ) {
       this.log.warn({ conversation: conversationId, kind }, 'too many pending items: one dropped');
       return { status: 'refused', conversation: conversationId, code: 'CONVERSATION_TOO_LARGE' };
     }

@@ -6,7 +6,7 @@
  */
 import type { RandomSource } from '@kith/core/crypto/index';
 import { utf8 } from '@kith/core/crypto/index';
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, lt, sql } from 'drizzle-orm';
 import {
   conversationEvents,
   conversationOutcomes,
@@ -181,12 +181,15 @@ export class ConversationStore {
     }));
   }
 
-  async pendingCount(conversationId: string): Promise<number> {
+  /** Pending items of one conversation, or of all when no id is given. */
+  async pendingCount(conversationId?: string): Promise<number> {
     const rows = await this.db
-      .select({ itemId: conversationPending.itemId })
+      .select({ n: count() })
       .from(conversationPending)
-      .where(eq(conversationPending.conversationId, conversationId));
-    return rows.length;
+      .where(
+        conversationId === undefined ? undefined : eq(conversationPending.conversationId, conversationId),
+      );
+    return rows[0]?.n ?? 0;
   }
 
   /** Conversation ids with pending items (any kind). */
@@ -195,6 +198,15 @@ export class ConversationStore {
       .selectDistinct({ id: conversationPending.conversationId })
       .from(conversationPending);
     return rows.map((r) => r.id);
+  }
+
+  /** Drops pending items received before `before` (what they wait for never came). */
+  async expirePending(before: Date): Promise<number> {
+    const rows = await this.db
+      .delete(conversationPending)
+      .where(lt(conversationPending.receivedAt, before))
+      .returning({ id: conversationPending.itemId });
+    return rows.length;
   }
 
   async removePending(
