@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { checkStorageReceipt } from '@kith/core/archive/storage-receipt';
-import { fromHex } from '@kith/core/crypto/index';
+import { contentId } from '@kith/archive';
+import { fromHex, toHex } from '@kith/core/crypto/index';
 import { deriveDeviceKeys, deriveRootKeys } from '@kith/core/identity/derive';
 import { enrolDevice } from '@kith/core/identity/enrol';
 import { createGenesis, verifyLog } from '@kith/core/identity/log';
@@ -168,5 +169,37 @@ describe.each(testDatabaseKinds())('archive replication on %s', (kind) => {
     const s = await a.archive.status();
     expect(s).toMatchObject({ items: 2, underReplicated: 1, copies: { '1': 1, '2': 1 } });
     expect(s.repair.running).toBe(true);
+  }, 60_000);
+
+  it('a holder refuses a copy claimed for another owner, and a friend when it does not relay', async () => {
+    const session = first.node.session(a.node.deviceId)!;
+    const bytes = new Uint8Array(randomBytes(64));
+    const blob = contentId(bytes);
+    const store = (owner: string) =>
+      first.archive.onArchive(session, {
+        v: 1,
+        t: 'archive-store',
+        blob,
+        owner,
+        kind: 'history',
+        ciphertext: bytes,
+      });
+    const refusal = () =>
+      waitFor('refused', async () =>
+        events.find((e) => e.type === 'archive.refused' && e.data.blob === toHex(blob) && !seen.has(e)),
+      );
+    const seen = new Set<AgentEvent>();
+    await store(first.node.userId);
+    const other = await refusal();
+    seen.add(other);
+    expect(other.data).toMatchObject({ holder: first.node.deviceId, code: 'ARCHIVE_NOT_HOLDING' });
+    first.archive.options.holdForFriends = false;
+    try {
+      await store(a.node.userId);
+      expect((await refusal()).data).toMatchObject({ code: 'ARCHIVE_NOT_HOLDING' });
+    } finally {
+      first.archive.options.holdForFriends = true;
+    }
+    expect(await first.archive.blobs.has(blob)).toBe(false);
   }, 60_000);
 });
