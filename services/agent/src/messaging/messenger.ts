@@ -306,7 +306,8 @@ export class Messenger {
           const handed = this.handedTo.get(key) ?? new Set<string>();
           for (const peer of this.node.onlineSessions()) {
             if (handed.has(peer.deviceId)) continue;
-            if (this.sendDeliver(peer, row.kind as Kind, row.item, [row.targetDevice], 0)) handed.add(peer.deviceId);
+            if (this.sendDeliver(peer, row.kind as Kind, row.item, [row.targetDevice], 0))
+              handed.add(peer.deviceId);
           }
           if (handed.size) this.handedTo.set(key, handed);
         }
