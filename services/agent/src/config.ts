@@ -40,6 +40,9 @@ export const AgentConfigSchema = Type.Object({
   }),
   /** File holding the passphrase that unlocks the keys at start (absolute path). */
   passphraseFile: Type.Optional(Type.String({ minLength: 1 })),
+  /** Consensus worker timing (docs/CONSENSUS.md "The consensus worker"); built-in defaults when unset. */
+  consensusPollMs: Type.Optional(Type.Integer({ minimum: 1 })),
+  consensusFallbackMs: Type.Optional(Type.Integer({ minimum: 1 })),
 });
 export type AgentConfig = Static<typeof AgentConfigSchema>;
 
@@ -218,6 +221,21 @@ export const CONFIG_VARIABLES = {
     schema: Type.String({ minLength: 1 }),
     parse: asString,
   },
+  consensusPollMs: {
+    env: 'KITH_CONSENSUS_POLL_MS',
+    expected: 'a whole number of milliseconds above 0',
+    meaning: 'How often the consensus worker re-checks open conversations besides events and deadlines.',
+    schema: Type.Integer({ minimum: 1 }),
+    parse: asInteger,
+  },
+  consensusFallbackMs: {
+    env: 'KITH_CONSENSUS_FALLBACK_MS',
+    expected: 'a whole number of milliseconds above 0',
+    meaning:
+      'How long a member device waits for the creator to record an outcome before recording it itself.',
+    schema: Type.Integer({ minimum: 1 }),
+    parse: asInteger,
+  },
 } as const satisfies Record<string, ConfigVariable>;
 
 type VariableKey = keyof typeof CONFIG_VARIABLES;
@@ -302,6 +320,9 @@ export function parseConfig(input: ParseConfigInput = {}): AgentConfig {
   if (values.databaseUrl !== undefined) config.databaseUrl = values.databaseUrl as string;
   if (values.passphraseFile !== undefined)
     config.passphraseFile = resolve(cwd, values.passphraseFile as string);
+  if (values.consensusPollMs !== undefined) config.consensusPollMs = values.consensusPollMs as number;
+  if (values.consensusFallbackMs !== undefined)
+    config.consensusFallbackMs = values.consensusFallbackMs as number;
   // The per-variable checks above make this hold; checked again so the type is never a lie.
   if (!Value.Check(AgentConfigSchema, config)) {
     throw new KithError('INTERNAL', 'The parsed configuration does not match its schema.');

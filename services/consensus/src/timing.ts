@@ -2,7 +2,7 @@
  * Timing knobs of the consensus worker (injected, so tests drive time). Environment:
  * KITH_CONSENSUS_POLL_MS, KITH_CONSENSUS_FALLBACK_MS (docs/CONSENSUS.md "The consensus worker").
  */
-import { KithError } from '@kith/core/errors';
+import { parseConfig } from '@kith/agent/config';
 
 export interface WorkerTiming {
   /** Full re-check of every open conversation: catches missed events and rules that read `now`. */
@@ -36,23 +36,11 @@ export const realTimers: Timers = {
   clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
-function positive(env: Record<string, string | undefined>, name: string): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1)
-    throw new KithError(
-      'CONFIG_INVALID',
-      `${name} must be a whole number of milliseconds above 0, not "${raw}".`,
-    );
-  return n;
-}
-
+/** The worker's timing from the one config schema (services/agent/src/config.ts). */
 export function timingFromEnv(env: Record<string, string | undefined> = process.env): Partial<WorkerTiming> {
+  const config = parseConfig({ env });
   const out: Partial<WorkerTiming> = {};
-  const poll = positive(env, 'KITH_CONSENSUS_POLL_MS');
-  const fallback = positive(env, 'KITH_CONSENSUS_FALLBACK_MS');
-  if (poll !== undefined) out.pollMs = poll;
-  if (fallback !== undefined) out.fallbackMs = fallback;
+  if (config.consensusPollMs !== undefined) out.pollMs = config.consensusPollMs;
+  if (config.consensusFallbackMs !== undefined) out.fallbackMs = config.consensusFallbackMs;
   return out;
 }
