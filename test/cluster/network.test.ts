@@ -114,6 +114,29 @@ describe.each(testDatabaseKinds())('cluster on %s', (kind) => {
     await waitFor('B sees A2', async () => (await onlineIds(b)).includes(me.deviceId));
   }, 180_000);
 
+  it("A's devices converge on the same history, whichever device sent", async () => {
+    type Msg = { id: string; text: string; from: string };
+    const bUser = (await b.cli<{ userId: string }>('identity')).userId;
+    const fromA = await a.cli<{ id: string; conversation: string }>('send', '--to', bUser, 'sent from A');
+    const fromA2 = await a2.cli<{ id: string; conversation: string }>('send', '--to', bUser, 'sent from A2');
+    expect(fromA2.conversation).toBe(fromA.conversation);
+    const reply = await b.cli<{ id: string }>(
+      'send',
+      '--to',
+      (await a.cli<{ userId: string }>('identity')).userId,
+      'reply from B',
+    );
+    const want = [fromA.id, fromA2.id, reply.id].sort();
+    for (const n of [a, a2, b]) {
+      await waitFor(`${n.options.host} has all three`, async () => {
+        const ids = (await n.api<Msg[]>(`/messages?conversation=${fromA.conversation}`))
+          .map((m) => m.id)
+          .sort();
+        return JSON.stringify(ids) === JSON.stringify(want);
+      });
+    }
+  }, 180_000);
+
   it('B restarted on a new address: A and A2 learn it and reconnect', async () => {
     await b.stop();
     const bDevice = (await runKith(['identity', '--data', b.dataDir, '--json'])).json as { deviceId: string };
