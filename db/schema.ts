@@ -8,3 +8,4 @@ export * from './schema/archive.ts';
 export { bytea } from './schema/bytea.ts';
 export * from './schema/messaging.ts';
 export * from './schema/conversations.ts';
+export * from './schema/relay-lists.ts';
