@@ -5,6 +5,8 @@ import { deviceIdFromSigningKey, userIdFromRootKey } from '../src/ids.ts';
 import { SIG } from '../src/labels.ts';
 import { MAX_RELAYS, RelayListFormat, signRelayList, verifyRelayList } from '../src/relay-list.ts';
 import { signWithLabel } from '../src/signing.ts';
+import { MAX_RELAY_LISTS_PER_MESSAGE, RelayListsMessage } from '../src/wire/relay-lists.ts';
+import { decodeMessage } from '../src/wire/message.ts';
 import { backends } from './helpers/backends.ts';
 
 const backend = backends()[0]!;
@@ -88,5 +90,17 @@ describe('relay list', () => {
       backend,
     );
     expect(full.relays).toHaveLength(MAX_RELAYS);
+  });
+
+  it('travels in a relay-lists message, and a message with too many lists is refused', () => {
+    const device = keyPair(new Uint8Array(32).fill(3));
+    const user = userIdFromRootKey(device.publicKey, backend);
+    const one = signRelayList(device, { user, seq: 3, relays: [], issuedAt: 1 }, backend);
+    const wire = RelayListsMessage.encode({ v: 1, t: 'relay-lists', lists: [one] });
+    const back = decodeMessage(wire, [RelayListsMessage]);
+    expect(back.t).toBe('relay-lists');
+    expect(verifyRelayList(back.lists[0]!, backend).seq).toBe(3);
+    const many = Array.from({ length: MAX_RELAY_LISTS_PER_MESSAGE + 1 }, () => one);
+    expect(() => RelayListsMessage.encode({ v: 1, t: 'relay-lists', lists: many })).toThrow();
   });
 });

@@ -34,6 +34,7 @@ import { FriendRepository } from '../repositories/friend-repository.ts';
 import { type DeviceRow, IdentityRepository } from '../repositories/identity-repository.ts';
 import { PeerRepository } from '../repositories/peer-repository.ts';
 import { formatAddress, hostOf, listeningAddresses, normaliseHost } from './own-addresses.ts';
+import { RelayListGossip } from './relay-list-gossip.ts';
 import { type ArchiveSessionMessage, PeerSession, type SessionHost } from './peer-session.ts';
 
 export interface PeerTiming {
@@ -87,6 +88,8 @@ export class PeerNode implements SessionHost {
   readonly friends: FriendRepository;
   readonly addresses: AddressRepository;
   readonly peerStats: PeerRepository;
+  /** Our user's signed relay list and the lists of friends (DESIGN §7). */
+  readonly relayLists: RelayListGossip;
   readonly registry = new LinkRegistry();
   readonly clock: () => number;
   readonly random: (n: number) => Uint8Array;
@@ -114,6 +117,7 @@ export class PeerNode implements SessionHost {
     this.friends = new FriendRepository(db.db, clock);
     this.addresses = new AddressRepository(db.db, clock);
     this.peerStats = new PeerRepository(db.db);
+    this.relayLists = new RelayListGossip(this);
     this.clock = clock;
     this.random = random;
     this.log = logger.child({ part: 'peer' });
@@ -176,6 +180,7 @@ export class PeerNode implements SessionHost {
       (link) => this.onLink(link),
     );
     await this.refreshOwnRecord();
+    await this.relayLists.start();
     this.dialTimer = setInterval(() => void this.dialDue(), this.timing.dialTickMs);
     this.dialTimer.unref?.();
     this.log.info({ peerPort: this.listener.port, deviceId: this.deviceId }, 'peer port listening');
@@ -185,6 +190,7 @@ export class PeerNode implements SessionHost {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.dialTimer);
+    this.relayLists.stop();
     await this.listener?.close();
     await this.registry.closeAll();
   }
@@ -287,6 +293,7 @@ export class PeerNode implements SessionHost {
       }
     }
     await this.sendRecords(session, undefined);
+    await this.relayLists.onHello(session);
   }
 
   async onLogRequest(session: PeerSession, request: MessageOf<typeof LogRequestMessage>): Promise<void> {
@@ -406,6 +413,10 @@ export class PeerNode implements SessionHost {
       this.options.events.publish('addresses.updated', { from: session.deviceId });
       void this.dialDue();
     }
+  }
+
+  async onRelayLists(session: PeerSession, lists: Uint8Array[]): Promise<void> {
+    await this.relayLists.onRelayLists(session, lists);
   }
 
   async onHeartbeat(session: PeerSession, heartbeat: MessageOf<typeof HeartbeatMessage>): Promise<void> {

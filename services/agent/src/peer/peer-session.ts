@@ -18,6 +18,7 @@ import { DeliverMessage, DeliverRefusedMessage } from '@kith/core/wire/deliver';
 import { HeartbeatMessage } from '@kith/core/wire/heartbeat';
 import { HelloMessage } from '@kith/core/wire/hello';
 import { LogEntriesMessage, LogRequestMessage } from '@kith/core/wire/identity-log';
+import { RelayListsMessage } from '@kith/core/wire/relay-lists';
 import { type AnyMessage, type MessageOf, decodeMessage } from '@kith/core/wire/message';
 import { constantTimeEqual } from '@kith/core/crypto/index';
 import type { Link } from '../link/link.ts';
@@ -27,6 +28,7 @@ export const SESSION_MESSAGES = [
   HelloMessage,
   HeartbeatMessage,
   AddressRecordsMessage,
+  RelayListsMessage,
   LogRequestMessage,
   LogEntriesMessage,
   DeliverMessage,
@@ -53,6 +55,7 @@ export interface SessionHost {
   onLogRequest(session: PeerSession, request: MessageOf<typeof LogRequestMessage>): Promise<void>;
   onLogEntries(session: PeerSession, message: MessageOf<typeof LogEntriesMessage>): Promise<void>;
   onAddressRecords(session: PeerSession, records: Uint8Array[]): Promise<void>;
+  onRelayLists(session: PeerSession, lists: Uint8Array[]): Promise<void>;
   onHeartbeat(session: PeerSession, heartbeat: MessageOf<typeof HeartbeatMessage>): Promise<void>;
   onDeliver(session: PeerSession, message: MessageOf<typeof DeliverMessage>): Promise<void>;
   onDeliverRefused(session: PeerSession, message: MessageOf<typeof DeliverRefusedMessage>): Promise<void>;
@@ -153,6 +156,9 @@ export class PeerSession {
         return;
       case 'address-records':
         await this.host.onAddressRecords(this, message.records);
+        return;
+      case 'relay-lists':
+        await this.host.onRelayLists(this, message.lists);
         return;
       case 'log-request':
         await this.host.onLogRequest(this, message);
