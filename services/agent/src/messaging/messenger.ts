@@ -3,8 +3,9 @@
  * sealed under the sender's epoch key, an epoch-key envelope, a receipt) takes the first route
  * that works:
  *   1. straight to each target device that is online;
- *   2. otherwise handed to every online peer: one that has a link to the target forwards it
- *      (bounded hops), one that relays for the target's user holds it (store-and-forward);
+ *   2. otherwise handed to the online peers on the target user's signed relay list (DESIGN §7),
+ *      or, when none of those is online, to every online peer: one that has a link to the
+ *      target forwards it (bounded hops), one that relays for the target's user holds it;
  * and the sender keeps it in its outbox until the target's signed "delivered" receipt arrives,
  * retrying whenever links come up. Items are deduplicated by id everywhere.
  */
@@ -290,6 +291,7 @@ export class Messenger {
         await this.expireHeld();
         const rows = await this.db.select().from(outbox).orderBy(asc(outbox.createdAt)).limit(2000);
         const now = this.clock();
+        const relaysOf = new Map<string, Set<string>>();
         for (const row of rows) {
           const direct = this.node.session(row.targetDevice);
           if (direct) {
@@ -304,7 +306,11 @@ export class Messenger {
           }
           const key = `${toHex(row.itemId)}/${row.targetDevice}`;
           const handed = this.handedTo.get(key) ?? new Set<string>();
-          for (const peer of this.node.onlineSessions()) {
+          // The target user's listed relays first; only with none online, every peer (§10).
+          const relays = await this.relaysFor(row.targetDevice, relaysOf);
+          const online = this.node.onlineSessions();
+          const listed = online.filter((p) => relays.has(p.deviceId));
+          for (const peer of listed.length ? listed : online) {
             if (handed.has(peer.deviceId)) continue;
             if (this.sendDeliver(peer, row.kind as Kind, row.item, [row.targetDevice], 0))
               handed.add(peer.deviceId);
@@ -317,6 +323,17 @@ export class Messenger {
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** The devices on the target device's user's signed relay list (empty when we hold none). */
+  private async relaysFor(targetDevice: string, cache: Map<string, Set<string>>): Promise<Set<string>> {
+    const cached = cache.get(targetDevice);
+    if (cached) return cached;
+    const row = await this.node.identity.device(targetDevice);
+    const list = row ? await this.node.relayLists.repository.get(row.userId) : undefined;
+    const relays = new Set((list?.relays ?? []).filter((d) => d !== targetDevice && d !== this.me));
+    cache.set(targetDevice, relays);
+    return relays;
   }
 
   private sendDeliver(
