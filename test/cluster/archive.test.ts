@@ -7,8 +7,15 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClusterDatabases, KithNode, nextPorts, type PeerJson, waitFor } from '../helpers/cluster.ts';
-import { makeTempDir, testDatabaseKinds } from '../helpers/database.ts';
+import {
+  ClusterDatabases,
+  clusterDatabaseKind,
+  KithNode,
+  nextPorts,
+  type PeerJson,
+  waitFor,
+} from '../helpers/cluster.ts';
+import { makeTempDir } from '../helpers/database.ts';
 import { runKith } from '../helpers/kith-cli.ts';
 
 // Grace period = 40 heartbeats (16 s here), repair every 2 heartbeats (at least 1 s).
@@ -23,7 +30,7 @@ interface StatusJson {
   heldForOthers: { items: number; bytes: number };
 }
 
-describe.each(testDatabaseKinds())('archive cluster on %s', (kind) => {
+describe.each(clusterDatabaseKind())('archive cluster on %s', (kind) => {
   const nodes: KithNode[] = [];
   const databases = new ClusterDatabases(kind);
   let dir: string;

@@ -9,8 +9,15 @@ import { randomBytes } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClusterDatabases, KithNode, nextPorts, type PeerJson, waitFor } from '../helpers/cluster.ts';
-import { makeTempDir, testDatabaseKinds } from '../helpers/database.ts';
+import {
+  ClusterDatabases,
+  clusterDatabaseKind,
+  KithNode,
+  nextPorts,
+  type PeerJson,
+  waitFor,
+} from '../helpers/cluster.ts';
+import { makeTempDir } from '../helpers/database.ts';
 import { runKith } from '../helpers/kith-cli.ts';
 
 const HEARTBEAT_MS = 400;
@@ -35,7 +42,7 @@ async function filesContain(dir: string, needle: string): Promise<string[]> {
   return hits;
 }
 
-describe.each(testDatabaseKinds())('messaging cluster on %s', (kind) => {
+describe.each(clusterDatabaseKind())('messaging cluster on %s', (kind) => {
   const nodes: KithNode[] = [];
   let dir: string;
   const databases = new ClusterDatabases(kind);

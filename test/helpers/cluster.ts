@@ -198,3 +198,11 @@ export function nextPorts(): { peerPort: number; apiPort: number } {
   const peerPort = nextPort++;
   return { peerPort, apiPort: nextPort++ };
 }
+
+/**
+ * The one database kind a slower cluster suite runs on: Postgres when DATABASE_URL is set (CI),
+ * else PGlite. The network suite runs on both; the others on one, to keep the suite's time in check.
+ */
+export function clusterDatabaseKind(): TestDatabaseKind[] {
+  return [process.env.DATABASE_URL ? 'postgres' : 'pglite'];
+}
