@@ -79,13 +79,21 @@ export type ConversationItemHandler = (
   fromUserId: string,
 ) => Promise<void>;
 
+/** An undelivered item is offered again to the same relays after this many pump intervals. */
+const REOFFER_AFTER_PUMPS = 15;
+
 export class Messenger {
   readonly name = 'messenger';
   private readonly options: MessengerOptions;
   private timer: ReturnType<typeof setInterval> | undefined;
   private unsubscribe: (() => void) | undefined;
-  /** item+target -> peers it was handed to while the target was offline (this run only). */
-  private readonly handedTo = new Map<string, Set<string>>();
+  /**
+   * item/target -> the peer sessions it was handed to while the target was offline, and when.
+   * Keyed by session, not device: a peer that restarted gets it again (what it held in memory,
+   * or a socket that was dying, may be gone). Re-offered after a while, in case a relay lost it
+   * or its receipt got lost.
+   */
+  private readonly handedTo = new Map<string, { sessions: Set<PeerSession>; at: number }>();
   private pumping = false;
   private repump = false;
   /** Conversation items go to the conversation service. */
@@ -305,17 +313,18 @@ export class Messenger {
             continue;
           }
           const key = `${toHex(row.itemId)}/${row.targetDevice}`;
-          const handed = this.handedTo.get(key) ?? new Set<string>();
+          let entry = this.handedTo.get(key);
+          if (entry && now - entry.at > this.options.pumpMs * REOFFER_AFTER_PUMPS) entry = undefined;
+          const handed = entry?.sessions ?? new Set<PeerSession>();
           // The target user's listed relays first; only with none online, every peer (§10).
           const relays = await this.relaysFor(row.targetDevice, relaysOf);
           const online = this.node.onlineSessions();
           const listed = online.filter((p) => relays.has(p.deviceId));
           for (const peer of listed.length ? listed : online) {
-            if (handed.has(peer.deviceId)) continue;
-            if (this.sendDeliver(peer, row.kind as Kind, row.item, [row.targetDevice], 0))
-              handed.add(peer.deviceId);
+            if (handed.has(peer)) continue;
+            if (this.sendDeliver(peer, row.kind as Kind, row.item, [row.targetDevice], 0)) handed.add(peer);
           }
-          if (handed.size) this.handedTo.set(key, handed);
+          if (handed.size) this.handedTo.set(key, { sessions: handed, at: entry?.at ?? now });
         }
       } while (this.repump);
     } catch (err) {
