@@ -79,6 +79,8 @@ export type ConversationItemHandler = (
   fromUserId: string,
 ) => Promise<void>;
 
+/** An item on a live link is sent again when no receipt came after this many pump intervals. */
+const RESEND_AFTER_PUMPS = 5;
 /** An undelivered item is offered again to the same relays after this many pump intervals. */
 const REOFFER_AFTER_PUMPS = 15;
 
@@ -303,7 +305,13 @@ export class Messenger {
         for (const row of rows) {
           const direct = this.node.session(row.targetDevice);
           if (direct) {
-            if (row.lastAttemptAt && now - row.lastAttemptAt.getTime() < this.options.pumpMs) continue;
+            // On a live link a receipt comes back in milliseconds; resending sooner than a few
+            // pump intervals only doubles the work of a peer that is busy (bench/messaging).
+            if (
+              row.lastAttemptAt &&
+              now - row.lastAttemptAt.getTime() < this.options.pumpMs * RESEND_AFTER_PUMPS
+            )
+              continue;
             if (this.sendDeliver(direct, row.kind as Kind, row.item, [row.targetDevice], 0)) {
               await this.db
                 .update(outbox)
