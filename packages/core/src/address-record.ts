@@ -6,10 +6,9 @@ import { Type } from '@sinclair/typebox';
 import type { CryptoBackend } from './crypto/backend.ts';
 import { defaultBackend } from './crypto/index.ts';
 import { KithError } from './errors.ts';
-import { defineFormat } from './format.ts';
+import { defineSignedFormat } from './signed-format.ts';
 import { type DeviceId, deviceIdFromSigningKey } from './ids.ts';
 import { SIG } from './labels.ts';
-import { signWithLabel, verifyWithLabel } from './signing.ts';
 
 export const MAX_ADDRESSES = 8;
 /** "host:port", IPv6 hosts in brackets. */
@@ -19,8 +18,8 @@ export const Address = Type.String({
   pattern: '^(\\[[0-9a-fA-F:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$',
 });
 
-const BodyFormat = defineFormat(
-  'address-record-body',
+export const AddressRecordFormat = defineSignedFormat(
+  'address-record',
   1,
   1024,
   Type.Object(
@@ -33,20 +32,7 @@ const BodyFormat = defineFormat(
     },
     { additionalProperties: false },
   ),
-);
-
-export const AddressRecordFormat = defineFormat(
-  'address-record',
-  1,
-  1200,
-  Type.Object(
-    {
-      v: Type.Literal(1),
-      body: Type.Uint8Array({ maxByteLength: 1024 }),
-      sig: Type.Uint8Array({ minByteLength: 64, maxByteLength: 64 }),
-    },
-    { additionalProperties: false },
-  ),
+  SIG.ADDRESS_RECORD,
 );
 
 export interface AddressRecord {
@@ -63,21 +49,15 @@ export function signAddressRecord(
   record: { seq: number; addresses: string[]; issuedAt: number },
   backend: CryptoBackend = defaultBackend(),
 ): Uint8Array {
-  const body = BodyFormat.encode({ v: 1, device: device.publicKey, ...record });
-  return AddressRecordFormat.encode({
-    v: 1,
-    body,
-    sig: signWithLabel(SIG.ADDRESS_RECORD, body, device.seed, backend),
-  });
+  return AddressRecordFormat.sign({ v: 1, device: device.publicKey, ...record }, device.seed, backend);
 }
 
 export function verifyAddressRecord(
   bytes: Uint8Array,
   backend: CryptoBackend = defaultBackend(),
 ): AddressRecord {
-  const outer = AddressRecordFormat.decode(bytes);
-  const body = BodyFormat.decode(outer.body);
-  if (!verifyWithLabel(SIG.ADDRESS_RECORD, outer.sig, outer.body, body.device, backend)) {
+  const { value: body, verified } = AddressRecordFormat.open(bytes, (b) => b.device, backend);
+  if (!verified) {
     throw new KithError('CRYPTO_BAD_SIGNATURE', 'The address record is not signed by its device.');
   }
   return {

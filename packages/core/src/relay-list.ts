@@ -8,17 +8,16 @@ import { Type } from '@sinclair/typebox';
 import type { CryptoBackend } from './crypto/backend.ts';
 import { defaultBackend } from './crypto/index.ts';
 import { KithError } from './errors.ts';
-import { defineFormat } from './format.ts';
+import { defineSignedFormat } from './signed-format.ts';
 import { type DeviceId, type UserId, deviceIdFromSigningKey } from './ids.ts';
 import { SIG } from './labels.ts';
-import { signWithLabel, verifyWithLabel } from './signing.ts';
 
 export const MAX_RELAYS = 64;
 /** A user or device id as written (ids.ts): five groups of five Crockford characters. */
 const IdString = Type.String({ pattern: '^[0-9a-hjkmnp-tv-z]{5}(-[0-9a-hjkmnp-tv-z]{5}){4}$' });
 
-const BodyFormat = defineFormat(
-  'relay-list-body',
+export const RelayListFormat = defineSignedFormat(
+  'relay-list',
   1,
   4096,
   Type.Object(
@@ -32,20 +31,7 @@ const BodyFormat = defineFormat(
     },
     { additionalProperties: false },
   ),
-);
-
-export const RelayListFormat = defineFormat(
-  'relay-list',
-  1,
-  4200,
-  Type.Object(
-    {
-      v: Type.Literal(1),
-      body: Type.Uint8Array({ maxByteLength: 4096 }),
-      sig: Type.Uint8Array({ minByteLength: 64, maxByteLength: 64 }),
-    },
-    { additionalProperties: false },
-  ),
+  SIG.RELAY_LIST,
 );
 
 export interface RelayList {
@@ -72,26 +58,17 @@ export function signRelayList(
   const relays = normaliseRelays(list.relays);
   if (relays.length > MAX_RELAYS)
     throw new KithError('INVALID_INPUT', `A relay list names at most ${MAX_RELAYS} devices.`);
-  const body = BodyFormat.encode({
-    v: 1,
-    user: list.user,
-    device: device.publicKey,
-    seq: list.seq,
-    relays,
-    issuedAt: list.issuedAt,
-  });
-  return RelayListFormat.encode({
-    v: 1,
-    body,
-    sig: signWithLabel(SIG.RELAY_LIST, body, device.seed, backend),
-  });
+  return RelayListFormat.sign(
+    { v: 1, user: list.user, device: device.publicKey, seq: list.seq, relays, issuedAt: list.issuedAt },
+    device.seed,
+    backend,
+  );
 }
 
 /** Checks the signature only; whose device signed it is the caller's question (identity log). */
 export function verifyRelayList(bytes: Uint8Array, backend: CryptoBackend = defaultBackend()): RelayList {
-  const outer = RelayListFormat.decode(bytes);
-  const body = BodyFormat.decode(outer.body);
-  if (!verifyWithLabel(SIG.RELAY_LIST, outer.sig, outer.body, body.device, backend)) {
+  const { value: body, verified } = RelayListFormat.open(bytes, (b) => b.device, backend);
+  if (!verified) {
     throw new KithError('CRYPTO_BAD_SIGNATURE', 'The relay list is not signed by the device it names.');
   }
   return {

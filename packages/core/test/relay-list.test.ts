@@ -53,20 +53,20 @@ describe('relay list', () => {
   it('refuses a list re-signed with another label or body swapped under the signature', () => {
     const device = keyPair(new Uint8Array(32).fill(7));
     const user = userIdFromRootKey(backend.ed25519PublicKey(new Uint8Array(32).fill(1)), backend);
-    const good = RelayListFormat.decode(
+    const good = RelayListFormat.outer.decode(
       signRelayList(device, { user, seq: 1, relays: [], issuedAt: 5 }, backend),
     );
-    const otherLabel = RelayListFormat.encode({
+    const otherLabel = RelayListFormat.outer.encode({
       ...good,
       sig: signWithLabel(SIG.ADDRESS_RECORD, good.body, device.seed, backend),
     });
     expect(() => verifyRelayList(otherLabel, backend)).toThrow(
       expect.objectContaining({ code: 'CRYPTO_BAD_SIGNATURE' }),
     );
-    const other = RelayListFormat.decode(
+    const other = RelayListFormat.outer.decode(
       signRelayList(device, { user, seq: 2, relays: [], issuedAt: 5 }, backend),
     );
-    const swapped = RelayListFormat.encode({ ...good, body: other.body });
+    const swapped = RelayListFormat.outer.encode({ ...good, body: other.body });
     let caught: unknown;
     try {
       verifyRelayList(swapped, backend);

@@ -7,13 +7,12 @@ import { Type } from '@sinclair/typebox';
 import type { CryptoBackend } from '../crypto/backend.ts';
 import { constantTimeEqual, defaultBackend } from '../crypto/index.ts';
 import { KithError } from '../errors.ts';
-import { defineFormat } from '../format.ts';
+import { defineSignedFormat } from '../signed-format.ts';
 import type { SigningKeyPair } from '../identity/derive.ts';
 import { SIG } from '../labels.ts';
-import { signWithLabel, verifyWithLabel } from '../signing.ts';
 
-const BodyFormat = defineFormat(
-  'storage-receipt-body',
+export const StorageReceiptFormat = defineSignedFormat(
+  'storage-receipt',
   1,
   320,
   Type.Object(
@@ -31,20 +30,7 @@ const BodyFormat = defineFormat(
     },
     { additionalProperties: false },
   ),
-);
-
-export const StorageReceiptFormat = defineFormat(
-  'storage-receipt',
-  1,
-  448,
-  Type.Object(
-    {
-      v: Type.Literal(1),
-      body: Type.Uint8Array({ maxByteLength: 320 }),
-      sig: Type.Uint8Array({ minByteLength: 64, maxByteLength: 64 }),
-    },
-    { additionalProperties: false },
-  ),
+  SIG.STORAGE_RECEIPT,
 );
 
 export interface StorageReceipt {
@@ -60,12 +46,7 @@ export function signStorageReceipt(
   holder: SigningKeyPair,
   backend: CryptoBackend = defaultBackend(),
 ): Uint8Array {
-  const body = BodyFormat.encode({ v: 1, ...r, holder: holder.publicKey });
-  return StorageReceiptFormat.encode({
-    v: 1,
-    body,
-    sig: signWithLabel(SIG.STORAGE_RECEIPT, body, holder.seed, backend),
-  });
+  return StorageReceiptFormat.sign({ v: 1, ...r, holder: holder.publicKey }, holder.seed, backend);
 }
 
 /** Decodes a receipt and checks its signature by the key it names; throws ARCHIVE_RECEIPT_INVALID. */
@@ -73,15 +54,14 @@ export function verifyStorageReceipt(
   bytes: Uint8Array,
   backend: CryptoBackend = defaultBackend(),
 ): StorageReceipt {
-  let outer: ReturnType<typeof StorageReceiptFormat.decode>;
-  let body: ReturnType<typeof BodyFormat.decode>;
+  let opened: ReturnType<typeof StorageReceiptFormat.open>;
   try {
-    outer = StorageReceiptFormat.decode(bytes);
-    body = BodyFormat.decode(outer.body);
+    opened = StorageReceiptFormat.open(bytes, (b) => b.holder, backend);
   } catch (cause) {
     throw new KithError('ARCHIVE_RECEIPT_INVALID', 'It cannot be decoded.', { cause });
   }
-  if (!verifyWithLabel(SIG.STORAGE_RECEIPT, outer.sig, outer.body, body.holder, backend)) {
+  const body = opened.value;
+  if (!opened.verified) {
     throw new KithError('ARCHIVE_RECEIPT_INVALID', 'Its signature does not verify.');
   }
   const { v: _v, ...rest } = body;

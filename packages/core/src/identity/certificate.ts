@@ -6,42 +6,31 @@ import { Type } from '@sinclair/typebox';
 import type { CryptoBackend } from '../crypto/backend.ts';
 import { defaultBackend } from '../crypto/index.ts';
 import { KithError } from '../errors.ts';
-import { defineFormat } from '../format.ts';
+import { defineSignedFormat } from '../signed-format.ts';
 import { type DeviceId, deviceIdFromSigningKey, type UserId, userIdFromRootKey } from '../ids.ts';
 import { SIG } from '../labels.ts';
-import { signWithLabel, verifyWithLabel } from '../signing.ts';
 import type { DeviceKeys, RootKeys } from './derive.ts';
 
 const Key32 = Type.Uint8Array({ minByteLength: 32, maxByteLength: 32 });
 
-const CertificateBody = Type.Object(
-  {
-    v: Type.Literal(1),
-    root: Key32,
-    index: Type.Integer({ minimum: 0, maximum: 0x7fffffff }),
-    signingKey: Key32,
-    agreementKey: Key32,
-    name: Type.String({ maxLength: 64 }),
-    issuedAt: Type.Integer({ minimum: 0 }),
-  },
-  { additionalProperties: false },
-);
-
-export const DeviceCertificateFormat = defineFormat(
+export const DeviceCertificateFormat = defineSignedFormat(
   'device-certificate',
   1,
-  1024,
+  512,
   Type.Object(
     {
       v: Type.Literal(1),
-      body: Type.Uint8Array({ maxByteLength: 512 }),
-      sig: Type.Uint8Array({ minByteLength: 64, maxByteLength: 64 }),
+      root: Key32,
+      index: Type.Integer({ minimum: 0, maximum: 0x7fffffff }),
+      signingKey: Key32,
+      agreementKey: Key32,
+      name: Type.String({ maxLength: 64 }),
+      issuedAt: Type.Integer({ minimum: 0 }),
     },
     { additionalProperties: false },
   ),
+  SIG.DEVICE_CERT,
 );
-
-const CertificateBodyFormat = defineFormat('device-certificate-body', 1, 512, CertificateBody);
 
 export interface DeviceCertificate {
   readonly userId: UserId;
@@ -62,17 +51,19 @@ export function issueDeviceCertificate(
   options: { name: string; issuedAt: number },
   backend: CryptoBackend = defaultBackend(),
 ): Uint8Array {
-  const body = CertificateBodyFormat.encode({
-    v: 1,
-    root: root.root.publicKey,
-    index: device.index,
-    signingKey: device.signing.publicKey,
-    agreementKey: device.agreement.publicKey,
-    name: options.name,
-    issuedAt: options.issuedAt,
-  });
-  const sig = signWithLabel(SIG.DEVICE_CERT, body, root.root.seed, backend);
-  return DeviceCertificateFormat.encode({ v: 1, body, sig });
+  return DeviceCertificateFormat.sign(
+    {
+      v: 1,
+      root: root.root.publicKey,
+      index: device.index,
+      signingKey: device.signing.publicKey,
+      agreementKey: device.agreement.publicKey,
+      name: options.name,
+      issuedAt: options.issuedAt,
+    },
+    root.root.seed,
+    backend,
+  );
 }
 
 /** Decodes and verifies against the root key inside it; callers check that root is the user they expect. */
@@ -80,9 +71,8 @@ export function verifyDeviceCertificate(
   bytes: Uint8Array,
   backend: CryptoBackend = defaultBackend(),
 ): DeviceCertificate {
-  const outer = DeviceCertificateFormat.decode(bytes);
-  const body = CertificateBodyFormat.decode(outer.body);
-  if (!verifyWithLabel(SIG.DEVICE_CERT, outer.sig, outer.body, body.root, backend)) {
+  const { value: body, verified } = DeviceCertificateFormat.open(bytes, (b) => b.root, backend);
+  if (!verified) {
     throw new KithError('CERT_INVALID', 'Its signature does not verify under the root key.');
   }
   return {

@@ -7,15 +7,14 @@ import { Type } from '@sinclair/typebox';
 import type { CryptoBackend } from '../crypto/backend.ts';
 import { defaultBackend } from '../crypto/index.ts';
 import { KithError } from '../errors.ts';
-import { defineFormat } from '../format.ts';
+import { defineSignedFormat } from '../signed-format.ts';
 import type { SigningKeyPair } from '../identity/derive.ts';
 import { SIG } from '../labels.ts';
-import { signWithLabel, verifyWithLabel } from '../signing.ts';
 
 export type ReceiptState = 'delivered' | 'relayed';
 
-const BodyFormat = defineFormat(
-  'receipt-body',
+export const ReceiptFormat = defineSignedFormat(
+  'receipt',
   1,
   256,
   Type.Object(
@@ -30,20 +29,7 @@ const BodyFormat = defineFormat(
     },
     { additionalProperties: false },
   ),
-);
-
-export const ReceiptFormat = defineFormat(
-  'receipt',
-  1,
-  400,
-  Type.Object(
-    {
-      v: Type.Literal(1),
-      body: Type.Uint8Array({ maxByteLength: 256 }),
-      sig: Type.Uint8Array({ minByteLength: 64, maxByteLength: 64 }),
-    },
-    { additionalProperties: false },
-  ),
+  SIG.DELIVERY_RECEIPT,
 );
 
 export interface Receipt {
@@ -59,18 +45,12 @@ export function signReceipt(
   signer: SigningKeyPair,
   backend: CryptoBackend = defaultBackend(),
 ): Uint8Array {
-  const body = BodyFormat.encode({ v: 1, ...r, signer: signer.publicKey });
-  return ReceiptFormat.encode({
-    v: 1,
-    body,
-    sig: signWithLabel(SIG.DELIVERY_RECEIPT, body, signer.seed, backend),
-  });
+  return ReceiptFormat.sign({ v: 1, ...r, signer: signer.publicKey }, signer.seed, backend);
 }
 
 export function verifyReceipt(bytes: Uint8Array, backend: CryptoBackend = defaultBackend()): Receipt {
-  const outer = ReceiptFormat.decode(bytes);
-  const body = BodyFormat.decode(outer.body);
-  if (!verifyWithLabel(SIG.DELIVERY_RECEIPT, outer.sig, outer.body, body.signer, backend)) {
+  const { value: body, verified } = ReceiptFormat.open(bytes, (b) => b.signer, backend);
+  if (!verified) {
     throw new KithError('MESSAGE_INVALID', 'The receipt signature does not verify.');
   }
   const { v: _v, ...rest } = body;
