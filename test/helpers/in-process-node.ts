@@ -14,7 +14,12 @@ import { type RunNodeOptions, type RunningNode, runNode } from '../../services/a
 export async function startInProcessNode(
   dir: string,
   host: string,
-  options: { heartbeatMeanMs?: number; extend?: RunNodeOptions['extend'] } = {},
+  options: {
+    heartbeatMeanMs?: number;
+    databaseUrl?: string | undefined;
+    extend?: RunNodeOptions['extend'];
+    archive?: RunNodeOptions['archive'];
+  } = {},
 ): Promise<RunningNode> {
   const seed = new Uint8Array(randomBytes(64));
   const root = deriveRootKeys(seed);
@@ -33,10 +38,11 @@ export async function startInProcessNode(
       heartbeatMeanMs: String(options.heartbeatMeanMs ?? 300),
       logLevel: 'silent',
     },
-    env: {},
+    env: options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {},
     handleSignals: false,
     logger: createLogger({ level: 'silent' }),
     ...(options.extend ? { extend: options.extend } : {}),
+    ...(options.archive ? { archive: options.archive } : {}),
   });
 }
 

@@ -8,35 +8,20 @@ import { join } from 'node:path';
 import { checkStorageReceipt } from '@kith/core/archive/storage-receipt';
 import { contentId } from '@kith/archive';
 import { fromHex, toHex } from '@kith/core/crypto/index';
-import { deriveDeviceKeys, deriveRootKeys } from '@kith/core/identity/derive';
-import { enrolDevice } from '@kith/core/identity/enrol';
-import { createGenesis, verifyLog } from '@kith/core/identity/log';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterDatabases, waitFor } from '../../../../test/helpers/cluster.ts';
 import { makeTempDir, testDatabaseKinds } from '../../../../test/helpers/database.ts';
 import type { ArchiveStatus } from '../../src/archive/archive-replicator.ts';
 import type { AgentEvent } from '../../src/event-bus.ts';
-import { createKeystore } from '../../src/keystore/index.ts';
-import { createLogger } from '../../src/logger.ts';
-import { type RunningNode, runNode } from '../../src/node.ts';
+import type { RunningNode } from '../../src/node.ts';
+import { startInProcessNode } from '../../../../test/helpers/in-process-node.ts';
 
 const GRACE_MS = 1500;
 
-async function makeNode(dir: string, host: string, databaseUrl: string | undefined): Promise<RunningNode> {
-  const seed = new Uint8Array(randomBytes(64));
-  const root = deriveRootKeys(seed);
-  const device = deriveDeviceKeys(seed, 0);
-  const log = enrolDevice(verifyLog([createGenesis(root)]), root, device, {
-    deviceName: host,
-    now: Date.now(),
-  });
-  await createKeystore({ dataDir: dir, userId: root.userId, device, logEntries: log.entries });
-  return runNode({
-    flags: { data: dir, host, peerPort: '0', apiPort: '0', heartbeatMeanMs: '300', logLevel: 'silent' },
-    env: databaseUrl ? { DATABASE_URL: databaseUrl } : {},
-    handleSignals: false,
-    logger: createLogger({ level: 'silent' }),
-    // No timer: the test runs each repair pass itself.
+function makeNode(dir: string, host: string, databaseUrl: string | undefined): Promise<RunningNode> {
+  // No timer: the test runs each repair pass itself.
+  return startInProcessNode(dir, host, {
+    databaseUrl,
     archive: { scheduler: () => () => {}, graceMs: GRACE_MS, replyTimeoutMs: 5000 },
   });
 }
