@@ -4,7 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
@@ -34,6 +34,7 @@ export class KithNode {
   async start(overrides: Partial<NodeOptions> = {}): Promise<void> {
     this.options = { ...this.options, ...overrides };
     const o = this.options;
+    await mkdir(o.dataDir, { recursive: true, mode: 0o700 });
     const log = createWriteStream(join(o.dataDir, 'node.log'), { flags: 'a' });
     const child = spawn(
       process.execPath,

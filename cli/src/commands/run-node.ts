@@ -4,7 +4,9 @@ import { deriveDeviceKeys, deriveRootKeys } from '@kith/core/identity/derive';
 import { enrolDevice } from '@kith/core/identity/enrol';
 import { createGenesis, verifyLog } from '@kith/core/identity/log';
 import { generatePhrase, phraseToSeed } from '@kith/core/identity/phrase';
+import { writeFileAtomic } from '@kith/agent/keystore/atomic-write';
 import { createKeystore, hasKeystore } from '@kith/agent/keystore/index';
+import { join } from 'node:path';
 import type { ConfigFlags } from '@kith/agent/config';
 import { type RunNodeOptions, runNode } from '@kith/agent/node';
 import type { FlagSpecs, Parsed } from '../args.ts';
@@ -58,7 +60,15 @@ export async function ensureIdentity(dataDir: string, out: Output): Promise<void
   });
   await createKeystore({ dataDir, userId: root.userId, device, logEntries: log.entries });
   out.note(`No identity in ${dataDir}: created user ${root.userId}.`);
-  showPhrase(out, phrase);
+  if (process.stderr.isTTY) {
+    showPhrase(out, phrase);
+    return;
+  }
+  // No terminal (a service, a container): the phrase must not go to a log. It is written once,
+  // 0600, beside the keys; the user moves it to paper and deletes the file.
+  const file = join(dataDir, 'seed-phrase.txt');
+  await writeFileAtomic(file, `${phrase}\n`, 0o600);
+  out.note(`Your seed phrase was written to ${file} (mode 0600): copy it to paper, then delete the file.`);
 }
 
 export async function runUntilStopped(options: RunNodeOptions, out: Output): Promise<void> {
