@@ -37,6 +37,8 @@ export const AgentConfigSchema = Type.Object({
     quotaBytes: Bytes,
     /** Ceiling per friend (user). */
     userQuotaBytes: Bytes,
+    /** Most items held per friend (user). */
+    userQuotaItems: Type.Integer({ minimum: 1 }),
   }),
   /** File holding the passphrase that unlocks the keys at start (absolute path). */
   passphraseFile: Type.Optional(Type.String({ minLength: 1 })),
@@ -213,6 +215,14 @@ export const CONFIG_VARIABLES = {
     schema: Bytes,
     parse: asBytes,
   },
+  relayUserQuotaItems: {
+    env: 'KITH_RELAY_USER_QUOTA_ITEMS',
+    default: '50000',
+    expected: 'a whole number above 0',
+    meaning: 'Most items held for any one friend (all their devices) while their devices are offline.',
+    schema: Type.Integer({ minimum: 1 }),
+    parse: asInteger,
+  },
   passphraseFile: {
     env: 'KITH_PASSPHRASE_FILE',
     flag: 'passphraseFile',
@@ -315,6 +325,7 @@ export function parseConfig(input: ParseConfigInput = {}): AgentConfig {
       enabled: values.relayEnabled as boolean,
       quotaBytes: values.relayQuotaBytes as number,
       userQuotaBytes: values.relayUserQuotaBytes as number,
+      userQuotaItems: values.relayUserQuotaItems as number,
     },
   };
   if (values.databaseUrl !== undefined) config.databaseUrl = values.databaseUrl as string;

@@ -72,6 +72,7 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
       messenger = new Messenger(node, {
         relayEnabled: config.relay.enabled,
         userQuotaBytes: config.relay.userQuotaBytes,
+        userQuotaItems: config.relay.userQuotaItems,
         pumpMs: Math.max(250, Math.min(2000, config.heartbeatMeanMs)),
       });
       // Conversations (DESIGN §8): items travel as messages between the members' devices.

@@ -28,7 +28,7 @@ describe('parseConfig', () => {
       webPort: 7480,
       heartbeatMeanMs: 15000,
       logLevel: 'info',
-      relay: { enabled: true, quotaBytes: 2 ** 30, userQuotaBytes: 256 * 2 ** 20 },
+      relay: { enabled: true, quotaBytes: 2 ** 30, userQuotaBytes: 256 * 2 ** 20, userQuotaItems: 50_000 },
     });
   });
 
@@ -60,7 +60,7 @@ describe('parseConfig', () => {
       heartbeatMeanMs: 200,
       databaseUrl: 'postgres://postgres@127.0.0.1:5432/test',
       logLevel: 'debug',
-      relay: { enabled: false, quotaBytes: 500_000_000, userQuotaBytes: 1024 },
+      relay: { enabled: false, quotaBytes: 500_000_000, userQuotaBytes: 1024, userQuotaItems: 50_000 },
       passphraseFile: '/srv/kith/secrets/pass',
     });
   });
