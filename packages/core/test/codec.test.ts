@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type CanonicalValue, decodeCanonical, encodeCanonical } from '../src/codec.ts';
 import { isKithError } from '../src/errors.ts';
+import { codeOf } from './helpers/code-of.ts';
 
 const canonicalValue: fc.Arbitrary<CanonicalValue> = fc.letrec((tie) => ({
   value: fc.oneof(
@@ -15,16 +16,6 @@ const canonicalValue: fc.Arbitrary<CanonicalValue> = fc.letrec((tie) => ({
     fc.dictionary(fc.string({ maxLength: 8 }), tie('value'), { maxKeys: 5, noNullPrototype: true }),
   ),
 })).value as fc.Arbitrary<CanonicalValue>;
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (isKithError(e)) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 describe('canonical codec', () => {
   it('round-trips every allowed value', () => {

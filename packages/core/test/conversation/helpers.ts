@@ -9,9 +9,9 @@ import {
 } from '../../src/conversation/genesis.ts';
 import type { RandomSource } from '../../src/crypto/backend.ts';
 import { nativeBackend, setDefaultBackend, toHex } from '../../src/crypto/index.ts';
-import { isKithError } from '../../src/errors.ts';
 import type { SigningKeyPair } from '../../src/identity/derive.ts';
 import { userIdFromRootKey } from '../../src/ids.ts';
+export { codeOf } from '../helpers/code-of.ts';
 
 // Signing dominates these tests: use node:crypto (both backends agree, see crypto tests).
 setDefaultBackend(nativeBackend);
@@ -92,12 +92,3 @@ export function conversationOf(over: Partial<GenesisInput> = {}, creator: Person
 export const vote = (ballot: CanonicalValue) => ({ ballot });
 
 /** The KithError code `f` throws, or undefined; rethrows anything else. */
-export function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (isKithError(e)) return e.code;
-    throw e;
-  }
-  return undefined;
-}

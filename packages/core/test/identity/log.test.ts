@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isKithError } from '../../src/errors.ts';
 import { issueDeviceCertificate, verifyDeviceCertificate } from '../../src/identity/certificate.ts';
 import {
   type DeviceKeys,
@@ -18,6 +17,7 @@ import {
   nextDeviceIndex,
   verifyLog,
 } from '../../src/identity/log.ts';
+import { codeOf } from '../helpers/code-of.ts';
 
 const seedA = new Uint8Array(64).fill(1);
 const seedB = new Uint8Array(64).fill(2);
@@ -32,16 +32,6 @@ const deviceA = (i: number) => {
 function addDevice(state: LogState, root: RootKeys, device: DeviceKeys, at = 1000): LogState {
   const cert = issueDeviceCertificate(root, device, { name: `d${device.index}`, issuedAt: at });
   return appendEntry(state, { kind: 'root', seed: root.root.seed }, { type: 'add-device', cert }, at);
-}
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (isKithError(e)) return e.code;
-    throw e;
-  }
-  return undefined;
 }
 
 type Step =

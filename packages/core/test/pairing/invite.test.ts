@@ -3,7 +3,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { signAddressRecord, verifyAddressRecord } from '../../src/address-record.ts';
 import { nobleBackend } from '../../src/crypto/index.ts';
-import { isKithError } from '../../src/errors.ts';
 import {
   checkInviteFresh,
   decodeInvite,
@@ -12,6 +11,7 @@ import {
   invitePsk,
 } from '../../src/pairing/invite-code.ts';
 import { shortAuthenticationString } from '../../src/pairing/sas.ts';
+import { codeOf as code } from '../helpers/code-of.ts';
 
 const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
 const invite: fc.Arbitrary<Invite> = fc.record({
@@ -26,16 +26,6 @@ const invite: fc.Arbitrary<Invite> = fc.record({
   ),
   exp: fc.integer({ min: 0, max: 2 ** 40 }),
 });
-
-function code(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (isKithError(e)) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 describe('invite code', () => {
   it('round-trips, forgiving case, spacing and look-alikes', () => {
