@@ -10,8 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ClusterDatabases,
   clusterDatabaseKind,
-  KithNode,
-  nextPorts,
+  type KithNode,
   type PeerJson,
   waitFor,
 } from '../helpers/cluster.ts';
@@ -40,14 +39,7 @@ describe.each(clusterDatabaseKind())('archive cluster on %s', (kind) => {
   const ids: Record<string, string> = {};
 
   async function makeNode(name: string, host: string): Promise<KithNode> {
-    const databaseUrl = await databases.urlFor('kith_archive');
-    const node = new KithNode({
-      dataDir: join(dir, name),
-      host,
-      ...nextPorts(),
-      heartbeatMeanMs: HEARTBEAT_MS,
-      ...(databaseUrl ? { databaseUrl } : {}),
-    });
+    const node = await databases.node(join(dir, name), host, HEARTBEAT_MS);
     nodes.push(node);
     return node;
   }

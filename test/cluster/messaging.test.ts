@@ -12,8 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ClusterDatabases,
   clusterDatabaseKind,
-  KithNode,
-  nextPorts,
+  type KithNode,
   type PeerJson,
   waitFor,
 } from '../helpers/cluster.ts';
@@ -53,14 +52,7 @@ describe.each(clusterDatabaseKind())('messaging cluster on %s', (kind) => {
   const MARK = `marker-${randomBytes(6).toString('hex')}`;
 
   async function makeNode(name: string, host: string): Promise<KithNode> {
-    const databaseUrl = await databases.urlFor('kith_msg');
-    const node = new KithNode({
-      dataDir: join(dir, name),
-      host,
-      ...nextPorts(),
-      heartbeatMeanMs: HEARTBEAT_MS,
-      ...(databaseUrl ? { databaseUrl } : {}),
-    });
+    const node = await databases.node(join(dir, name), host, HEARTBEAT_MS);
     nodes.push(node);
     expect((await runKith(['init', '--data', node.dataDir, '--name', name])).code).toBe(0);
     ids[name] = (await runKith(['identity', '--data', node.dataDir, '--json'])).json as {

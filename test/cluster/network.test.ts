@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClusterDatabases, KithNode, nextPorts, type PeerJson, waitFor } from '../helpers/cluster.ts';
+import { ClusterDatabases, type KithNode, type PeerJson, waitFor } from '../helpers/cluster.ts';
 import { makeTempDir, testDatabaseKinds } from '../helpers/database.ts';
 import { runKith } from '../helpers/kith-cli.ts';
 
@@ -18,14 +18,7 @@ describe.each(testDatabaseKinds())('cluster on %s', (kind) => {
   let phraseA: string;
 
   async function makeNode(name: string, host: string): Promise<KithNode> {
-    const databaseUrl = await databases.urlFor('kith_cluster');
-    const node = new KithNode({
-      dataDir: join(dir, name),
-      host,
-      ...nextPorts(),
-      heartbeatMeanMs: HEARTBEAT_MS,
-      ...(databaseUrl ? { databaseUrl } : {}),
-    });
+    const node = await databases.node(join(dir, name), host, HEARTBEAT_MS);
     nodes.push(node);
     return node;
   }

@@ -184,6 +184,18 @@ export class ClusterDatabases {
     return url.toString();
   }
 
+  /** A not-yet-started node on `host`, with its own ports and (on Postgres) its own database. */
+  async node(dataDir: string, host: string, heartbeatMeanMs: number): Promise<KithNode> {
+    const databaseUrl = await this.urlFor('kith_node');
+    return new KithNode({
+      dataDir,
+      host,
+      ...nextPorts(),
+      heartbeatMeanMs,
+      ...(databaseUrl ? { databaseUrl } : {}),
+    });
+  }
+
   async dispose(): Promise<void> {
     if (!this.admin) return;
     for (const name of this.created)
