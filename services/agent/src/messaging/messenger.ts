@@ -366,6 +366,15 @@ export class Messenger {
 
   /** A device came online: give it what we hold for it and what we owe it. */
   private async flushTo(deviceId: string): Promise<void> {
+    try {
+      await this.flushHeld(deviceId);
+    } catch (err) {
+      // Runs from an event: logged, never an unhandled rejection.
+      this.node.log.warn({ err, peer: deviceId }, 'messenger: flush failed');
+    }
+  }
+
+  private async flushHeld(deviceId: string): Promise<void> {
     const session = this.node.session(deviceId);
     if (!session) return;
     const held = await this.db.select().from(relayQueue).where(eq(relayQueue.targetDevice, deviceId));

@@ -224,7 +224,10 @@ export class PeerNode implements SessionHost {
       else link.close();
       return;
     }
-    void this.startSession(link);
+    this.startSession(link).catch((err) => {
+      this.log.warn({ err }, 'peer: a link could not start its session');
+      link.close();
+    });
   }
 
   private async startSession(link: Link, expected?: DeviceRow): Promise<void> {
@@ -570,6 +573,10 @@ export class PeerNode implements SessionHost {
         d.busy = true;
         void this.dial(target, d);
       }
+    } catch (err) {
+      // Runs from timers and events: a failure is logged, never an unhandled rejection
+      // (e.g. the database closing under a stop).
+      if (!this.stopped) this.log.warn({ err }, 'dialing pass failed');
     } finally {
       this.dialBusy = false;
     }
@@ -616,6 +623,8 @@ export class PeerNode implements SessionHost {
       }
       state.attempt += 1;
       state.nextAt = this.clock() + backoffDelay(state.attempt, this.random, this.timing.backoff);
+    } catch (err) {
+      if (!this.stopped) this.log.warn({ err, peer: target.deviceId }, 'dial failed');
     } finally {
       state.busy = false;
     }
