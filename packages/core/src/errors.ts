@@ -211,6 +211,15 @@ export const ERROR_CATALOGUE = {
   INVITE_USED: { status: 410, message: 'The invite was already used; each invite works once.' },
   INVITE_ROLE: { status: 400, message: 'This invite is for another kind of pairing.' },
   PAIRING_FAILED: { status: 502, message: 'Pairing did not complete.' },
+  RECOVERY_UNKNOWN_USER: {
+    status: 409,
+    message:
+      'This friend holds no copy of your identity log: recover with an invite from a friend you paired with before.',
+  },
+  RECOVERY_INVALID: {
+    status: 400,
+    message: 'The recovered identity log does not extend the friend’s copy with a new device: refused.',
+  },
 
   // --- encrypted archive store (services/archive; DESIGN §7, §9) ---
   ARCHIVE_QUOTA_EXCEEDED: {
@@ -247,6 +256,32 @@ export const ERROR_CATALOGUE = {
   ARCHIVE_NO_HOLDER: {
     status: 503,
     message: 'No other device is online to hold a copy; the archive will replicate when one comes online.',
+  },
+
+  // --- archive encryption and retrieval (core/archive/archive-seal.ts, agent archive-fetcher) ---
+  ARCHIVE_SHARE_INVALID: {
+    status: 403,
+    message:
+      'The handed-over key share does not open here: it was made for another archive item or another device.',
+  },
+  ARCHIVE_WRONG_KIND: {
+    status: 400,
+    message: 'The archive item is not of the kind expected (for example a list opened as a conversation).',
+  },
+  ARCHIVE_HISTORY_ONE_DEVICE: {
+    status: 409,
+    message:
+      'Moving a conversation to history needs two different active devices of its owner; with one device it stays current.',
+  },
+  ARCHIVE_NOT_OWNER: {
+    status: 403,
+    message: "Only an active device of the archive's owner may fetch it or ask for its key share.",
+  },
+  ARCHIVE_NOT_FOUND: { status: 404, message: 'No device that answered holds this archive item.' },
+  ARCHIVE_NO_SHARE: { status: 404, message: 'That device holds no key share of this archive item.' },
+  ARCHIVE_FETCH_TIMEOUT: {
+    status: 504,
+    message: 'The device holding the archive item did not answer in time; try again when it is online.',
   },
 
   // --- messaging ---

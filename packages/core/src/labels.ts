@@ -37,6 +37,10 @@ export const KDF = {
   LINK_PROLOGUE: 'kith/v1/kdf/link-prologue',
   /** Envelope HPKE info string. */
   ENVELOPE_WRAP: 'kith/v1/hpke/envelope-wrap',
+  /** Envelope header v2 (share groups) HPKE info string. */
+  ENVELOPE_WRAP_GROUP: 'kith/v1/hpke/envelope-wrap-group',
+  /** An archive share re-sealed by its holder to an owner device (archive/archive-seal.ts). */
+  ARCHIVE_SHARE_REWRAP: 'kith/v1/hpke/archive-share-rewrap',
 } as const;
 
 export const HASH = {
@@ -55,6 +59,8 @@ export const HASH = {
   CONVERSATION_OUTCOME_ID: 'kith/v1/id/conversation-outcome',
   /** Digest of the canonical tally an outcome names. */
   CONVERSATION_TALLY: 'kith/v1/hash/conversation-tally',
+  /** Archive lists name a conversation by this hash of its id, never by the id (archive-seal.ts). */
+  ARCHIVE_TOPIC: 'kith/v1/hash/archive-topic',
 } as const;
 
 export type SignatureLabel = (typeof SIG)[keyof typeof SIG];

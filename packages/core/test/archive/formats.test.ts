@@ -1,0 +1,122 @@
+/** Archive formats (transcript, active list, history index): round-trips, limits, strictness. */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ActiveListFormat } from '../../src/archive/active-list.ts';
+import { HistoryIndexFormat } from '../../src/archive/history-index.ts';
+import { TranscriptFormat } from '../../src/archive/transcript.ts';
+import { encodeCanonical } from '../../src/codec.ts';
+import { codeOf } from '../helpers/code-of.ts';
+
+const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
+const time = fc.integer({ min: 0, max: 2 ** 48 });
+const id = fc.string({ minLength: 1, maxLength: 40 });
+
+const transcript = fc.record(
+  {
+    v: fc.constant(1 as const),
+    conversation: id,
+    topic: fc.string({ maxLength: 100 }),
+    kind: fc.constantFrom('direct' as const, 'group' as const),
+    members: fc.array(id, { maxLength: 5 }),
+    closedAt: fc.option(time, { nil: null }),
+    messages: fc.array(
+      fc.record({
+        id: fc.uint8Array({ minLength: 1, maxLength: 32 }).map((b) => Buffer.from(b).toString('hex')),
+        from: id,
+        device: id,
+        sentAt: time,
+        text: fc.string({ maxLength: 200 }),
+      }),
+      { maxLength: 5 },
+    ),
+    events: fc.array(fc.uint8Array({ maxLength: 100 }), { maxLength: 3 }),
+  },
+  { requiredKeys: ['v', 'conversation', 'topic', 'kind', 'members', 'closedAt', 'messages'] },
+);
+
+const activeList = fc.record({
+  v: fc.constant(1 as const),
+  entries: fc.array(fc.record({ topic: bytes32, blob: bytes32, updatedAt: time }), { maxLength: 5 }),
+});
+
+const historyIndex = fc.record({
+  v: fc.constant(1 as const),
+  entries: fc.array(
+    fc.record(
+      {
+        topic: bytes32,
+        blob: bytes32,
+        closedAt: time,
+        messages: fc.nat(),
+        holders: fc.array(id, { maxLength: 3 }),
+      },
+      { requiredKeys: ['topic', 'blob', 'closedAt', 'messages'] },
+    ),
+    { maxLength: 5 },
+  ),
+});
+
+describe('archive formats', () => {
+  it('round-trip through canonical CBOR (property)', () => {
+    fc.assert(
+      fc.property(transcript, activeList, historyIndex, (t, a, h) => {
+        expect(TranscriptFormat.decode(TranscriptFormat.encode(t))).toEqual(t);
+        expect(ActiveListFormat.decode(ActiveListFormat.encode(a))).toEqual(a);
+        expect(HistoryIndexFormat.decode(HistoryIndexFormat.encode(h))).toEqual(h);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('refuse other versions, extra fields, bad ids and oversize input', () => {
+    const t = {
+      v: 1,
+      conversation: 'c',
+      topic: '',
+      kind: 'direct',
+      members: [],
+      closedAt: null,
+      messages: [],
+    };
+    expect(codeOf(() => TranscriptFormat.decode(encodeCanonical({ ...t, v: 2 })))).toBe(
+      'CODEC_UNKNOWN_VERSION',
+    );
+    expect(codeOf(() => TranscriptFormat.decode(encodeCanonical({ ...t, extra: 1 })))).toBe('CODEC_SCHEMA');
+    expect(codeOf(() => TranscriptFormat.decode(encodeCanonical({ ...t, kind: 'other' })))).toBe(
+      'CODEC_SCHEMA',
+    );
+    const badId = { ...t, messages: [{ id: 'XYZ', from: 'a', device: 'd', sentAt: 0, text: '' }] };
+    expect(codeOf(() => TranscriptFormat.decode(encodeCanonical(badId)))).toBe('CODEC_SCHEMA');
+    expect(
+      codeOf(() =>
+        ActiveListFormat.decode(
+          encodeCanonical({
+            v: 1,
+            entries: [{ topic: new Uint8Array(31), blob: new Uint8Array(32), updatedAt: 0 }],
+          }),
+        ),
+      ),
+    ).toBe('CODEC_SCHEMA');
+    expect(
+      codeOf(() =>
+        HistoryIndexFormat.decode(
+          encodeCanonical({
+            v: 1,
+            entries: [{ topic: new Uint8Array(32), blob: new Uint8Array(32), closedAt: -1, messages: 0 }],
+          }),
+        ),
+      ),
+    ).toBe('CODEC_SCHEMA');
+    const huge = {
+      ...t,
+      messages: Array.from({ length: 5 }, (_, i) => ({
+        id: `0${i}`,
+        from: 'a',
+        device: 'd',
+        sentAt: 0,
+        text: 'x'.repeat(1024 * 1024),
+      })),
+    };
+    expect(codeOf(() => TranscriptFormat.encode(huge as never))).toBe('CODEC_OVERSIZE');
+  });
+});
