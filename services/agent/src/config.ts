@@ -45,6 +45,8 @@ export const AgentConfigSchema = Type.Object({
   /** Consensus worker timing (docs/CONSENSUS.md "The consensus worker"); built-in defaults when unset. */
   consensusPollMs: Type.Optional(Type.Integer({ minimum: 1 })),
   consensusFallbackMs: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** Days without activity after which a conversation moves to history (default 30; DESIGN §5). */
+  archiveHistoryAfterDays: Type.Optional(Type.Number({ minimum: 0, maximum: 36_500 })),
 });
 export type AgentConfig = Static<typeof AgentConfigSchema>;
 
@@ -246,6 +248,14 @@ export const CONFIG_VARIABLES = {
     schema: Type.Integer({ minimum: 1 }),
     parse: asInteger,
   },
+  archiveHistoryAfterDays: {
+    env: 'KITH_ARCHIVE_HISTORY_AFTER_DAYS',
+    expected: 'a number of days from 0 to 36500 (fractions allowed: 0.5 is 12 hours)',
+    meaning:
+      'Days without a new message after which a conversation moves from current to history (default 30).',
+    schema: Type.Number({ minimum: 0, maximum: 36_500 }),
+    parse: (raw) => (/^\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw),
+  },
 } as const satisfies Record<string, ConfigVariable>;
 
 type VariableKey = keyof typeof CONFIG_VARIABLES;
@@ -334,6 +344,8 @@ export function parseConfig(input: ParseConfigInput = {}): AgentConfig {
   if (values.consensusPollMs !== undefined) config.consensusPollMs = values.consensusPollMs as number;
   if (values.consensusFallbackMs !== undefined)
     config.consensusFallbackMs = values.consensusFallbackMs as number;
+  if (values.archiveHistoryAfterDays !== undefined)
+    config.archiveHistoryAfterDays = values.archiveHistoryAfterDays as number;
   // The per-variable checks above make this hold; checked again so the type is never a lie.
   if (!Value.Check(AgentConfigSchema, config)) {
     throw new KithError('INTERNAL', 'The parsed configuration does not match its schema.');

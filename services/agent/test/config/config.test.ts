@@ -147,6 +147,19 @@ describe('parseConfig', () => {
     expect(quota('3 kb')).toBe(3000);
     expect(quota('10MiB')).toBe(10 * 2 ** 20);
   });
+
+  it('reads the archive history age in days, fractions allowed; unset means the default', () => {
+    const days = (raw: string) =>
+      parseConfig({ env: { KITH_ARCHIVE_HISTORY_AFTER_DAYS: raw } }).archiveHistoryAfterDays;
+    expect(days('')).toBeUndefined();
+    expect(days('0')).toBe(0);
+    expect(days('0.5')).toBe(0.5);
+    expect(days('30')).toBe(30);
+    for (const bad of ['-1', 'soon', '1e3', '40000'])
+      expect(configError({ env: { KITH_ARCHIVE_HISTORY_AFTER_DAYS: bad } }).message).toContain(
+        'KITH_ARCHIVE_HISTORY_AFTER_DAYS',
+      );
+  });
 });
 
 describe('isLoopback', () => {
