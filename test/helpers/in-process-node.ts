@@ -19,9 +19,11 @@ export async function startInProcessNode(
     databaseUrl?: string | undefined;
     extend?: RunNodeOptions['extend'];
     archive?: RunNodeOptions['archive'];
+    /** The user's BIP39 seed (e.g. from a known phrase); fresh random when absent. */
+    seed?: Uint8Array;
   } = {},
 ): Promise<RunningNode> {
-  const seed = new Uint8Array(randomBytes(64));
+  const seed = options.seed ?? new Uint8Array(randomBytes(64));
   const root = deriveRootKeys(seed);
   const device = deriveDeviceKeys(seed, 0);
   const log = enrolDevice(verifyLog([createGenesis(root)]), root, device, {

@@ -27,7 +27,7 @@ export function revokeDevices(log: LogState, root: RootKeys, deviceIds: string[]
     if (!record) {
       throw new KithError(
         'INVALID_INPUT',
-        `Device ${id} is not in the identity log this machine has. Give the log with --log FILE (from \`kith identity --export-log\`).`,
+        `Device ${id} is not in the identity log this machine has. Give a friend's invite with --invite CODE, or the log with --log FILE (from \`kith identity --export-log\`).`,
       );
     }
     if (record.status === 'revoked') continue;

@@ -127,7 +127,14 @@ export function parseDuration(text: string): number {
 interface InviteStatus {
   used: boolean;
   expiresAt: string;
-  result: { userId: string; deviceId: string; sas: string; name: string | null; role: string } | null;
+  result: {
+    userId: string;
+    deviceId: string;
+    sas: string;
+    name: string | null;
+    role: string;
+    recovery?: true;
+  } | null;
 }
 
 export const inviteCommand: Command = {
@@ -183,7 +190,9 @@ export const inviteCommand: Command = {
         const r = status.result;
         out.result(
           { id: invite.id, code: invite.code, expiresAt: invite.expiresAt, ...r },
-          `Paired with ${r.userId}${r.name ? ` (${r.name})` : ''}, device ${r.deviceId}.\n` +
+          (r.recovery
+            ? `${r.userId}${r.name ? ` (${r.name})` : ''} recovered from the phrase: new device ${r.deviceId}.\n`
+            : `Paired with ${r.userId}${r.name ? ` (${r.name})` : ''}, device ${r.deviceId}.\n`) +
             `Compare this with the other screen: ${r.sas}`,
         );
         return;

@@ -5,6 +5,7 @@ import { deriveDeviceKeys, deriveRootKeys } from '@kith/core/identity/derive';
 import { createGenesis, nextDeviceIndex, verifyLog } from '@kith/core/identity/log';
 import { checkPhrase, phraseToSeed } from '@kith/core/identity/phrase';
 import { createKeystore, hasKeystore } from '@kith/agent/keystore/index';
+import { recoverFromInvite } from '@kith/agent/peer/recover-from-invite';
 import { type Command, flagList, flagString } from '../command.ts';
 import { readSecretFile } from '../io.ts';
 import {
@@ -26,13 +27,17 @@ const RECOVERY_INDEX_BASE = 2 ** 24;
 
 export const recoverCommand: Command = {
   name: 'recover',
-  usage: 'kith recover --phrase-file F [--revoke DEVICE_ID…] [--log FILE] [--passphrase-file P]',
+  usage:
+    'kith recover --phrase-file F [--invite CODE | --log FILE] [--revoke DEVICE_ID…] [--passphrase-file P]',
   summary:
     'Rebuild your root key from the seed phrase on this machine, enrol it as a new device,\n' +
-    'and revoke lost devices. Nothing is written unless the phrase is valid.',
+    'and revoke lost devices. Nothing is written unless the phrase is valid.\n' +
+    'With --invite CODE (a friend runs `kith invite`), the friend hands over its copy of your\n' +
+    'identity log and accepts this device at once; without it or --log, friends refuse a fresh copy.',
   flags: {
     'phrase-file': { kind: 'string', description: 'file holding the 24-word seed phrase' },
-    revoke: { kind: 'list', description: 'device ids to revoke (needs the log: --log)' },
+    invite: { kind: 'string', description: 'a friend invite code (`kith invite` on a friend’s machine)' },
+    revoke: { kind: 'list', description: 'device ids to revoke (needs the log: --invite or --log)' },
     log: { kind: 'string', description: 'identity log exported with `kith identity --export-log`' },
     'device-name': { kind: 'string', description: 'this device’s name (default: the host name)' },
     'passphrase-file': {
@@ -51,9 +56,29 @@ export const recoverCommand: Command = {
     if (await hasKeystore(dataDir)) throw new KithError('KEYSTORE_EXISTS');
     const passphrase = await unlockPassphrase(args);
     const seed = phraseToSeed(phrase, await bip39Passphrase(args));
+    const inviteCode = flagString(args, 'invite');
+    const logPath = flagString(args, 'log');
+    if (inviteCode !== undefined) {
+      if (logPath !== undefined) throw new KithError('USAGE', 'Give --invite CODE or --log FILE, not both.');
+      const r = await recoverFromInvite({
+        code: inviteCode,
+        dataDir,
+        seed,
+        revoke: flagList(args, 'revoke'),
+        deviceName,
+        ...(passphrase !== undefined ? { passphrase } : {}),
+      });
+      out.result(
+        r,
+        `Recovered user ${r.userId}\nThis device: ${r.deviceId} (index ${r.deviceIndex})` +
+          (r.revoked.length ? `\nRevoked: ${r.revoked.join(', ')}` : '') +
+          `\nFriend ${r.friend.userId}${r.friend.name ? ` (${r.friend.name})` : ''} knows this device now.` +
+          `\nCompare this with the friend’s screen: ${r.sas}\nStart it with: kith up --data ${dataDir}`,
+      );
+      return;
+    }
     const root = deriveRootKeys(seed);
 
-    const logPath = flagString(args, 'log');
     let log = verifyLog([createGenesis(root)]);
     if (logPath !== undefined) {
       log = verifyLog(await readLogExport(logPath));
@@ -76,8 +101,9 @@ export const recoverCommand: Command = {
       .map((d) => d.certificate.deviceId);
     if (!knowsDevices) {
       out.note(
-        'No copy of your identity log was given, so this device was enrolled on a fresh copy. ' +
-          'It reconciles with the copy your friends hold when it next connects.',
+        'No copy of your identity log was given, so this device was enrolled on a fresh copy, ' +
+          'which your friends refuse as a fork. Prefer an empty data dir and ' +
+          '`kith recover --phrase-file F --invite CODE` with an invite from a friend.',
       );
     }
     out.result(

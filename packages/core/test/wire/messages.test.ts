@@ -13,6 +13,12 @@ import {
   PairRefuseMessage,
   PairRequestMessage,
 } from '../../src/wire/pairing.ts';
+import {
+  RecoverAcceptMessage,
+  RecoverExtendMessage,
+  RecoverLogMessage,
+  RecoverRequestMessage,
+} from '../../src/wire/recovery.ts';
 
 const ALL = [
   HelloMessage,
@@ -24,6 +30,10 @@ const ALL = [
   PairAcceptMessage,
   DeviceEnrolMessage,
   PairRefuseMessage,
+  RecoverRequestMessage,
+  RecoverLogMessage,
+  RecoverExtendMessage,
+  RecoverAcceptMessage,
 ] as const;
 
 const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
@@ -88,6 +98,25 @@ const arbitraries = [
     v: fc.constant(1),
     t: fc.constant('pair-refuse' as const),
     code: fc.string({ maxLength: 64 }),
+  }),
+  fc.record({
+    v: fc.constant(1),
+    t: fc.constant('recover-request' as const),
+    inviteId: bytes(16),
+    user: fc.string({ maxLength: 29 }),
+  }),
+  fc.record({
+    v: fc.constant(1),
+    t: fc.constant('recover-log' as const),
+    log: entries,
+    friendLog: entries,
+    addressRecord: fc.uint8Array({ maxLength: 200 }),
+  }),
+  fc.record({ v: fc.constant(1), t: fc.constant('recover-extend' as const), log: entries }),
+  fc.record({
+    v: fc.constant(1),
+    t: fc.constant('recover-accept' as const),
+    deviceId: fc.string({ maxLength: 29 }),
   }),
 ];
 

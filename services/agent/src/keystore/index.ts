@@ -7,7 +7,7 @@
  * Every write is atomic (atomic-write.ts). Nothing here logs.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { decodeCanonical, encodeCanonical } from '@kith/core/codec';
 import { defaultBackend } from '@kith/core/crypto/index';
@@ -187,30 +187,52 @@ export async function writeIdentityLog(
 }
 
 /**
- * Signed address records a new device was handed at enrolment (the inviter's), so its agent
- * knows where to dial first; the agent imports and deletes them at start.
+ * What a new device was handed at enrolment or recovery, so its agent knows whom to dial first:
+ * signed address records (the inviter's) and, after recovery with a friend's invite, that
+ * friend's identity log (the friend to record). The agent imports them at its first start and
+ * deletes the file.
  */
-export async function writeBootstrapRecords(
+export interface Bootstrap {
+  records: Uint8Array[];
+  friendLogs: Uint8Array[][];
+}
+
+export async function writeBootstrap(
   dataDir: string,
   device: UnlockedDevice,
-  records: Uint8Array[],
+  bootstrap: Bootstrap,
 ): Promise<void> {
   await writeSealed(
     dataPaths(dataDir).bootstrap,
     'bootstrap',
     device.storageKey,
-    encodeCanonical({ v: 1, records }),
+    encodeCanonical({ v: 1, records: bootstrap.records, friendLogs: bootstrap.friendLogs }),
   );
 }
 
-export async function readBootstrapRecords(dataDir: string, device: UnlockedDevice): Promise<Uint8Array[]> {
-  if (!(await exists(dataPaths(dataDir).bootstrap))) return [];
+export async function writeBootstrapRecords(
+  dataDir: string,
+  device: UnlockedDevice,
+  records: Uint8Array[],
+): Promise<void> {
+  await writeBootstrap(dataDir, device, { records, friendLogs: [] });
+}
+
+const isBytesList = (x: unknown): x is Uint8Array[] =>
+  Array.isArray(x) && x.every((r) => r instanceof Uint8Array);
+
+export async function readBootstrap(dataDir: string, device: UnlockedDevice): Promise<Bootstrap> {
+  if (!(await exists(dataPaths(dataDir).bootstrap))) return { records: [], friendLogs: [] };
   const doc = decodeCanonical(
     await readSealed(dataPaths(dataDir).bootstrap, 'bootstrap', device.storageKey),
-  ) as {
-    records?: unknown;
+  ) as { records?: unknown; friendLogs?: unknown };
+  return {
+    records: isBytesList(doc.records) ? doc.records : [],
+    // Files written before recovery existed have no friendLogs.
+    friendLogs: Array.isArray(doc.friendLogs) ? doc.friendLogs.filter(isBytesList) : [],
   };
-  return Array.isArray(doc.records)
-    ? doc.records.filter((r): r is Uint8Array => r instanceof Uint8Array)
-    : [];
+}
+
+export async function removeBootstrap(dataDir: string): Promise<void> {
+  await rm(dataPaths(dataDir).bootstrap, { force: true });
 }

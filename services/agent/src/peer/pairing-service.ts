@@ -11,7 +11,8 @@ import { constantTimeEqual, toHex } from '@kith/core/crypto/index';
 import { KithError, isKithError } from '@kith/core/errors';
 import { deriveDeviceKeys, deriveRootKeys } from '@kith/core/identity/derive';
 import { enrolDevice } from '@kith/core/identity/enrol';
-import { nextDeviceIndex, verifyLog } from '@kith/core/identity/log';
+import { mergeLog, nextDeviceIndex, verifyLog } from '@kith/core/identity/log';
+import { checkRecoveryExtension } from '@kith/core/identity/recovery';
 import { checkPhrase, phraseToSeed } from '@kith/core/identity/phrase';
 import {
   checkInviteFresh,
@@ -27,13 +28,19 @@ import {
   PairRefuseMessage,
   PairRequestMessage,
 } from '@kith/core/wire/pairing';
+import {
+  RecoverAcceptMessage,
+  RecoverExtendMessage,
+  RecoverLogMessage,
+  RecoverRequestMessage,
+} from '@kith/core/wire/recovery';
 import { kv } from '../../../../db/schema.ts';
 import { eq } from 'drizzle-orm';
 import type { Link } from '../link/link.ts';
 import { connectLink } from '../link/connect.ts';
 import { InviteRepository } from '../repositories/invite-repository.ts';
 import { nextMessage } from './next-message.ts';
-import type { PeerNode } from './peer-node.ts';
+import { OWN_FORK_HINT, type PeerNode } from './peer-node.ts';
 import { openBox, sealBox } from './sealed-box.ts';
 
 export const DEFAULT_INVITE_TTL_MS = 10 * 60_000;
@@ -53,6 +60,8 @@ export interface PairingResult {
   name: string | null;
   deviceId: string;
   sas: string;
+  /** A friend's device recovered from the phrase with this (friend) invite. */
+  recovery?: true;
 }
 
 interface SealedInvite {
@@ -187,14 +196,22 @@ export class PairingService {
       link.close();
     };
     try {
-      const request = await nextMessage(link, [PairRequestMessage], PAIRING_TIMEOUT_MS);
+      const request = await nextMessage(
+        link,
+        [PairRequestMessage, RecoverRequestMessage],
+        PAIRING_TIMEOUT_MS,
+      );
       if (!constantTimeEqual(request.inviteId, link.inviteId ?? new Uint8Array(0)))
         return refuse('INVITE_INVALID');
       const invite = await this.openInvite(id);
       const row = await this.invites.get(id);
       if (!invite || !row) return refuse('INVITE_USED');
       const sas = shortAuthenticationString(link.handshakeHash);
-      if (row.role === 'friend') {
+      if (request.t === 'recover-request') {
+        if (row.role !== 'friend') return refuse('INVITE_ROLE');
+        const done = await this.answerRecovery(link, id, request.user, sas);
+        if (done !== true) return refuse(done);
+      } else if (row.role === 'friend') {
         if (!request.log) return refuse('INVITE_ROLE');
         const theirs = verifyLog(request.log);
         const device = [...theirs.devices.values()].find((d) =>
@@ -202,6 +219,9 @@ export class PairingService {
         );
         if (theirs.userId === this.node.userId || !device || device.status !== 'active')
           return refuse('PAIRING_FAILED');
+        // A friend's device recovered on a fresh log copy forks ours: refused before the invite
+        // is used, so the same code still works with `kith recover --invite`.
+        mergeLog(await this.node.identity.entries(theirs.userId), request.log);
         if (!(await this.invites.consume(id, new Date(this.node.clock()), theirs.userId)))
           return refuse('INVITE_USED');
         await this.node.identity.merge(request.log);
@@ -267,6 +287,46 @@ export class PairingService {
     }
   }
 
+  /**
+   * Inviter side of recovery with a friend invite (docs/PROTOCOL.md §9 step 6): a machine that
+   * rebuilt friend `user`'s root from the phrase gets our copy of that user's log and sends it
+   * back extended with its own add-device. Only this invite's one-time secret admits a new
+   * device of a friend this way; the phrase alone does not (SECURITY.md). Returns true, or the
+   * code to refuse with.
+   */
+  private async answerRecovery(link: Link, id: string, user: string, sas: string): Promise<true | string> {
+    if (user === this.node.userId) return 'INVITE_ROLE';
+    const known = await this.node.identity.entries(user);
+    if (known.length === 0 || !(await this.node.friends.isFriend(user))) return 'RECOVERY_UNKNOWN_USER';
+    // Single use from here, as a pair-request: one invite reveals at most one friend's log.
+    if (!(await this.invites.consume(id, new Date(this.node.clock()), user))) return 'INVITE_USED';
+    link.send(
+      RecoverLogMessage.encode({
+        v: 1,
+        t: 'recover-log',
+        log: known,
+        friendLog: this.node.ownLog.entries,
+        addressRecord: this.node.ownAddressRecord?.bytes ?? new Uint8Array(0),
+      }),
+    );
+    const extension = await nextMessage(link, [RecoverExtendMessage], PAIRING_TIMEOUT_MS);
+    // Checked against the copy we sent; the merge below refuses it if ours moved on meanwhile.
+    const { state, device } = checkRecoveryExtension(known, extension.log);
+    await this.node.adoptFriendLog(extension.log);
+    link.send(RecoverAcceptMessage.encode({ v: 1, t: 'recover-accept', deviceId: device.deviceId }));
+    const result: PairingResult = {
+      role: 'friend',
+      userId: user,
+      name: state.name || null,
+      deviceId: device.deviceId,
+      sas,
+      recovery: true,
+    };
+    await this.remember(id, result);
+    this.node.options.events.publish('pairing.completed', { inviteId: id, ...result });
+    return true;
+  }
+
   /** Acceptor side of a friend invite, run by a running agent. */
   async acceptFriend(code: string): Promise<PairingResult> {
     const invite = decodeInvite(code);
@@ -290,7 +350,17 @@ export class PairingService {
         }),
       );
       const answer = await nextMessage(link, [PairAcceptMessage, PairRefuseMessage], PAIRING_TIMEOUT_MS);
-      if (answer.t === 'pair-refuse') throw refusal(answer.code);
+      if (answer.t === 'pair-refuse') {
+        if (answer.code === 'LOG_FORK') {
+          // The inviter holds another copy of our own log: we were recovered on a fresh copy.
+          this.node.options.events.publish('identity.fork', {
+            userId: this.node.userId,
+            from: invite.user,
+            hint: OWN_FORK_HINT,
+          });
+        }
+        throw answer.code === 'LOG_FORK' ? new KithError('LOG_FORK', OWN_FORK_HINT) : refusal(answer.code);
+      }
       const theirs = verifyLog(answer.log);
       const inviter = [...theirs.devices.values()].find((d) =>
         constantTimeEqual(d.certificate.agreementKey, invite.key),
@@ -328,7 +398,17 @@ export function readRecord(bytes: Uint8Array): AddressRecord | undefined {
 }
 
 export function refusal(code: string): KithError {
-  const known = ['INVITE_USED', 'INVITE_EXPIRED', 'INVITE_ROLE', 'INVITE_INVALID'] as const;
+  const known = [
+    'INVITE_USED',
+    'INVITE_EXPIRED',
+    'INVITE_ROLE',
+    'INVITE_INVALID',
+    'RECOVERY_UNKNOWN_USER',
+    'RECOVERY_INVALID',
+    'LOG_INVALID',
+    'LOG_FORK',
+    'DEVICE_INDEX_USED',
+  ] as const;
   const match = known.find((k) => k === code);
   return match
     ? new KithError(match)

@@ -28,7 +28,7 @@ import {
   createLinkListener,
 } from '../link/index.ts';
 import type { UnlockedDevice } from '../keystore/index.ts';
-import { readBootstrapRecords, readIdentityLog, writeIdentityLog } from '../keystore/index.ts';
+import { readBootstrap, readIdentityLog, removeBootstrap, writeIdentityLog } from '../keystore/index.ts';
 import { AddressRepository } from '../repositories/address-repository.ts';
 import { FriendRepository } from '../repositories/friend-repository.ts';
 import { type DeviceRow, IdentityRepository } from '../repositories/identity-repository.ts';
@@ -65,6 +65,11 @@ export interface DeliveryHandler {
 export interface ArchiveHandler {
   onArchive(session: PeerSession, message: ArchiveSessionMessage): Promise<void>;
 }
+
+/** What to do when a friend holds a longer copy of our own log than this device (a fork). */
+export const OWN_FORK_HINT =
+  'A friend holds another copy of your identity log: this device was recovered on a fresh copy. ' +
+  'On an empty data dir run `kith recover --phrase-file F --invite CODE` with an invite from that friend.';
 
 /** Hosts seen by peers that we add to our record; the newest few only. */
 const MAX_OBSERVED = 2;
@@ -150,13 +155,7 @@ export class PeerNode implements SessionHost {
     const fromFile = await readIdentityLog(this.options.dataDir, this.options.device);
     this.own = (await this.identity.merge(fromFile)).state;
     await this.syncOwnLogFile();
-    // A device enrolled from an invite was handed the inviter's address record: dial it first.
-    for (const bytes of await readBootstrapRecords(this.options.dataDir, this.options.device)) {
-      try {
-        const record = verifyAddressRecord(bytes);
-        if (await this.identity.device(record.deviceId)) await this.addresses.offer(record);
-      } catch {}
-    }
+    await this.importBootstrap();
     const me = [...this.own.devices.values()].find((d) => d.certificate.deviceId === this.deviceId);
     if (me?.status !== 'active') {
       throw new KithError(
@@ -185,6 +184,35 @@ export class PeerNode implements SessionHost {
     this.dialTimer.unref?.();
     this.log.info({ peerPort: this.listener.port, deviceId: this.deviceId }, 'peer port listening');
     void this.dialDue();
+  }
+
+  /**
+   * A device enrolled from an invite was handed the inviter's address record, and one recovered
+   * with a friend's invite that friend's log too (docs/PROTOCOL.md §9): record the friend, dial
+   * it first. Imported once; the file is then removed.
+   */
+  private async importBootstrap(): Promise<void> {
+    const bootstrap = await readBootstrap(this.options.dataDir, this.options.device);
+    for (const entries of bootstrap.friendLogs) {
+      try {
+        const { state } = await this.identity.merge(entries);
+        if (state.userId === this.userId || (await this.friends.isFriend(state.userId))) continue;
+        await this.friends.add(state.userId, state.name || null);
+        this.options.events.publish('friend.added', { userId: state.userId, via: 'recovery' });
+      } catch (err) {
+        this.log.warn(
+          { code: isKithError(err) ? err.code : undefined },
+          'peer: a handed-over log was refused',
+        );
+      }
+    }
+    for (const bytes of bootstrap.records) {
+      try {
+        const record = verifyAddressRecord(bytes);
+        if (await this.identity.device(record.deviceId)) await this.addresses.offer(record);
+      } catch {}
+    }
+    if (bootstrap.records.length || bootstrap.friendLogs.length) await removeBootstrap(this.options.dataDir);
   }
 
   async stop(): Promise<void> {
@@ -316,7 +344,13 @@ export class PeerNode implements SessionHost {
       result = await this.identity.merge(message.entries);
     } catch (err) {
       if (isKithError(err, 'LOG_FORK')) {
-        this.options.events.publish('identity.fork', { userId: message.user, from: session.deviceId });
+        // Our own log forked: this device was recovered on a fresh copy (SECURITY.md "Known gaps").
+        // Never merged silently; the user re-recovers from a friend's copy.
+        this.options.events.publish('identity.fork', {
+          userId: message.user,
+          from: session.deviceId,
+          ...(message.user === this.userId ? { hint: OWN_FORK_HINT } : {}),
+        });
       }
       this.log.warn(
         { code: isKithError(err) ? err.code : undefined, user: message.user },
@@ -358,6 +392,25 @@ export class PeerNode implements SessionHost {
     this.broadcastOwnLog();
     await this.closeRevokedLinks();
     void this.dialDue();
+  }
+
+  /**
+   * A friend's log extended outside a link (recovery with an invite, docs/PROTOCOL.md §9): store
+   * it, pass it to our own devices, and drop links to devices it revokes.
+   */
+  async adoptFriendLog(entries: Uint8Array[]): Promise<LogState> {
+    const result = await this.identity.merge(entries);
+    const user = result.state.userId;
+    if (result.changed) {
+      for (const s of this.sessions.values()) {
+        if (s.ready && s.userId === this.userId)
+          s.send({ v: 1, t: 'log-entries', user, fromSeq: 0, entries: result.state.entries });
+      }
+      this.options.events.publish('identity.updated', { userId: user, seq: result.state.seq });
+      await this.closeRevokedLinks();
+      void this.dialDue();
+    }
+    return result.state;
   }
 
   /** Revokes one of our devices with the root key from the phrase (DESIGN §4), and tells everyone. */
