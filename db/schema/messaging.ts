@@ -38,18 +38,27 @@ export const epochKeys = pgTable(
   (t) => [index('epoch_keys_sender').on(t.conversationId, t.senderDevice, t.createdAt)],
 );
 
-/** Items this device made and has not yet seen delivered, per target device. */
+/**
+ * Items this device made and has not yet seen delivered, per target device. A chat message
+ * (kind `message`) is named, not copied: its bytes are the `messages` row of the same id, so
+ * `item` is null; other kinds (epoch-key envelopes) carry their bytes here. Items go on a live
+ * link from memory; the pump reads bytes only for what it has to send again (ARCHITECTURE
+ * "Messaging performance").
+ */
 export const outbox = pgTable(
   'outbox',
   {
     itemId: bytea('item_id').notNull(),
     targetDevice: text('target_device').notNull(),
     kind: text('kind').notNull(),
-    item: bytea('item').notNull(),
+    item: bytea('item'),
     createdAt: instant('created_at').notNull(),
-    lastAttemptAt: instant('last_attempt_at'),
   },
-  (t) => [primaryKey({ columns: [t.itemId, t.targetDevice] }), index('outbox_target').on(t.targetDevice)],
+  (t) => [
+    primaryKey({ columns: [t.itemId, t.targetDevice] }),
+    index('outbox_target').on(t.targetDevice),
+    index('outbox_created').on(t.createdAt),
+  ],
 );
 
 /** Ciphertext held for friends' devices that were offline (store-and-forward, DESIGN §7). */

@@ -7,13 +7,20 @@
  *      or, when none of those is online, to every online peer: one that has a link to the
  *      target forwards it (bounded hops), one that relays for the target's user holds it;
  * and the sender keeps it in its outbox until the target's signed "delivered" receipt arrives,
- * retrying whenever links come up. Items are deduplicated by id everywhere.
+ * sending it again on every new link to the target. Items are deduplicated by id everywhere.
+ *
+ * Throughput (ARCHITECTURE "Messaging performance"): directory facts come from an in-memory
+ * cache; both sides commit in groups (one transaction per batch of whatever queued while the
+ * last one ran) and send from memory after their commit; a receiver signs one v2 receipt per
+ * (origin, batch); public-key work is one signature and one verification per message.
  */
+import type { CryptoBackend } from '@kith/core/crypto/backend';
 import { constantTimeEqual, toHex } from '@kith/core/crypto/index';
 import { KithError, isKithError } from '@kith/core/errors';
 import {
   type ChatBody,
-  openChatMessage,
+  type ChatHeader,
+  openVerifiedChatMessage,
   sealChatMessage,
   verifyChatMessage,
 } from '@kith/core/messaging/chat-message';
@@ -26,18 +33,26 @@ import {
   sealEpochKey,
 } from '@kith/core/messaging/epoch-key';
 import { itemId } from '@kith/core/messaging/item-id';
-import { signReceipt, verifyReceipt } from '@kith/core/messaging/receipt';
+import {
+  RECEIPT_MAX_ITEMS,
+  type ReceiptBatch,
+  openReceipt,
+  signReceiptBatch,
+} from '@kith/core/messaging/receipt';
 import { verifyEnvelope } from '@kith/core/envelope';
 import type { DeliverMessage, DeliverRefusedMessage } from '@kith/core/wire/deliver';
 import { MAX_HOPS } from '@kith/core/wire/deliver';
 import type { MessageOf } from '@kith/core/wire/message';
-import { and, asc, count, desc, eq, lt, sql, sum } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, isNotNull, lt, sql, sum } from 'drizzle-orm';
 import { epochKeys, messages, outbox, receipts, relayQueue } from '../../../../db/schema.ts';
 import type { AgentEvent } from '../event-bus.ts';
 import type { DeviceRow } from '../repositories/identity-repository.ts';
 import type { PeerNode } from '../peer/peer-node.ts';
 import type { PeerSession } from '../peer/peer-session.ts';
 import { openBox, sealBox } from '../peer/sealed-box.ts';
+import { DirectoryCache } from './directory-cache.ts';
+import { GroupCommit } from './group-commit.ts';
+import { ownSigningBackend } from './own-signer.ts';
 
 type Deliver = MessageOf<typeof DeliverMessage>;
 type Kind = Deliver['kind'];
@@ -79,16 +94,55 @@ export type ConversationItemHandler = (
   fromUserId: string,
 ) => Promise<void>;
 
-/** An item on a live link is sent again when no receipt came after this many pump intervals. */
-const RESEND_AFTER_PUMPS = 5;
+/** Most items one transaction carries (group commit, both sides). */
+const BATCH_MAX = 500;
+/** Received items waiting for their batch beyond which a link waits for them (back-pressure). */
+const INBOX_MAX = 2000;
 /** An undelivered item is offered again to the same relays after this many pump intervals. */
 const REOFFER_AFTER_PUMPS = 15;
+
+/** This device's current epoch for a conversation, kept in memory (count included). */
+interface CurrentEpoch {
+  id: Uint8Array;
+  key: Uint8Array;
+  recipients: string;
+  createdAt: number;
+  count: number;
+}
+
+/** A message this device made, waiting for its group commit. */
+interface Outgoing {
+  id: Uint8Array;
+  conversation: string;
+  epochId: Uint8Array;
+  at: number;
+  item: Uint8Array;
+  targets: string[];
+}
+
+/** An item delivered to this device, waiting for its group commit (in arrival order). */
+type Incoming =
+  | {
+      kind: 'message';
+      id: Uint8Array;
+      item: Uint8Array;
+      origin: string;
+      from: PeerSession;
+      header: ChatHeader;
+    }
+  | { kind: 'epoch-key'; id: Uint8Array; item: Uint8Array; origin: string; from: PeerSession }
+  | { kind: 'receipt'; from: PeerSession; receipt: ReceiptBatch };
+
+const itemKey = (idHex: string, target: string) => `${idHex}/${target}`;
 
 export class Messenger {
   readonly name = 'messenger';
   private readonly options: MessengerOptions;
   private timer: ReturnType<typeof setInterval> | undefined;
   private unsubscribe: (() => void) | undefined;
+  private readonly directory: DirectoryCache;
+  /** The device's signing key, with its KeyObject built once on the native backend. */
+  private readonly backend: CryptoBackend;
   /**
    * item/target -> the peer sessions it was handed to while the target was offline, and when.
    * Keyed by session, not device: a peer that restarted gets it again (what it held in memory,
@@ -96,6 +150,24 @@ export class Messenger {
    * or its receipt got lost.
    */
   private readonly handedTo = new Map<string, { sessions: Set<PeerSession>; at: number }>();
+  /**
+   * item/target -> the live session it went out on. A link is reliable and ordered, so an item
+   * is sent again only on a new session to its target, never on a timer (a timed resend to a
+   * busy peer only doubles its work: ARCHITECTURE "Messaging performance").
+   */
+  private readonly sentOn = new Map<string, PeerSession>();
+  private readonly epochs = new Map<string, CurrentEpoch>();
+  private readonly epochRotations = new Map<string, Promise<CurrentEpoch>>();
+  private readonly sends: GroupCommit<Outgoing>;
+  private readonly inbox: GroupCommit<Incoming>;
+  /** origin/target/state -> item ids to confirm in one signed receipt. */
+  private readonly receiptsDue = new Map<
+    string,
+    { origin: string; target: string; state: 'delivered' | 'relayed'; items: Uint8Array[] }
+  >();
+  private receiptsScheduled = false;
+  /** Items held for offline devices are checked against the quota one at a time. */
+  private holding: Promise<void> = Promise.resolve();
   private pumping = false;
   private repump = false;
   /** Conversation items go to the conversation service. */
@@ -106,7 +178,21 @@ export class Messenger {
     options: Partial<MessengerOptions> = {},
   ) {
     this.options = { ...DEFAULT_MESSENGER_OPTIONS, ...options };
-    node.delivery = this;
+    this.directory = new DirectoryCache(node);
+    this.backend = ownSigningBackend(node.options.device.keys.signing.seed);
+    this.sends = new GroupCommit((batch) => this.commitSends(batch), BATCH_MAX);
+    this.inbox = new GroupCommit((batch) => this.commitInbox(batch), BATCH_MAX);
+    // The link's handler queues items without waiting for their commit, so one transaction can
+    // carry many; beyond INBOX_MAX waiting it waits, and the peer's send queue fills instead.
+    node.delivery = {
+      onDeliver: (session, m) => {
+        const done = this.onDeliver(session, m);
+        if (this.inbox.pending > INBOX_MAX) return done;
+        done.catch(() => {});
+        return Promise.resolve();
+      },
+      onDeliverRefused: (session, m) => this.onDeliverRefused(session, m),
+    };
   }
 
   private get db() {
@@ -118,9 +204,13 @@ export class Messenger {
   private get me() {
     return this.node.deviceId;
   }
+  private get signing() {
+    return this.node.options.device.keys.signing;
+  }
 
   async start(): Promise<void> {
     this.unsubscribe = this.node.options.events.subscribe((e: AgentEvent) => {
+      this.directory.onEvent(e);
       if (e.type === 'peer.online') void this.flushTo(String(e.data.deviceId));
     });
     this.timer = setInterval(() => void this.pump(), this.options.pumpMs);
@@ -131,6 +221,7 @@ export class Messenger {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.unsubscribe?.();
+    await Promise.all([this.sends.idle(), this.inbox.idle()]);
   }
 
   // --- sending ----------------------------------------------------------------------------
@@ -139,9 +230,9 @@ export class Messenger {
   private async memberDevices(userIds: string[]): Promise<DeviceRow[]> {
     const out: DeviceRow[] = [];
     for (const user of new Set(userIds)) {
-      if (user !== this.node.userId && !(await this.node.friends.isFriend(user))) continue;
-      for (const d of await this.node.identity.devicesOf(user)) {
-        if (d.status === 'active' && d.deviceId !== this.me) out.push(d);
+      if (!(await this.directory.isRelated(user))) continue;
+      for (const d of await this.directory.activeDevices(user)) {
+        if (d.deviceId !== this.me) out.push(d);
       }
     }
     return out;
@@ -154,9 +245,7 @@ export class Messenger {
     let conversation: string;
     let members: string[];
     if (target.to) {
-      if (target.to !== this.node.userId && !(await this.node.friends.isFriend(target.to))) {
-        throw new KithError('NOT_A_FRIEND');
-      }
+      if (!(await this.directory.isRelated(target.to))) throw new KithError('NOT_A_FRIEND');
       conversation = directConversationId(this.node.userId, target.to);
       members = [this.node.userId, target.to];
     } else if (target.conversation) {
@@ -191,104 +280,215 @@ export class Messenger {
   private async sendBody(conversation: string, members: string[], body: ChatBody): Promise<string> {
     const targets = await this.memberDevices(members);
     const epoch = await this.currentEpoch(conversation, targets);
+    // Counted when sealed, so concurrent sends rotate on time; stored once per batch.
+    epoch.count++;
     const now = this.clock();
     const item = sealChatMessage(
       {
         conv: conversation,
         epoch: epoch.id,
         epochKey: epoch.key,
-        sender: this.node.options.device.keys.signing,
+        sender: this.signing,
         sentAt: now,
         body,
       },
       this.node.random,
+      this.backend,
     );
     const id = itemId(item);
-    await this.db.insert(messages).values({
+    await this.sends.add({
       id,
-      conversationId: conversation,
-      senderDevice: this.me,
-      senderUser: this.node.userId,
+      conversation,
       epochId: epoch.id,
-      sentAt: new Date(now),
-      receivedAt: new Date(now),
+      at: now,
       item,
+      targets: targets.map((t) => t.deviceId),
     });
-    await this.db
-      .update(epochKeys)
-      .set({ messageCount: sql`${epochKeys.messageCount} + 1` })
-      .where(eq(epochKeys.epochId, epoch.id));
-    await this.enqueue(
-      'message',
-      item,
-      targets.map((t) => t.deviceId),
-    );
     this.node.options.events.publish('message.sent', { id: toHex(id), conversation });
     return toHex(id);
   }
 
+  /**
+   * One group commit on the sending side: the messages, their outbox rows (naming the message,
+   * not copying it) and each epoch's count, in one transaction; then every item goes straight
+   * to its targets that are online, from memory.
+   */
+  private async commitSends(batch: Outgoing[]): Promise<void> {
+    const counts = new Map<string, { id: Uint8Array; n: number }>();
+    for (const o of batch) {
+      const hex = toHex(o.epochId);
+      const c = counts.get(hex) ?? { id: o.epochId, n: 0 };
+      c.n++;
+      counts.set(hex, c);
+    }
+    const outboxRows = batch.flatMap((o) =>
+      o.targets.map((targetDevice) => ({
+        itemId: o.id,
+        targetDevice,
+        kind: 'message',
+        item: null,
+        createdAt: new Date(o.at),
+      })),
+    );
+    await this.db.transaction(async (tx) => {
+      await tx.insert(messages).values(
+        batch.map((o) => ({
+          id: o.id,
+          conversationId: o.conversation,
+          senderDevice: this.me,
+          senderUser: this.node.userId,
+          epochId: o.epochId,
+          sentAt: new Date(o.at),
+          receivedAt: new Date(o.at),
+          item: o.item,
+        })),
+      );
+      for (let i = 0; i < outboxRows.length; i += 2000) {
+        await tx
+          .insert(outbox)
+          .values(outboxRows.slice(i, i + 2000))
+          .onConflictDoNothing();
+      }
+      for (const c of counts.values()) {
+        await tx
+          .update(epochKeys)
+          .set({ messageCount: sql`${epochKeys.messageCount} + ${c.n}` })
+          .where(eq(epochKeys.epochId, c.id));
+      }
+    });
+    let offline = false;
+    for (const o of batch) {
+      if (!this.sendNow('message', o.item, o.id, o.targets)) offline = true;
+    }
+    if (offline) void this.pump();
+  }
+
+  /** Sends a stored item to each target that has a live link; false if any was not reached. */
+  private sendNow(kind: Kind, item: Uint8Array, id: Uint8Array, targets: string[]): boolean {
+    const hex = toHex(id);
+    let all = true;
+    for (const target of targets) {
+      const session = this.node.session(target);
+      if (session && this.sendDeliver(session, kind, item, [target], 0)) {
+        this.sentOn.set(itemKey(hex, target), session);
+      } else {
+        all = false;
+      }
+    }
+    return all;
+  }
+
   /** This device's epoch for a conversation, rotated when the member devices change or it is old (DESIGN §5). */
-  private async currentEpoch(
+  private async currentEpoch(conversation: string, targets: DeviceRow[]): Promise<CurrentEpoch> {
+    const fingerprint = recipientsFingerprint(targets.map((t) => t.staticPublicKey));
+    for (;;) {
+      const cached = this.epochs.get(conversation);
+      if (cached && this.usable(cached, fingerprint)) return cached;
+      // One lookup or rotation per conversation at a time; the others wait for its result.
+      const running = this.epochRotations.get(conversation);
+      if (running) {
+        await running.catch(() => undefined);
+        continue;
+      }
+      const next = this.loadOrRotateEpoch(conversation, targets, fingerprint, cached === undefined);
+      this.epochRotations.set(conversation, next);
+      try {
+        const epoch = await next;
+        this.epochs.set(conversation, epoch);
+        return epoch;
+      } finally {
+        this.epochRotations.delete(conversation);
+      }
+    }
+  }
+
+  private usable(e: CurrentEpoch, fingerprint: string): boolean {
+    return (
+      e.recipients === fingerprint &&
+      this.clock() - e.createdAt < EPOCH_MAX_AGE_MS &&
+      e.count < EPOCH_MAX_MESSAGES
+    );
+  }
+
+  private async loadOrRotateEpoch(
     conversation: string,
     targets: DeviceRow[],
-  ): Promise<{ id: Uint8Array; key: Uint8Array }> {
-    const fingerprint = recipientsFingerprint(targets.map((t) => t.staticPublicKey));
-    const [latest] = await this.db
-      .select()
-      .from(epochKeys)
-      .where(and(eq(epochKeys.conversationId, conversation), eq(epochKeys.senderDevice, this.me)))
-      .orderBy(desc(epochKeys.createdAt))
-      .limit(1);
+    fingerprint: string,
+    lookUp: boolean,
+  ): Promise<CurrentEpoch> {
+    if (lookUp) {
+      const [latest] = await this.db
+        .select()
+        .from(epochKeys)
+        .where(and(eq(epochKeys.conversationId, conversation), eq(epochKeys.senderDevice, this.me)))
+        .orderBy(desc(epochKeys.createdAt))
+        .limit(1);
+      if (latest) {
+        const stored: CurrentEpoch = {
+          id: latest.epochId,
+          key: openBox(this.node.options.device.storageKey, 'epoch-key', latest.keySealed),
+          recipients: latest.recipients,
+          createdAt: latest.createdAt.getTime(),
+          count: latest.messageCount,
+        };
+        if (this.usable(stored, fingerprint)) return stored;
+      }
+    }
     const now = this.clock();
-    if (
-      latest &&
-      latest.recipients === fingerprint &&
-      now - latest.createdAt.getTime() < EPOCH_MAX_AGE_MS &&
-      latest.messageCount < EPOCH_MAX_MESSAGES
-    ) {
-      return {
-        id: latest.epochId,
-        key: openBox(this.node.options.device.storageKey, 'epoch-key', latest.keySealed),
-      };
-    }
     const epoch = { conv: conversation, epoch: this.node.random(16), key: this.node.random(32) };
-    await this.db.insert(epochKeys).values({
-      epochId: epoch.epoch,
-      conversationId: conversation,
-      senderDevice: this.me,
-      keySealed: sealBox(this.node.options.device.storageKey, 'epoch-key', epoch.key, this.node.random),
-      recipients: fingerprint,
-      createdAt: new Date(now),
+    const envelope = targets.length
+      ? await sealEpochKey(
+          epoch,
+          targets.map((t) => t.staticPublicKey),
+          this.signing,
+          now,
+          this.node.random,
+        )
+      : undefined;
+    const envelopeId = envelope ? itemId(envelope) : undefined;
+    await this.db.transaction(async (tx) => {
+      await tx.insert(epochKeys).values({
+        epochId: epoch.epoch,
+        conversationId: conversation,
+        senderDevice: this.me,
+        keySealed: sealBox(this.node.options.device.storageKey, 'epoch-key', epoch.key, this.node.random),
+        recipients: fingerprint,
+        createdAt: new Date(now),
+      });
+      if (envelope && envelopeId) {
+        await tx
+          .insert(outbox)
+          .values(
+            targets.map((t) => ({
+              itemId: envelopeId,
+              targetDevice: t.deviceId,
+              kind: 'epoch-key',
+              item: envelope,
+              createdAt: new Date(now),
+            })),
+          )
+          .onConflictDoNothing();
+      }
     });
-    if (targets.length) {
-      const envelope = await sealEpochKey(
-        epoch,
-        targets.map((t) => t.staticPublicKey),
-        this.node.options.device.keys.signing,
-        now,
-        this.node.random,
-      );
-      await this.enqueue(
-        'epoch-key',
-        envelope,
-        targets.map((t) => t.deviceId),
-      );
+    if (envelope && envelopeId) {
+      if (
+        !this.sendNow(
+          'epoch-key',
+          envelope,
+          envelopeId,
+          targets.map((t) => t.deviceId),
+        )
+      )
+        void this.pump();
     }
-    return { id: epoch.epoch, key: epoch.key };
+    return { id: epoch.epoch, key: epoch.key, recipients: fingerprint, createdAt: now, count: 0 };
   }
 
-  private async enqueue(kind: Kind, item: Uint8Array, targets: string[]): Promise<void> {
-    if (targets.length === 0) return;
-    const id = itemId(item);
-    const now = new Date(this.clock());
-    await this.db
-      .insert(outbox)
-      .values(targets.map((targetDevice) => ({ itemId: id, targetDevice, kind, item, createdAt: now })))
-      .onConflictDoNothing();
-    void this.pump();
-  }
-
-  /** Retries every undelivered item: direct when the target is online, else via online peers. */
+  /**
+   * Sends what is undelivered and not already on a live link to its target: direct on a new
+   * session, otherwise via online peers. Runs on a timer, when a peer comes online and after a
+   * batch with offline targets; reads item bytes only for what it sends.
+   */
   async pump(): Promise<void> {
     if (this.pumping) {
       this.repump = true;
@@ -299,28 +499,30 @@ export class Messenger {
       do {
         this.repump = false;
         await this.expireHeld();
-        const rows = await this.db.select().from(outbox).orderBy(asc(outbox.createdAt)).limit(2000);
+        const rows = await this.db
+          .select({
+            itemId: outbox.itemId,
+            targetDevice: outbox.targetDevice,
+            kind: outbox.kind,
+          })
+          .from(outbox)
+          .orderBy(asc(outbox.createdAt))
+          .limit(2000);
         const now = this.clock();
         const relaysOf = new Map<string, Set<string>>();
+        const due: {
+          row: (typeof rows)[number];
+          key: string;
+          peers: PeerSession[];
+          handed?: { sessions: Set<PeerSession>; at: number };
+        }[] = [];
         for (const row of rows) {
+          const key = itemKey(toHex(row.itemId), row.targetDevice);
           const direct = this.node.session(row.targetDevice);
           if (direct) {
-            // On a live link a receipt comes back in milliseconds; resending sooner than a few
-            // pump intervals only doubles the work of a peer that is busy (bench/messaging).
-            if (
-              row.lastAttemptAt &&
-              now - row.lastAttemptAt.getTime() < this.options.pumpMs * RESEND_AFTER_PUMPS
-            )
-              continue;
-            if (this.sendDeliver(direct, row.kind as Kind, row.item, [row.targetDevice], 0)) {
-              await this.db
-                .update(outbox)
-                .set({ lastAttemptAt: new Date(now) })
-                .where(and(eq(outbox.itemId, row.itemId), eq(outbox.targetDevice, row.targetDevice)));
-            }
+            if (this.sentOn.get(key) !== direct) due.push({ row, key, peers: [direct] });
             continue;
           }
-          const key = `${toHex(row.itemId)}/${row.targetDevice}`;
           let entry = this.handedTo.get(key);
           if (entry && now - entry.at > this.options.pumpMs * REOFFER_AFTER_PUMPS) entry = undefined;
           const handed = entry?.sessions ?? new Set<PeerSession>();
@@ -328,11 +530,25 @@ export class Messenger {
           const relays = await this.relaysFor(row.targetDevice, relaysOf);
           const online = this.node.onlineSessions();
           const listed = online.filter((p) => relays.has(p.deviceId));
-          for (const peer of listed.length ? listed : online) {
-            if (handed.has(peer)) continue;
-            if (this.sendDeliver(peer, row.kind as Kind, row.item, [row.targetDevice], 0)) handed.add(peer);
+          const peers = (listed.length ? listed : online).filter((peer) => !handed.has(peer));
+          if (peers.length) due.push({ row, key, peers, handed: { sessions: handed, at: entry?.at ?? now } });
+        }
+        if (due.length === 0) continue;
+        const bytes = await this.itemBytes(due.map((d) => d.row));
+        for (const { row, key, peers, handed } of due) {
+          const item = bytes.get(toHex(row.itemId));
+          if (!item) continue;
+          if (!handed) {
+            const direct = peers[0]!;
+            if (this.sendDeliver(direct, row.kind as Kind, item, [row.targetDevice], 0))
+              this.sentOn.set(key, direct);
+            continue;
           }
-          if (handed.size) this.handedTo.set(key, { sessions: handed, at: entry?.at ?? now });
+          for (const peer of peers) {
+            if (this.sendDeliver(peer, row.kind as Kind, item, [row.targetDevice], 0))
+              handed.sessions.add(peer);
+          }
+          if (handed.sessions.size) this.handedTo.set(key, handed);
         }
       } while (this.repump);
     } catch (err) {
@@ -340,6 +556,34 @@ export class Messenger {
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** The bytes of outbox items: a message's from its `messages` row, others' from the outbox. */
+  private async itemBytes(rows: { itemId: Uint8Array; kind: string }[]): Promise<Map<string, Uint8Array>> {
+    const out = new Map<string, Uint8Array>();
+    const ids = (kind: 'message' | 'other') => {
+      const seen = new Map<string, Uint8Array>();
+      for (const r of rows)
+        if ((r.kind === 'message') === (kind === 'message')) seen.set(toHex(r.itemId), r.itemId);
+      return [...seen.values()];
+    };
+    const messageIds = ids('message');
+    for (let i = 0; i < messageIds.length; i += 500) {
+      const found = await this.db
+        .select({ id: messages.id, item: messages.item })
+        .from(messages)
+        .where(inArray(messages.id, messageIds.slice(i, i + 500)));
+      for (const f of found) out.set(toHex(f.id), f.item);
+    }
+    const otherIds = ids('other');
+    for (let i = 0; i < otherIds.length; i += 500) {
+      const found = await this.db
+        .selectDistinctOn([outbox.itemId], { id: outbox.itemId, item: outbox.item })
+        .from(outbox)
+        .where(and(inArray(outbox.itemId, otherIds.slice(i, i + 500)), isNotNull(outbox.item)));
+      for (const f of found) if (f.item) out.set(toHex(f.id), f.item);
+    }
+    return out;
   }
 
   /** The devices on the target device's user's signed relay list (empty when we hold none). */
@@ -378,42 +622,66 @@ export class Messenger {
     const session = this.node.session(deviceId);
     if (!session) return;
     const held = await this.db.select().from(relayQueue).where(eq(relayQueue.targetDevice, deviceId));
+    const sent: Uint8Array[] = [];
     for (const row of held) {
       if (!this.sendDeliver(session, row.kind as Kind, row.item, [deviceId], 1, row.origin)) break;
       // Sent on the link: the target dedupes, and the origin keeps its copy until "delivered".
+      sent.push(row.itemId);
+    }
+    for (let i = 0; i < sent.length; i += 500) {
       await this.db
         .delete(relayQueue)
-        .where(and(eq(relayQueue.itemId, row.itemId), eq(relayQueue.targetDevice, deviceId)));
+        .where(
+          and(eq(relayQueue.targetDevice, deviceId), inArray(relayQueue.itemId, sent.slice(i, i + 500))),
+        );
     }
     void this.pump();
   }
 
   // --- receiving --------------------------------------------------------------------------
 
-  async onDeliver(session: PeerSession, m: Deliver): Promise<void> {
+  /**
+   * An item from a link. Items for this device are checked at once and queued for the next
+   * group commit; the promise settles once that commit is done (the link does not wait for it:
+   * see the constructor). Items for others are forwarded at once, or held.
+   */
+  onDeliver(session: PeerSession, m: Deliver): Promise<void> {
     const id = itemId(m.item);
-    if (m.to.includes(this.me)) await this.accept(m.kind, m.item, m.origin, id, session);
-    const others = m.to.filter((t) => t !== this.me);
-    if (others.length === 0 || m.hops >= MAX_HOPS) return;
-    for (const target of others) await this.carry(session, m, id, target);
+    const work: Promise<void>[] = [];
+    if (m.to.includes(this.me)) work.push(this.accept(m.kind, m.item, m.origin, id, session));
+    if (m.hops < MAX_HOPS) {
+      for (const target of m.to) if (target !== this.me) work.push(this.carry(session, m, id, target));
+    }
+    return Promise.all(work).then(() => undefined);
   }
 
   /** Forward to a linked target, or hold for it if we relay for its user. */
-  private async carry(from: PeerSession, m: Deliver, id: Uint8Array, target: string): Promise<void> {
+  private carry(from: PeerSession, m: Deliver, id: Uint8Array, target: string): Promise<void> {
     const next = this.node.session(target);
     if (next && next !== from) {
       if (this.sendDeliver(next, m.kind, m.item, [target], m.hops + 1, m.origin)) {
-        if (m.kind !== 'receipt') await this.receipt(id, target, 'relayed', m.origin);
+        if (m.kind !== 'receipt') this.confirm(m.origin, target, 'relayed', id);
       }
-      return;
+      return Promise.resolve();
     }
-    if (!this.options.relayEnabled || m.kind === 'receipt') return;
+    if (!this.options.relayEnabled || m.kind === 'receipt') return Promise.resolve();
+    // One at a time: each checks the quota against what the one before it stored.
+    const held = this.holding.then(() => this.hold(from, m, id, target));
+    this.holding = held.catch((err) => {
+      this.node.log.warn({ code: isKithError(err) ? err.code : undefined }, 'relay: could not hold an item');
+    });
+    return held;
+  }
+
+  private async hold(from: PeerSession, m: Deliver, id: Uint8Array, target: string): Promise<void> {
     const targetRow = await this.node.identity.device(target);
     const originRow = await this.node.identity.device(m.origin);
     if (targetRow?.status !== 'active' || !originRow) return;
-    const related = async (user: string) =>
-      user === this.node.userId || (await this.node.friends.isFriend(user));
-    if (!(await related(targetRow.userId)) || !(await related(originRow.userId))) return;
+    if (
+      !(await this.directory.isRelated(targetRow.userId)) ||
+      !(await this.directory.isRelated(originRow.userId))
+    )
+      return;
     const owner = originRow.userId;
     const [usage] = await this.db
       .select({ bytes: sum(relayQueue.size), items: count() })
@@ -448,7 +716,7 @@ export class Messenger {
       .returning({ id: relayQueue.itemId });
     if (inserted.length) {
       this.node.options.events.publish('relay.held', { target, owner });
-      await this.receipt(id, target, 'relayed', m.origin);
+      this.confirm(m.origin, target, 'relayed', id);
     }
   }
 
@@ -460,88 +728,210 @@ export class Messenger {
     });
   }
 
-  private async accept(
+  /** Checks what needs no database at once (form, signature) and queues the rest. */
+  private accept(
     kind: Kind,
     item: Uint8Array,
     origin: string,
     id: Uint8Array,
     from: PeerSession,
   ): Promise<void> {
+    let queued: Promise<void>;
     try {
-      if (kind === 'receipt') return await this.acceptReceipt(item);
-      const isNew =
-        kind === 'message' ? await this.acceptMessage(item, id) : await this.acceptEpochKey(item, id);
-      // Always confirm, even a duplicate: the first receipt may have been lost.
-      await this.receipt(id, this.me, 'delivered', origin);
-      if (isNew) void this.pump();
+      if (kind === 'message') {
+        const header = verifyChatMessage(item, this.backend);
+        queued = this.inbox.add({ kind, id, item, origin, from, header });
+      } else if (kind === 'epoch-key') {
+        queued = this.inbox.add({ kind, id, item, origin, from });
+      } else {
+        queued = this.inbox.add({ kind, from, receipt: openReceipt(item, this.backend) });
+      }
     } catch (err) {
+      this.refused(err, from, kind);
+      return Promise.resolve();
+    }
+    return queued.catch((err) => {
       this.node.log.warn(
-        { code: isKithError(err) ? err.code : undefined, from: from.deviceId, kind },
-        'messenger: refused an item',
+        { code: isKithError(err) ? err.code : undefined, err: isKithError(err) ? undefined : err },
+        'messenger: a batch of received items was not stored',
       );
-    }
-  }
-
-  private async senderOf(signingKey: Uint8Array): Promise<DeviceRow> {
-    const row = await this.node.identity.deviceBySigningKey(signingKey);
-    if (row?.status !== 'active')
-      throw new KithError('MESSAGE_INVALID', 'It comes from an unknown or revoked device.');
-    if (row.userId !== this.node.userId && !(await this.node.friends.isFriend(row.userId))) {
-      throw new KithError('NOT_A_FRIEND');
-    }
-    return row;
-  }
-
-  private async acceptMessage(item: Uint8Array, id: Uint8Array): Promise<boolean> {
-    const header = verifyChatMessage(item);
-    const sender = await this.senderOf(header.sender);
-    const inserted = await this.db
-      .insert(messages)
-      .values({
-        id,
-        conversationId: header.conv,
-        senderDevice: sender.deviceId,
-        senderUser: sender.userId,
-        epochId: header.epoch,
-        sentAt: new Date(header.sentAt),
-        receivedAt: new Date(this.clock()),
-        item,
-      })
-      .onConflictDoNothing()
-      .returning({ id: messages.id });
-    if (inserted.length === 0) return false;
-    this.node.options.events.publish('message.received', {
-      id: toHex(id),
-      conversation: header.conv,
-      from: sender.userId,
     });
-    await this.dispatch(item, header.epoch, sender.userId);
-    return true;
   }
 
-  private async acceptEpochKey(item: Uint8Array, id: Uint8Array): Promise<boolean> {
-    void id;
-    const env = verifyEnvelope(item);
-    const sender = await this.senderOf(env.sender);
-    const epoch = await openEpochKey(item, this.node.options.device.keys.agreement);
-    if (!constantTimeEqual(epoch.sender, env.sender)) throw new KithError('MESSAGE_INVALID');
-    const inserted = await this.db
-      .insert(epochKeys)
-      .values({
-        epochId: epoch.epoch,
-        conversationId: epoch.conv,
-        senderDevice: sender.deviceId,
-        keySealed: sealBox(this.node.options.device.storageKey, 'epoch-key', epoch.key, this.node.random),
-        recipients: '',
-        createdAt: new Date(this.clock()),
-      })
-      .onConflictDoNothing()
-      .returning({ id: epochKeys.epochId });
-    if (inserted.length === 0) return false;
-    // Messages that arrived before their key can be read now.
-    const waiting = await this.db.select().from(messages).where(eq(messages.epochId, epoch.epoch));
-    for (const m of waiting) await this.dispatch(m.item, epoch.epoch, m.senderUser);
-    return true;
+  private refused(err: unknown, from: PeerSession, kind: string): void {
+    this.node.log.warn(
+      { code: isKithError(err) ? err.code : undefined, from: from.deviceId, kind },
+      'messenger: refused an item',
+    );
+  }
+
+  /**
+   * One group commit on the receiving side, in arrival order: messages, epoch keys and
+   * receipts of the batch in one transaction (exactly once by primary key); after it,
+   * `message.received` for the new messages, conversation items to their service, and one
+   * signed receipt per origin for everything accepted, duplicates included (the first receipt
+   * may have been lost).
+   */
+  private async commitInbox(batch: Incoming[]): Promise<void> {
+    const now = this.clock();
+    const msgs: { x: Extract<Incoming, { kind: 'message' }>; sender: DeviceRow }[] = [];
+    const keys: {
+      x: Extract<Incoming, { kind: 'epoch-key' }>;
+      sender: DeviceRow;
+      epoch: { conv: string; epoch: Uint8Array; key: Uint8Array };
+    }[] = [];
+    const rs: { r: ReceiptBatch; signer: DeviceRow }[] = [];
+    for (const x of batch) {
+      try {
+        if (x.kind === 'message') {
+          const sender = await this.directory.signer(x.header.sender);
+          if (!sender)
+            throw new KithError(
+              'MESSAGE_INVALID',
+              'It comes from an unknown or revoked device, or not a friend.',
+            );
+          msgs.push({ x, sender });
+        } else if (x.kind === 'epoch-key') {
+          const env = verifyEnvelope(x.item);
+          const sender = await this.directory.signer(env.sender);
+          if (!sender)
+            throw new KithError(
+              'MESSAGE_INVALID',
+              'It comes from an unknown or revoked device, or not a friend.',
+            );
+          const epoch = await openEpochKey(x.item, this.node.options.device.keys.agreement);
+          if (!constantTimeEqual(epoch.sender, env.sender)) throw new KithError('MESSAGE_INVALID');
+          keys.push({ x, sender, epoch });
+        } else {
+          const signer = await this.directory.signer(x.receipt.signer);
+          if (signer) rs.push({ r: x.receipt, signer });
+        }
+      } catch (err) {
+        this.refused(err, x.from, x.kind);
+      }
+    }
+    const newMessages = new Set<string>();
+    const newEpochs = new Set<string>();
+    await this.db.transaction(async (tx) => {
+      if (msgs.length) {
+        const inserted = await tx
+          .insert(messages)
+          .values(
+            msgs.map(({ x, sender }) => ({
+              id: x.id,
+              conversationId: x.header.conv,
+              senderDevice: sender.deviceId,
+              senderUser: sender.userId,
+              epochId: x.header.epoch,
+              sentAt: new Date(x.header.sentAt),
+              receivedAt: new Date(now),
+              item: x.item,
+            })),
+          )
+          .onConflictDoNothing()
+          .returning({ id: messages.id });
+        for (const r of inserted) newMessages.add(toHex(r.id));
+      }
+      if (keys.length) {
+        const inserted = await tx
+          .insert(epochKeys)
+          .values(
+            keys.map(({ sender, epoch }) => ({
+              epochId: epoch.epoch,
+              conversationId: epoch.conv,
+              senderDevice: sender.deviceId,
+              keySealed: sealBox(
+                this.node.options.device.storageKey,
+                'epoch-key',
+                epoch.key,
+                this.node.random,
+              ),
+              recipients: '',
+              createdAt: new Date(now),
+            })),
+          )
+          .onConflictDoNothing()
+          .returning({ id: epochKeys.epochId });
+        for (const r of inserted) newEpochs.add(toHex(r.id));
+      }
+      if (rs.length) await this.storeReceipts(tx, rs);
+    });
+    // Published after the commit: a listener that reads the message finds it.
+    const published = new Set<string>();
+    for (const { x, sender } of msgs) {
+      const hex = toHex(x.id);
+      if (!newMessages.has(hex) || published.has(hex)) continue;
+      published.add(hex);
+      this.node.options.events.publish('message.received', {
+        id: hex,
+        conversation: x.header.conv,
+        from: sender.userId,
+      });
+    }
+    for (const { r, signer } of rs) {
+      for (const item of r.items) {
+        const hex = toHex(item);
+        if (r.state === 'delivered' && signer.deviceId === r.target) {
+          this.handedTo.delete(itemKey(hex, r.target));
+          this.sentOn.delete(itemKey(hex, r.target));
+        }
+        this.node.options.events.publish('receipt', { item: hex, device: r.target, state: r.state });
+      }
+    }
+    for (const { x } of msgs) this.confirm(x.origin, this.me, 'delivered', x.id);
+    for (const { x } of keys) this.confirm(x.origin, this.me, 'delivered', x.id);
+    this.sendReceipts();
+    // Conversation items, in order; a message whose key came in this batch is read with the
+    // others under that key below.
+    for (const { x, sender } of msgs) {
+      const hex = toHex(x.id);
+      if (!published.delete(hex) || newEpochs.has(toHex(x.header.epoch))) continue;
+      await this.dispatch(x.item, x.header.epoch, sender.userId);
+    }
+    for (const { epoch } of keys) {
+      if (!newEpochs.delete(toHex(epoch.epoch))) continue;
+      // Messages that arrived before their key can be read now.
+      const waiting = await this.db
+        .select()
+        .from(messages)
+        .where(eq(messages.epochId, epoch.epoch))
+        .orderBy(asc(messages.sentAt));
+      for (const m of waiting) await this.dispatch(m.item, epoch.epoch, m.senderUser);
+    }
+  }
+
+  /** Receipts for items this device made: stored per item; "delivered" ends the outbox row. */
+  private async storeReceipts(
+    tx: Parameters<Parameters<Messenger['db']['transaction']>[0]>[0],
+    rs: { r: ReceiptBatch; signer: DeviceRow }[],
+  ): Promise<void> {
+    const rows = rs.flatMap(({ r, signer }) =>
+      r.items.map((item) => ({
+        itemId: item,
+        device: r.state === 'delivered' ? r.target : signer.deviceId,
+        state: r.state,
+        at: new Date(r.at),
+      })),
+    );
+    for (let i = 0; i < rows.length; i += 2000) {
+      await tx
+        .insert(receipts)
+        .values(rows.slice(i, i + 2000))
+        .onConflictDoNothing();
+    }
+    // Only the target itself can say "delivered".
+    const delivered = new Map<string, Uint8Array[]>();
+    for (const { r, signer } of rs) {
+      if (r.state !== 'delivered' || signer.deviceId !== r.target) continue;
+      delivered.set(r.target, [...(delivered.get(r.target) ?? []), ...r.items]);
+    }
+    for (const [target, ids] of delivered) {
+      for (let i = 0; i < ids.length; i += 1000) {
+        await tx
+          .delete(outbox)
+          .where(and(eq(outbox.targetDevice, target), inArray(outbox.itemId, ids.slice(i, i + 1000))));
+      }
+    }
   }
 
   /** Hands conversation items to the conversation service once readable. */
@@ -550,7 +940,8 @@ export class Messenger {
     const key = await this.epochKey(epochId);
     if (!key) return;
     try {
-      const opened = openChatMessage(item, key);
+      // Verified before it was stored (commitInbox) or made here: opened without verifying again.
+      const opened = openVerifiedChatMessage(item, key, this.backend);
       if (opened.body.t === 'conv')
         await this.conversationHandler(opened.body.kind, opened.body.bytes, fromUser);
     } catch (err) {
@@ -561,53 +952,50 @@ export class Messenger {
     }
   }
 
-  private async acceptReceipt(item: Uint8Array): Promise<void> {
-    const r = verifyReceipt(item);
-    const signer = await this.node.identity.deviceBySigningKey(r.signer);
-    if (!signer) return;
-    await this.db
-      .insert(receipts)
-      .values({
-        itemId: r.item,
-        device: r.state === 'delivered' ? r.target : signer.deviceId,
-        state: r.state,
-        at: new Date(r.at),
-      })
-      .onConflictDoNothing();
-    // Only the target itself can say "delivered".
-    if (r.state === 'delivered' && signer.deviceId === r.target) {
-      await this.db.delete(outbox).where(and(eq(outbox.itemId, r.item), eq(outbox.targetDevice, r.target)));
-      this.handedTo.delete(`${toHex(r.item)}/${r.target}`);
+  /** Queues a receipt for an item; what queues in one turn goes out as one signed v2 receipt per origin. */
+  private confirm(origin: string, target: string, state: 'delivered' | 'relayed', item: Uint8Array): void {
+    const key = `${origin}\n${target}\n${state}`;
+    const due = this.receiptsDue.get(key);
+    if (due) due.items.push(item);
+    else this.receiptsDue.set(key, { origin, target, state, items: [item] });
+    if (!this.receiptsScheduled) {
+      this.receiptsScheduled = true;
+      setImmediate(() => this.sendReceipts());
     }
-    this.node.options.events.publish('receipt', { item: toHex(r.item), device: r.target, state: r.state });
   }
 
-  /** Sends a signed receipt to the item's origin device (best effort; never itself receipted). */
-  private async receipt(
-    item: Uint8Array,
-    target: string,
-    state: 'delivered' | 'relayed',
-    origin: string,
-  ): Promise<void> {
-    if (origin === this.me) {
-      if (state === 'relayed') {
-        await this.db
-          .insert(receipts)
-          .values({ itemId: item, device: this.me, state, at: new Date(this.clock()) })
-          .onConflictDoNothing();
+  /** Sends the queued receipts to their origin devices (best effort; never themselves receipted). */
+  private sendReceipts(): void {
+    this.receiptsScheduled = false;
+    const due = [...this.receiptsDue.values()];
+    this.receiptsDue.clear();
+    const at = this.clock();
+    for (const { origin, target, state, items } of due) {
+      if (origin === this.me) {
+        // Our own item passed through us as a relay: noted, nothing to sign.
+        if (state === 'relayed') {
+          void this.db
+            .insert(receipts)
+            .values(items.map((itemId) => ({ itemId, device: this.me, state, at: new Date(at) })))
+            .onConflictDoNothing()
+            .catch((err) => this.node.log.warn({ err }, 'messenger: could not note a relayed item'));
+        }
+        continue;
       }
-      return;
+      for (let i = 0; i < items.length; i += RECEIPT_MAX_ITEMS) {
+        const bytes = signReceiptBatch(
+          { items: items.slice(i, i + RECEIPT_MAX_ITEMS), target, state, at },
+          this.signing,
+          this.backend,
+        );
+        const direct = this.node.session(origin);
+        if (direct) {
+          this.sendDeliver(direct, 'receipt', bytes, [origin], 0);
+          continue;
+        }
+        for (const peer of this.node.onlineSessions()) this.sendDeliver(peer, 'receipt', bytes, [origin], 0);
+      }
     }
-    const bytes = signReceipt(
-      { item, target, state, at: this.clock() },
-      this.node.options.device.keys.signing,
-    );
-    const direct = this.node.session(origin);
-    if (direct) {
-      this.sendDeliver(direct, 'receipt', bytes, [origin], 0);
-      return;
-    }
-    for (const peer of this.node.onlineSessions()) this.sendDeliver(peer, 'receipt', bytes, [origin], 0);
   }
 
   private async expireHeld(): Promise<void> {
@@ -640,9 +1028,10 @@ export class Messenger {
     for (const row of rows) {
       const key = await this.epochKey(row.epochId);
       if (!key) continue;
-      let opened: ReturnType<typeof openChatMessage>;
+      let opened: ReturnType<typeof openVerifiedChatMessage>;
       try {
-        opened = openChatMessage(row.item, key);
+        // Every stored message was verified before it was stored, or made here.
+        opened = openVerifiedChatMessage(row.item, key, this.backend);
       } catch {
         continue;
       }
