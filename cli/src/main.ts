@@ -7,7 +7,13 @@ import { selectBackend, setDefaultBackend } from '@kith/core/crypto/index';
 import { KithError, isKithError } from '@kith/core/errors';
 import { helpText, parseArgs } from './args.ts';
 import { type Command, GLOBAL_FLAGS } from './command.ts';
-import { archivePutCommand, archiveStatusCommand } from './commands/archive-commands.ts';
+import {
+  archiveGetCommand,
+  archiveHistoryCommand,
+  archivePutCommand,
+  archiveStatusCommand,
+  archiveSyncCommand,
+} from './commands/archive-commands.ts';
 import { CONVERSATION_COMMANDS } from './commands/conversation-commands.ts';
 import { identityCommand } from './commands/identity.ts';
 import { initCommand } from './commands/init.ts';
@@ -43,6 +49,9 @@ export const COMMANDS: Command[] = [
   ...CONVERSATION_COMMANDS,
   archiveStatusCommand,
   archivePutCommand,
+  archiveSyncCommand,
+  archiveHistoryCommand,
+  archiveGetCommand,
 ];
 
 function overview(): string {

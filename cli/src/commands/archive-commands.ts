@@ -1,8 +1,15 @@
 /** `kith archive …`: the replicated archive of this device's user (DESIGN §7, §12). */
 import { readFile } from 'node:fs/promises';
+import { openHistoryIndex, openTranscript, topicHash } from '@kith/core/archive/archive-seal';
+import type { Transcript } from '@kith/core/archive/transcript';
+import type { AgreementKeyPair } from '@kith/core/identity/derive';
+import { deriveDeviceKeys, deriveRootKeys } from '@kith/core/identity/derive';
+import { checkPhrase, phraseToSeed } from '@kith/core/identity/phrase';
+import { toHex } from '@kith/core/crypto/index';
 import { KithError } from '@kith/core/errors';
 import { type AgentClient, connectAgent } from '../client.ts';
 import { type Command, flagString } from '../command.ts';
+import { readSecretFile } from '../io.ts';
 
 interface HolderView {
   deviceId: string;
@@ -145,6 +152,181 @@ export const archivePutCommand: Command = {
     out.result(
       r,
       `${r.status === 'stored' ? 'Stored' : 'Already stored'} ${r.id} (${r.size} bytes); copies sent to ${r.sentTo.length} device${r.sentTo.length === 1 ? '' : 's'}.`,
+    );
+  },
+};
+
+// --- archived conversations (docs/ARCHITECTURE.md "Archive encryption and retrieval") ---------
+
+interface SyncView {
+  conversations: number;
+  sealedCurrent: number;
+  movedToHistory: number;
+  unchanged: number;
+  keptCurrent: number;
+  failed: { topic: string; code: string }[];
+}
+
+export const archiveSyncCommand: Command = {
+  name: 'archive sync',
+  usage: 'kith archive sync [--json]',
+  summary: 'Archive every conversation now (current or history, sealed); the agent also does this by itself.',
+  flags: {},
+  maxPositionals: 0,
+  async run({ dataDir, out }) {
+    const agent = await connectAgent(dataDir);
+    const r = await agent.post<SyncView>('/archive/sync', {});
+    out.result(
+      r,
+      `${r.conversations} conversations: ${r.sealedCurrent} sealed as current, ${r.movedToHistory} moved to history, ` +
+        `${r.unchanged} unchanged${r.keptCurrent ? `, ${r.keptCurrent} kept current (only one device)` : ''}` +
+        `${r.failed.length ? `, ${r.failed.length} not archived (${[...new Set(r.failed.map((f) => f.code))].join(', ')})` : ''}.`,
+    );
+  },
+};
+
+interface HistoryView {
+  id: string;
+  topic: string;
+  conversation: string | null;
+  closedAt: string;
+  messages: number;
+}
+
+interface IdentityView {
+  userId: string;
+  devices: { deviceId: string; index: number; status: string }[];
+}
+
+/**
+ * The keys the phrase gives back: the recovery key and every device key of the user's identity
+ * log (revoked ones too: a lost X or Y still holds its share in the sealed items). In memory only.
+ */
+async function phraseKeys(
+  agent: AgentClient,
+  args: Parameters<Command['run']>[0]['args'],
+): Promise<AgreementKeyPair[]> {
+  const file = flagString(args, 'phrase-file');
+  if (file === undefined) return [];
+  const phrase = checkPhrase(await readSecretFile(file, 'phrase'));
+  const b39 = flagString(args, 'bip39-passphrase-file');
+  const seed = phraseToSeed(phrase, b39 === undefined ? '' : await readSecretFile(b39, 'BIP39 passphrase'));
+  const root = deriveRootKeys(seed);
+  const identity = await agent.get<IdentityView>('/identity');
+  if (root.userId !== identity.userId) {
+    throw new KithError('INVALID_INPUT', 'That phrase belongs to another user than this device’s.');
+  }
+  return [root.recovery, ...identity.devices.map((d) => deriveDeviceKeys(seed, d.index).agreement)];
+}
+
+const PHRASE_FLAGS = {
+  'phrase-file': {
+    kind: 'string',
+    description: 'open with the recovery phrase (read from this file) instead of the devices’ key shares',
+  },
+  'bip39-passphrase-file': { kind: 'string', description: 'optional BIP39 passphrase (“25th word”)' },
+} as const;
+
+export const archiveHistoryCommand: Command = {
+  name: 'archive history',
+  usage: 'kith archive history [--phrase-file F] [--json]',
+  summary:
+    'Conversations moved to history (from the sealed history index). With --phrase-file the index is\n' +
+    'opened here with the recovery key (a device that recovered from the phrase).',
+  flags: PHRASE_FLAGS,
+  maxPositionals: 0,
+  async run({ dataDir, args, out }) {
+    const agent = await connectAgent(dataDir);
+    let items: HistoryView[];
+    const keys = await phraseKeys(agent, args);
+    if (keys.length > 0) {
+      const r = await agent.get<{ ciphertext: string }>('/archive/indexes/conversations');
+      const index = await openHistoryIndex(new Uint8Array(Buffer.from(r.ciphertext, 'base64')), { keys });
+      items = index.entries
+        .map((e) => ({
+          id: toHex(e.blob),
+          topic: toHex(e.topic),
+          conversation: null,
+          closedAt: new Date(e.closedAt).toISOString(),
+          messages: e.messages,
+        }))
+        .sort((a, b) => (a.closedAt < b.closedAt ? 1 : a.closedAt > b.closedAt ? -1 : 0));
+    } else {
+      items = await agent.get<HistoryView[]>('/archive/history');
+    }
+    out.result(
+      items,
+      items.length === 0
+        ? 'No conversation is in history yet.'
+        : items
+            .map(
+              (i) =>
+                `${i.id}  ${i.closedAt.slice(0, 10)}  ${String(i.messages).padStart(5)} messages  ${i.conversation ?? `topic ${i.topic.slice(0, 12)}`}`,
+            )
+            .join('\n'),
+    );
+  },
+};
+
+interface TranscriptView {
+  id: string;
+  topic: string;
+  archive: 'current' | 'history';
+  conversation: string;
+  title: string;
+  kind: 'direct' | 'group';
+  members: string[];
+  closedAt: string | null;
+  messages: { id: string; from: string; device: string; sentAt: string; text: string }[];
+  events: number;
+}
+
+function viewOf(id: string, archive: 'current' | 'history', t: Transcript): TranscriptView {
+  return {
+    id,
+    topic: toHex(topicHash(t.conversation)),
+    archive,
+    conversation: t.conversation,
+    title: t.topic,
+    kind: t.kind,
+    members: [...t.members],
+    closedAt: t.closedAt === null ? null : new Date(t.closedAt).toISOString(),
+    messages: t.messages.map((m) => ({ ...m, sentAt: new Date(m.sentAt).toISOString() })),
+    events: t.events?.length ?? 0,
+  };
+}
+
+export const archiveGetCommand: Command = {
+  name: 'archive get',
+  usage: 'kith archive get ID [--phrase-file F] [--json]',
+  summary:
+    'Open an archived conversation (ID: a blob id or topic from `kith archive history`, or a conversation id).\n' +
+    'With --phrase-file the sealed bytes are fetched through the agent and opened here with the keys the\n' +
+    'phrase gives back (the recovery key and the devices’ keys): the recovery path.',
+  flags: PHRASE_FLAGS,
+  maxPositionals: 1,
+  async run({ dataDir, args, out }) {
+    const id = args.positionals[0];
+    if (!id) throw new KithError('USAGE', 'Name the item: kith archive get ID (see `kith archive history`).');
+    if (!/^[A-Za-z0-9_-]{1,128}$/.test(id)) throw new KithError('USAGE', 'ID is hex or a conversation id.');
+    const agent = await connectAgent(dataDir);
+    const keys = await phraseKeys(agent, args);
+    let t: TranscriptView;
+    if (keys.length > 0) {
+      const r = await agent.get<{ id: string; kind: string; ciphertext: string }>(`/archive/blobs/${id}`);
+      const opened = await openTranscript(new Uint8Array(Buffer.from(r.ciphertext, 'base64')), { keys });
+      t = viewOf(r.id, opened.kind, opened.transcript);
+    } else {
+      t = await agent.get<TranscriptView>(`/archive/items/${id}`);
+    }
+    out.result(
+      t,
+      [
+        `${t.title || t.conversation} (${t.kind}, ${t.archive}${t.closedAt ? `, closed ${t.closedAt.slice(0, 10)}` : ''})`,
+        ...t.messages.map(
+          (m) => `${m.sentAt.slice(0, 16).replace('T', ' ')}  ${m.from.slice(0, 11)}  ${m.text}`,
+        ),
+      ].join('\n'),
     );
   },
 };

@@ -4,8 +4,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { KithError } from '@kith/core/errors';
+import { localArchiveAccess } from './archive/archive-access.ts';
 import { ArchiveReplicator, type ArchiveReplicatorOptions } from './archive/archive-replicator.ts';
+import { Archivist, type ArchivistOptions, historyAfterMs } from './archive/archivist.ts';
 import { archiveRoutes } from './api/routes/archive.ts';
+import { archiveItemRoutes } from './api/routes/archive-items.ts';
 import { networkRoutes } from './api/routes/network.ts';
 import type { ApiPlugin } from './api/context.ts';
 import type { AgentService } from './components.ts';
@@ -25,6 +28,7 @@ export interface RunningNode extends RunningAgent {
   readonly messenger: Messenger;
   readonly conversations: ConversationService;
   readonly archive: ArchiveReplicator;
+  readonly archivist: Archivist;
 }
 
 export interface RunNodeOptions extends Omit<RunAgentOptions, 'setup'> {
@@ -34,6 +38,8 @@ export interface RunNodeOptions extends Omit<RunAgentOptions, 'setup'> {
   ) => Promise<{ plugins?: ApiPlugin[]; services?: AgentService[] }>;
   /** Archive replication settings (default: timings scaled from the heartbeat mean). */
   archive?: Partial<ArchiveReplicatorOptions>;
+  /** Archivist settings (default: history age from the config, a pass every 10 minutes). */
+  archivist?: Partial<ArchivistOptions>;
 }
 
 async function readPassphrase(path: string | undefined): Promise<string | undefined> {
@@ -54,6 +60,7 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
   let messenger: Messenger | undefined;
   let conversations: ConversationService | undefined;
   let archive: ArchiveReplicator | undefined;
+  let archivist: Archivist | undefined;
   const running = await runAgent({
     ...options,
     async setup(context) {
@@ -105,6 +112,13 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
         holdForFriends: config.relay.enabled,
         ...options.archive,
       });
+      // Archive of conversations (DESIGN §5): current 2-of-2 / history 2-of-3, passes debounced
+      // after messages (every 10 heartbeats, 2-60 s) and every 10 minutes.
+      archivist = new Archivist(node, localArchiveAccess(node, archive), messenger, conversations, {
+        historyAfterMs: historyAfterMs(config.archiveHistoryAfterDays),
+        debounceMs: Math.max(2000, Math.min(60_000, 10 * beat)),
+        ...options.archivist,
+      });
       const extra = options.extend
         ? await options.extend({ ...context, node, messenger, conversations })
         : {};
@@ -114,9 +128,10 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
           messageRoutes(messenger),
           conversationRoutes(conversations),
           archiveRoutes(archive),
+          archiveItemRoutes(archivist),
           ...(extra.plugins ?? []),
         ],
-        services: [node, conversations, messenger, archive, ...(extra.services ?? [])],
+        services: [node, conversations, messenger, archive, archivist, ...(extra.services ?? [])],
       };
     },
   });
@@ -126,5 +141,6 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
     messenger: messenger!,
     conversations: conversations!,
     archive: archive!,
+    archivist: archivist!,
   });
 }

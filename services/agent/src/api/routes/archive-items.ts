@@ -1,0 +1,142 @@
+/**
+ * Archived conversations (docs/ARCHITECTURE.md "Archive encryption and retrieval"): run a pass,
+ * list the history, open an item, hand out an item's ciphertext (for the phrase fallback of
+ * `kith archive get --phrase-file`, which opens it in the CLI). Opened transcripts hold what the
+ * owner may read; they are served on the loopback API only and never logged.
+ */
+import { KithError } from '@kith/core/errors';
+import Type from 'typebox';
+import type { Archivist } from '../../archive/archivist.ts';
+import type { ApiPlugin } from '../context.ts';
+
+/** A blob id or topic hash (64 hex) or a conversation id. */
+const ItemId = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' });
+
+const SyncReport = Type.Object({
+  conversations: Type.Integer(),
+  sealedCurrent: Type.Integer(),
+  movedToHistory: Type.Integer(),
+  unchanged: Type.Integer(),
+  keptCurrent: Type.Integer(),
+  failed: Type.Array(Type.Object({ topic: Type.String(), code: Type.String() })),
+  activeList: Type.Union([Type.Object({ version: Type.Integer(), entries: Type.Integer() }), Type.Null()]),
+  historyIndex: Type.Union([Type.Object({ version: Type.Integer(), entries: Type.Integer() }), Type.Null()]),
+});
+
+const HistoryItem = Type.Object({
+  id: Type.String(),
+  topic: Type.String(),
+  conversation: Type.Union([Type.String(), Type.Null()]),
+  closedAt: Type.String(),
+  messages: Type.Integer(),
+});
+
+const Transcript = Type.Object({
+  id: Type.String(),
+  topic: Type.String(),
+  archive: Type.Union([Type.Literal('current'), Type.Literal('history')]),
+  conversation: Type.String(),
+  title: Type.String(),
+  kind: Type.Union([Type.Literal('direct'), Type.Literal('group')]),
+  members: Type.Array(Type.String()),
+  closedAt: Type.Union([Type.String(), Type.Null()]),
+  messages: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      from: Type.String(),
+      device: Type.String(),
+      sentAt: Type.String(),
+      text: Type.String(),
+    }),
+  ),
+  events: Type.Integer(),
+});
+
+const idParam = (request: { params: unknown }): string => {
+  const { id } = request.params as { id: string };
+  if (!/^[A-Za-z0-9_-]{1,128}$/.test(id))
+    throw new KithError('INVALID_INPUT', 'An archive id is hex or a conversation id.');
+  return id;
+};
+
+export function archiveItemRoutes(archivist: Archivist): ApiPlugin {
+  return async (app) => {
+    app.post(
+      '/archive/sync',
+      {
+        schema: {
+          summary:
+            'Run one archive pass now: seal changed conversations (current or history), update the sealed lists; returns what it did.',
+          tags: ['archive'],
+          body: Type.Optional(Type.Object({}, { additionalProperties: false })),
+          response: { 200: SyncReport },
+        },
+      },
+      async () => archivist.sync(),
+    );
+    app.get(
+      '/archive/history',
+      {
+        schema: {
+          summary: 'Conversations moved to history, from the sealed history index (newest first).',
+          tags: ['archive'],
+          response: { 200: Type.Array(HistoryItem) },
+        },
+      },
+      async () => archivist.history(),
+    );
+    app.get(
+      '/archive/items/:id',
+      {
+        schema: {
+          summary:
+            'Open an archived conversation (by blob id, topic hash or conversation id): fetched from a holder and opened with two key shares.',
+          tags: ['archive'],
+          params: Type.Object({ id: ItemId }),
+          response: { 200: Transcript },
+        },
+      },
+      async (request) => archivist.get(idParam(request)),
+    );
+    app.get(
+      '/archive/blobs/:id',
+      {
+        schema: {
+          summary:
+            'The sealed bytes of an archived conversation (base64), for opening elsewhere with the recovery phrase.',
+          tags: ['archive'],
+          params: Type.Object({ id: ItemId }),
+          response: {
+            200: Type.Object({ id: Type.String(), kind: Type.String(), ciphertext: Type.String() }),
+          },
+        },
+      },
+      async (request) => {
+        const r = await archivist.ciphertext(idParam(request));
+        return { id: r.id, kind: r.kind, ciphertext: Buffer.from(r.ciphertext).toString('base64') };
+      },
+    );
+    app.get(
+      '/archive/indexes/:name',
+      {
+        schema: {
+          summary:
+            'The sealed history index (base64, newest known version), for listing the history with the recovery phrase.',
+          tags: ['archive'],
+          params: Type.Object({ name: Type.Literal('conversations') }),
+          response: {
+            200: Type.Object({ name: Type.String(), version: Type.Integer(), ciphertext: Type.String() }),
+          },
+        },
+      },
+      async () => {
+        const r = await archivist.indexCiphertext();
+        return {
+          name: 'conversations',
+          version: r.version,
+          ciphertext: Buffer.from(r.ciphertext).toString('base64'),
+        };
+      },
+    );
+  };
+}

@@ -1,0 +1,683 @@
+/**
+ * The archivist (DESIGN §5, §7; docs/ARCHITECTURE.md "Archive encryption and retrieval"): keeps
+ * every conversation this device has in the replicated archive, sealed so that no single
+ * system can read it.
+ *
+ * Each pass builds one transcript per conversation (transcript-source.ts). An open conversation
+ * with activity younger than the history age is sealed *current* (2-of-2: the owner's devices
+ * and the holder group) and listed in the sealed *active list*; a closed or older one is sealed
+ * *history* (2-of-3: this device X, another own device Y, the recovery key) and listed in the
+ * *history index* (t=1 to every own device and the recovery key). A transcript is sealed again
+ * only when it changed (the digest of its bytes is remembered in a sealed local state).
+ *
+ * Passes come from an injected scheduler and, debounced, from message and conversation events;
+ * tests call `sync()` themselves. Retrieval: `history()` and `get()`.
+ */
+import {
+  openActiveList,
+  openHistoryIndex,
+  openTranscript,
+  sealArchiveIndex,
+  sealCurrent,
+  sealHistory,
+  topicHash,
+} from '@kith/core/archive/archive-seal';
+import { type Transcript, TranscriptFormat } from '@kith/core/archive/transcript';
+import { defaultBackend, fromHex, toHex, utf8 } from '@kith/core/crypto/index';
+import { verifyEnvelope } from '@kith/core/envelope';
+import { isKithError, KithError } from '@kith/core/errors';
+import { eq } from 'drizzle-orm';
+import { secrets } from '../../../../db/schema.ts';
+import type { AgentService } from '../components.ts';
+import type { ConversationService } from '../conversations/service.ts';
+import type { Messenger } from '../messaging/messenger.ts';
+import type { PeerNode } from '../peer/peer-node.ts';
+import { openBox, sealBox } from '../peer/sealed-box.ts';
+import type { DeviceRow } from '../repositories/identity-repository.ts';
+import { intervalScheduler, type RepairScheduler } from './archive-replicator.ts';
+import { type ConversationSnapshot, type TranscriptData, TranscriptSource } from './transcript-source.ts';
+
+const DAY_MS = 86_400_000;
+
+export interface ArchivistOptions {
+  /** A conversation without activity this long moves to history (closed ones move at once). */
+  historyAfterMs: number;
+  /** How often a pass runs by itself. */
+  intervalMs: number;
+  /** Quiet time after a message or conversation event before a pass (0: no event-driven passes). */
+  debounceMs: number;
+  scheduler: RepairScheduler;
+}
+
+export const DEFAULT_ARCHIVIST_OPTIONS: ArchivistOptions = {
+  historyAfterMs: 30 * DAY_MS,
+  intervalMs: 10 * 60_000,
+  debounceMs: 5000,
+  scheduler: intervalScheduler,
+};
+
+/** What one pass did (POST /api/archive/sync). Counts and ids only, never content. */
+export interface SyncReport {
+  conversations: number;
+  /** Current transcripts sealed and put in this pass. */
+  sealedCurrent: number;
+  /** Conversations moved to (or re-sealed in) history in this pass. */
+  movedToHistory: number;
+  /** Unchanged since the last pass (or already archived by another own device). */
+  unchanged: number;
+  /** Due for history but kept current: the owner has only one active device. */
+  keptCurrent: number;
+  /** Conversations that could not be archived this pass (no holder, too large, …). */
+  failed: { topic: string; code: string }[];
+  activeList: { version: number; entries: number } | null;
+  historyIndex: { version: number; entries: number } | null;
+}
+
+export interface HistoryItem {
+  /** Blob id, hex. */
+  id: string;
+  /** topicHash of the conversation id, hex. */
+  topic: string;
+  /** The conversation id, when this device knows it. */
+  conversation: string | null;
+  closedAt: string;
+  messages: number;
+}
+
+export interface ArchivedTranscript {
+  /** Blob id, hex. */
+  id: string;
+  topic: string;
+  archive: 'current' | 'history';
+  conversation: string;
+  title: string;
+  kind: 'direct' | 'group';
+  members: string[];
+  closedAt: string | null;
+  messages: { id: string; from: string; device: string; sentAt: string; text: string }[];
+  events: number;
+}
+
+/** The archivist's memory between passes, sealed under the device storage key at rest. */
+interface LocalState {
+  v: 1;
+  conversations: Record<
+    string,
+    {
+      topic: string;
+      archive: 'current' | 'history';
+      blob: string;
+      digest: string;
+      lastActivity: number;
+      closedAt: number | null;
+      messages: number;
+    }
+  >;
+  /** The last active list and history index this device wrote or read (hex ids). */
+  active: { topic: string; blob: string; updatedAt: number }[];
+  history: { topic: string; blob: string; closedAt: number; messages: number }[];
+  /** Recipients the history index was last sealed to (so a new own device gets it re-sealed). */
+  historyRecipients: string;
+}
+
+const STATE_NAME = 'archivist';
+const STATE_PURPOSE = 'kith/v1/seal/archivist-state';
+const emptyState = (): LocalState => ({
+  v: 1,
+  conversations: {},
+  active: [],
+  history: [],
+  historyRecipients: '',
+});
+
+/**
+ * What the archivist needs of replication and retrieval (the replicator and the archive fetcher:
+ * docs/ARCHITECTURE.md "Archive encryption and retrieval"). node.ts wires the real ones.
+ */
+export interface ArchiveAccess {
+  /** Stores locally and replicates; `preferHolders` are asked first (current: friends' devices). */
+  put(input: {
+    kind: 'current' | 'history';
+    ciphertext: Uint8Array;
+    preferHolders?: string[];
+  }): Promise<{ id: string }>;
+  /** Local store first, else holders; `rewrap` asks a holder for its share re-wrapped to me. */
+  fetchBlob(
+    blobId: Uint8Array,
+    opts?: { rewrap?: boolean; from?: string[] },
+  ): Promise<{ ciphertext: Uint8Array; kind: string; share?: Uint8Array; from: string }>;
+  /** Newest of the local copy and online holders. */
+  fetchIndex(
+    name: 'active' | 'conversations',
+    opts?: { rewrap?: boolean },
+  ): Promise<{ ciphertext: Uint8Array; version: number; share?: Uint8Array } | undefined>;
+  putIndex(name: 'active' | 'conversations', ciphertext: Uint8Array): Promise<{ version: number }>;
+  /** An own device (X or Y of a history item) re-wraps its share to this device. */
+  requestShare(deviceId: string, blobId: Uint8Array): Promise<Uint8Array>;
+}
+
+export class Archivist implements AgentService {
+  readonly name = 'archivist';
+  readonly options: ArchivistOptions;
+  readonly source: TranscriptSource;
+  private cancel: (() => void) | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private debounce: ReturnType<typeof setTimeout> | undefined;
+  private running: Promise<SyncReport> | undefined;
+  private again = false;
+
+  constructor(
+    private readonly node: PeerNode,
+    private readonly access: ArchiveAccess,
+    messenger: Messenger,
+    conversations: ConversationService,
+    options: Partial<ArchivistOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_ARCHIVIST_OPTIONS, ...options };
+    const { db, random, clock } = node.options.components;
+    this.source = new TranscriptSource(node, messenger, conversations, {
+      db: db.db,
+      storageKey: node.options.device.storageKey,
+      random,
+      clock,
+    });
+  }
+
+  private get db() {
+    return this.node.options.components.db.db;
+  }
+  private get me() {
+    return this.node.deviceId;
+  }
+  private get keys() {
+    return this.node.options.device.keys;
+  }
+
+  async start(): Promise<void> {
+    this.cancel = this.options.scheduler(() => void this.sync().catch(() => {}), this.options.intervalMs);
+    if (this.options.debounceMs > 0) {
+      this.unsubscribe = this.node.options.events.subscribe((e) => {
+        if (!/^(message\.(sent|received)|conversation\.(created|updated|closed))$/.test(e.type)) return;
+        clearTimeout(this.debounce);
+        this.debounce = setTimeout(() => void this.sync().catch(() => {}), this.options.debounceMs);
+        this.debounce.unref?.();
+      });
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.cancel?.();
+    this.unsubscribe?.();
+    clearTimeout(this.debounce);
+    await this.running?.catch(() => {});
+  }
+
+  // --- the pass ------------------------------------------------------------------------------
+
+  /** Runs one pass (or joins the running one and then runs once more); returns what it did. */
+  async sync(): Promise<SyncReport> {
+    if (this.running) {
+      this.again = true;
+      await this.running.catch(() => {});
+      if (this.running) return this.running;
+    }
+    this.again = false;
+    this.running = this.pass().finally(() => {
+      this.running = undefined;
+    });
+    const report = await this.running;
+    if (this.again) return this.sync();
+    return report;
+  }
+
+  private async pass(): Promise<SyncReport> {
+    const now = this.node.clock();
+    const state = await this.loadState();
+    const report: SyncReport = {
+      conversations: 0,
+      sealedCurrent: 0,
+      movedToHistory: 0,
+      unchanged: 0,
+      keptCurrent: 0,
+      failed: [],
+      activeList: null,
+      historyIndex: null,
+    };
+    const own = await this.ownDevices();
+    const holders = await this.holderGroup(own);
+    const remoteActive = await this.readActive();
+    const remoteHistory = await this.readHistory();
+    const active = mergeActive(state.active, remoteActive?.entries ?? []);
+    const history = mergeHistory(state.history, remoteHistory?.entries ?? []);
+    let activeChanged = false;
+    let historyChanged = false;
+
+    for (const snapshot of await this.source.snapshots()) {
+      report.conversations += 1;
+      const t = snapshot.transcript;
+      const topic = toHex(topicHash(t.conversation));
+      const prev = state.conversations[t.conversation];
+      let bytes: Uint8Array;
+      const transcript = t;
+      try {
+        bytes = encodeTranscript(t);
+      } catch (err) {
+        report.failed.push({ topic, code: isKithError(err) ? err.code : 'INTERNAL' });
+        continue;
+      }
+      const digest = toHex(defaultBackend().sha256(bytes));
+      const due = t.closedAt !== null || now - snapshot.lastActivity >= this.options.historyAfterMs;
+      const toHistory = due && own.length >= 2;
+      if (due && !toHistory) report.keptCurrent += 1;
+      try {
+        if (toHistory) {
+          const listed = history.get(topic);
+          if (prev?.archive === 'history' && prev.digest === digest && listed) {
+            report.unchanged += 1;
+          } else if (listed && !prev && listed.messages >= t.messages.length) {
+            // Another own device archived it already: adopt its blob.
+            this.remember(state, t, snapshot, topic, 'history', listed.blob, digest);
+            report.unchanged += 1;
+          } else {
+            const ciphertext = await sealHistory({
+              transcript,
+              archivist: this.keys.agreement.publicKey,
+              second: otherDevice(own, this.me).staticPublicKey,
+              recovery: this.node.ownLog.recoveryKey,
+              sender: this.keys.signing,
+              createdAt: now,
+              random: this.node.random,
+            });
+            const { id } = await this.put({ kind: 'history', ciphertext });
+            history.set(topic, {
+              topic,
+              blob: id,
+              closedAt: t.closedAt ?? snapshot.lastActivity,
+              messages: t.messages.length,
+            });
+            this.remember(state, t, snapshot, topic, 'history', id, digest);
+            historyChanged = true;
+            report.movedToHistory += 1;
+          }
+          if (active.delete(topic)) activeChanged = true;
+          continue;
+        }
+        const listed = active.get(topic);
+        if (prev?.archive === 'current' && prev.digest === digest && listed) {
+          report.unchanged += 1;
+          continue;
+        }
+        if (listed && listed.updatedAt >= snapshot.lastActivity && prev?.digest !== digest && !prev) {
+          // Another own device put this state (or a newer one) already.
+          this.remember(state, t, snapshot, topic, 'current', listed.blob, digest);
+          report.unchanged += 1;
+          continue;
+        }
+        if (holders.keys.length === 0) throw new KithError('ARCHIVE_NO_HOLDER');
+        const ciphertext = await sealCurrent({
+          transcript,
+          owners: own.map((d) => d.staticPublicKey),
+          holders: holders.keys,
+          sender: this.keys.signing,
+          createdAt: now,
+          random: this.node.random,
+        });
+        const { id } = await this.put({ kind: 'current', ciphertext, preferHolders: holders.devices });
+        active.set(topic, { topic, blob: id, updatedAt: snapshot.lastActivity });
+        this.remember(state, t, snapshot, topic, 'current', id, digest);
+        activeChanged = true;
+        report.sealedCurrent += 1;
+      } catch (err) {
+        if (!isKithError(err)) throw err;
+        this.node.log.warn({ code: err.code }, 'archive: a conversation was not archived this pass');
+        report.failed.push({ topic, code: err.code });
+      }
+    }
+
+    // Lists: written when they changed, or (history) when the own devices changed.
+    const recipients = [...own.map((d) => toHex(d.staticPublicKey))].sort().join(',');
+    if (historyChanged || (history.size > 0 && recipients !== state.historyRecipients)) {
+      const entries = [...history.values()].sort(byTopic);
+      const ciphertext = await sealArchiveIndex({
+        name: 'conversations',
+        list: {
+          v: 1,
+          entries: entries.map((e) => ({
+            topic: fromHex(e.topic),
+            blob: fromHex(e.blob),
+            closedAt: e.closedAt,
+            messages: e.messages,
+          })),
+        },
+        owners: own.map((d) => d.staticPublicKey),
+        recovery: this.node.ownLog.recoveryKey,
+        sender: this.keys.signing,
+        createdAt: now,
+        random: this.node.random,
+      });
+      const { version } = await this.access.putIndex('conversations', ciphertext);
+      state.historyRecipients = recipients;
+      report.historyIndex = { version, entries: entries.length };
+    }
+    if (activeChanged && holders.keys.length > 0) {
+      const entries = [...active.values()].sort(byTopic);
+      const ciphertext = await sealArchiveIndex({
+        name: 'active',
+        list: {
+          v: 1,
+          entries: entries.map((e) => ({
+            topic: fromHex(e.topic),
+            blob: fromHex(e.blob),
+            updatedAt: e.updatedAt,
+          })),
+        },
+        owners: own.map((d) => d.staticPublicKey),
+        holders: holders.keys,
+        sender: this.keys.signing,
+        createdAt: now,
+        random: this.node.random,
+      });
+      const { version } = await this.access.putIndex('active', ciphertext);
+      report.activeList = { version, entries: entries.length };
+    }
+    state.active = [...active.values()].sort(byTopic);
+    state.history = [...history.values()].sort(byTopic);
+    await this.saveState(state);
+    this.node.options.events.publish('archive.synced', {
+      conversations: report.conversations,
+      current: report.sealedCurrent,
+      history: report.movedToHistory,
+      failed: report.failed.length,
+    });
+    return report;
+  }
+
+  private remember(
+    state: LocalState,
+    t: TranscriptData,
+    snapshot: ConversationSnapshot,
+    topic: string,
+    archive: 'current' | 'history',
+    blob: string,
+    digest: string,
+  ): void {
+    state.conversations[t.conversation] = {
+      topic,
+      archive,
+      blob,
+      digest,
+      lastActivity: snapshot.lastActivity,
+      closedAt: t.closedAt,
+      messages: t.messages.length,
+    };
+  }
+
+  private put: ArchiveAccess['put'] = (input) => this.access.put(input);
+
+  /** Active own devices, lowest index first (this one included). */
+  private async ownDevices(): Promise<DeviceRow[]> {
+    return (await this.node.identity.devicesOf(this.node.userId)).filter((d) => d.status === 'active');
+  }
+
+  /**
+   * Group 1 of a current seal: friends' active devices (any of them may hold it); with no
+   * friend yet, the owner's other devices (weaker: docs/SECURITY.md).
+   */
+  private async holderGroup(own: DeviceRow[]): Promise<{ keys: Uint8Array[]; devices: string[] }> {
+    const friends: DeviceRow[] = [];
+    for (const f of await this.node.friends.list())
+      for (const d of await this.node.identity.devicesOf(f.userId))
+        if (d.status === 'active') friends.push(d);
+    const group = friends.length > 0 ? friends : own.filter((d) => d.deviceId !== this.me);
+    return { keys: group.map((d) => d.staticPublicKey), devices: group.map((d) => d.deviceId) };
+  }
+
+  // --- the lists -----------------------------------------------------------------------------
+
+  /** The active list from a holder (2-of-2: its re-wrapped share + mine), if one answers. */
+  private async readActive(): Promise<{ entries: ListedActive[] } | undefined> {
+    try {
+      const got = await this.access.fetchIndex('active', { rewrap: true });
+      if (!got) return undefined;
+      const list = await openActiveList(got.ciphertext, {
+        keys: [this.keys.agreement],
+        shares: got.share ? [got.share] : [],
+      });
+      return {
+        entries: list.entries.map((e) => ({
+          topic: toHex(e.topic),
+          blob: toHex(e.blob),
+          updatedAt: e.updatedAt,
+        })),
+      };
+    } catch (err) {
+      if (!isKithError(err)) throw err;
+      return undefined;
+    }
+  }
+
+  /** The history index (t=1: my own key opens it), newest of this device and online holders. */
+  private async readHistory(): Promise<{ entries: ListedHistory[] } | undefined> {
+    try {
+      const got = await this.access.fetchIndex('conversations');
+      if (!got) return undefined;
+      const index = await openHistoryIndex(got.ciphertext, { keys: [this.keys.agreement] });
+      return {
+        entries: index.entries.map((e) => ({
+          topic: toHex(e.topic),
+          blob: toHex(e.blob),
+          closedAt: e.closedAt,
+          messages: e.messages,
+        })),
+      };
+    } catch (err) {
+      if (!isKithError(err)) throw err;
+      return undefined;
+    }
+  }
+
+  private async openWith(ciphertext: Uint8Array, shares: Uint8Array[]): Promise<Transcript> {
+    return (await openTranscript(ciphertext, { keys: [this.keys.agreement], shares })).transcript;
+  }
+
+  // --- retrieval -----------------------------------------------------------------------------
+
+  /** The history index as this device reads it (its own key opens the index). */
+  async history(): Promise<HistoryItem[]> {
+    const remote = await this.readHistory();
+    const state = await this.loadState();
+    const entries = mergeHistory(state.history, remote?.entries ?? []);
+    const names = await this.topicNames();
+    return [...entries.values()]
+      .sort((a, b) => b.closedAt - a.closedAt || (a.topic < b.topic ? -1 : 1))
+      .map((e) => ({
+        id: e.blob,
+        topic: e.topic,
+        conversation: names.get(e.topic) ?? null,
+        closedAt: new Date(e.closedAt).toISOString(),
+        messages: e.messages,
+      }));
+  }
+
+  /** topicHash hex -> conversation id, for the conversations this device knows. */
+  private async topicNames(): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const s of await this.source.snapshots())
+      out.set(toHex(topicHash(s.transcript.conversation)), s.transcript.conversation);
+    return out;
+  }
+
+  /**
+   * Which blob an id names: a blob id, a topic hash, or a conversation id (history first, then
+   * the active list).
+   */
+  async resolve(
+    id: string,
+  ): Promise<{ blob: string; topic: string | null; archive: 'current' | 'history' | null }> {
+    const state = await this.loadState();
+    const history = mergeHistory(state.history, (await this.readHistory())?.entries ?? []);
+    const active = mergeActive(state.active, []);
+    const key = /^[0-9a-fA-F]{64}$/.test(id) ? id.toLowerCase() : toHex(topicHash(id));
+    for (const e of history.values())
+      if (e.blob === key || e.topic === key) return { blob: e.blob, topic: e.topic, archive: 'history' };
+    for (const e of active.values())
+      if (e.blob === key || e.topic === key) return { blob: e.blob, topic: e.topic, archive: 'current' };
+    if (/^[0-9a-f]{64}$/.test(key) && key !== toHex(topicHash(id)))
+      return { blob: key, topic: null, archive: null };
+    throw new KithError('ARCHIVE_NOT_FOUND', 'No archived conversation has that id.');
+  }
+
+  /** The ciphertext of an archive item (for the phrase fallback, which opens it elsewhere). */
+  async ciphertext(id: string): Promise<{ id: string; kind: string; ciphertext: Uint8Array }> {
+    const { blob } = await this.resolve(id);
+    const got = await this.access.fetchBlob(fromHex(blob));
+    return { id: blob, kind: got.kind, ciphertext: got.ciphertext };
+  }
+
+  /** The sealed history index (newest of this device and online holders), for the phrase path. */
+  async indexCiphertext(): Promise<{ version: number; ciphertext: Uint8Array }> {
+    const got = await this.access.fetchIndex('conversations');
+    if (!got)
+      throw new KithError('ARCHIVE_NOT_FOUND', 'No history index is held here or by an online holder yet.');
+    return { version: got.version, ciphertext: got.ciphertext };
+  }
+
+  /** Opens an archived transcript (current: my share + a holder's; history: two of X, Y). */
+  async get(id: string): Promise<ArchivedTranscript> {
+    const { blob } = await this.resolve(id);
+    const blobId = fromHex(blob);
+    const got = await this.access.fetchBlob(blobId, { rewrap: true });
+    const env = verifyEnvelope(got.ciphertext);
+    const shares: Uint8Array[] = got.share ? [got.share] : [];
+    let plaintext: Transcript | undefined;
+    try {
+      plaintext = await this.openWith(got.ciphertext, shares);
+    } catch (err) {
+      if (!isKithError(err, 'ENVELOPE_TOO_FEW_SHARES') && !isKithError(err, 'ENVELOPE_WRONG_KEY')) throw err;
+    }
+    if (!plaintext) {
+      // Ask the other own devices named in the envelope for their shares (history: X or Y).
+      for (const key of env.recipients) {
+        const device = await this.node.identity.deviceByStaticKey(key);
+        if (!device || device.userId !== this.node.userId || device.deviceId === this.me) continue;
+        if (device.status !== 'active') continue;
+        try {
+          shares.push(await this.access.requestShare(device.deviceId, blobId));
+        } catch (err) {
+          if (!isKithError(err)) throw err;
+          continue;
+        }
+        try {
+          plaintext = await this.openWith(got.ciphertext, shares);
+          break;
+        } catch (err) {
+          if (!isKithError(err, 'ENVELOPE_TOO_FEW_SHARES') && !isKithError(err, 'ENVELOPE_WRONG_KEY'))
+            throw err;
+        }
+      }
+    }
+    if (!plaintext) {
+      throw new KithError(
+        'ENVELOPE_TOO_FEW_SHARES',
+        'Bring the device (or the friend’s relay) holding the other key share online, or use --phrase-file.',
+      );
+    }
+    return transcriptView(blob, got.kind === 'history' ? 'history' : 'current', plaintext);
+  }
+
+  // --- local state ---------------------------------------------------------------------------
+
+  private async loadState(): Promise<LocalState> {
+    const [row] = await this.db.select().from(secrets).where(eq(secrets.name, STATE_NAME)).limit(1);
+    if (!row) return emptyState();
+    const plain = openBox(this.node.options.device.storageKey, STATE_PURPOSE, row.ciphertext);
+    const state = JSON.parse(utf8.decode(plain)) as LocalState;
+    return state.v === 1 ? state : emptyState();
+  }
+
+  private async saveState(state: LocalState): Promise<void> {
+    const ciphertext = sealBox(
+      this.node.options.device.storageKey,
+      STATE_PURPOSE,
+      utf8.encode(JSON.stringify(state)),
+      this.node.random,
+    );
+    const updatedAt = new Date(this.node.clock());
+    await this.db
+      .insert(secrets)
+      .values({ name: STATE_NAME, ciphertext, updatedAt })
+      .onConflictDoUpdate({ target: secrets.name, set: { ciphertext, updatedAt } });
+  }
+}
+
+type ListedActive = { topic: string; blob: string; updatedAt: number };
+type ListedHistory = { topic: string; blob: string; closedAt: number; messages: number };
+
+const byTopic = (a: { topic: string }, b: { topic: string }) => (a.topic < b.topic ? -1 : 1);
+
+/** Per topic the newest entry wins (ties: the larger blob id, so every device picks the same). */
+function mergeActive(...lists: ListedActive[][]): Map<string, ListedActive> {
+  const out = new Map<string, ListedActive>();
+  for (const e of lists.flat()) {
+    const have = out.get(e.topic);
+    if (!have || e.updatedAt > have.updatedAt || (e.updatedAt === have.updatedAt && e.blob > have.blob))
+      out.set(e.topic, e);
+  }
+  return out;
+}
+
+/** Per topic the fuller transcript wins, then the later close, then the larger blob id. */
+function mergeHistory(...lists: ListedHistory[][]): Map<string, ListedHistory> {
+  const out = new Map<string, ListedHistory>();
+  for (const e of lists.flat()) {
+    const have = out.get(e.topic);
+    const better =
+      !have ||
+      e.messages > have.messages ||
+      (e.messages === have.messages &&
+        (e.closedAt > have.closedAt || (e.closedAt === have.closedAt && e.blob > have.blob)));
+    if (better) out.set(e.topic, e);
+  }
+  return out;
+}
+
+function otherDevice(own: DeviceRow[], me: string): DeviceRow {
+  const other = own.find((d) => d.deviceId !== me);
+  if (!other) throw new KithError('ARCHIVE_HISTORY_ONE_DEVICE');
+  return other;
+}
+
+function encodeTranscript(t: TranscriptData): Uint8Array {
+  return TranscriptFormat.encode({
+    v: 1,
+    conversation: t.conversation,
+    topic: t.topic,
+    kind: t.kind,
+    members: t.members,
+    closedAt: t.closedAt,
+    messages: t.messages,
+    ...(t.events ? { events: t.events } : {}),
+  });
+}
+
+export function transcriptView(
+  blob: string,
+  archive: 'current' | 'history',
+  t: Transcript,
+): ArchivedTranscript {
+  return {
+    id: blob,
+    topic: toHex(topicHash(t.conversation)),
+    archive,
+    conversation: t.conversation,
+    title: t.topic,
+    kind: t.kind,
+    members: [...t.members],
+    closedAt: t.closedAt === null ? null : new Date(t.closedAt).toISOString(),
+    messages: t.messages.map((m) => ({ ...m, sentAt: new Date(m.sentAt).toISOString() })),
+    events: t.events?.length ?? 0,
+  };
+}
+
+/** Days (config) to milliseconds. */
+export const historyAfterMs = (days: number | undefined): number => Math.round((days ?? 30) * DAY_MS);

@@ -1,0 +1,177 @@
+/**
+ * What the archivist seals (docs/ARCHITECTURE.md "Archive encryption and retrieval"): one
+ * transcript per conversation this device has — direct conversations of the messenger and group
+ * conversations of ConversationService — built from what this device can read. Plain data here;
+ * the archivist encodes and seals it (never stored or logged in the clear).
+ */
+import { deviceIdFromSigningKey } from '@kith/core/ids';
+import { openEvent } from '@kith/core/conversation/index';
+import { directConversationId } from '@kith/core/messaging/direct-conversation';
+import type { RandomSource } from '@kith/core/crypto/index';
+import { max } from 'drizzle-orm';
+import { messages } from '../../../../db/schema.ts';
+import type { Clock } from '../components.ts';
+import type { ConversationService } from '../conversations/service.ts';
+import { ConversationStore } from '../conversations/store.ts';
+import type { KithDb } from '../database.ts';
+import type { Messenger } from '../messaging/messenger.ts';
+import type { PeerNode } from '../peer/peer-node.ts';
+
+export interface TranscriptMessage {
+  /** Item id (direct) or event id (group), hex. */
+  id: string;
+  from: string;
+  device: string;
+  sentAt: number;
+  text: string;
+}
+
+export interface TranscriptData {
+  v: 1;
+  conversation: string;
+  topic: string;
+  kind: 'direct' | 'group';
+  members: string[];
+  closedAt: number | null;
+  messages: TranscriptMessage[];
+  /** Group conversations: the signed genesis, events and accepted outcome, as stored. */
+  events?: Uint8Array[];
+}
+
+export interface ConversationSnapshot {
+  transcript: TranscriptData;
+  /** Newest activity (message, event or close), ms: the age a conversation moves to history by. */
+  lastActivity: number;
+}
+
+/** A transcript holds at most this many messages (the newest); the envelope caps the bytes too. */
+export const TRANSCRIPT_MAX_MESSAGES = 20_000;
+
+export class TranscriptSource {
+  private readonly store: ConversationStore;
+
+  constructor(
+    private readonly node: PeerNode,
+    private readonly messenger: Messenger,
+    private readonly conversations: ConversationService,
+    options: { db: KithDb; storageKey: Uint8Array; random: RandomSource; clock: Clock },
+  ) {
+    // A second reader over the same sealed tables (the service keeps its own for writing).
+    this.store = new ConversationStore(options.db, options.storageKey, options.random, options.clock);
+  }
+
+  private get db() {
+    return this.node.options.components.db.db;
+  }
+
+  /** Every conversation this device has, with its last activity (ms). */
+  async snapshots(): Promise<ConversationSnapshot[]> {
+    const activity = new Map<string, number>();
+    const rows = await this.db
+      .select({ id: messages.conversationId, last: max(messages.sentAt) })
+      .from(messages)
+      .groupBy(messages.conversationId);
+    for (const r of rows) if (r.last) activity.set(r.id, new Date(r.last).getTime());
+    const out: ConversationSnapshot[] = [];
+    const groups = await this.conversations.list();
+    const groupIds = new Set(groups.map((g) => g.id));
+    for (const g of groups) {
+      const snapshot = await this.group(g, activity.get(g.id));
+      if (snapshot) out.push(snapshot);
+    }
+    const directs = await this.directConversations();
+    for (const [id, members] of directs) {
+      if (groupIds.has(id)) continue;
+      const snapshot = await this.direct(id, members, activity.get(id));
+      if (snapshot) out.push(snapshot);
+    }
+    return out.sort((a, b) => (a.transcript.conversation < b.transcript.conversation ? -1 : 1));
+  }
+
+  /** Direct conversation id -> [me, friend] (and the note-to-self conversation). */
+  private async directConversations(): Promise<Map<string, string[]>> {
+    const me = this.node.userId;
+    const out = new Map<string, string[]>();
+    out.set(directConversationId(me, me), [me]);
+    for (const f of await this.node.friends.list())
+      out.set(directConversationId(me, f.userId), [me, f.userId].sort());
+    return out;
+  }
+
+  private async direct(
+    id: string,
+    members: string[],
+    last: number | undefined,
+  ): Promise<ConversationSnapshot | undefined> {
+    if (last === undefined) return undefined;
+    const views = await this.messenger.list(id, TRANSCRIPT_MAX_MESSAGES);
+    if (views.length === 0) return undefined;
+    const friend = members.find((m) => m !== this.node.userId);
+    const name = friend ? (await this.node.friends.list()).find((f) => f.userId === friend)?.name : null;
+    return {
+      lastActivity: last,
+      transcript: {
+        v: 1,
+        conversation: id,
+        topic: friend ? (name ?? '') : 'notes',
+        kind: 'direct',
+        members,
+        closedAt: null,
+        messages: views.map((m) => ({
+          id: m.id,
+          from: m.from,
+          device: m.fromDevice,
+          sentAt: Date.parse(m.sentAt),
+          text: m.text,
+        })),
+      },
+    };
+  }
+
+  private async group(
+    g: Awaited<ReturnType<ConversationService['list']>>[number],
+    lastMessage: number | undefined,
+  ): Promise<ConversationSnapshot | undefined> {
+    const row = await this.store.conversation(g.id);
+    if (!row) return undefined;
+    const events = await this.store.events(g.id);
+    const outcomes = (await this.store.outcomes(g.id)).filter((o) => o.verdict === 'accepted');
+    const texts: TranscriptMessage[] = [];
+    let last = Math.max(row.createdAt.getTime(), lastMessage ?? 0, row.closedAt?.getTime() ?? 0);
+    for (const bytes of events) {
+      const e = openEvent(bytes);
+      last = Math.max(last, e.createdAt);
+      const text = e.body.text;
+      if (typeof text !== 'string') continue;
+      texts.push({
+        id: e.id,
+        from: e.author,
+        device: deviceIdFromSigningKey(e.device),
+        sentAt: e.createdAt,
+        text,
+      });
+    }
+    texts.sort((a, b) => a.sentAt - b.sentAt || (a.id < b.id ? -1 : 1));
+    // Canonical order for the stored events too, so an unchanged conversation seals the same bytes.
+    const sortedEvents = [...events].sort(compareBytes);
+    return {
+      lastActivity: last,
+      transcript: {
+        v: 1,
+        conversation: g.id,
+        topic: g.topic,
+        kind: 'group',
+        members: [...g.members].sort(),
+        closedAt: row.closedAt?.getTime() ?? null,
+        messages: texts.slice(-TRANSCRIPT_MAX_MESSAGES),
+        events: [row.genesis, ...sortedEvents, ...outcomes.map((o) => o.bytes)],
+      },
+    };
+  }
+}
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return a.length - b.length;
+}
