@@ -1,0 +1,174 @@
+/**
+ * Recovery from the phrase with a friend's invite, end to end (issue #5 item 5; DESIGN §4, §12):
+ * A (`kith init`) and B are friends on two `kith up` processes; A's machine is destroyed. On a
+ * fresh data dir, `kith recover --phrase-file F --invite CODE_FROM_B --revoke OLD` enrols a new
+ * device on B's copy of A's log; after `kith up` B lists A online with the new device, messages
+ * go both ways, and no node saw a fork.
+ */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ClusterDatabases,
+  clusterDatabaseKind,
+  type KithNode,
+  type PeerJson,
+  waitFor,
+} from '../../test/helpers/cluster.ts';
+import { makeTempDir } from '../../test/helpers/database.ts';
+import { runKith } from '../../test/helpers/kith-cli.ts';
+
+const HEARTBEAT_MS = 400;
+
+interface Ids {
+  userId: string;
+  deviceId: string;
+}
+interface MessageJson {
+  from: string;
+  text: string;
+}
+
+describe.each(clusterDatabaseKind())('kith recover --invite on %s (real processes)', (kind) => {
+  const databases = new ClusterDatabases(kind);
+  const nodes: KithNode[] = [];
+  let dir: string;
+  let phraseFile: string;
+  let a: KithNode;
+  let b: KithNode;
+  let idsA: Ids;
+  let idsB: Ids;
+
+  beforeAll(async () => {
+    dir = await makeTempDir(`kith-recover-${kind}-`);
+    phraseFile = join(dir, 'phrase-a');
+    a = await databases.node(join(dir, 'a'), '127.0.0.71', HEARTBEAT_MS);
+    b = await databases.node(join(dir, 'b'), '127.0.0.72', HEARTBEAT_MS);
+    nodes.push(a, b);
+    const ia = await runKith([
+      'init',
+      '--data',
+      a.dataDir,
+      '--name',
+      'Ana',
+      '--phrase-file',
+      phraseFile,
+      '--json',
+    ]);
+    const ib = await runKith(['init', '--data', b.dataDir, '--name', 'Ben', '--json']);
+    expect(ia.code, ia.stderr).toBe(0);
+    expect(ib.code, ib.stderr).toBe(0);
+    idsA = ia.json as Ids;
+    idsB = ib.json as Ids;
+    await Promise.all([a.start(), b.start()]);
+    const invite = await b.cli<{ code: string }>('invite');
+    await a.cli('accept', invite.code);
+    await waitFor('A and B are friends and online', async () =>
+      (await b.api<{ userId: string; online: boolean }[]>('/friends')).some(
+        (f) => f.userId === idsA.userId && f.online,
+      ),
+    );
+    await a.cli('send', '--to', idsB.userId, 'before the loss');
+    await waitFor('B has A’s first message', async () =>
+      (await b.api<MessageJson[]>('/messages')).some((m) => m.text === 'before the loss'),
+    );
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.kill()));
+    await databases.dispose();
+  });
+
+  it('recovers on a fresh data dir from B’s invite; B knows the new device at once; messages both ways; no fork', async () => {
+    // A's machine is destroyed: process and data dir gone.
+    await a.kill();
+    await rm(a.dataDir, { recursive: true, force: true });
+
+    const invite = await b.cli<{ id: string; code: string }>('invite');
+    const fresh = await databases.node(join(dir, 'a-new'), '127.0.0.73', HEARTBEAT_MS);
+    nodes.push(fresh);
+    const res = await runKith([
+      'recover',
+      '--data',
+      fresh.dataDir,
+      '--phrase-file',
+      phraseFile,
+      '--invite',
+      invite.code,
+      '--revoke',
+      idsA.deviceId,
+      '--device-name',
+      'new laptop',
+      '--json',
+    ]);
+    expect(res.code, res.stderr).toBe(0);
+    const r = res.json as Ids & {
+      deviceIndex: number;
+      revoked: string[];
+      sas: string;
+      friend: { userId: string; deviceId: string };
+    };
+    expect(r.userId).toBe(idsA.userId);
+    expect(r.deviceIndex).toBe(1);
+    expect(r.deviceId).not.toBe(idsA.deviceId);
+    expect(r.revoked).toEqual([idsA.deviceId]);
+    expect(r.friend).toEqual({ userId: idsB.userId, name: 'Ben', deviceId: idsB.deviceId });
+    // B's side shows the same short authentication string, marked as a recovery
+    const status = await b.api<{
+      used: boolean;
+      result: { sas: string; deviceId: string; recovery?: boolean };
+    }>(`/invites/${invite.id}`);
+    expect(status.used).toBe(true);
+    expect(status.result).toMatchObject({ sas: r.sas, deviceId: r.deviceId, recovery: true });
+    // B already knows the new device (and the revocation) before it ever connects
+    const before = await b.api<PeerJson[]>('/peers');
+    expect(before.find((p) => p.deviceId === r.deviceId)?.status).toBe('active');
+    expect(before.find((p) => p.deviceId === idsA.deviceId)?.status).toBe('revoked');
+
+    // The recovered identity: same user, this device, the lost one revoked
+    const identity = await runKith(['identity', '--data', fresh.dataDir, '--json']);
+    const shown = identity.json as {
+      userId: string;
+      deviceId: string;
+      devices: { deviceId: string; status: string }[];
+    };
+    expect(shown.userId).toBe(idsA.userId);
+    expect(shown.deviceId).toBe(r.deviceId);
+    expect(shown.devices.map((d) => [d.deviceId, d.status])).toEqual([
+      [idsA.deviceId, 'revoked'],
+      [r.deviceId, 'active'],
+    ]);
+
+    await fresh.start();
+    await waitFor('B lists A online with the new device', async () => {
+      const friends = await b.api<{ userId: string; online: boolean }[]>('/friends');
+      const peers = await b.api<PeerJson[]>('/peers');
+      return (
+        friends.some((f) => f.userId === idsA.userId && f.online) &&
+        peers.some((p) => p.deviceId === r.deviceId && p.online)
+      );
+    });
+    const friendsOfA = await fresh.cli<{ userId: string; name: string | null }[]>('friends');
+    expect(friendsOfA.map((f) => [f.userId, f.name])).toEqual([[idsB.userId, 'Ben']]);
+
+    await fresh.cli('send', '--to', idsB.userId, 'back from the phrase');
+    await waitFor('B has the recovered device’s message', async () =>
+      (await b.api<MessageJson[]>('/messages')).some(
+        (m) => m.text === 'back from the phrase' && m.from === idsA.userId,
+      ),
+    );
+    await b.cli('send', '--to', idsA.userId, 'welcome back');
+    await waitFor('the recovered device has B’s message', async () =>
+      (await fresh.api<MessageJson[]>('/messages')).some(
+        (m) => m.text === 'welcome back' && m.from === idsB.userId,
+      ),
+    );
+
+    // Neither side refused a log copy (no fork, no identity.fork)
+    for (const node of [b, fresh]) {
+      const log = await node.log();
+      expect(log).not.toContain('LOG_FORK');
+      expect(log).not.toContain('refused a log copy');
+    }
+  }, 240_000);
+});
