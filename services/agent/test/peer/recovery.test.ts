@@ -59,6 +59,7 @@ describe('recovery with a friend’s invite (at the friend’s node)', () => {
   let userA: string;
   let lostDevice: string;
   let b: RunningNode;
+  let c: RunningNode;
   const running: RunningNode[] = [];
 
   beforeAll(async () => {
@@ -67,10 +68,12 @@ describe('recovery with a friend’s invite (at the friend’s node)', () => {
     userA = deriveRootKeys(seedA).userId;
     const a = await startInProcessNode(join(dir, 'a'), '127.0.0.51', { seed: seedA });
     b = await startInProcessNode(join(dir, 'b'), '127.0.0.52');
-    running.push(b);
+    c = await startInProcessNode(join(dir, 'c'), '127.0.0.55');
+    running.push(b, c);
     lostDevice = a.node.deviceId;
     const invite = await b.pairing.createInvite({ role: 'friend' });
     await a.pairing.acceptFriend(invite.code);
+    await a.pairing.acceptFriend((await c.pairing.createInvite({ role: 'friend' })).code);
     // A's machine is destroyed.
     await a.shutdown();
   }, 60_000);
@@ -120,6 +123,12 @@ describe('recovery with a friend’s invite (at the friend’s node)', () => {
     await waitFor('the recovered device sees B online', async () => recovered.node.isOnline(b.node.deviceId));
     // the hand-over is imported once
     expect((await readBootstrap(target, device)).friendLogs).toHaveLength(0);
+
+    // Another friend, C, still holds the old copy: an ordinary friend invite from C extends it
+    // with the recovered log (no fork), and C links to the new device
+    await recovered.pairing.acceptFriend((await c.pairing.createInvite({ role: 'friend' })).code);
+    expect((await c.node.identity.state(userA))?.devices.get(0)?.status).toBe('revoked');
+    await waitFor('C sees the recovered device online', async () => c.node.isOnline(r.deviceId));
 
     // The index is never reused: a second recovery (another machine) takes index 2
     const second = await b.pairing.createInvite({ role: 'friend' });
