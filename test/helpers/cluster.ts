@@ -18,6 +18,8 @@ export interface NodeOptions {
   apiPort: number;
   heartbeatMeanMs: number;
   databaseUrl?: string;
+  /** Extra environment for `kith up` (settings a test injects, e.g. KITH_ARCHIVE_HISTORY_AFTER_DAYS). */
+  env?: Record<string, string>;
 }
 
 export class KithNode {
@@ -55,7 +57,13 @@ export class KithNode {
         'debug',
       ],
       {
-        env: { ...process.env, DATABASE_URL: o.databaseUrl ?? '', KITH_DATA: '', KITH_PASSPHRASE_FILE: '' },
+        env: {
+          ...process.env,
+          DATABASE_URL: o.databaseUrl ?? '',
+          KITH_DATA: '',
+          KITH_PASSPHRASE_FILE: '',
+          ...o.env,
+        },
         stdio: ['ignore', 'ignore', 'pipe'],
       },
     );

@@ -266,29 +266,32 @@ export class Archivist implements AgentService {
         continue;
       }
       const digest = toHex(defaultBackend().sha256(bytes));
-      const due = t.closedAt !== null || now - snapshot.lastActivity >= this.options.historyAfterMs;
-      const toHistory = due && own.length >= 2;
+      const archived = history.get(topic);
+      // In history already (moved by this or another own device) with all this device has.
+      const inHistory = archived !== undefined && archived.messages >= t.messages.length;
+      const due =
+        inHistory || t.closedAt !== null || now - snapshot.lastActivity >= this.options.historyAfterMs;
+      const toHistory = due && (inHistory || own.length >= 2);
       if (due && !toHistory) report.keptCurrent += 1;
       try {
         if (toHistory) {
-          const listed = history.get(topic);
-          if (prev?.archive === 'history' && prev.digest === digest && listed) {
-            report.unchanged += 1;
-          } else if (listed && !prev && listed.messages >= t.messages.length) {
-            // Another own device archived it already: adopt its blob.
-            this.remember(state, t, snapshot, topic, 'history', listed.blob, digest);
+          if (archived && inHistory) {
+            if (prev?.blob !== archived.blob)
+              this.remember(state, t, snapshot, topic, 'history', archived.blob, digest);
             report.unchanged += 1;
           } else {
+            const second = otherDevice(own, this.me);
             const ciphertext = await sealHistory({
               transcript,
               archivist: this.keys.agreement.publicKey,
-              second: otherDevice(own, this.me).staticPublicKey,
+              second: second.staticPublicKey,
               recovery: this.node.ownLog.recoveryKey,
               sender: this.keys.signing,
               createdAt: now,
               random: this.node.random,
             });
-            const { id } = await this.put({ kind: 'history', ciphertext });
+            // Y holds a copy first: it answers share requests for the blob it holds.
+            const { id } = await this.put({ kind: 'history', ciphertext, preferHolders: [second.deviceId] });
             history.set(topic, {
               topic,
               blob: id,
@@ -303,11 +306,11 @@ export class Archivist implements AgentService {
           continue;
         }
         const listed = active.get(topic);
-        if (prev?.archive === 'current' && prev.digest === digest && listed) {
+        if (listed && prev?.blob === listed.blob && prev.digest === digest) {
           report.unchanged += 1;
           continue;
         }
-        if (listed && listed.updatedAt >= snapshot.lastActivity && prev?.digest !== digest && !prev) {
+        if (listed && listed.blob !== prev?.blob && listed.updatedAt >= snapshot.lastActivity) {
           // Another own device put this state (or a newer one) already.
           this.remember(state, t, snapshot, topic, 'current', listed.blob, digest);
           report.unchanged += 1;
