@@ -3,7 +3,8 @@
  * sealed under the sender's epoch key, an epoch-key envelope, a receipt) takes the first route
  * that works:
  *   1. straight to each target device that is online;
- *   2. otherwise handed to the online peers on the target user's signed relay list (DESIGN §7),
+ *   2. otherwise to a linked peer that gossiped a route to the target (peer/reachability.ts);
+ *   3. otherwise handed to the online peers on the target user's signed relay list (DESIGN §7),
  *      or, when none of those is online, to every online peer: one that has a link to the
  *      target forwards it (bounded hops), one that relays for the target's user holds it;
  * and the sender keeps it in its outbox until the target's signed "delivered" receipt arrives,
@@ -49,6 +50,7 @@ import type { AgentEvent } from '../event-bus.ts';
 import type { DeviceRow } from '../repositories/identity-repository.ts';
 import type { PeerNode } from '../peer/peer-node.ts';
 import type { PeerSession } from '../peer/peer-session.ts';
+import { ROUTE_WAIT_PUMPS, nextRouteHop } from '../peer/reachability.ts';
 import { openBox, sealBox } from '../peer/sealed-box.ts';
 import { DirectoryCache } from './directory-cache.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -526,6 +528,27 @@ export class Messenger {
           let entry = this.handedTo.get(key);
           if (entry && now - entry.at > this.options.pumpMs * REOFFER_AFTER_PUMPS) entry = undefined;
           const handed = entry?.sessions ?? new Set<PeerSession>();
+          // --- H2 reach routing (DESIGN §7, peer/reachability.ts) ---------------------------
+          // A peer that gossiped a route to the target goes before the relays, one at a time:
+          // each has ROUTE_WAIT_PUMPS intervals to bring the receipt before the next is tried.
+          const hop = nextRouteHop(
+            this.node.routesTo(row.targetDevice),
+            handed,
+            entry?.at ?? now,
+            now,
+            this.options.pumpMs * ROUTE_WAIT_PUMPS,
+          );
+          if (hop === 'wait') continue;
+          if (hop) {
+            due.push({ row, key, peers: [hop], handed: { sessions: handed, at: entry?.at ?? now } });
+            this.node.options.events.publish('message.routed', {
+              item: toHex(row.itemId),
+              target: row.targetDevice,
+              via: hop.deviceId,
+            });
+            continue;
+          }
+          // --- end H2 -----------------------------------------------------------------------
           // The target user's listed relays first; only with none online, every peer (§10).
           const relays = await this.relaysFor(row.targetDevice, relaysOf);
           const online = this.node.onlineSessions();
@@ -664,6 +687,15 @@ export class Messenger {
       }
       return Promise.resolve();
     }
+    // --- H2 reach routing: a peer with a gossiped route, never the one the item came from, and
+    // only a route short enough for the hops left (MAX_HOPS); else hold as before. ---
+    const via = this.node.routesTo(target, MAX_HOPS - m.hops).find((p) => p !== from);
+    if (via && this.sendDeliver(via, m.kind, m.item, [target], m.hops + 1, m.origin)) {
+      this.node.options.events.publish('message.routed', { item: toHex(id), target, via: via.deviceId });
+      if (m.kind !== 'receipt') this.confirm(m.origin, target, 'relayed', id);
+      return Promise.resolve();
+    }
+    // --- end H2 ---
     if (!this.options.relayEnabled || m.kind === 'receipt') return Promise.resolve();
     // One at a time: each checks the quota against what the one before it stored.
     const held = this.holding.then(() => this.hold(from, m, id, target));

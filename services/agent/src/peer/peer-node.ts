@@ -16,6 +16,7 @@ import type { DeliverMessage, DeliverRefusedMessage } from '@kith/core/wire/deli
 import type { HelloMessage } from '@kith/core/wire/hello';
 import type { HeartbeatMessage } from '@kith/core/wire/heartbeat';
 import type { LogEntriesMessage, LogRequestMessage } from '@kith/core/wire/identity-log';
+import type { ReachMessage } from '@kith/core/wire/reach';
 import type { AgentComponents } from '../components.ts';
 import type { EventBus } from '../event-bus.ts';
 import {
@@ -34,6 +35,7 @@ import { FriendRepository } from '../repositories/friend-repository.ts';
 import { type DeviceRow, IdentityRepository } from '../repositories/identity-repository.ts';
 import { PeerRepository } from '../repositories/peer-repository.ts';
 import { formatAddress, hostOf, listeningAddresses, normaliseHost } from './own-addresses.ts';
+import { ReachGossip, type ReachTiming, defaultReachTiming } from './reach-gossip.ts';
 import { RelayListGossip } from './relay-list-gossip.ts';
 import { type ArchiveSessionMessage, PeerSession, type SessionHost } from './peer-session.ts';
 
@@ -53,6 +55,8 @@ export interface PeerNodeOptions {
   components: AgentComponents;
   events: EventBus;
   timing?: Partial<PeerTiming>;
+  /** Reach gossip timing (default: scaled from the heartbeat mean). */
+  reach?: Partial<ReachTiming>;
   linkLimits?: Partial<LinkLimits>;
 }
 
@@ -95,6 +99,8 @@ export class PeerNode implements SessionHost {
   readonly peerStats: PeerRepository;
   /** Our user's signed relay list and the lists of friends (DESIGN §7). */
   readonly relayLists: RelayListGossip;
+  /** Which devices each linked peer can reach (DESIGN §7, peer/reachability.ts). */
+  readonly reach: ReachGossip;
   readonly registry = new LinkRegistry();
   readonly clock: () => number;
   readonly random: (n: number) => Uint8Array;
@@ -132,6 +138,10 @@ export class PeerNode implements SessionHost {
       backoff: options.timing?.backoff ?? DEFAULT_BACKOFF,
     };
     this.heartbeatMeanMs = this.timing.heartbeatMeanMs;
+    this.reach = new ReachGossip(this, {
+      ...defaultReachTiming(this.timing.heartbeatMeanMs),
+      ...options.reach,
+    });
   }
 
   get userId(): string {
@@ -180,7 +190,10 @@ export class PeerNode implements SessionHost {
     );
     await this.refreshOwnRecord();
     await this.relayLists.start();
-    this.dialTimer = setInterval(() => void this.dialDue(), this.timing.dialTickMs);
+    this.dialTimer = setInterval(() => {
+      void this.dialDue();
+      this.reach.tick();
+    }, this.timing.dialTickMs);
     this.dialTimer.unref?.();
     this.log.info({ peerPort: this.listener.port, deviceId: this.deviceId }, 'peer port listening');
     void this.dialDue();
@@ -297,6 +310,7 @@ export class PeerNode implements SessionHost {
 
   async onHello(session: PeerSession, hello: MessageOf<typeof HelloMessage>): Promise<void> {
     this.adopt(session);
+    this.reach.onLinkUp(session);
     const now = this.clock();
     await this.peerStats.upsert({
       deviceId: session.deviceId,
@@ -485,6 +499,11 @@ export class PeerNode implements SessionHost {
     });
     await this.observe(heartbeat.seenAddress);
     await this.sendRecords(session, new Map(heartbeat.versions.map((v) => [v.device, v.seq])));
+    this.reach.onHeartbeat(session);
+  }
+
+  async onReach(session: PeerSession, message: MessageOf<typeof ReachMessage>): Promise<void> {
+    await this.reach.onReach(session, message);
   }
 
   async onDeliver(session: PeerSession, message: MessageOf<typeof DeliverMessage>): Promise<void> {
@@ -512,6 +531,19 @@ export class PeerNode implements SessionHost {
     return [...this.sessions.values()].filter((s) => s.ready);
   }
 
+  /**
+   * Linked peers that reported a route to `deviceId` (reach gossip), fewest links first, at most
+   * `maxDistance` links from here; never the device itself (its own link is `session()`).
+   */
+  routesTo(deviceId: string, maxDistance?: number): PeerSession[] {
+    const out: PeerSession[] = [];
+    for (const r of this.reach.table.routesTo(deviceId, this.clock(), maxDistance)) {
+      const s = r.via === deviceId ? undefined : this.session(r.via);
+      if (s) out.push(s);
+    }
+    return out;
+  }
+
   async versions(): Promise<{ device: string; seq: number }[]> {
     return [...(await this.addresses.versions())].map(([device, seq]) => ({ device, seq }));
   }
@@ -533,6 +565,7 @@ export class PeerNode implements SessionHost {
     if (this.sessions.get(session.deviceId) !== session) return;
     this.sessions.delete(session.deviceId);
     if (this.stopped) return;
+    this.reach.onLinkDown(session);
     this.options.events.publish('peer.offline', { deviceId: session.deviceId, userId: session.userId });
     this.log.info({ peer: session.deviceId }, 'peer offline');
     this.dialing.set(session.deviceId, {

@@ -17,6 +17,7 @@ import {
 import { DeliverMessage, DeliverRefusedMessage } from '@kith/core/wire/deliver';
 import { HeartbeatMessage } from '@kith/core/wire/heartbeat';
 import { HelloMessage } from '@kith/core/wire/hello';
+import { ReachMessage } from '@kith/core/wire/reach';
 import { LogEntriesMessage, LogRequestMessage } from '@kith/core/wire/identity-log';
 import { RelayListsMessage } from '@kith/core/wire/relay-lists';
 import { type AnyMessage, type MessageOf, decodeMessage } from '@kith/core/wire/message';
@@ -29,6 +30,7 @@ export const SESSION_MESSAGES = [
   HeartbeatMessage,
   AddressRecordsMessage,
   RelayListsMessage,
+  ReachMessage,
   LogRequestMessage,
   LogEntriesMessage,
   DeliverMessage,
@@ -57,6 +59,7 @@ export interface SessionHost {
   onAddressRecords(session: PeerSession, records: Uint8Array[]): Promise<void>;
   onRelayLists(session: PeerSession, lists: Uint8Array[]): Promise<void>;
   onHeartbeat(session: PeerSession, heartbeat: MessageOf<typeof HeartbeatMessage>): Promise<void>;
+  onReach(session: PeerSession, message: MessageOf<typeof ReachMessage>): Promise<void>;
   onDeliver(session: PeerSession, message: MessageOf<typeof DeliverMessage>): Promise<void>;
   onDeliverRefused(session: PeerSession, message: MessageOf<typeof DeliverRefusedMessage>): Promise<void>;
   onArchive(session: PeerSession, message: ArchiveSessionMessage): Promise<void>;
@@ -159,6 +162,9 @@ export class PeerSession {
         return;
       case 'relay-lists':
         await this.host.onRelayLists(this, message.lists);
+        return;
+      case 'reach':
+        await this.host.onReach(this, message);
         return;
       case 'log-request':
         await this.host.onLogRequest(this, message);
