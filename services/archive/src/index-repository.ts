@@ -114,6 +114,82 @@ export class IndexRepository {
       return { version, blobId: blob.id };
     });
   }
+
+  /**
+   * Keeps `version` when it is higher than the one stored (docs/PROTOCOL.md "Archive retrieval":
+   * holders of another device's lists, and own devices adopting a newer copy). Unlike `store`
+   * the version is the writer's, not this store's next number. A tie keeps what is here.
+   */
+  async storeNewer(input: StoreNewerInput): Promise<StoreNewerOutcome> {
+    const { ownerId, name, version } = input;
+    if (!Number.isSafeInteger(version) || version < 1) {
+      throw new KithError('INVALID_INPUT', 'A list version is a whole number from 1.');
+    }
+    const blob = blobInput(ownerId, 'index', input.ciphertext);
+    const problem = blobProblem(blob, this.blobs.maxBlobBytes);
+    if (problem) throw problem;
+    try {
+      return await this.db.transaction(async (tx) => {
+        // The blob write locks the owner's quota row first, which also orders concurrent writers.
+        const outcome = (await this.blobs.putIn(tx, [blob])).get(idKey(blob.id));
+        if (outcome?.status === 'refused') throw outcome.error;
+        const [current] = await tx
+          .select({ version: archiveIndexes.version, blobId: archiveIndexes.blobId })
+          .from(archiveIndexes)
+          .where(and(eq(archiveIndexes.ownerId, ownerId), eq(archiveIndexes.name, name)))
+          .for('update');
+        if (current && current.version >= version) {
+          if (current.version === version && sameBytes(current.blobId, blob.id)) {
+            return { status: 'present', version, blobId: blob.id } as const;
+          }
+          // Roll back: the blob just written must not stay behind.
+          throw new Stale(current.version);
+        }
+        const updatedAt = new Date(this.clock());
+        await tx
+          .insert(archiveIndexes)
+          .values({ ownerId, name, blobId: blob.id, version, updatedAt })
+          .onConflictDoUpdate({
+            target: [archiveIndexes.ownerId, archiveIndexes.name],
+            set: { blobId: blob.id, version, updatedAt },
+          });
+        if (current && !sameBytes(current.blobId, blob.id)) {
+          const [stillUsed] = await tx
+            .select({ name: archiveIndexes.name })
+            .from(archiveIndexes)
+            .where(eq(archiveIndexes.blobId, current.blobId))
+            .limit(1);
+          if (!stillUsed) await this.blobs.deleteIn(tx, [current.blobId]);
+        }
+        return { status: 'stored', version, blobId: blob.id } as const;
+      });
+    } catch (error) {
+      if (error instanceof Stale) return { status: 'stale', version: error.version };
+      throw error;
+    }
+  }
+}
+
+/** A version of an owner's list as another device numbered it (holders keep the newest). */
+export interface StoreNewerInput {
+  readonly ownerId: string;
+  readonly name: ArchiveIndexName;
+  readonly version: number;
+  readonly ciphertext: Uint8Array;
+}
+
+export type StoreNewerOutcome =
+  /** Stored now, replacing an older version (or the first one). */
+  | { readonly status: 'stored'; readonly version: number; readonly blobId: Uint8Array }
+  /** This exact version (same bytes) was already here. */
+  | { readonly status: 'present'; readonly version: number; readonly blobId: Uint8Array }
+  /** A version at least as high is already here; nothing changed. */
+  | { readonly status: 'stale'; readonly version: number };
+
+class Stale extends Error {
+  constructor(readonly version: number) {
+    super('stale');
+  }
 }
 
 function conflict(name: ArchiveIndexName, expected: number, current: number | undefined): KithError {

@@ -28,6 +28,8 @@ export {
   IndexRepository,
   type StoredIndex,
   type StoreIndexInput,
+  type StoreNewerInput,
+  type StoreNewerOutcome,
 } from './index-repository.ts';
 export {
   DEFAULT_QUOTA,

@@ -8,6 +8,8 @@
  *
  * The same service is the holder side: it stores friends' and own devices' blobs against the
  * owner's quota and answers challenges. Decisions: docs/ARCHITECTURE.md "Replication".
+ * Retrieval (fetching blobs and lists back, share re-wrap) is archive-fetcher.ts, reached
+ * through the methods below (docs/ARCHITECTURE.md "Archive encryption and retrieval").
  */
 import { checkPossessionProof, POSSESSION_NONCE_BYTES, possessionProof } from '@kith/core/archive/possession';
 import { checkStorageReceipt, signStorageReceipt } from '@kith/core/archive/storage-receipt';
@@ -16,6 +18,7 @@ import { isKithError, KithError } from '@kith/core/errors';
 import { ARCHIVE_REPLICA_MAX_BYTES } from '@kith/core/wire/archive-store';
 import {
   type ArchiveBlobKind,
+  type ArchiveIndexName,
   BlobRepository,
   blobInput,
   HolderRepository,
@@ -27,6 +30,7 @@ import { rowsOf } from '../../../../db/migrate.ts';
 import type { AgentService } from '../components.ts';
 import type { ArchiveHandler, PeerNode } from '../peer/peer-node.ts';
 import type { ArchiveSessionMessage, PeerSession } from '../peer/peer-session.ts';
+import { ArchiveFetcher } from './archive-fetcher.ts';
 
 /** Replication factor floor: DESIGN §1 promises two devices. */
 export const MIN_REPLICAS = 2;
@@ -76,6 +80,14 @@ export interface PutResult {
   status: 'stored' | 'present';
   /** Devices a copy was sent to now (their receipts arrive later). */
   sentTo: string[];
+}
+
+export interface PutOptions {
+  /**
+   * Devices asked first, in this order (when online, active and not refusing), e.g. friends'
+   * devices for a `current` item: only a device with the holder-group share is of use there.
+   */
+  preferHolders?: readonly string[];
 }
 
 export interface HolderSummary {
@@ -128,6 +140,8 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
   readonly options: ArchiveReplicatorOptions;
   readonly blobs: BlobRepository;
   readonly holders: HolderRepository;
+  /** Retrieval: blobs, lists and key shares from other devices (archive-fetcher.ts). */
+  readonly fetcher: ArchiveFetcher;
   private readonly pendingStores = new Map<string, Pending>();
   private readonly pendingChallenges = new Map<string, Pending>();
   /** device -> refused until (clock ms); a refusing holder is not asked again for a while. */
@@ -157,6 +171,10 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
     const quotas = new QuotaRepository(db.db, clock, { defaults: this.options.quotaDefaults });
     this.blobs = new BlobRepository(db.db, clock, { quotas });
     this.holders = new HolderRepository(db.db, clock);
+    this.fetcher = new ArchiveFetcher(node, this.blobs, this.holders, {
+      replyTimeoutMs: this.options.replyTimeoutMs,
+      holdForFriends: this.options.holdForFriends,
+    });
     node.archive = this;
   }
 
@@ -180,6 +198,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
   async stop(): Promise<void> {
     this.cancel?.();
     this.cancel = undefined;
+    this.fetcher.stop();
     await this.repairing;
   }
 
@@ -189,7 +208,18 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
    * Stores a blob of this device's user locally (the local copy, with this device's own
    * receipt) and sends copies to as many holders as the replication factor still needs.
    */
-  async put(kind: ArchiveBlobKind, ciphertext: Uint8Array): Promise<PutResult> {
+  async put(kind: ArchiveBlobKind, ciphertext: Uint8Array, options?: PutOptions): Promise<PutResult>;
+  async put(input: { kind: ArchiveBlobKind; ciphertext: Uint8Array } & PutOptions): Promise<PutResult>;
+  async put(
+    kindOrInput: ArchiveBlobKind | ({ kind: ArchiveBlobKind; ciphertext: Uint8Array } & PutOptions),
+    bytes?: Uint8Array,
+    putOptions: PutOptions = {},
+  ): Promise<PutResult> {
+    const { kind, ciphertext, preferHolders } =
+      typeof kindOrInput === 'string'
+        ? { kind: kindOrInput, ciphertext: bytes!, preferHolders: putOptions.preferHolders }
+        : kindOrInput;
+    if (!(ciphertext instanceof Uint8Array)) throw new KithError('INVALID_INPUT', 'The ciphertext is bytes.');
     if (ciphertext.length > ARCHIVE_REPLICA_MAX_BYTES) {
       throw new KithError(
         'ARCHIVE_BLOB_TOO_LARGE',
@@ -209,7 +239,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
     const sentTo = await this.replicate(
       input.id,
       async () => ({ ciphertext, kind }),
-      await this.candidates(),
+      await this.candidates(preferHolders),
     );
     return { id: hex(input.id), size: ciphertext.length, status, sentTo };
   }
@@ -266,8 +296,11 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
     return sent;
   }
 
-  /** Online holders in preference order: own devices, then friends' devices (by device id). */
-  private async candidates(): Promise<PeerSession[]> {
+  /**
+   * Online holders in preference order: `prefer` (in its order), then own devices, then
+   * friends' devices (by device id).
+   */
+  private async candidates(prefer: readonly string[] = []): Promise<PeerSession[]> {
     const out: PeerSession[] = [];
     for (const s of this.node.onlineSessions()) {
       const row = await this.node.identity.device(s.deviceId);
@@ -275,8 +308,33 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
       if (s.userId !== this.node.userId && !(await this.node.friends.isFriend(s.userId))) continue;
       out.push(s);
     }
-    const own = (s: PeerSession) => (s.userId === this.node.userId ? 0 : 1);
-    return out.sort((a, b) => own(a) - own(b) || (a.deviceId < b.deviceId ? -1 : 1));
+    const rank = (s: PeerSession) => {
+      const i = prefer.indexOf(s.deviceId);
+      return i >= 0 ? i : prefer.length + (s.userId === this.node.userId ? 0 : 1);
+    };
+    return out.sort((a, b) => rank(a) - rank(b) || (a.deviceId < b.deviceId ? -1 : 1));
+  }
+
+  // --- retrieval (archive-fetcher.ts) --------------------------------------------------------
+
+  /** A blob of this user, from the local store or a device holding it; see ArchiveFetcher. */
+  fetchBlob(blobId: Uint8Array, opts?: { rewrap?: boolean; from?: string[] }) {
+    return this.fetcher.fetchBlob(blobId, opts);
+  }
+
+  /** The newest version of one of this user's lists (local or any online device). */
+  fetchIndex(name: ArchiveIndexName, opts?: { rewrap?: boolean }) {
+    return this.fetcher.fetchIndex(name, opts);
+  }
+
+  /** Stores a new version of a list locally and pushes it to online own and friends' devices. */
+  putIndex(name: ArchiveIndexName, ciphertext: Uint8Array) {
+    return this.fetcher.putIndex(name, ciphertext);
+  }
+
+  /** That own device's key share of a history item, re-wrapped to this device and opened. */
+  requestShare(deviceId: string, blobId: Uint8Array) {
+    return this.fetcher.requestShare(deviceId, blobId);
   }
 
   private async onReceipt(session: PeerSession, blobId: Uint8Array, receipt: Uint8Array): Promise<void> {
@@ -376,6 +434,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
   }
 
   async onArchive(session: PeerSession, message: ArchiveSessionMessage): Promise<void> {
+    if (await this.fetcher.onArchive(session, message)) return;
     switch (message.t) {
       case 'archive-store':
         return this.onStore(session, message);

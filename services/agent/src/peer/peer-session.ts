@@ -10,6 +10,12 @@ import { isOverdue, nextHeartbeatDelay } from '@kith/core/net/heartbeat-interval
 import { AddressRecordsMessage } from '@kith/core/wire/address-records';
 import { ArchiveChallengeMessage, ArchiveProofMessage } from '@kith/core/wire/archive-challenge';
 import {
+  ArchiveFetchedMessage,
+  ArchiveFetchMessage,
+  ArchiveFetchRefusedMessage,
+} from '@kith/core/wire/archive-fetch';
+import { ArchiveIndexPutMessage } from '@kith/core/wire/archive-index';
+import {
   ArchiveReceiptMessage,
   ArchiveRefusedMessage,
   ArchiveStoreMessage,
@@ -40,9 +46,13 @@ export const SESSION_MESSAGES = [
   ArchiveRefusedMessage,
   ArchiveChallengeMessage,
   ArchiveProofMessage,
+  ArchiveFetchMessage,
+  ArchiveFetchedMessage,
+  ArchiveFetchRefusedMessage,
+  ArchiveIndexPutMessage,
 ] as const;
 export type SessionMessage = MessageOf<(typeof SESSION_MESSAGES)[number]>;
-/** Archive replication messages (services/agent/src/archive). */
+/** Archive replication and retrieval messages (services/agent/src/archive). */
 export type ArchiveSessionMessage = Extract<SessionMessage, { t: `archive-${string}` }>;
 
 /** What a session needs from its node. */
@@ -183,6 +193,10 @@ export class PeerSession {
       case 'archive-refused':
       case 'archive-challenge':
       case 'archive-proof':
+      case 'archive-fetch':
+      case 'archive-fetched':
+      case 'archive-fetch-refused':
+      case 'archive-index-put':
         await this.host.onArchive(this, message);
         return;
     }

@@ -1,0 +1,533 @@
+/**
+ * Archive retrieval (DESIGN §5 "active-retrieval flow"; docs/ARCHITECTURE.md "Archive encryption
+ * and retrieval"; messages in docs/PROTOCOL.md "Archive retrieval").
+ *
+ * Asking side: fetch a blob or one of this user's two encrypted lists from the devices that
+ * hold them, and ask a holder (or own device X/Y) for its key share re-wrapped to this device.
+ * Holder side: answer only active devices of the blob's owner; re-wrap only this device's own
+ * share; keep the highest version of a pushed list.
+ */
+import { openRewrappedShare, rewrapShare } from '@kith/core/archive/archive-seal';
+import { checkStorageReceipt, signStorageReceipt } from '@kith/core/archive/storage-receipt';
+import { constantTimeEqual, toHex } from '@kith/core/crypto/index';
+import { envelopeId, unwrapShares, verifyEnvelope } from '@kith/core/envelope';
+import { ERROR_CATALOGUE, type ErrorCode, KithError, isKithError } from '@kith/core/errors';
+import { ARCHIVE_REPLICA_MAX_BYTES } from '@kith/core/wire/archive-store';
+import {
+  type ArchiveBlobKind,
+  type ArchiveIndexName,
+  type BlobRepository,
+  contentId,
+  type HolderRepository,
+  IndexRepository,
+} from '@kith/archive';
+import type { PeerNode } from '../peer/peer-node.ts';
+import type { ArchiveSessionMessage, PeerSession } from '../peer/peer-session.ts';
+
+type Msg<T extends ArchiveSessionMessage['t']> = Extract<ArchiveSessionMessage, { t: T }>;
+
+export interface ArchiveFetcherOptions {
+  /** A request unanswered this long fails with ARCHIVE_FETCH_TIMEOUT. */
+  replyTimeoutMs: number;
+  /** Hold friends' lists too (the relay setting); own devices' lists are always kept. */
+  holdForFriends: boolean;
+}
+
+/** What one device answered. `share` is already opened with this device's key. */
+export interface Fetched {
+  blob: Uint8Array;
+  kind: ArchiveBlobKind;
+  ciphertext: Uint8Array;
+  version?: number;
+  share?: Uint8Array;
+  /** The device that answered (this device's id for a local copy). */
+  from: string;
+}
+
+export interface FetchRequest {
+  owner: string;
+  blob?: Uint8Array;
+  index?: ArchiveIndexName;
+  rewrap: boolean;
+}
+
+interface Pending {
+  deviceId: string;
+  ask: FetchRequest;
+  resolve: (f: Fetched) => void;
+  reject: (e: unknown) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/** Index blobs pushed recently, so their receipts and refusals are not taken for replication's. */
+const RECENT_INDEX_PUSHES = 256;
+
+const hex = (b: Uint8Array) => toHex(b);
+
+function errorFromCode(code: string, detail?: string): KithError {
+  const known = Object.hasOwn(ERROR_CATALOGUE, code) ? (code as ErrorCode) : 'ARCHIVE_NOT_FOUND';
+  return new KithError(known, detail);
+}
+
+export class ArchiveFetcher {
+  readonly indexes: IndexRepository;
+  private readonly pending = new Map<string, Pending>();
+  /** `${blob hex}/${device}` -> settle of a pushed list version. */
+  private readonly indexPuts = new Map<string, (held: boolean) => void>();
+  private readonly recentIndexBlobs: string[] = [];
+
+  constructor(
+    private readonly node: PeerNode,
+    private readonly blobs: BlobRepository,
+    private readonly holders: HolderRepository,
+    private readonly options: ArchiveFetcherOptions,
+  ) {
+    const { db, clock } = node.options.components;
+    this.indexes = new IndexRepository(db.db, clock, { blobs });
+  }
+
+  private get me() {
+    return this.node.deviceId;
+  }
+  private get user() {
+    return this.node.userId;
+  }
+  private get log() {
+    return this.node.log;
+  }
+
+  /** Fails every request still waiting (the node is stopping). */
+  stop(): void {
+    for (const [key, p] of this.pending) {
+      clearTimeout(p.timer);
+      this.pending.delete(key);
+      p.reject(new KithError('LINK_CLOSED', 'The node is stopping.'));
+    }
+    for (const settle of this.indexPuts.values()) settle(false);
+    this.indexPuts.clear();
+  }
+
+  // --- asking side ---------------------------------------------------------------------------
+
+  /** Online active devices of this user and of friends: own first, then friends (by device id). */
+  private async online(): Promise<PeerSession[]> {
+    const out: PeerSession[] = [];
+    for (const s of this.node.onlineSessions()) {
+      const row = await this.node.identity.device(s.deviceId);
+      if (row?.status !== 'active') continue;
+      if (s.userId !== this.user && !(await this.node.friends.isFriend(s.userId))) continue;
+      out.push(s);
+    }
+    const own = (s: PeerSession) => (s.userId === this.user ? 0 : 1);
+    return out.sort((a, b) => own(a) - own(b) || (a.deviceId < b.deviceId ? -1 : 1));
+  }
+
+  /** Where to look for a blob: holders in the ledger, then online own devices, then friends. */
+  private async sources(blobId: Uint8Array): Promise<string[]> {
+    const ledger = (await this.holders.holdersOf(blobId))
+      .filter((h) => h.status === 'held' && h.deviceId !== this.me && this.node.isOnline(h.deviceId))
+      .map((h) => h.deviceId);
+    const rest = (await this.online()).map((s) => s.deviceId);
+    return [...new Set([...ledger, ...rest])];
+  }
+
+  /** One archive-fetch to one device; resolves with its answer or rejects with its refusal. */
+  request(deviceId: string, ask: FetchRequest): Promise<Fetched> {
+    if ((ask.blob === undefined) === (ask.index === undefined)) {
+      return Promise.reject(new KithError('INVALID_INPUT', 'Fetch either a blob or a list.'));
+    }
+    const session = this.node.session(deviceId);
+    if (!session) return Promise.reject(new KithError('LINK_CLOSED', `${deviceId} is not online.`));
+    const requestId = this.node.random(16);
+    const key = hex(requestId);
+    return new Promise<Fetched>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(key);
+        reject(new KithError('ARCHIVE_FETCH_TIMEOUT', `No answer from ${deviceId}.`));
+      }, this.options.replyTimeoutMs);
+      timer.unref?.();
+      this.pending.set(key, { deviceId, ask, resolve, reject, timer });
+      const sent = session.send({
+        v: 1,
+        t: 'archive-fetch',
+        requestId,
+        owner: ask.owner,
+        ...(ask.blob ? { blob: ask.blob } : {}),
+        ...(ask.index ? { index: ask.index } : {}),
+        rewrap: ask.rewrap,
+      });
+      if (!sent) {
+        clearTimeout(timer);
+        this.pending.delete(key);
+        reject(new KithError('LINK_CLOSED', `Could not send to ${deviceId}.`));
+      }
+    });
+  }
+
+  /**
+   * One blob of this user. Without `rewrap`: the local copy first, else the first device that
+   * has it. With `rewrap`: the first device whose answer carries its share (else the first
+   * answer, else the local copy). `from` limits the devices asked (and skips the local copy).
+   */
+  async fetchBlob(blobId: Uint8Array, opts: { rewrap?: boolean; from?: string[] } = {}): Promise<Fetched> {
+    const rewrap = opts.rewrap === true;
+    const local = async (): Promise<Fetched | undefined> => {
+      const b = await this.blobs.get(blobId);
+      if (!b || b.ownerId !== this.user) return undefined;
+      return { blob: b.id, kind: b.kind, ciphertext: b.ciphertext, from: this.me };
+    };
+    if (!opts.from && !rewrap) {
+      const got = await local();
+      if (got) return got;
+    }
+    const sources = opts.from ?? (await this.sources(blobId));
+    let first: Fetched | undefined;
+    const errors: unknown[] = [];
+    for (const deviceId of sources) {
+      try {
+        const got = await this.request(deviceId, { owner: this.user, blob: blobId, rewrap });
+        if (!rewrap || got.share) return got;
+        first ??= got;
+      } catch (err) {
+        errors.push(err);
+      }
+    }
+    if (first) return first;
+    if (!opts.from) {
+      const got = await local();
+      if (got) return got;
+    }
+    const codes = new Set(errors.map((e) => (isKithError(e) ? e.code : 'INTERNAL')));
+    if (codes.size === 1 && errors[0] && isKithError(errors[0])) throw errors[0];
+    throw new KithError('ARCHIVE_NOT_FOUND', `Asked ${sources.length} device(s).`);
+  }
+
+  /**
+   * The newest version of one of this user's lists: the local one or any online own or friend
+   * device's. A newer remote version is adopted locally (so a later putIndex continues it).
+   */
+  async fetchIndex(
+    name: ArchiveIndexName,
+    opts: { rewrap?: boolean } = {},
+  ): Promise<{ ciphertext: Uint8Array; version: number; share?: Uint8Array; from: string } | undefined> {
+    const rewrap = opts.rewrap === true;
+    const local = await this.indexes.get(this.user, name);
+    const targets = await this.online();
+    const answers = (
+      await Promise.allSettled(
+        targets.map((s) => this.request(s.deviceId, { owner: this.user, index: name, rewrap })),
+      )
+    ).flatMap((r) => (r.status === 'fulfilled' && r.value.version !== undefined ? [r.value] : []));
+    let best: { blob: Uint8Array; ciphertext: Uint8Array; version: number; from: string } | undefined = local
+      ? { blob: local.blobId, ciphertext: local.ciphertext, version: local.version, from: this.me }
+      : undefined;
+    for (const a of answers) {
+      if (!best || a.version! > best.version) {
+        best = { blob: a.blob, ciphertext: a.ciphertext, version: a.version!, from: a.from };
+      }
+    }
+    if (!best) return undefined;
+    if (best.from !== this.me) {
+      const kept = await this.indexes
+        .storeNewer({ ownerId: this.user, name, version: best.version, ciphertext: best.ciphertext })
+        .catch((err) => {
+          this.log.warn(
+            { code: isKithError(err) ? err.code : undefined },
+            'archive: could not keep a newer list',
+          );
+          return undefined;
+        });
+      void kept;
+    }
+    const chosen = best;
+    const share = rewrap
+      ? answers.find((a) => a.share && hex(a.blob) === hex(chosen.blob))?.share
+      : undefined;
+    return {
+      ciphertext: chosen.ciphertext,
+      version: chosen.version,
+      from: chosen.from,
+      ...(share ? { share } : {}),
+    };
+  }
+
+  /**
+   * A new version of one of this user's lists: stored locally on top of the local version (call
+   * fetchIndex first to merge the newest), then pushed to every online own and friend device.
+   * `heldBy` lists the devices whose signed receipt arrived before the reply timeout.
+   */
+  async putIndex(
+    name: ArchiveIndexName,
+    ciphertext: Uint8Array,
+  ): Promise<{ version: number; sentTo: string[]; heldBy: string[] }> {
+    if (ciphertext.length > ARCHIVE_REPLICA_MAX_BYTES) {
+      throw new KithError('ARCHIVE_BLOB_TOO_LARGE', `A list has at most ${ARCHIVE_REPLICA_MAX_BYTES} bytes.`);
+    }
+    const current = await this.indexes.get(this.user, name);
+    const stored = await this.indexes.store({
+      ownerId: this.user,
+      name,
+      ciphertext,
+      expectedVersion: current?.version ?? 0,
+    });
+    const blobKey = hex(stored.blobId);
+    this.recentIndexBlobs.push(blobKey);
+    if (this.recentIndexBlobs.length > RECENT_INDEX_PUSHES) this.recentIndexBlobs.shift();
+    const sentTo: string[] = [];
+    const waits: Promise<string | undefined>[] = [];
+    for (const session of await this.online()) {
+      const key = `${blobKey}/${session.deviceId}`;
+      const wait = new Promise<string | undefined>((resolve) => {
+        const timer = setTimeout(() => settle(false), this.options.replyTimeoutMs);
+        timer.unref?.();
+        const settle = (held: boolean) => {
+          clearTimeout(timer);
+          this.indexPuts.delete(key);
+          resolve(held ? session.deviceId : undefined);
+        };
+        this.indexPuts.set(key, settle);
+      });
+      const ok = session.send({
+        v: 1,
+        t: 'archive-index-put',
+        owner: this.user,
+        name,
+        version: stored.version,
+        ciphertext,
+      });
+      if (!ok) {
+        this.indexPuts.get(key)?.(false);
+        continue;
+      }
+      sentTo.push(session.deviceId);
+      waits.push(wait);
+    }
+    const heldBy = (await Promise.all(waits)).filter((d): d is string => d !== undefined);
+    return { version: stored.version, sentTo, heldBy };
+  }
+
+  /** Device `deviceId` (own device X or Y of a history item) re-wraps its share to this device. */
+  async requestShare(deviceId: string, blobId: Uint8Array): Promise<Uint8Array> {
+    const got = await this.request(deviceId, { owner: this.user, blob: blobId, rewrap: true });
+    if (!got.share) throw new KithError('ARCHIVE_NO_SHARE', `Asked ${deviceId}.`);
+    return got.share;
+  }
+
+  private async onFetched(session: PeerSession, message: Msg<'archive-fetched'>): Promise<void> {
+    const key = hex(message.requestId);
+    const p = this.pending.get(key);
+    if (!p || p.deviceId !== session.deviceId) return;
+    this.pending.delete(key);
+    clearTimeout(p.timer);
+    const id = contentId(message.ciphertext);
+    if (hex(id) !== hex(message.blob) || (p.ask.blob && hex(p.ask.blob) !== hex(id))) {
+      p.reject(new KithError('ARCHIVE_BLOB_ID_MISMATCH', `From ${session.deviceId}.`));
+      return;
+    }
+    if ((p.ask.index !== undefined) !== (message.version !== undefined)) {
+      p.reject(
+        new KithError('INVALID_INPUT', `A list answer carries its version (from ${session.deviceId}).`),
+      );
+      return;
+    }
+    let share: Uint8Array | undefined;
+    if (message.share && p.ask.rewrap) {
+      try {
+        share = await openRewrappedShare({
+          envelopeId: envelopeId(message.ciphertext),
+          wrapped: message.share,
+          key: this.node.options.device.keys.agreement,
+        });
+      } catch (err) {
+        this.log.warn(
+          { peer: session.deviceId, code: isKithError(err) ? err.code : undefined },
+          'archive: a handed-over share did not open',
+        );
+      }
+    }
+    p.resolve({
+      blob: id,
+      kind: message.kind,
+      ciphertext: message.ciphertext,
+      ...(message.version !== undefined ? { version: message.version } : {}),
+      ...(share ? { share } : {}),
+      from: session.deviceId,
+    });
+  }
+
+  private onFetchRefused(session: PeerSession, message: Msg<'archive-fetch-refused'>): void {
+    const key = hex(message.requestId);
+    const p = this.pending.get(key);
+    if (!p || p.deviceId !== session.deviceId) return;
+    this.pending.delete(key);
+    clearTimeout(p.timer);
+    p.reject(errorFromCode(message.code, `Refused by ${session.deviceId}.`));
+  }
+
+  /**
+   * Receipts and refusals of pushed lists (they share archive-store's answers). Returns true
+   * when the reply was for a list, so replication does not count it.
+   */
+  onStoreReply(session: PeerSession, message: Msg<'archive-receipt'> | Msg<'archive-refused'>): boolean {
+    const blobKey = hex(message.blob);
+    const settle = this.indexPuts.get(`${blobKey}/${session.deviceId}`);
+    if (!settle) return this.recentIndexBlobs.includes(blobKey);
+    if (message.t === 'archive-refused') {
+      this.log.info({ peer: session.deviceId, code: message.code }, 'archive: list refused');
+      settle(false);
+      return true;
+    }
+    void this.acceptIndexReceipt(session, message, settle);
+    return true;
+  }
+
+  private async acceptIndexReceipt(
+    session: PeerSession,
+    message: Msg<'archive-receipt'>,
+    settle: (held: boolean) => void,
+  ): Promise<void> {
+    const [device, blob] = await Promise.all([
+      this.node.identity.device(session.deviceId),
+      this.blobs.get(message.blob),
+    ]);
+    if (!device || !blob) return settle(false);
+    try {
+      checkStorageReceipt(message.receipt, {
+        blob: message.blob,
+        holder: device.signingPublicKey,
+        owner: this.user,
+        size: blob.size,
+      });
+      settle(true);
+    } catch {
+      settle(false);
+    }
+  }
+
+  // --- holder side ---------------------------------------------------------------------------
+
+  /** Why `session` may not read `owner`'s archive, or undefined when it may. */
+  async refusal(
+    session: Pick<PeerSession, 'deviceId' | 'userId'>,
+    owner: string,
+  ): Promise<ErrorCode | undefined> {
+    const device = await this.node.identity.device(session.deviceId);
+    if (device?.status !== 'active' || device.userId !== owner || session.userId !== owner) {
+      return 'ARCHIVE_NOT_OWNER';
+    }
+    return undefined;
+  }
+
+  /**
+   * This device's own share, re-wrapped to `to`: of the groups this device's key is in and
+   * `to` is not, the highest (a share of a group `to` is in would add nothing).
+   */
+  private async rewrapOwnShare(ciphertext: Uint8Array, to: Uint8Array): Promise<Uint8Array | undefined> {
+    let shares: { group: number; share: Uint8Array }[];
+    let groups: readonly (readonly Uint8Array[])[];
+    try {
+      groups = verifyEnvelope(ciphertext).groups;
+      shares = await unwrapShares(ciphertext, this.node.options.device.keys.agreement);
+    } catch (err) {
+      if (isKithError(err) && (err.code.startsWith('ENVELOPE_') || err.code.startsWith('CODEC_'))) {
+        return undefined; // not a recipient, or not an envelope: nothing to hand over
+      }
+      throw err;
+    }
+    const useful = shares.filter((s) => !groups[s.group]?.some((k) => constantTimeEqual(k, to)));
+    if (useful.length === 0) return undefined;
+    const last = useful.reduce((a, b) => (b.group > a.group ? b : a));
+    return rewrapShare({
+      envelopeId: envelopeId(ciphertext),
+      share: last.share,
+      to,
+      random: this.node.random,
+    });
+  }
+
+  private async onFetch(session: PeerSession, message: Msg<'archive-fetch'>): Promise<void> {
+    const refuse = (code: ErrorCode) => {
+      this.log.info({ peer: session.deviceId, code }, 'archive: fetch refused');
+      session.send({ v: 1, t: 'archive-fetch-refused', requestId: message.requestId, code });
+    };
+    const denied = await this.refusal(session, message.owner);
+    if (denied) return refuse(denied);
+    if ((message.blob === undefined) === (message.index === undefined)) return refuse('INVALID_INPUT');
+    let found: { blob: Uint8Array; kind: ArchiveBlobKind; ciphertext: Uint8Array; version?: number };
+    if (message.blob) {
+      const b = await this.blobs.get(message.blob);
+      if (!b || b.ownerId !== message.owner) return refuse('ARCHIVE_NOT_FOUND');
+      found = { blob: b.id, kind: b.kind, ciphertext: b.ciphertext };
+    } else {
+      const ix = await this.indexes.get(message.owner, message.index!);
+      if (!ix) return refuse('ARCHIVE_NOT_FOUND');
+      found = { blob: ix.blobId, kind: 'index', ciphertext: ix.ciphertext, version: ix.version };
+    }
+    if (found.ciphertext.length > ARCHIVE_REPLICA_MAX_BYTES) return refuse('ARCHIVE_BLOB_TOO_LARGE');
+    let share: Uint8Array | undefined;
+    if (message.rewrap) {
+      const device = await this.node.identity.device(session.deviceId);
+      if (device) share = await this.rewrapOwnShare(found.ciphertext, device.staticPublicKey);
+    }
+    session.send({
+      v: 1,
+      t: 'archive-fetched',
+      requestId: message.requestId,
+      blob: found.blob,
+      kind: found.kind,
+      ciphertext: found.ciphertext,
+      ...(found.version !== undefined ? { version: found.version } : {}),
+      ...(share ? { share } : {}),
+    });
+  }
+
+  private async onIndexPut(session: PeerSession, message: Msg<'archive-index-put'>): Promise<void> {
+    const blob = contentId(message.ciphertext);
+    const refuse = (code: string) => session.send({ v: 1, t: 'archive-refused', blob, code });
+    const denied = await this.refusal(session, message.owner);
+    if (denied) return void refuse(denied);
+    if (message.owner !== this.user && !this.options.holdForFriends)
+      return void refuse('ARCHIVE_NOT_HOLDING');
+    let outcome: Awaited<ReturnType<IndexRepository['storeNewer']>>;
+    try {
+      outcome = await this.indexes.storeNewer({
+        ownerId: message.owner,
+        name: message.name,
+        version: message.version,
+        ciphertext: message.ciphertext,
+      });
+    } catch (err) {
+      if (!isKithError(err)) throw err;
+      return void refuse(err.code);
+    }
+    if (outcome.status === 'stale') return void refuse('ARCHIVE_VERSION_CONFLICT');
+    const receipt = signStorageReceipt(
+      { blob, owner: message.owner, size: message.ciphertext.length, at: this.node.clock() },
+      this.node.options.device.keys.signing,
+    );
+    session.send({ v: 1, t: 'archive-receipt', blob, receipt });
+  }
+
+  /** Retrieval messages; returns false for the replicator's own ones. */
+  async onArchive(session: PeerSession, message: ArchiveSessionMessage): Promise<boolean> {
+    switch (message.t) {
+      case 'archive-fetch':
+        await this.onFetch(session, message);
+        return true;
+      case 'archive-fetched':
+        await this.onFetched(session, message);
+        return true;
+      case 'archive-fetch-refused':
+        this.onFetchRefused(session, message);
+        return true;
+      case 'archive-index-put':
+        await this.onIndexPut(session, message);
+        return true;
+      case 'archive-receipt':
+      case 'archive-refused':
+        return this.onStoreReply(session, message);
+      default:
+        return false;
+    }
+  }
+}
