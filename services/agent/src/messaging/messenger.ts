@@ -54,6 +54,13 @@ import { ROUTE_WAIT_PUMPS, nextRouteHop } from '../peer/reachability.ts';
 import { openBox, sealBox } from '../peer/sealed-box.ts';
 import { DirectoryCache } from './directory-cache.ts';
 import { GroupCommit } from './group-commit.ts';
+import {
+  type Executor,
+  type ReceiptRow,
+  insertReceivedMessages,
+  insertSentMessages,
+  storeReceipts,
+} from './message-sql.ts';
 import { ownSigningBackend } from './own-signer.ts';
 
 type Deliver = MessageOf<typeof DeliverMessage>;
@@ -136,6 +143,7 @@ type Incoming =
   | { kind: 'receipt'; from: PeerSession; receipt: ReceiptBatch };
 
 const itemKey = (idHex: string, target: string) => `${idHex}/${target}`;
+const fromHexText = (hex: string) => new Uint8Array(Buffer.from(hex, 'hex'));
 
 export class Messenger {
   readonly name = 'messenger';
@@ -316,48 +324,7 @@ export class Messenger {
    * to its targets that are online, from memory.
    */
   private async commitSends(batch: Outgoing[]): Promise<void> {
-    const counts = new Map<string, { id: Uint8Array; n: number }>();
-    for (const o of batch) {
-      const hex = toHex(o.epochId);
-      const c = counts.get(hex) ?? { id: o.epochId, n: 0 };
-      c.n++;
-      counts.set(hex, c);
-    }
-    const outboxRows = batch.flatMap((o) =>
-      o.targets.map((targetDevice) => ({
-        itemId: o.id,
-        targetDevice,
-        kind: 'message',
-        item: null,
-        createdAt: new Date(o.at),
-      })),
-    );
-    await this.db.transaction(async (tx) => {
-      await tx.insert(messages).values(
-        batch.map((o) => ({
-          id: o.id,
-          conversationId: o.conversation,
-          senderDevice: this.me,
-          senderUser: this.node.userId,
-          epochId: o.epochId,
-          sentAt: new Date(o.at),
-          receivedAt: new Date(o.at),
-          item: o.item,
-        })),
-      );
-      for (let i = 0; i < outboxRows.length; i += 2000) {
-        await tx
-          .insert(outbox)
-          .values(outboxRows.slice(i, i + 2000))
-          .onConflictDoNothing();
-      }
-      for (const c of counts.values()) {
-        await tx
-          .update(epochKeys)
-          .set({ messageCount: sql`${epochKeys.messageCount} + ${c.n}` })
-          .where(eq(epochKeys.epochId, c.id));
-      }
-    });
+    await insertSentMessages(this.db, batch, { device: this.me, user: this.node.userId });
     let offline = false;
     for (const o of batch) {
       if (!this.sendNow('message', o.item, o.id, o.targets)) offline = true;
@@ -581,7 +548,10 @@ export class Messenger {
     }
   }
 
-  /** The bytes of outbox items: a message's from its `messages` row, others' from the outbox. */
+  /**
+   * The bytes of outbox items: a message's from its `messages` row (as hex text: PGlite parses
+   * bytea one byte at a time, see message-sql.ts), others' from the outbox.
+   */
   private async itemBytes(rows: { itemId: Uint8Array; kind: string }[]): Promise<Map<string, Uint8Array>> {
     const out = new Map<string, Uint8Array>();
     const ids = (kind: 'message' | 'other') => {
@@ -593,10 +563,10 @@ export class Messenger {
     const messageIds = ids('message');
     for (let i = 0; i < messageIds.length; i += 500) {
       const found = await this.db
-        .select({ id: messages.id, item: messages.item })
+        .select({ id: messages.id, hex: sql<string>`encode(${messages.item}, 'hex')` })
         .from(messages)
         .where(inArray(messages.id, messageIds.slice(i, i + 500)));
-      for (const f of found) out.set(toHex(f.id), f.item);
+      for (const f of found) out.set(toHex(f.id), fromHexText(f.hex));
     }
     const otherIds = ids('other');
     for (let i = 0; i < otherIds.length; i += 500) {
@@ -844,27 +814,29 @@ export class Messenger {
     }
     const newMessages = new Set<string>();
     const newEpochs = new Set<string>();
-    await this.db.transaction(async (tx) => {
-      if (msgs.length) {
-        const inserted = await tx
-          .insert(messages)
-          .values(
-            msgs.map(({ x, sender }) => ({
-              id: x.id,
-              conversationId: x.header.conv,
-              senderDevice: sender.deviceId,
-              senderUser: sender.userId,
-              epochId: x.header.epoch,
-              sentAt: new Date(x.header.sentAt),
-              receivedAt: new Date(now),
-              item: x.item,
-            })),
-          )
-          .onConflictDoNothing()
-          .returning({ id: messages.id });
-        for (const r of inserted) newMessages.add(toHex(r.id));
-      }
-      if (keys.length) {
+    const storeMessages = async (ex: Executor) => {
+      if (msgs.length === 0) return;
+      const inserted = await insertReceivedMessages(
+        ex,
+        msgs.map(({ x, sender }) => ({
+          id: x.id,
+          conversation: x.header.conv,
+          senderDevice: sender.deviceId,
+          senderUser: sender.userId,
+          epochId: x.header.epoch,
+          sentAt: x.header.sentAt,
+          item: x.item,
+        })),
+        now,
+      );
+      for (const id of inserted) newMessages.add(toHex(id));
+    };
+    if (keys.length === 0) {
+      // One statement, atomic by itself: no transaction round trips.
+      await storeMessages(this.db);
+    } else {
+      await this.db.transaction(async (tx) => {
+        await storeMessages(tx);
         const inserted = await tx
           .insert(epochKeys)
           .values(
@@ -885,9 +857,11 @@ export class Messenger {
           .onConflictDoNothing()
           .returning({ id: epochKeys.epochId });
         for (const r of inserted) newEpochs.add(toHex(r.id));
-      }
-      if (rs.length) await this.storeReceipts(tx, rs);
-    });
+      });
+    }
+    // Receipt rows and the outbox rows they end need no transaction with the rest: both are
+    // idempotent, and a row left by a crash is sent again and confirmed again.
+    if (rs.length) await this.storeReceiptBatch(rs);
     // Published after the commit: a listener that reads the message finds it.
     const published = new Set<string>();
     for (const { x, sender } of msgs) {
@@ -933,37 +907,34 @@ export class Messenger {
   }
 
   /** Receipts for items this device made: stored per item; "delivered" ends the outbox row. */
-  private async storeReceipts(
-    tx: Parameters<Parameters<Messenger['db']['transaction']>[0]>[0],
-    rs: { r: ReceiptBatch; signer: DeviceRow }[],
-  ): Promise<void> {
-    const rows = rs.flatMap(({ r, signer }) =>
-      r.items.map((item) => ({
-        itemId: item,
-        device: r.state === 'delivered' ? r.target : signer.deviceId,
-        state: r.state,
-        at: new Date(r.at),
-      })),
-    );
-    for (let i = 0; i < rows.length; i += 2000) {
-      await tx
-        .insert(receipts)
-        .values(rows.slice(i, i + 2000))
-        .onConflictDoNothing();
-    }
-    // Only the target itself can say "delivered".
-    const delivered = new Map<string, Uint8Array[]>();
+  private async storeReceiptBatch(rs: { r: ReceiptBatch; signer: DeviceRow }[]): Promise<void> {
+    // Chunks far below the 65,535 parameters of one statement.
+    let rows: ReceiptRow[] = [];
+    let delivered = new Map<string, Uint8Array[]>();
+    const flush = async () => {
+      await storeReceipts(this.db, rows, delivered);
+      rows = [];
+      delivered = new Map();
+    };
     for (const { r, signer } of rs) {
-      if (r.state !== 'delivered' || signer.deviceId !== r.target) continue;
-      delivered.set(r.target, [...(delivered.get(r.target) ?? []), ...r.items]);
-    }
-    for (const [target, ids] of delivered) {
-      for (let i = 0; i < ids.length; i += 1000) {
-        await tx
-          .delete(outbox)
-          .where(and(eq(outbox.targetDevice, target), inArray(outbox.itemId, ids.slice(i, i + 1000))));
+      // Only the target itself can say "delivered".
+      const ends = r.state === 'delivered' && signer.deviceId === r.target;
+      for (const item of r.items) {
+        rows.push({
+          itemId: item,
+          device: r.state === 'delivered' ? r.target : signer.deviceId,
+          state: r.state,
+          at: r.at,
+        });
+        if (ends) {
+          const list = delivered.get(r.target) ?? [];
+          list.push(item);
+          delivered.set(r.target, list);
+        }
       }
+      if (rows.length >= 5000) await flush();
     }
+    await flush();
   }
 
   /** Hands conversation items to the conversation service once readable. */
