@@ -218,30 +218,38 @@ export class ArchiveFetcher {
         targets.map((s) => this.request(s.deviceId, { owner: this.user, index: name, rewrap })),
       )
     ).flatMap((r) => (r.status === 'fulfilled' && r.value.version !== undefined ? [r.value] : []));
+    // A list has no id known in advance: only one signed by a device of this user counts, so a
+    // holder cannot pass off other bytes as a newer version.
+    const signed = await Promise.all(answers.map((a) => this.signedByOwnDevice(a.ciphertext)));
+    const genuine = answers.filter((_, i) => signed[i]);
     let best: { blob: Uint8Array; ciphertext: Uint8Array; version: number; from: string } | undefined = local
       ? { blob: local.blobId, ciphertext: local.ciphertext, version: local.version, from: this.me }
       : undefined;
-    for (const a of answers) {
+    for (const a of genuine) {
       if (!best || a.version! > best.version) {
         best = { blob: a.blob, ciphertext: a.ciphertext, version: a.version!, from: a.from };
       }
     }
     if (!best) return undefined;
     if (best.from !== this.me) {
-      const kept = await this.indexes
-        .storeNewer({ ownerId: this.user, name, version: best.version, ciphertext: best.ciphertext })
-        .catch((err) => {
-          this.log.warn(
-            { code: isKithError(err) ? err.code : undefined },
-            'archive: could not keep a newer list',
-          );
-          return undefined;
+      try {
+        await this.indexes.storeNewer({
+          ownerId: this.user,
+          name,
+          version: best.version,
+          ciphertext: best.ciphertext,
         });
-      void kept;
+      } catch (err) {
+        // Still returned: only the local copy stays behind (e.g. over this device's quota).
+        this.log.warn(
+          { code: isKithError(err) ? err.code : undefined },
+          'archive: could not keep a newer list',
+        );
+      }
     }
     const chosen = best;
     const share = rewrap
-      ? answers.find((a) => a.share && hex(a.blob) === hex(chosen.blob))?.share
+      ? genuine.find((a) => a.share && hex(a.blob) === hex(chosen.blob))?.share
       : undefined;
     return {
       ciphertext: chosen.ciphertext,
@@ -249,6 +257,15 @@ export class ArchiveFetcher {
       from: chosen.from,
       ...(share ? { share } : {}),
     };
+  }
+
+  private async signedByOwnDevice(ciphertext: Uint8Array): Promise<boolean> {
+    try {
+      const { sender } = verifyEnvelope(ciphertext);
+      return (await this.node.identity.deviceBySigningKey(sender))?.userId === this.user;
+    } catch {
+      return false;
+    }
   }
 
   /**

@@ -62,6 +62,8 @@ describe.each(clusterDatabaseKind())('archive retrieval on %s', (kind) => {
   let a2: RunningNode;
   let b: RunningNode;
   let userA: string;
+  /** The current blob of the first test: held by A0 and B only. */
+  let currentId: Uint8Array;
   const key = (n: RunningNode) => n.node.staticKeyPair;
   const owners = () => [a0, a1, a2].map((n) => key(n).publicKey);
   const signer = (n: RunningNode) => n.node.options.device.keys.signing;
@@ -138,6 +140,7 @@ describe.each(clusterDatabaseKind())('archive retrieval on %s', (kind) => {
     expect(put.sentTo).toEqual([b.node.deviceId]);
     const id = contentId(sealed);
     await waitFor('B holds it', async () => b.archive.blobs.has(id));
+    currentId = id;
 
     // A2 never had it: it comes from B, with B's holder share sealed to A2.
     const got = await a2.archive.fetchBlob(id, { rewrap: true });
@@ -251,16 +254,14 @@ describe.each(clusterDatabaseKind())('archive retrieval on %s', (kind) => {
     expect((await openHistoryIndex(newest!.ciphertext, { keys: [key(a2)] })).entries[0]?.messages).toBe(2);
 
     // A stale push changes nothing on B (messages on one link are handled in order).
-    a0.node
-      .session(b.node.deviceId)!
-      .send({
-        v: 1,
-        t: 'archive-index-put',
-        owner: userA,
-        name: 'conversations',
-        version: 1,
-        ciphertext: c1,
-      });
+    a0.node.session(b.node.deviceId)!.send({
+      v: 1,
+      t: 'archive-index-put',
+      owner: userA,
+      name: 'conversations',
+      version: 1,
+      ciphertext: c1,
+    });
     const onB = await a0.archive.fetcher.request(b.node.deviceId, {
       owner: userA,
       index: 'conversations',
@@ -271,16 +272,14 @@ describe.each(clusterDatabaseKind())('archive retrieval on %s', (kind) => {
 
     // A newer version only B has: A1 finds it and adopts it locally.
     const c5 = await seal(5);
-    a0.node
-      .session(b.node.deviceId)!
-      .send({
-        v: 1,
-        t: 'archive-index-put',
-        owner: userA,
-        name: 'conversations',
-        version: 5,
-        ciphertext: c5,
-      });
+    a0.node.session(b.node.deviceId)!.send({
+      v: 1,
+      t: 'archive-index-put',
+      owner: userA,
+      name: 'conversations',
+      version: 5,
+      ciphertext: c5,
+    });
     const found = await waitFor('A1 sees version 5', async () => {
       const f = await a1.archive.fetchIndex('conversations');
       return f?.version === 5 ? f : undefined;
@@ -288,6 +287,24 @@ describe.each(clusterDatabaseKind())('archive retrieval on %s', (kind) => {
     expect(found.from).toBe(b.node.deviceId);
     expect((await a1.archive.fetcher.indexes.get(userA, 'conversations'))?.version).toBe(5);
     expect((await a1.archive.putIndex('conversations', await seal(6))).version).toBe(6);
+
+    // A holder cannot pass its own bytes off as a newer list: only lists signed by A's devices count.
+    const forged = await sealArchiveIndex({
+      name: 'conversations',
+      list: { v: 1, entries: [] },
+      owners: owners(),
+      recovery,
+      sender: signer(b),
+      createdAt: Date.now(),
+      random,
+    });
+    await b.archive.fetcher.indexes.storeNewer({
+      ownerId: userA,
+      name: 'conversations',
+      version: 100,
+      ciphertext: forged,
+    });
+    expect((await a2.archive.fetchIndex('conversations'))?.version).toBe(6);
 
     // The active list is 2-of-2: B's share, re-wrapped, completes A2's.
     const active = {
@@ -323,10 +340,13 @@ describe.each(clusterDatabaseKind())('archive retrieval on %s', (kind) => {
         'ARCHIVE_NOT_OWNER',
       );
     }
-    await waitFor('links to A2 closed', async () =>
-      [a0, a1, b].every((n) => !n.node.isOnline(a2.node.deviceId)),
+    await waitFor(
+      'links to A2 closed, on both ends',
+      async () =>
+        [a0, a1, b].every((n) => !n.node.isOnline(a2.node.deviceId)) && a2.node.onlineSessions().length === 0,
     );
-    const anyBlob = (await a0.archive.blobs.list(userA, { kind: 'current', limit: 1 }))[0]!;
-    expect(await codeOf(a2.archive.fetchBlob(anyBlob.id, { rewrap: true }))).toBe('ARCHIVE_NOT_FOUND');
+    // A2 has no copy of it and every device that has one refuses or is unreachable now.
+    expect(await a2.archive.blobs.has(currentId)).toBe(false);
+    expect(await codeOf(a2.archive.fetchBlob(currentId, { rewrap: true }))).toBe('ARCHIVE_NOT_FOUND');
   });
 });
