@@ -1,10 +1,13 @@
 /**
- * Archive replication end to end (DESIGN §1 "resilient data", §7): three `kith up` processes,
- * A's phone, A's appliance (an own device enrolled from A's phrase) and B's phone (a friend).
- * A's items go to its own appliance first; when the appliance stays away past the grace period
- * the repair loop copies them to B, and `kith archive status` shows nothing under-replicated.
+ * The archive end to end (DESIGN §1 "resilient data", §5, §7; issue #5 base case): three
+ * `kith up` processes, A's phone, A's appliance (an own device enrolled from A's phrase) and
+ * B's phone (a friend). A's items go to its own appliance first. Messages A<->B are archived as
+ * current (opened with B's re-wrapped share), then — the history age injected as 0 days — move
+ * to history (2-of-3: phone, appliance, recovery key). The appliance is destroyed: the phone
+ * still reads every history item (with the phrase), the repair loop copies everything to B once
+ * the grace period passes, and `kith archive status` shows nothing under-replicated.
  */
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -19,6 +22,27 @@ import { runKith } from '../helpers/kith-cli.ts';
 
 // Grace period = 40 heartbeats (16 s here), repair every 2 heartbeats (at least 1 s).
 const HEARTBEAT_MS = 400;
+
+interface SyncJson {
+  conversations: number;
+  sealedCurrent: number;
+  movedToHistory: number;
+  failed: unknown[];
+}
+
+interface HistoryJson {
+  id: string;
+  topic: string;
+  conversation: string | null;
+  messages: number;
+}
+
+interface TranscriptJson {
+  archive: 'current' | 'history';
+  conversation: string;
+  kind: string;
+  messages: { text: string }[];
+}
 
 interface StatusJson {
   items: number;
@@ -37,6 +61,7 @@ describe.each(clusterDatabaseKind())('archive cluster on %s', (kind) => {
   let appliance: KithNode;
   let friend: KithNode;
   const ids: Record<string, string> = {};
+  let phrase: string;
 
   async function makeNode(name: string, host: string): Promise<KithNode> {
     const node = await databases.node(join(dir, name), host, HEARTBEAT_MS);
@@ -52,7 +77,7 @@ describe.each(clusterDatabaseKind())('archive cluster on %s', (kind) => {
     phone = await makeNode('phone', '127.0.0.2');
     friend = await makeNode('friend', '127.0.0.3');
     appliance = await makeNode('appliance', '127.0.0.4');
-    const phrase = join(dir, 'phrase-a.txt');
+    phrase = join(dir, 'phrase-a.txt');
     expect(
       (await runKith(['init', '--data', phone.dataDir, '--name', 'Ana', '--phrase-file', phrase])).code,
     ).toBe(0);
@@ -82,6 +107,9 @@ describe.each(clusterDatabaseKind())('archive cluster on %s', (kind) => {
     await databases.dispose();
   }, 60_000);
 
+  const t0 = Date.now();
+  const mark = (what: string) => process.stderr.write(`[archive cluster] ${what} at ${Date.now() - t0} ms\n`);
+
   it('an item put on the phone is held by the phone and its own appliance first', async () => {
     const file = join(dir, 'item.bin');
     await writeFile(file, Buffer.from('not really ciphertext, but the archive cannot tell'.repeat(40)));
@@ -94,11 +122,88 @@ describe.each(clusterDatabaseKind())('archive cluster on %s', (kind) => {
     expect(status).toMatchObject({ items: 1, bytes: put.size });
     expect(status.holders.find((h) => h.deviceId === ids.appliance)?.held).toBe(1);
     const atAppliance = await appliance.cli<StatusJson>('archive', 'status');
-    expect(atAppliance.heldForOthers.items).toBe(1);
+    expect(atAppliance.heldForOthers.items).toBeGreaterThanOrEqual(1);
   }, 120_000);
 
-  it('with the appliance gone past the grace period, repair copies to the friend: underReplicated 0', async () => {
-    await appliance.stop();
+  // --- conversations in the archive (docs/ARCHITECTURE.md "Archive encryption and retrieval") ---
+
+  let conversation: string;
+  let historyId: string;
+
+  it('messages A<->B are archived as current and opened with B’s re-wrapped share', async () => {
+    mark('current: start');
+    // The local API directly where the CLI is not what is tested (each CLI run costs seconds).
+    const userA = (await phone.api<{ userId: string }>('/identity')).userId;
+    const userB = (await friend.api<{ userId: string }>('/identity')).userId;
+    conversation = (
+      await phone.apiPost<{ conversation: string }>('/messages', { to: userB, text: 'hello B' })
+    ).conversation;
+    await friend.apiPost('/messages', { to: userA, text: 'hello A' });
+    await waitFor(
+      'the phone has both messages',
+      async () => (await phone.api<unknown[]>(`/messages?conversation=${conversation}`)).length === 2,
+    );
+    mark('current: messages');
+    // The agent may have archived it already by itself (after the messages): either way it is there.
+    const sync = await phone.cli<SyncJson>('archive', 'sync');
+    expect(sync).toMatchObject({ conversations: 1, movedToHistory: 0, failed: [] });
+    const got = await phone.cli<TranscriptJson>('archive', 'get', conversation);
+    expect(got).toMatchObject({ archive: 'current', conversation, kind: 'direct' });
+    expect(got.messages.map((m) => m.text)).toEqual(['hello B', 'hello A']);
+    mark('current: opened');
+  }, 120_000);
+
+  it('past the history age (injected: 0 days) the conversation moves to history on two own devices', async () => {
+    await phone.stop();
+    await phone.start({ env: { KITH_ARCHIVE_HISTORY_AFTER_DAYS: '0' } });
+    mark('history: restarted');
+    await waitFor('the phone linked again', async () => {
+      const online = await onlineIds(phone);
+      return online.includes(ids.appliance!) && online.includes(ids.friend!);
+    });
+    mark('history: linked');
+    const sync = await phone.cli<SyncJson>('archive', 'sync');
+    expect(sync).toMatchObject({ movedToHistory: 1, failed: [] });
+    const history = await phone.cli<HistoryJson[]>('archive', 'history');
+    expect(history).toEqual([expect.objectContaining({ conversation, messages: 2 })]);
+    historyId = history[0]!.id;
+    mark('history: synced');
+    const r = await runKith([
+      'archive',
+      'status',
+      '--wait',
+      '--timeout',
+      '60',
+      '--data',
+      phone.dataDir,
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect((r.json as StatusJson).underReplicated).toBe(0);
+    mark('history: replicated');
+    // X (the phone) opens it with the appliance's (Y) share.
+    const got = await phone.cli<TranscriptJson>('archive', 'get', historyId);
+    expect(got).toMatchObject({ archive: 'history', conversation });
+    expect(got.messages.map((m) => m.text)).toEqual(['hello B', 'hello A']);
+    // The appliance has the sealed index too and, with the phrase alone, reads the item (as it
+    // would with the phone destroyed).
+    expect((await appliance.cli<HistoryJson[]>('archive', 'history')).map((h) => h.id)).toContain(historyId);
+    const byPhrase = await appliance.cli<TranscriptJson>(
+      'archive',
+      'get',
+      historyId,
+      '--phrase-file',
+      phrase,
+    );
+    expect(byPhrase.messages.map((m) => m.text)).toEqual(['hello B', 'hello A']);
+    mark('history: opened');
+  }, 120_000);
+
+  it('with the appliance destroyed past the grace period, the phone reads history (phrase) and repair copies to the friend: underReplicated 0', async () => {
+    await appliance.kill();
+    await rm(appliance.dataDir, { recursive: true, force: true });
+    const got = await phone.cli<TranscriptJson>('archive', 'get', historyId, '--phrase-file', phrase);
+    expect(got.messages.map((m) => m.text)).toEqual(['hello B', 'hello A']);
     await waitFor(
       'the phone sees the appliance offline',
       async () => !(await onlineIds(phone)).includes(ids.appliance!),
@@ -106,13 +211,14 @@ describe.each(clusterDatabaseKind())('archive cluster on %s', (kind) => {
     const lost = await waitFor(
       'the appliance counted lost',
       async () => {
-        const s = await phone.cli<StatusJson>('archive', 'status');
-        return s.holders.find((h) => h.deviceId === ids.appliance)?.lost === 1 ? s : undefined;
+        const s = await phone.api<StatusJson>('/archive/status');
+        return (s.holders.find((h) => h.deviceId === ids.appliance)?.lost ?? 0) > 0 ? s : undefined;
       },
       90_000,
       1000,
     );
-    expect(lost.items).toBe(1);
+    expect(lost.items).toBeGreaterThanOrEqual(3);
+    mark('destroyed: lost');
     const r = await runKith([
       'archive',
       'status',
@@ -126,12 +232,16 @@ describe.each(clusterDatabaseKind())('archive cluster on %s', (kind) => {
     expect(r.code, r.stderr).toBe(0);
     const s = r.json as StatusJson;
     expect(s.underReplicated).toBe(0);
-    expect(s.copies).toEqual({ '2': 1 });
-    expect(s.holders.find((h) => h.deviceId === ids.friend)).toMatchObject({ held: 1 });
-    const atFriend = await friend.cli<StatusJson>('archive', 'status');
-    expect(atFriend.heldForOthers.items).toBe(1);
+    expect(Object.keys(s.copies).every((copies) => Number(copies) >= 2)).toBe(true);
+    expect(s.holders.find((h) => h.deviceId === ids.friend)?.held).toBe(s.items);
+    const atFriend = await friend.api<StatusJson>('/archive/status');
+    expect(atFriend.heldForOthers.items).toBeGreaterThanOrEqual(s.items);
+    // Every message is still readable: with the phrase, from the copies left.
+    const again = await phone.cli<TranscriptJson>('archive', 'get', historyId, '--phrase-file', phrase);
+    expect(again.messages).toHaveLength(2);
     // Human output names the state in words.
     const human = await runKith(['archive', 'status', '--data', phone.dataDir]);
     expect(human.stdout).toContain('Every item has enough copies.');
+    mark('destroyed: repaired');
   }, 180_000);
 });

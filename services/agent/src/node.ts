@@ -4,7 +4,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { KithError } from '@kith/core/errors';
-import { localArchiveAccess } from './archive/archive-access.ts';
 import { ArchiveReplicator, type ArchiveReplicatorOptions } from './archive/archive-replicator.ts';
 import { Archivist, type ArchivistOptions, historyAfterMs } from './archive/archivist.ts';
 import { archiveRoutes } from './api/routes/archive.ts';
@@ -114,7 +113,7 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
       });
       // Archive of conversations (DESIGN §5): current 2-of-2 / history 2-of-3, passes debounced
       // after messages (every 10 heartbeats, 2-60 s) and every 10 minutes.
-      archivist = new Archivist(node, localArchiveAccess(node, archive), messenger, conversations, {
+      archivist = new Archivist(node, archive, messenger, conversations, {
         historyAfterMs: historyAfterMs(config.archiveHistoryAfterDays),
         debounceMs: Math.max(2000, Math.min(60_000, 10 * beat)),
         ...options.archivist,

@@ -505,8 +505,7 @@ export class Archivist implements AgentService {
   /** topicHash hex -> conversation id, for the conversations this device knows. */
   private async topicNames(): Promise<Map<string, string>> {
     const out = new Map<string, string>();
-    for (const s of await this.source.snapshots())
-      out.set(toHex(topicHash(s.transcript.conversation)), s.transcript.conversation);
+    for (const id of await this.source.conversationIds()) out.set(toHex(topicHash(id)), id);
     return out;
   }
 

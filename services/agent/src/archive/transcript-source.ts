@@ -88,6 +88,14 @@ export class TranscriptSource {
     return out.sort((a, b) => (a.transcript.conversation < b.transcript.conversation ? -1 : 1));
   }
 
+  /** The ids of every conversation this device has (cheap: no transcript is built). */
+  async conversationIds(): Promise<string[]> {
+    const rows = await this.db.selectDistinct({ id: messages.conversationId }).from(messages);
+    const ids = new Set(rows.map((r) => r.id));
+    for (const g of await this.conversations.list()) ids.add(g.id);
+    return [...ids];
+  }
+
   /** Direct conversation id -> [me, friend] (and the note-to-self conversation). */
   private async directConversations(): Promise<Map<string, string[]>> {
     const me = this.node.userId;

@@ -1,0 +1,227 @@
+/**
+ * The archivist (DESIGN §5, §7; docs/ARCHITECTURE.md "Archive encryption and retrieval") with
+ * three real nodes in this process: A's phone (X) and A's appliance (Y), two devices from one
+ * phrase, and A's friend B. Real links on loopback, real PGlite; every pass and repair is run by
+ * the test. Covers: current (2-of-2 with the friend's share), change detection, the move to
+ * history by age, retrieval with the other own device's share, the phrase path, and what one
+ * node's key material and database reveal (nothing of history; a relay holds no plaintext).
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { openTranscript, topicHash } from '@kith/core/archive/archive-seal';
+import { toHex } from '@kith/core/crypto/index';
+import { isKithError } from '@kith/core/errors';
+import { deriveDeviceKeys, deriveRootKeys } from '@kith/core/identity/derive';
+import { enrolDevice } from '@kith/core/identity/enrol';
+import { createGenesis, verifyLog } from '@kith/core/identity/log';
+import { generatePhrase, phraseToSeed } from '@kith/core/identity/phrase';
+import { directConversationId } from '@kith/core/messaging/direct-conversation';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rowsOf } from '../../../../db/migrate.ts';
+import { waitFor } from '../../../../test/helpers/cluster.ts';
+import { makeTempDir } from '../../../../test/helpers/database.ts';
+import { createKeystore } from '../../src/keystore/index.ts';
+import { createLogger } from '../../src/logger.ts';
+import { type RunningNode, runNode } from '../../src/node.ts';
+
+const random = (n: number) => new Uint8Array(randomBytes(n));
+const DAY = 86_400_000;
+
+function start(dir: string, host: string): Promise<RunningNode> {
+  return runNode({
+    flags: { data: dir, host, peerPort: '0', apiPort: '0', heartbeatMeanMs: '300', logLevel: 'silent' },
+    env: {},
+    handleSignals: false,
+    logger: createLogger({ level: 'silent' }),
+    // No timers: the test runs each repair and archive pass itself.
+    archive: { scheduler: () => () => {}, graceMs: 3_600_000 },
+    archivist: { scheduler: () => () => {}, debounceMs: 0, historyAfterMs: 30 * DAY },
+  });
+}
+
+/** Every row of every table as text (bytea as hex): what a dump of the database shows. */
+async function dumpText(node: RunningNode): Promise<string> {
+  const db = node.node.options.components.db.db;
+  const tables = rowsOf<{ table_name: string }>(
+    await db.execute(
+      sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`,
+    ),
+  );
+  const parts: string[] = [];
+  for (const { table_name } of tables) {
+    const rows = rowsOf<{ row: string }>(
+      await db.execute(sql.raw(`select t::text as row from "${table_name}" t`)),
+    );
+    for (const r of rows) parts.push(r.row);
+  }
+  return parts.join('\n');
+}
+
+describe('archivist', () => {
+  let phrase: string;
+  let phone: RunningNode;
+  let appliance: RunningNode;
+  let friend: RunningNode;
+  let direct: string;
+  let notes: string;
+  const secretText = `a note only A may read ${toHex(random(8))}`;
+
+  beforeAll(async () => {
+    const dir = await makeTempDir('kith-archivist-');
+    phrase = generatePhrase(random);
+    const seed = phraseToSeed(phrase);
+    const root = deriveRootKeys(seed);
+    const keys = [deriveDeviceKeys(seed, 0), deriveDeviceKeys(seed, 1)];
+    let log = verifyLog([createGenesis(root)]);
+    log = enrolDevice(log, root, keys[0]!, { deviceName: 'phone', now: Date.now() });
+    log = enrolDevice(log, root, keys[1]!, { deviceName: 'appliance', now: Date.now() });
+    for (const [i, name] of ['phone', 'appliance'].entries()) {
+      await createKeystore({
+        dataDir: join(dir, name),
+        userId: root.userId,
+        device: keys[i]!,
+        logEntries: log.entries,
+      });
+    }
+    const friendSeed = random(64);
+    const friendRoot = deriveRootKeys(friendSeed);
+    const friendKeys = deriveDeviceKeys(friendSeed, 0);
+    const friendLog = enrolDevice(verifyLog([createGenesis(friendRoot)]), friendRoot, friendKeys, {
+      deviceName: 'friend',
+      now: Date.now(),
+    });
+    await createKeystore({
+      dataDir: join(dir, 'friend'),
+      userId: friendRoot.userId,
+      device: friendKeys,
+      logEntries: friendLog.entries,
+    });
+    [phone, appliance, friend] = await Promise.all([
+      start(join(dir, 'phone'), '127.0.0.8'),
+      start(join(dir, 'appliance'), '127.0.0.9'),
+      start(join(dir, 'friend'), '127.0.0.10'),
+    ]);
+    await appliance.node.addresses.offer(phone.node.ownAddressRecord!);
+    void appliance.node.dialDue();
+    const invite = await phone.pairing.createInvite({ role: 'friend' });
+    await friend.pairing.acceptFriend(invite.code);
+    await waitFor(
+      'the phone linked to its appliance and to the friend',
+      async () =>
+        phone.node.session(appliance.node.deviceId) !== undefined &&
+        phone.node.session(friend.node.deviceId) !== undefined,
+    );
+    direct = directConversationId(phone.node.userId, friend.node.userId);
+    notes = directConversationId(phone.node.userId, phone.node.userId);
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([phone?.shutdown(), appliance?.shutdown(), friend?.shutdown()]);
+  }, 60_000);
+
+  it('seals each conversation as current, held by the friend; opens it with the friend’s re-wrapped share', async () => {
+    await phone.messenger.sendText({ to: friend.node.userId }, 'hello B');
+    await friend.messenger.sendText({ to: phone.node.userId }, 'hello A');
+    await phone.messenger.sendText({ to: phone.node.userId }, secretText);
+    await waitFor('the phone has B’s reply', async () => (await phone.messenger.list(direct)).length === 2);
+
+    const report = await phone.archivist.sync();
+    expect(report).toMatchObject({ conversations: 2, sealedCurrent: 2, movedToHistory: 0, failed: [] });
+    expect(report.activeList).toMatchObject({ entries: 2 });
+    // The friend holds the current blobs (its device is in the holder group).
+    await waitFor('friend holds both', async () => {
+      await phone.archive.repair();
+      const s = await phone.archive.status();
+      return (
+        s.underReplicated === 0 && s.holders.find((h) => h.deviceId === friend.node.deviceId)?.held === 2
+      );
+    });
+
+    const opened = await phone.archivist.get(direct);
+    expect(opened).toMatchObject({ archive: 'current', conversation: direct, kind: 'direct' });
+    expect(opened.messages.map((m) => m.text)).toEqual(['hello B', 'hello A']);
+    expect(opened.topic).toBe(toHex(topicHash(direct)));
+
+    // Nothing changed: nothing is sealed again.
+    expect(await phone.archivist.sync()).toMatchObject({ sealedCurrent: 0, unchanged: 2 });
+    await phone.messenger.sendText({ to: friend.node.userId }, 'one more');
+    expect(await phone.archivist.sync()).toMatchObject({ sealedCurrent: 1, unchanged: 1 });
+    expect((await phone.archivist.get(direct)).messages).toHaveLength(3);
+  }, 60_000);
+
+  it('alone, a current blob and one device key open nothing (2-of-2)', async () => {
+    const { blob } = await phone.archivist.resolve(direct);
+    const bytes = (await phone.archivist.ciphertext(blob)).ciphertext;
+    for (const key of [phone.node.options.device.keys.agreement, friend.node.options.device.keys.agreement]) {
+      const err = await openTranscript(bytes, { keys: [key] }).catch((e: unknown) => e);
+      expect(isKithError(err, 'ENVELOPE_TOO_FEW_SHARES')).toBe(true);
+    }
+  });
+
+  it('past the history age, conversations move to history (2-of-3) and leave the active list', async () => {
+    phone.archivist.options.historyAfterMs = 0;
+    const report = await phone.archivist.sync();
+    expect(report).toMatchObject({ movedToHistory: 2, sealedCurrent: 0, failed: [] });
+    expect(report.historyIndex).toMatchObject({ entries: 2 });
+    expect(report.activeList).toMatchObject({ entries: 0 });
+    const history = await phone.archivist.history();
+    expect(history.map((h) => h.conversation).sort()).toEqual([direct, notes].sort());
+    expect(history.find((h) => h.conversation === direct)?.messages).toBe(3);
+    // History blobs go to the own appliance first.
+    await waitFor('the appliance holds history', async () => {
+      await phone.archive.repair();
+      return (await phone.archive.status()).underReplicated === 0;
+    });
+    // X (the phone) opens with its own share plus the appliance's (Y) re-wrapped one.
+    const item = history.find((h) => h.conversation === direct)!;
+    const opened = await phone.archivist.get(item.id);
+    expect(opened).toMatchObject({ archive: 'history', conversation: direct });
+    expect(opened.messages.map((m) => m.text)).toEqual(['hello B', 'hello A', 'one more']);
+    expect(await phone.archivist.sync()).toMatchObject({ movedToHistory: 0, unchanged: 2 });
+  }, 60_000);
+
+  it('the appliance (Y) lists and opens the history too', async () => {
+    const history = await appliance.archivist.history();
+    expect(history).toHaveLength(2);
+    const item = history.find((h) => h.messages === 1)!;
+    const opened = await appliance.archivist.get(item.id);
+    expect(opened.messages.map((m) => m.text)).toEqual([secretText]);
+  }, 60_000);
+
+  it('one node’s key material and database dump open zero history items', async () => {
+    for (const node of [phone, appliance, friend]) {
+      const db = node.node.options.components.db.db;
+      const blobs = rowsOf<{ kind: string; ciphertext: Uint8Array }>(
+        await db.execute(sql`select kind, ciphertext from archive_blobs where kind = 'history'`),
+      );
+      if (node !== friend) expect(blobs.length).toBe(2);
+      const keys = [node.node.options.device.keys.agreement];
+      for (const b of blobs) {
+        const err = await openTranscript(new Uint8Array(b.ciphertext), { keys }).catch((e: unknown) => e);
+        expect(isKithError(err) && ['ENVELOPE_TOO_FEW_SHARES', 'ENVELOPE_WRONG_KEY'].includes(err.code)).toBe(
+          true,
+        );
+      }
+    }
+  });
+
+  it('the recovery phrase opens every history item (the fallback when X or Y is lost)', async () => {
+    const seed = phraseToSeed(phrase);
+    const keys = [deriveRootKeys(seed).recovery, deriveDeviceKeys(seed, 1).agreement];
+    for (const item of await appliance.archivist.history()) {
+      const { ciphertext } = await appliance.archivist.ciphertext(item.id);
+      const opened = await openTranscript(ciphertext, { keys });
+      expect(opened.kind).toBe('history');
+      expect(opened.transcript.messages).toHaveLength(item.messages);
+    }
+  });
+
+  it('a relay’s database holds no plaintext of what it keeps for a friend', async () => {
+    // The friend held A's note-to-self (current, then history copies may have gone there too).
+    const text = await dumpText(friend);
+    expect(text).not.toContain(secretText);
+    expect(text).not.toContain(Buffer.from(secretText).toString('hex'));
+    expect(text).not.toContain(notes);
+  });
+});
