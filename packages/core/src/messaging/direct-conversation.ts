@@ -15,3 +15,8 @@ export function directConversationId(
   const digest = backend.sha256(frameWithLabel(HASH.DIRECT_CONVERSATION, utf8.encode(`${x}\n${y}`)));
   return `d-${toHex(digest).slice(0, 32)}`;
 }
+
+/** Whether an id names a direct conversation (as made above), not a conversation's genesis hash. */
+export function isDirectConversationId(id: string): boolean {
+  return /^d-[0-9a-f]{32}$/.test(id);
+}

@@ -25,7 +25,7 @@ import {
   sealChatMessage,
   verifyChatMessage,
 } from '@kith/core/messaging/chat-message';
-import { directConversationId } from '@kith/core/messaging/direct-conversation';
+import { directConversationId, isDirectConversationId } from '@kith/core/messaging/direct-conversation';
 import {
   EPOCH_MAX_AGE_MS,
   EPOCH_MAX_MESSAGES,
@@ -892,7 +892,7 @@ export class Messenger {
     for (const { x, sender } of msgs) {
       const hex = toHex(x.id);
       if (!published.delete(hex) || newEpochs.has(toHex(x.header.epoch))) continue;
-      await this.dispatch(x.item, x.header.epoch, sender.userId);
+      await this.dispatch(x.item, x.header.epoch, sender.userId, x.header.conv);
     }
     for (const { epoch } of keys) {
       if (!newEpochs.delete(toHex(epoch.epoch))) continue;
@@ -902,7 +902,7 @@ export class Messenger {
         .from(messages)
         .where(eq(messages.epochId, epoch.epoch))
         .orderBy(asc(messages.sentAt));
-      for (const m of waiting) await this.dispatch(m.item, epoch.epoch, m.senderUser);
+      for (const m of waiting) await this.dispatch(m.item, epoch.epoch, m.senderUser, m.conversationId);
     }
   }
 
@@ -937,9 +937,18 @@ export class Messenger {
     await flush();
   }
 
-  /** Hands conversation items to the conversation service once readable. */
-  private async dispatch(item: Uint8Array, epochId: Uint8Array, fromUser: string): Promise<void> {
-    if (!this.conversationHandler) return;
+  /**
+   * Hands conversation items to the conversation service once readable. They travel under their
+   * conversation's own id (publishConversationItem), never a direct conversation's, which
+   * carries texts only: those are not opened here (one AEAD less per text received).
+   */
+  private async dispatch(
+    item: Uint8Array,
+    epochId: Uint8Array,
+    fromUser: string,
+    conversation: string,
+  ): Promise<void> {
+    if (!this.conversationHandler || isDirectConversationId(conversation)) return;
     const key = await this.epochKey(epochId);
     if (!key) return;
     try {
