@@ -152,6 +152,10 @@ export class PeerSession {
           throw new Error('certificate does not match the link key');
         }
         await this.host.admit(this.link, cert);
+        // The link may have closed while admit read the database: a session adopted now would
+        // stay in the node's map with a dead link (its close was already handled) and block
+        // redialing that device for good.
+        if (this.closed || !this.link.isOpen) return;
         this.deviceId = cert.deviceId;
         this.userId = cert.userId;
         this.ready = true;

@@ -137,7 +137,8 @@ export class ReachGossip {
     if (due.length === 0) return;
     const mayKnow = await this.audience();
     for (const session of due) {
-      const state = this.links.get(session)!;
+      const state = this.links.get(session);
+      if (!state) continue; // the link went down while the rule was read
       const routes = this.table.advertisement(session.deviceId, now, (_device, user) =>
         mayKnow(session.userId, user),
       );
