@@ -107,9 +107,6 @@ describe.each(clusterDatabaseKind())('archive cluster on %s', (kind) => {
     await databases.dispose();
   }, 60_000);
 
-  const t0 = Date.now();
-  const mark = (what: string) => process.stderr.write(`[archive cluster] ${what} at ${Date.now() - t0} ms\n`);
-
   it('an item put on the phone is held by the phone and its own appliance first', async () => {
     const file = join(dir, 'item.bin');
     await writeFile(file, Buffer.from('not really ciphertext, but the archive cannot tell'.repeat(40)));
@@ -131,7 +128,6 @@ describe.each(clusterDatabaseKind())('archive cluster on %s', (kind) => {
   let historyId: string;
 
   it('messages A<->B are archived as current and opened with B’s re-wrapped share', async () => {
-    mark('current: start');
     // The local API directly where the CLI is not what is tested (each CLI run costs seconds).
     const userA = (await phone.api<{ userId: string }>('/identity')).userId;
     const userB = (await friend.api<{ userId: string }>('/identity')).userId;
@@ -143,31 +139,26 @@ describe.each(clusterDatabaseKind())('archive cluster on %s', (kind) => {
       'the phone has both messages',
       async () => (await phone.api<unknown[]>(`/messages?conversation=${conversation}`)).length === 2,
     );
-    mark('current: messages');
     // The agent may have archived it already by itself (after the messages): either way it is there.
     const sync = await phone.cli<SyncJson>('archive', 'sync');
     expect(sync).toMatchObject({ conversations: 1, movedToHistory: 0, failed: [] });
     const got = await phone.cli<TranscriptJson>('archive', 'get', conversation);
     expect(got).toMatchObject({ archive: 'current', conversation, kind: 'direct' });
     expect(got.messages.map((m) => m.text)).toEqual(['hello B', 'hello A']);
-    mark('current: opened');
   }, 120_000);
 
   it('past the history age (injected: 0 days) the conversation moves to history on two own devices', async () => {
     await phone.stop();
     await phone.start({ env: { KITH_ARCHIVE_HISTORY_AFTER_DAYS: '0' } });
-    mark('history: restarted');
     await waitFor('the phone linked again', async () => {
       const online = await onlineIds(phone);
       return online.includes(ids.appliance!) && online.includes(ids.friend!);
     });
-    mark('history: linked');
     const sync = await phone.cli<SyncJson>('archive', 'sync');
     expect(sync).toMatchObject({ movedToHistory: 1, failed: [] });
     const history = await phone.cli<HistoryJson[]>('archive', 'history');
     expect(history).toEqual([expect.objectContaining({ conversation, messages: 2 })]);
     historyId = history[0]!.id;
-    mark('history: synced');
     const r = await runKith([
       'archive',
       'status',
@@ -180,7 +171,6 @@ describe.each(clusterDatabaseKind())('archive cluster on %s', (kind) => {
     ]);
     expect(r.code, r.stderr).toBe(0);
     expect((r.json as StatusJson).underReplicated).toBe(0);
-    mark('history: replicated');
     // X (the phone) opens it with the appliance's (Y) share.
     const got = await phone.cli<TranscriptJson>('archive', 'get', historyId);
     expect(got).toMatchObject({ archive: 'history', conversation });
@@ -196,7 +186,6 @@ describe.each(clusterDatabaseKind())('archive cluster on %s', (kind) => {
       phrase,
     );
     expect(byPhrase.messages.map((m) => m.text)).toEqual(['hello B', 'hello A']);
-    mark('history: opened');
   }, 120_000);
 
   it('with the appliance destroyed past the grace period, the phone reads history (phrase) and repair copies to the friend: underReplicated 0', async () => {
@@ -218,7 +207,6 @@ describe.each(clusterDatabaseKind())('archive cluster on %s', (kind) => {
       1000,
     );
     expect(lost.items).toBeGreaterThanOrEqual(3);
-    mark('destroyed: lost');
     const r = await runKith([
       'archive',
       'status',
@@ -242,6 +230,5 @@ describe.each(clusterDatabaseKind())('archive cluster on %s', (kind) => {
     // Human output names the state in words.
     const human = await runKith(['archive', 'status', '--data', phone.dataDir]);
     expect(human.stdout).toContain('Every item has enough copies.');
-    mark('destroyed: repaired');
   }, 180_000);
 });

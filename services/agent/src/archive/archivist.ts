@@ -519,13 +519,16 @@ export class Archivist implements AgentService {
     const state = await this.loadState();
     const history = mergeHistory(state.history, (await this.readHistory())?.entries ?? []);
     const active = mergeActive(state.active, []);
-    const key = /^[0-9a-fA-F]{64}$/.test(id) ? id.toLowerCase() : toHex(topicHash(id));
+    // A 64-hex id is a blob id or a topic hash — or a group conversation id (also 64 hex).
+    const keys = new Set([toHex(topicHash(id))]);
+    const hexId = /^[0-9a-fA-F]{64}$/.test(id) ? id.toLowerCase() : undefined;
+    if (hexId) keys.add(hexId);
     for (const e of history.values())
-      if (e.blob === key || e.topic === key) return { blob: e.blob, topic: e.topic, archive: 'history' };
+      if (keys.has(e.blob) || keys.has(e.topic)) return { blob: e.blob, topic: e.topic, archive: 'history' };
     for (const e of active.values())
-      if (e.blob === key || e.topic === key) return { blob: e.blob, topic: e.topic, archive: 'current' };
-    if (/^[0-9a-f]{64}$/.test(key) && key !== toHex(topicHash(id)))
-      return { blob: key, topic: null, archive: null };
+      if (keys.has(e.blob) || keys.has(e.topic)) return { blob: e.blob, topic: e.topic, archive: 'current' };
+    // An item not (yet) in a list this device can read: by its blob id.
+    if (hexId) return { blob: hexId, topic: null, archive: null };
     throw new KithError('ARCHIVE_NOT_FOUND', 'No archived conversation has that id.');
   }
 
@@ -548,7 +551,13 @@ export class Archivist implements AgentService {
   async get(id: string): Promise<ArchivedTranscript> {
     const { blob } = await this.resolve(id);
     const blobId = fromHex(blob);
-    const got = await this.access.fetchBlob(blobId, { rewrap: true });
+    // A holder's answer carries its share; when no remote device has the blob (yet), the local
+    // copy is enough to ask the other own devices for theirs.
+    const got = await this.access
+      .fetchBlob(blobId, { rewrap: true })
+      .catch((err: unknown) =>
+        isKithError(err, 'ARCHIVE_NOT_FOUND') ? this.access.fetchBlob(blobId) : Promise.reject(err),
+      );
     const env = verifyEnvelope(got.ciphertext);
     const shares: Uint8Array[] = got.share ? [got.share] : [];
     let plaintext: Transcript | undefined;

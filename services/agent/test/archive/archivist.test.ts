@@ -224,4 +224,35 @@ describe('archivist', () => {
     expect(text).not.toContain(Buffer.from(secretText).toString('hex'));
     expect(text).not.toContain(notes);
   });
+
+  it('a closed group conversation moves to history with its texts and signed events', async () => {
+    const { id } = await phone.conversations.create({
+      topic: 'Which film?',
+      pattern: 'proposal',
+      method: 'schulze',
+      options: ['alien', 'brazil'],
+      members: [phone.node.userId],
+    });
+    await phone.conversations.post(id, 'I have seen alien twice.');
+    await phone.conversations.vote(id, { rank: ['brazil', 'alien'] });
+    expect((await phone.conversations.recordOutcome(id)).recorded).toBe(true);
+    const report = await phone.archivist.sync();
+    expect(report).toMatchObject({ movedToHistory: 1, unchanged: 2, failed: [] });
+    expect(report.historyIndex).toMatchObject({ entries: 3 });
+    await waitFor('the appliance (Y) holds it', async () => {
+      await phone.archive.repair();
+      return (await phone.archive.status()).underReplicated === 0;
+    });
+    const opened = await phone.archivist.get(id);
+    expect(opened).toMatchObject({
+      archive: 'history',
+      kind: 'group',
+      title: 'Which film?',
+      conversation: id,
+    });
+    expect(opened.closedAt).not.toBeNull();
+    expect(opened.messages.map((m) => m.text)).toEqual(['I have seen alien twice.']);
+    // genesis, the post, the vote and the accepted outcome
+    expect(opened.events).toBe(4);
+  }, 60_000);
 });
