@@ -1,9 +1,11 @@
 /**
- * Recovery from the phrase with a friend's invite, end to end (issue #5 item 5; DESIGN §4, §12):
- * A (`kith init`) and B are friends on two `kith up` processes; A's machine is destroyed. On a
- * fresh data dir, `kith recover --phrase-file F --invite CODE_FROM_B --revoke OLD` enrols a new
- * device on B's copy of A's log; after `kith up` B lists A online with the new device, messages
- * go both ways, and no node saw a fork.
+ * Recovery from the phrase with a friend's invite, end to end (issue #5 item 5; DESIGN §4, §5,
+ * §12): A (`kith init`, plus a second own device enrolled from the phrase) and B are friends on
+ * `kith up` processes; A's conversation with B is archived as history (2-of-3: A's two devices
+ * and the recovery key), held by B. Both of A's machines are destroyed. On a fresh data dir,
+ * `kith recover --phrase-file F --invite CODE_FROM_B --revoke …` enrols a new device on B's copy
+ * of A's log; after `kith up` B lists A online with the new device, messages go both ways, no
+ * node saw a fork, and the new device reads A's history back from B's relay with the phrase.
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -28,6 +30,17 @@ interface MessageJson {
   from: string;
   text: string;
 }
+interface HistoryJson {
+  id: string;
+  topic: string;
+  conversation: string | null;
+  messages: number;
+}
+interface TranscriptJson {
+  archive: 'current' | 'history';
+  conversation: string;
+  messages: { from: string; text: string }[];
+}
 
 describe.each(clusterDatabaseKind())('kith recover --invite on %s (real processes)', (kind) => {
   const databases = new ClusterDatabases(kind);
@@ -38,6 +51,9 @@ describe.each(clusterDatabaseKind())('kith recover --invite on %s (real processe
   let b: KithNode;
   let idsA: Ids;
   let idsB: Ids;
+  let appliance: Ids;
+  let historyId: string;
+  let conversation: string;
 
   beforeAll(async () => {
     dir = await makeTempDir(`kith-recover-${kind}-`);
@@ -60,7 +76,14 @@ describe.each(clusterDatabaseKind())('kith recover --invite on %s (real processe
     expect(ib.code, ib.stderr).toBe(0);
     idsA = ia.json as Ids;
     idsB = ib.json as Ids;
-    await Promise.all([a.start(), b.start()]);
+    // Past the history age at once (injected: 0 days), so A's conversation goes to history.
+    await Promise.all([a.start({ env: { KITH_ARCHIVE_HISTORY_AFTER_DAYS: '0' } }), b.start()]);
+    // A's second device (say an appliance), enrolled from the phrase; it never runs here, its
+    // key is what history needs as device Y.
+    const deviceInvite = await a.cli<{ code: string }>('invite', '--device', '--phrase-file', phraseFile);
+    const enrolled = await runKith(['accept', deviceInvite.code, '--data', join(dir, 'appliance'), '--json']);
+    expect(enrolled.code, enrolled.stderr).toBe(0);
+    appliance = enrolled.json as Ids;
     const invite = await b.cli<{ code: string }>('invite');
     await a.cli('accept', invite.code);
     await waitFor('A and B are friends and online', async () =>
@@ -68,21 +91,46 @@ describe.each(clusterDatabaseKind())('kith recover --invite on %s (real processe
         (f) => f.userId === idsA.userId && f.online,
       ),
     );
-    await a.cli('send', '--to', idsB.userId, 'before the loss');
+    conversation = (await a.cli<{ conversation: string }>('send', '--to', idsB.userId, 'before the loss'))
+      .conversation;
     await waitFor('B has A’s first message', async () =>
       (await b.api<MessageJson[]>('/messages')).some((m) => m.text === 'before the loss'),
     );
-  }, 180_000);
+    await b.cli('send', '--to', idsA.userId, 'still here');
+    await waitFor('A has B’s answer', async () =>
+      (await a.api<MessageJson[]>('/messages')).some((m) => m.text === 'still here'),
+    );
+    // The archivist may have moved it already by itself; either way it is in history now.
+    expect(await a.cli('archive', 'sync')).toMatchObject({ failed: [] });
+    const history = await a.cli<HistoryJson[]>('archive', 'history');
+    expect(history).toEqual([expect.objectContaining({ conversation, messages: 2 })]);
+    historyId = history[0]!.id;
+    // The appliance is not running: B, the friend online, holds the copy.
+    const status = await runKith([
+      'archive',
+      'status',
+      '--wait',
+      '--timeout',
+      '60',
+      '--data',
+      a.dataDir,
+      '--json',
+    ]);
+    expect(status.code, status.stderr).toBe(0);
+    const holders = (status.json as { holders: { deviceId: string; held: number }[] }).holders;
+    expect(holders.find((h) => h.deviceId === idsB.deviceId)?.held).toBeGreaterThanOrEqual(1);
+  }, 240_000);
 
   afterAll(async () => {
     await Promise.all(nodes.map((n) => n.kill()));
     await databases.dispose();
   });
 
-  it('recovers on a fresh data dir from B’s invite; B knows the new device at once; messages both ways; no fork', async () => {
-    // A's machine is destroyed: process and data dir gone.
+  it('recovers on a fresh data dir from B’s invite; B knows the new device at once; messages both ways; no fork; history from B’s relay', async () => {
+    // Both of A's machines are destroyed: process and data dirs gone.
     await a.kill();
     await rm(a.dataDir, { recursive: true, force: true });
+    await rm(join(dir, 'appliance'), { recursive: true, force: true });
 
     const invite = await b.cli<{ id: string; code: string }>('invite');
     const fresh = await databases.node(join(dir, 'a-new'), '127.0.0.73', HEARTBEAT_MS);
@@ -97,6 +145,8 @@ describe.each(clusterDatabaseKind())('kith recover --invite on %s (real processe
       invite.code,
       '--revoke',
       idsA.deviceId,
+      '--revoke',
+      appliance.deviceId,
       '--device-name',
       'new laptop',
       '--json',
@@ -109,9 +159,8 @@ describe.each(clusterDatabaseKind())('kith recover --invite on %s (real processe
       friend: { userId: string; deviceId: string };
     };
     expect(r.userId).toBe(idsA.userId);
-    expect(r.deviceIndex).toBe(1);
-    expect(r.deviceId).not.toBe(idsA.deviceId);
-    expect(r.revoked).toEqual([idsA.deviceId]);
+    expect(r.deviceIndex).toBe(2);
+    expect(r.revoked).toEqual([idsA.deviceId, appliance.deviceId]);
     expect(r.friend).toEqual({ userId: idsB.userId, name: 'Ben', deviceId: idsB.deviceId });
     // B's side shows the same short authentication string, marked as a recovery
     const status = await b.api<{
@@ -136,6 +185,7 @@ describe.each(clusterDatabaseKind())('kith recover --invite on %s (real processe
     expect(shown.deviceId).toBe(r.deviceId);
     expect(shown.devices.map((d) => [d.deviceId, d.status])).toEqual([
       [idsA.deviceId, 'revoked'],
+      [appliance.deviceId, 'revoked'],
       [r.deviceId, 'active'],
     ]);
 
@@ -163,6 +213,17 @@ describe.each(clusterDatabaseKind())('kith recover --invite on %s (real processe
         (m) => m.text === 'welcome back' && m.from === idsB.userId,
       ),
     );
+
+    // A's history, read back from B's relay and opened here with the phrase (recovery key and
+    // the phrase-derived keys of the lost devices): the sealed index first, then the item.
+    const listed = await fresh.cli<HistoryJson[]>('archive', 'history', '--phrase-file', phraseFile);
+    expect(listed).toEqual([expect.objectContaining({ id: historyId, messages: 2 })]);
+    const got = await fresh.cli<TranscriptJson>('archive', 'get', historyId, '--phrase-file', phraseFile);
+    expect(got).toMatchObject({ archive: 'history', conversation });
+    expect(got.messages.map((m) => [m.from, m.text])).toEqual([
+      [idsA.userId, 'before the loss'],
+      [idsB.userId, 'still here'],
+    ]);
 
     // Neither side refused a log copy (no fork, no identity.fork)
     for (const node of [b, fresh]) {
