@@ -178,10 +178,11 @@ describe.each(clusterDatabaseKind())('archive cluster on %s', (kind) => {
     // The appliance has the sealed index too and, with the phrase alone, reads the item (as it
     // would with the phone destroyed).
     expect((await appliance.cli<HistoryJson[]>('archive', 'history')).map((h) => h.id)).toContain(historyId);
+    // By conversation id: the CLI finds the item in the index it opens with the phrase.
     const byPhrase = await appliance.cli<TranscriptJson>(
       'archive',
       'get',
-      historyId,
+      conversation,
       '--phrase-file',
       phrase,
     );
@@ -227,7 +228,9 @@ describe.each(clusterDatabaseKind())('archive cluster on %s', (kind) => {
     // Every message is still readable: with the phrase, from the copies left.
     const again = await phone.cli<TranscriptJson>('archive', 'get', historyId, '--phrase-file', phrase);
     expect(again.messages).toHaveLength(2);
-    // Human output names the state in words.
+    // Human output: the history lists the item, the status names the state in words.
+    const listed = await runKith(['archive', 'history', '--data', phone.dataDir]);
+    expect(listed.stdout).toContain(historyId);
     const human = await runKith(['archive', 'status', '--data', phone.dataDir]);
     expect(human.stdout).toContain('Every item has enough copies.');
   }, 180_000);

@@ -296,6 +296,24 @@ function viewOf(id: string, archive: 'current' | 'history', t: Transcript): Tran
   };
 }
 
+/**
+ * The blob an id names, read from the history index opened with the phrase's keys (a device
+ * that recovered from the phrase is not among the index's recipients yet); the id itself when
+ * the index does not list it (the agent then looks it up).
+ */
+async function blobByPhrase(agent: AgentClient, keys: AgreementKeyPair[], id: string): Promise<string> {
+  let index: Awaited<ReturnType<typeof openHistoryIndex>>;
+  try {
+    const r = await agent.get<{ ciphertext: string }>('/archive/indexes/conversations');
+    index = await openHistoryIndex(new Uint8Array(Buffer.from(r.ciphertext, 'base64')), { keys });
+  } catch {
+    return id;
+  }
+  const wanted = new Set([id.toLowerCase(), toHex(topicHash(id))]);
+  const hit = index.entries.find((e) => wanted.has(toHex(e.blob)) || wanted.has(toHex(e.topic)));
+  return hit ? toHex(hit.blob) : id;
+}
+
 export const archiveGetCommand: Command = {
   name: 'archive get',
   usage: 'kith archive get ID [--phrase-file F] [--json]',
@@ -313,7 +331,8 @@ export const archiveGetCommand: Command = {
     const keys = await phraseKeys(agent, args);
     let t: TranscriptView;
     if (keys.length > 0) {
-      const r = await agent.get<{ id: string; kind: string; ciphertext: string }>(`/archive/blobs/${id}`);
+      const blob = await blobByPhrase(agent, keys, id);
+      const r = await agent.get<{ id: string; kind: string; ciphertext: string }>(`/archive/blobs/${blob}`);
       const opened = await openTranscript(new Uint8Array(Buffer.from(r.ciphertext, 'base64')), { keys });
       t = viewOf(r.id, opened.kind, opened.transcript);
     } else {

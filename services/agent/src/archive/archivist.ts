@@ -35,7 +35,12 @@ import type { PeerNode } from '../peer/peer-node.ts';
 import { openBox, sealBox } from '../peer/sealed-box.ts';
 import type { DeviceRow } from '../repositories/identity-repository.ts';
 import { intervalScheduler, type RepairScheduler } from './archive-replicator.ts';
-import { type ConversationSnapshot, type TranscriptData, TranscriptSource } from './transcript-source.ts';
+import {
+  type ConversationSnapshot,
+  type ConversationSummary,
+  type TranscriptData,
+  TranscriptSource,
+} from './transcript-source.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -59,6 +64,8 @@ export const DEFAULT_ARCHIVIST_OPTIONS: ArchivistOptions = {
 /** What one pass did (POST /api/archive/sync). Counts and ids only, never content. */
 export interface SyncReport {
   conversations: number;
+  /** Transcripts built (opened from the tables) in this pass; unchanged ones are not. */
+  built: number;
   /** Current transcripts sealed and put in this pass. */
   sealedCurrent: number;
   /** Conversations moved to (or re-sealed in) history in this pass. */
@@ -111,6 +118,8 @@ interface LocalState {
       lastActivity: number;
       closedAt: number | null;
       messages: number;
+      /** The summary marker when this entry was last checked (see TranscriptSource.summaries). */
+      marker?: string;
     }
   >;
   /** The last active list and history index this device wrote or read (hex ids). */
@@ -235,6 +244,7 @@ export class Archivist implements AgentService {
     const state = await this.loadState();
     const report: SyncReport = {
       conversations: 0,
+      built: 0,
       sealedCurrent: 0,
       movedToHistory: 0,
       unchanged: 0,
@@ -252,8 +262,24 @@ export class Archivist implements AgentService {
     let activeChanged = false;
     let historyChanged = false;
 
-    for (const snapshot of await this.source.snapshots()) {
+    for (const summary of await this.source.summaries()) {
       report.conversations += 1;
+      const known = state.conversations[summary.id];
+      if (
+        known &&
+        known.marker === summary.marker &&
+        this.stillListed(known, summary, active, history, now)
+      ) {
+        report.unchanged += 1;
+        continue;
+      }
+      const built = await this.source.build(summary);
+      if (!built) {
+        report.conversations -= 1;
+        continue;
+      }
+      report.built += 1;
+      const snapshot = { ...built, marker: summary.marker };
       const t = snapshot.transcript;
       const topic = toHex(topicHash(t.conversation));
       const prev = state.conversations[t.conversation];
@@ -276,8 +302,7 @@ export class Archivist implements AgentService {
       try {
         if (toHistory) {
           if (archived && inHistory) {
-            if (prev?.blob !== archived.blob)
-              this.remember(state, t, snapshot, topic, 'history', archived.blob, digest);
+            this.remember(state, t, snapshot, topic, 'history', archived.blob, digest);
             report.unchanged += 1;
           } else {
             const second = otherDevice(own, this.me);
@@ -307,6 +332,7 @@ export class Archivist implements AgentService {
         }
         const listed = active.get(topic);
         if (listed && prev?.blob === listed.blob && prev.digest === digest) {
+          prev.marker = snapshot.marker;
           report.unchanged += 1;
           continue;
         }
@@ -395,10 +421,27 @@ export class Archivist implements AgentService {
     return report;
   }
 
+  /**
+   * An unchanged conversation (same marker) needs nothing when the list still names the blob
+   * this device remembers and a current one has not aged into history since.
+   */
+  private stillListed(
+    known: LocalState['conversations'][string],
+    summary: ConversationSummary,
+    active: Map<string, ListedActive>,
+    history: Map<string, ListedHistory>,
+    now: number,
+  ): boolean {
+    if (known.archive === 'history') return history.get(known.topic)?.blob === known.blob;
+    const closed = summary.group?.status === 'closed';
+    const due = closed || now - summary.lastActivity >= this.options.historyAfterMs;
+    return !due && active.get(known.topic)?.blob === known.blob && !history.has(known.topic);
+  }
+
   private remember(
     state: LocalState,
     t: TranscriptData,
-    snapshot: ConversationSnapshot,
+    snapshot: ConversationSnapshot & { marker: string },
     topic: string,
     archive: 'current' | 'history',
     blob: string,
@@ -412,6 +455,7 @@ export class Archivist implements AgentService {
       lastActivity: snapshot.lastActivity,
       closedAt: t.closedAt,
       messages: t.messages.length,
+      marker: snapshot.marker,
     };
   }
 

@@ -8,8 +8,8 @@ import { deviceIdFromSigningKey } from '@kith/core/ids';
 import { openEvent } from '@kith/core/conversation/index';
 import { directConversationId } from '@kith/core/messaging/direct-conversation';
 import type { RandomSource } from '@kith/core/crypto/index';
-import { max } from 'drizzle-orm';
-import { messages } from '../../../../db/schema.ts';
+import { count, max } from 'drizzle-orm';
+import { conversationEvents, messages } from '../../../../db/schema.ts';
 import type { Clock } from '../components.ts';
 import type { ConversationService } from '../conversations/service.ts';
 import { ConversationStore } from '../conversations/store.ts';
@@ -38,6 +38,17 @@ export interface TranscriptData {
   events?: Uint8Array[];
 }
 
+export interface ConversationSummary {
+  id: string;
+  kind: 'direct' | 'group';
+  /** Newest activity (ms) as far as the tables tell without opening anything. */
+  lastActivity: number;
+  /** Changes whenever the transcript may have changed. */
+  marker: string;
+  members?: string[];
+  group?: Awaited<ReturnType<ConversationService['list']>>[number];
+}
+
 export interface ConversationSnapshot {
   transcript: TranscriptData;
   /** Newest activity (message, event or close), ms: the age a conversation moves to history by. */
@@ -64,28 +75,62 @@ export class TranscriptSource {
     return this.node.options.components.db.db;
   }
 
-  /** Every conversation this device has, with its last activity (ms). */
-  async snapshots(): Promise<ConversationSnapshot[]> {
-    const activity = new Map<string, number>();
+  /**
+   * Every conversation this device has, cheaply (SQL counts, nothing opened): its newest
+   * activity and a marker that changes whenever its transcript may have (a new message, event
+   * or close), so an unchanged conversation is not even rebuilt.
+   */
+  async summaries(): Promise<ConversationSummary[]> {
+    const activity = new Map<string, { last: number; rows: number }>();
     const rows = await this.db
-      .select({ id: messages.conversationId, last: max(messages.sentAt) })
+      .select({ id: messages.conversationId, last: max(messages.sentAt), rows: count() })
       .from(messages)
       .groupBy(messages.conversationId);
-    for (const r of rows) if (r.last) activity.set(r.id, new Date(r.last).getTime());
-    const out: ConversationSnapshot[] = [];
+    for (const r of rows)
+      if (r.last) activity.set(r.id, { last: new Date(r.last).getTime(), rows: Number(r.rows) });
+    const events = new Map<string, number>();
+    for (const r of await this.db
+      .select({ id: conversationEvents.conversationId, n: count() })
+      .from(conversationEvents)
+      .groupBy(conversationEvents.conversationId))
+      events.set(r.id, Number(r.n));
+    const out: ConversationSummary[] = [];
     const groups = await this.conversations.list();
-    const groupIds = new Set(groups.map((g) => g.id));
     for (const g of groups) {
-      const snapshot = await this.group(g, activity.get(g.id));
+      const a = activity.get(g.id);
+      const closedAt = g.closedAt === null ? null : Date.parse(g.closedAt);
+      out.push({
+        id: g.id,
+        kind: 'group',
+        lastActivity: Math.max(Date.parse(g.createdAt), a?.last ?? 0, closedAt ?? 0),
+        marker: `g:${a?.rows ?? 0}:${a?.last ?? 0}:${events.get(g.id) ?? 0}:${g.status}:${closedAt ?? ''}`,
+        group: g,
+      });
+    }
+    const groupIds = new Set(groups.map((g) => g.id));
+    for (const [id, members] of await this.directConversations()) {
+      const a = activity.get(id);
+      if (groupIds.has(id) || !a) continue;
+      out.push({ id, kind: 'direct', lastActivity: a.last, marker: `d:${a.rows}:${a.last}`, members });
+    }
+    return out.sort((x, y) => (x.id < y.id ? -1 : 1));
+  }
+
+  /** The transcript of one conversation (undefined when there is nothing to archive). */
+  async build(summary: ConversationSummary): Promise<ConversationSnapshot | undefined> {
+    return summary.kind === 'group'
+      ? this.group(summary.group!, summary.lastActivity)
+      : this.direct(summary.id, summary.members ?? [], summary.lastActivity);
+  }
+
+  /** Every conversation's transcript. */
+  async snapshots(): Promise<ConversationSnapshot[]> {
+    const out: ConversationSnapshot[] = [];
+    for (const summary of await this.summaries()) {
+      const snapshot = await this.build(summary);
       if (snapshot) out.push(snapshot);
     }
-    const directs = await this.directConversations();
-    for (const [id, members] of directs) {
-      if (groupIds.has(id)) continue;
-      const snapshot = await this.direct(id, members, activity.get(id));
-      if (snapshot) out.push(snapshot);
-    }
-    return out.sort((a, b) => (a.transcript.conversation < b.transcript.conversation ? -1 : 1));
+    return out;
   }
 
   /** The ids of every conversation this device has (cheap: no transcript is built). */

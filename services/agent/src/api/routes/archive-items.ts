@@ -14,6 +14,7 @@ const ItemId = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9
 
 const SyncReport = Type.Object({
   conversations: Type.Integer(),
+  built: Type.Integer(),
   sealedCurrent: Type.Integer(),
   movedToHistory: Type.Integer(),
   unchanged: Type.Integer(),
