@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { openTranscript, topicHash } from '@kith/core/archive/archive-seal';
 import { toHex } from '@kith/core/crypto/index';
+import { contentId } from '@kith/archive';
 import { isKithError } from '@kith/core/errors';
 import { deriveDeviceKeys, deriveRootKeys } from '@kith/core/identity/derive';
 import { enrolDevice } from '@kith/core/identity/enrol';
@@ -254,5 +255,34 @@ describe('archivist', () => {
     expect(opened.messages.map((m) => m.text)).toEqual(['I have seen alien twice.']);
     // genesis, the post, the vote and the accepted outcome
     expect(opened.events).toBe(4);
+  }, 60_000);
+
+  it('the local API: sync, history, items, blobs; bad ids get a clear error code', async () => {
+    const { agent } = phone;
+    const headers = { authorization: `Bearer ${agent.apiToken}` };
+    const sync = await agent.api.inject({ method: 'POST', url: '/api/archive/sync', headers, payload: {} });
+    expect(sync.statusCode).toBe(200);
+    expect(sync.json()).toMatchObject({ conversations: 3, built: 0, failed: [] });
+    const history = await agent.api.inject({ method: 'GET', url: '/api/archive/history', headers });
+    const items = history.json() as { id: string; conversation: string | null }[];
+    expect(items.map((i) => i.conversation).sort()).toEqual([direct, notes, expect.any(String)].sort());
+    const item = await agent.api.inject({ method: 'GET', url: `/api/archive/items/${direct}`, headers });
+    expect(item.json()).toMatchObject({ conversation: direct, archive: 'history' });
+    const blob = await agent.api.inject({
+      method: 'GET',
+      url: `/api/archive/blobs/${items[0]!.id}`,
+      headers,
+    });
+    const bytes = new Uint8Array(Buffer.from((blob.json() as { ciphertext: string }).ciphertext, 'base64'));
+    expect(toHex(contentId(bytes))).toBe(items[0]!.id);
+    const unknown = await agent.api.inject({
+      method: 'GET',
+      url: `/api/archive/items/${'0'.repeat(64)}`,
+      headers,
+    });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toMatchObject({ error: { code: 'ARCHIVE_NOT_FOUND' } });
+    const bad = await agent.api.inject({ method: 'GET', url: '/api/archive/items/no%20such', headers });
+    expect(bad.statusCode).toBe(400);
   }, 60_000);
 });
