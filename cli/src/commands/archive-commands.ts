@@ -332,8 +332,15 @@ export const archiveGetCommand: Command = {
     let t: TranscriptView;
     if (keys.length > 0) {
       const blob = await blobByPhrase(agent, keys, id);
-      const r = await agent.get<{ id: string; kind: string; ciphertext: string }>(`/archive/blobs/${blob}`);
-      const opened = await openTranscript(new Uint8Array(Buffer.from(r.ciphertext, 'base64')), { keys });
+      const r = await agent.get<{ id: string; kind: string; ciphertext: string; share?: string }>(
+        `/archive/blobs/${blob}`,
+      );
+      // A current item: the phrase gives the owner-group key, the holder's share comes through the agent.
+      const shares = r.share ? [new Uint8Array(Buffer.from(r.share, 'base64'))] : [];
+      const opened = await openTranscript(new Uint8Array(Buffer.from(r.ciphertext, 'base64')), {
+        keys,
+        shares,
+      });
       t = viewOf(r.id, opened.kind, opened.transcript);
     } else {
       t = await agent.get<TranscriptView>(`/archive/items/${id}`);

@@ -583,6 +583,29 @@ export class Archivist implements AgentService {
     return { id: blob, kind: got.kind, ciphertext: got.ciphertext };
   }
 
+  /**
+   * The sealed bytes plus, when a holder (or own device) answered with one, its share re-wrapped
+   * to this device and opened here: with it, the phrase path opens a current item too (the
+   * phrase gives back the owner-group key of a lost device; the holder adds its group's share).
+   */
+  async ciphertextWithShare(
+    id: string,
+  ): Promise<{ id: string; kind: string; ciphertext: Uint8Array; share?: Uint8Array }> {
+    const { blob } = await this.resolve(id);
+    const blobId = fromHex(blob);
+    const got = await this.access
+      .fetchBlob(blobId, { rewrap: true })
+      .catch((err: unknown) =>
+        isKithError(err, 'ARCHIVE_NOT_FOUND') ? this.access.fetchBlob(blobId) : Promise.reject(err),
+      );
+    return {
+      id: blob,
+      kind: got.kind,
+      ciphertext: got.ciphertext,
+      ...(got.share ? { share: got.share } : {}),
+    };
+  }
+
   /** The sealed history index (newest of this device and online holders), for the phrase path. */
   async indexCiphertext(): Promise<{ version: number; ciphertext: Uint8Array }> {
     const got = await this.access.fetchIndex('conversations');

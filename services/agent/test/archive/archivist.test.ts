@@ -158,6 +158,16 @@ describe('archivist', () => {
       const err = await openTranscript(bytes, { keys: [key] }).catch((e: unknown) => e);
       expect(isKithError(err, 'ENVELOPE_TOO_FEW_SHARES')).toBe(true);
     }
+    // The phrase path for a current item: an owner device key derived from the phrase plus the
+    // holder's share, which the agent hands over re-wrapped (GET /api/archive/blobs/:id).
+    const withShare = await phone.archivist.ciphertextWithShare(direct);
+    expect(withShare.share).toBeDefined();
+    const seed = phraseToSeed(phrase);
+    const opened = await openTranscript(withShare.ciphertext, {
+      keys: [deriveRootKeys(seed).recovery, deriveDeviceKeys(seed, 1).agreement],
+      shares: [withShare.share!],
+    });
+    expect(opened.transcript.messages.map((m) => m.text)).toEqual(['hello B', 'hello A', 'one more']);
   });
 
   it('past the history age, conversations move to history (2-of-3) and leave the active list', async () => {

@@ -104,17 +104,27 @@ export function archiveItemRoutes(archivist: Archivist): ApiPlugin {
       {
         schema: {
           summary:
-            'The sealed bytes of an archived conversation (base64), for opening elsewhere with the recovery phrase.',
+            'The sealed bytes of an archived conversation (base64), for opening elsewhere with the recovery phrase; with the share a holder re-wrapped to this device when one answered.',
           tags: ['archive'],
           params: Type.Object({ id: ItemId }),
           response: {
-            200: Type.Object({ id: Type.String(), kind: Type.String(), ciphertext: Type.String() }),
+            200: Type.Object({
+              id: Type.String(),
+              kind: Type.String(),
+              ciphertext: Type.String(),
+              share: Type.Optional(Type.String()),
+            }),
           },
         },
       },
       async (request) => {
-        const r = await archivist.ciphertext(idParam(request));
-        return { id: r.id, kind: r.kind, ciphertext: Buffer.from(r.ciphertext).toString('base64') };
+        const r = await archivist.ciphertextWithShare(idParam(request));
+        return {
+          id: r.id,
+          kind: r.kind,
+          ciphertext: Buffer.from(r.ciphertext).toString('base64'),
+          ...(r.share ? { share: Buffer.from(r.share).toString('base64') } : {}),
+        };
       },
     );
     app.get(
