@@ -669,10 +669,11 @@ export class Messenger {
     if (!this.options.relayEnabled || m.kind === 'receipt') return Promise.resolve();
     // One at a time: each checks the quota against what the one before it stored.
     const held = this.holding.then(() => this.hold(from, m, id, target));
+    // Logged here, never passed to the link: a failed hold must not close it.
     this.holding = held.catch((err) => {
       this.node.log.warn({ code: isKithError(err) ? err.code : undefined }, 'relay: could not hold an item');
     });
-    return held;
+    return this.holding;
   }
 
   private async hold(from: PeerSession, m: Deliver, id: Uint8Array, target: string): Promise<void> {
