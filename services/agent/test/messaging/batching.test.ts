@@ -15,8 +15,8 @@ import { signReceiptBatch } from '@kith/core/messaging/receipt';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messages, outbox, receipts } from '../../../../db/schema.ts';
-import { waitFor } from '../../../../test/helpers/cluster.ts';
-import { makeTempDir } from '../../../../test/helpers/database.ts';
+import { ClusterDatabases, waitFor } from '../../../../test/helpers/cluster.ts';
+import { makeTempDir, testDatabaseKinds } from '../../../../test/helpers/database.ts';
 import { pairInProcess, startInProcessNode } from '../../../../test/helpers/in-process-node.ts';
 import type { AgentEvent } from '../../src/event-bus.ts';
 import type { RunningNode } from '../../src/node.ts';
@@ -24,15 +24,18 @@ import type { PeerSession } from '../../src/peer/peer-session.ts';
 
 const random = (n: number) => new Uint8Array(randomBytes(n));
 
-describe('group commit and batched receipts', () => {
+// Both drivers: the messenger's hot statements are built by hand (message-sql.ts).
+describe.each(testDatabaseKinds())('group commit and batched receipts on %s', (kind) => {
+  const databases = new ClusterDatabases(kind);
   let a: RunningNode;
   let b: RunningNode;
 
   beforeAll(async () => {
     const dir = await makeTempDir('kith-batching-');
+    const urls = [await databases.urlFor('kith_batching'), await databases.urlFor('kith_batching')];
     [a, b] = await Promise.all([
-      startInProcessNode(join(dir, 'a'), '127.0.0.2'),
-      startInProcessNode(join(dir, 'b'), '127.0.0.3'),
+      startInProcessNode(join(dir, 'a'), '127.0.0.2', { databaseUrl: urls[0] }),
+      startInProcessNode(join(dir, 'b'), '127.0.0.3', { databaseUrl: urls[1] }),
     ]);
     await pairInProcess(a, b);
     await waitFor('linked', async () => b.node.session(a.node.deviceId) !== undefined);
@@ -40,6 +43,7 @@ describe('group commit and batched receipts', () => {
 
   afterAll(async () => {
     await Promise.all([a?.shutdown(), b?.shutdown()]);
+    await databases.dispose();
   }, 60_000);
 
   const received = (node: RunningNode) => {
@@ -124,17 +128,15 @@ describe('group commit and batched receipts', () => {
     const db = a.node.options.components.db.db;
     // Outbox rows for items A made for B that B has not confirmed (made here, never sent).
     const ids = Array.from({ length: 5 }, () => random(16));
-    await db
-      .insert(outbox)
-      .values(
-        ids.map((id) => ({
-          itemId: id,
-          targetDevice: b.node.deviceId,
-          kind: 'message',
-          item: null,
-          createdAt: new Date(),
-        })),
-      );
+    await db.insert(outbox).values(
+      ids.map((id) => ({
+        itemId: id,
+        targetDevice: b.node.deviceId,
+        kind: 'message',
+        item: null,
+        createdAt: new Date(),
+      })),
+    );
     const session = a.node.session(b.node.deviceId) as PeerSession;
     const deliverReceipt = (bytes: Uint8Array) =>
       a.messenger.onDeliver(session, {
