@@ -8,6 +8,7 @@ import { KithError, isKithError } from '@kith/core/errors';
 import { helpText, parseArgs } from './args.ts';
 import { type Command, GLOBAL_FLAGS } from './command.ts';
 import {
+  archiveCurrentCommand,
   archiveGetCommand,
   archiveHistoryCommand,
   archivePutCommand,
@@ -51,6 +52,7 @@ export const COMMANDS: Command[] = [
   archivePutCommand,
   archiveSyncCommand,
   archiveHistoryCommand,
+  archiveCurrentCommand,
   archiveGetCommand,
 ];
 

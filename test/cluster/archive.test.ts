@@ -145,6 +145,14 @@ describe.each(clusterDatabaseKind())('archive cluster on %s', (kind) => {
     const got = await phone.cli<TranscriptJson>('archive', 'get', conversation);
     expect(got).toMatchObject({ archive: 'current', conversation, kind: 'direct' });
     expect(got.messages.map((m) => m.text)).toEqual(['hello B', 'hello A']);
+    // The active list, opened in the CLI with the phrase's keys and B's share (the recovery path).
+    const current = await appliance.cli<{ id: string; topic: string }[]>(
+      'archive',
+      'current',
+      '--phrase-file',
+      phrase,
+    );
+    expect(current.length).toBeGreaterThanOrEqual(1);
   }, 120_000);
 
   it('past the history age (injected: 0 days) the conversation moves to history on two own devices', async () => {

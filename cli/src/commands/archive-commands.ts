@@ -1,6 +1,6 @@
 /** `kith archive …`: the replicated archive of this device's user (DESIGN §7, §12). */
 import { readFile } from 'node:fs/promises';
-import { openHistoryIndex, openTranscript, topicHash } from '@kith/core/archive/archive-seal';
+import { openActiveList, openHistoryIndex, openTranscript, topicHash } from '@kith/core/archive/archive-seal';
 import type { Transcript } from '@kith/core/archive/transcript';
 import type { AgreementKeyPair } from '@kith/core/identity/derive';
 import { deriveDeviceKeys, deriveRootKeys } from '@kith/core/identity/derive';
@@ -296,23 +296,80 @@ function viewOf(id: string, archive: 'current' | 'history', t: Transcript): Tran
   };
 }
 
+interface CurrentView {
+  id: string;
+  topic: string;
+  conversation: string | null;
+  updatedAt: string;
+}
+
+/** The active list opened with the phrase's keys plus the holder's share the agent fetched. */
+async function currentByPhrase(agent: AgentClient, keys: AgreementKeyPair[]): Promise<CurrentView[]> {
+  const r = await agent.get<{ ciphertext: string; share?: string }>('/archive/indexes/active');
+  const shares = r.share ? [new Uint8Array(Buffer.from(r.share, 'base64'))] : [];
+  const list = await openActiveList(new Uint8Array(Buffer.from(r.ciphertext, 'base64')), { keys, shares });
+  return list.entries
+    .map((e) => ({
+      id: toHex(e.blob),
+      topic: toHex(e.topic),
+      conversation: null,
+      updatedAt: new Date(e.updatedAt).toISOString(),
+    }))
+    .sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0));
+}
+
 /**
- * The blob an id names, read from the history index opened with the phrase's keys (a device
- * that recovered from the phrase is not among the index's recipients yet); the id itself when
- * the index does not list it (the agent then looks it up).
+ * The blob an id names, read from the lists opened with the phrase's keys (a device that
+ * recovered from the phrase is not among their recipients yet); the id itself when no list
+ * names it (the agent then looks it up).
  */
 async function blobByPhrase(agent: AgentClient, keys: AgreementKeyPair[], id: string): Promise<string> {
-  let index: Awaited<ReturnType<typeof openHistoryIndex>>;
+  const wanted = new Set([id.toLowerCase(), toHex(topicHash(id))]);
   try {
     const r = await agent.get<{ ciphertext: string }>('/archive/indexes/conversations');
-    index = await openHistoryIndex(new Uint8Array(Buffer.from(r.ciphertext, 'base64')), { keys });
+    const index = await openHistoryIndex(new Uint8Array(Buffer.from(r.ciphertext, 'base64')), { keys });
+    const hit = index.entries.find((e) => wanted.has(toHex(e.blob)) || wanted.has(toHex(e.topic)));
+    if (hit) return toHex(hit.blob);
   } catch {
-    return id;
+    // no history index reachable or openable: try the active list
   }
-  const wanted = new Set([id.toLowerCase(), toHex(topicHash(id))]);
-  const hit = index.entries.find((e) => wanted.has(toHex(e.blob)) || wanted.has(toHex(e.topic)));
-  return hit ? toHex(hit.blob) : id;
+  try {
+    const hit = (await currentByPhrase(agent, keys)).find((e) => wanted.has(e.id) || wanted.has(e.topic));
+    if (hit) return hit.id;
+  } catch {
+    // neither list: the agent resolves the id itself
+  }
+  return id;
 }
+
+export const archiveCurrentCommand: Command = {
+  name: 'archive current',
+  usage: 'kith archive current [--phrase-file F] [--json]',
+  summary:
+    'Conversations archived as current (from the sealed active list, opened with a holder’s share).\n' +
+    'With --phrase-file it is opened here with the keys the phrase gives back (a recovered device).',
+  flags: PHRASE_FLAGS,
+  maxPositionals: 0,
+  async run({ dataDir, args, out }) {
+    const agent = await connectAgent(dataDir);
+    const keys = await phraseKeys(agent, args);
+    const items =
+      keys.length > 0
+        ? await currentByPhrase(agent, keys)
+        : await agent.get<CurrentView[]>('/archive/current');
+    out.result(
+      items,
+      items.length === 0
+        ? 'No conversation is archived as current.'
+        : items
+            .map(
+              (i) =>
+                `${i.id}  ${i.updatedAt.slice(0, 16).replace('T', ' ')}  ${i.conversation ?? `topic ${i.topic.slice(0, 12)}`}`,
+            )
+            .join('\n'),
+    );
+  },
+};
 
 export const archiveGetCommand: Command = {
   name: 'archive get',

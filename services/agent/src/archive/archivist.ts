@@ -91,6 +91,14 @@ export interface HistoryItem {
   messages: number;
 }
 
+export interface CurrentItem {
+  /** Blob id, hex. */
+  id: string;
+  topic: string;
+  conversation: string | null;
+  updatedAt: string;
+}
+
 export interface ArchivedTranscript {
   /** Blob id, hex. */
   id: string;
@@ -363,7 +371,10 @@ export class Archivist implements AgentService {
       }
     }
 
-    // Lists: written when they changed, or (history) when the own devices changed.
+    // Lists: written when they changed, when the copy the holders have lacks what this device
+    // knows (another device wrote it without seeing ours), or (history) when the own devices changed.
+    if (remoteActive && !sameEntries(remoteActive.entries, active)) activeChanged = true;
+    if (remoteHistory && !sameEntries(remoteHistory.entries, history)) historyChanged = true;
     const recipients = [...own.map((d) => toHex(d.staticPublicKey))].sort().join(',');
     if (historyChanged || (history.size > 0 && recipients !== state.historyRecipients)) {
       const entries = [...history.values()].sort(byTopic);
@@ -546,6 +557,22 @@ export class Archivist implements AgentService {
       }));
   }
 
+  /** The active list (current items) as this device reads it: its own copy merged with a holder's. */
+  async current(): Promise<CurrentItem[]> {
+    const remote = await this.readActive();
+    const state = await this.loadState();
+    const entries = mergeActive(state.active, remote?.entries ?? []);
+    const names = await this.topicNames();
+    return [...entries.values()]
+      .sort((a, b) => b.updatedAt - a.updatedAt || (a.topic < b.topic ? -1 : 1))
+      .map((e) => ({
+        id: e.blob,
+        topic: e.topic,
+        conversation: names.get(e.topic) ?? null,
+        updatedAt: new Date(e.updatedAt).toISOString(),
+      }));
+  }
+
   /** topicHash hex -> conversation id, for the conversations this device knows. */
   private async topicNames(): Promise<Map<string, string>> {
     const out = new Map<string, string>();
@@ -607,11 +634,14 @@ export class Archivist implements AgentService {
   }
 
   /** The sealed history index (newest of this device and online holders), for the phrase path. */
-  async indexCiphertext(): Promise<{ version: number; ciphertext: Uint8Array }> {
-    const got = await this.access.fetchIndex('conversations');
+  async indexCiphertext(
+    name: 'active' | 'conversations',
+  ): Promise<{ version: number; ciphertext: Uint8Array; share?: Uint8Array }> {
+    // The active list is 2-of-2: a holder's share comes with it (re-wrapped to this device).
+    const got = await this.access.fetchIndex(name, { rewrap: name === 'active' });
     if (!got)
-      throw new KithError('ARCHIVE_NOT_FOUND', 'No history index is held here or by an online holder yet.');
-    return { version: got.version, ciphertext: got.ciphertext };
+      throw new KithError('ARCHIVE_NOT_FOUND', `No ${name} list is held here or by an online holder yet.`);
+    return { version: got.version, ciphertext: got.ciphertext, ...(got.share ? { share: got.share } : {}) };
   }
 
   /** Opens an archived transcript (current: my share + a holder's; history: two of X, Y). */
@@ -717,6 +747,10 @@ function mergeHistory(...lists: ListedHistory[][]): Map<string, ListedHistory> {
     if (better) out.set(e.topic, e);
   }
   return out;
+}
+
+function sameEntries(list: { topic: string; blob: string }[], map: Map<string, { blob: string }>): boolean {
+  return list.length === map.size && list.every((e) => map.get(e.topic)?.blob === e.blob);
 }
 
 function otherDevice(own: DeviceRow[], me: string): DeviceRow {

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { openTranscript, topicHash } from '@kith/core/archive/archive-seal';
+import { openActiveList, openTranscript, topicHash } from '@kith/core/archive/archive-seal';
 import { toHex } from '@kith/core/crypto/index';
 import { contentId } from '@kith/archive';
 import { isKithError } from '@kith/core/errors';
@@ -139,6 +139,9 @@ describe('archivist', () => {
       );
     });
 
+    expect((await phone.archivist.current()).map((c) => c.conversation).sort()).toEqual(
+      [direct, notes].sort(),
+    );
     const opened = await phone.archivist.get(direct);
     expect(opened).toMatchObject({ archive: 'current', conversation: direct, kind: 'direct' });
     expect(opened.messages.map((m) => m.text)).toEqual(['hello B', 'hello A']);
@@ -296,6 +299,19 @@ describe('archivist', () => {
     });
     const bytes = new Uint8Array(Buffer.from((blob.json() as { ciphertext: string }).ciphertext, 'base64'));
     expect(toHex(contentId(bytes))).toBe(items[0]!.id);
+    // The active list with the holder's share: the phrase's keys open it (empty now: all moved).
+    const active = await agent.api.inject({ method: 'GET', url: '/api/archive/indexes/active', headers });
+    const list = active.json() as { ciphertext: string; share?: string; version: number };
+    expect(list.share).toBeDefined();
+    const seed = phraseToSeed(phrase);
+    const opened = await openActiveList(new Uint8Array(Buffer.from(list.ciphertext, 'base64')), {
+      keys: [deriveDeviceKeys(seed, 0).agreement],
+      shares: [new Uint8Array(Buffer.from(list.share!, 'base64'))],
+    });
+    expect(opened.entries).toEqual([]);
+    expect((await agent.api.inject({ method: 'GET', url: '/api/archive/current', headers })).json()).toEqual(
+      [],
+    );
     const unknown = await agent.api.inject({
       method: 'GET',
       url: `/api/archive/items/${'0'.repeat(64)}`,

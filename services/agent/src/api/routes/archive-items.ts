@@ -128,24 +128,52 @@ export function archiveItemRoutes(archivist: Archivist): ApiPlugin {
       },
     );
     app.get(
+      '/archive/current',
+      {
+        schema: {
+          summary:
+            'Conversations archived as current, from the sealed active list (opened with a holder’s share).',
+          tags: ['archive'],
+          response: {
+            200: Type.Array(
+              Type.Object({
+                id: Type.String(),
+                topic: Type.String(),
+                conversation: Type.Union([Type.String(), Type.Null()]),
+                updatedAt: Type.String(),
+              }),
+            ),
+          },
+        },
+      },
+      async () => archivist.current(),
+    );
+    app.get(
       '/archive/indexes/:name',
       {
         schema: {
           summary:
-            'The sealed history index (base64, newest known version), for listing the history with the recovery phrase.',
+            'A sealed list (base64, newest known version) — the history index, or the active list with a holder’s re-wrapped share — for opening with the recovery phrase.',
           tags: ['archive'],
-          params: Type.Object({ name: Type.Literal('conversations') }),
+          params: Type.Object({ name: Type.Union([Type.Literal('conversations'), Type.Literal('active')]) }),
           response: {
-            200: Type.Object({ name: Type.String(), version: Type.Integer(), ciphertext: Type.String() }),
+            200: Type.Object({
+              name: Type.String(),
+              version: Type.Integer(),
+              ciphertext: Type.String(),
+              share: Type.Optional(Type.String()),
+            }),
           },
         },
       },
-      async () => {
-        const r = await archivist.indexCiphertext();
+      async (request) => {
+        const { name } = request.params as { name: 'conversations' | 'active' };
+        const r = await archivist.indexCiphertext(name);
         return {
-          name: 'conversations',
+          name,
           version: r.version,
           ciphertext: Buffer.from(r.ciphertext).toString('base64'),
+          ...(r.share ? { share: Buffer.from(r.share).toString('base64') } : {}),
         };
       },
     );
