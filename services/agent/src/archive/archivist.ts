@@ -211,12 +211,18 @@ export class Archivist implements AgentService {
   }
 
   async start(): Promise<void> {
-    this.cancel = this.options.scheduler(() => void this.sync().catch(() => {}), this.options.intervalMs);
+    this.cancel = this.options.scheduler(
+      () => void this.sync().catch((err) => this.node.log.warn({ err }, 'archive: a pass failed')),
+      this.options.intervalMs,
+    );
     if (this.options.debounceMs > 0) {
       this.unsubscribe = this.node.options.events.subscribe((e) => {
         if (!/^(message\.(sent|received)|conversation\.(created|updated|closed))$/.test(e.type)) return;
         clearTimeout(this.debounce);
-        this.debounce = setTimeout(() => void this.sync().catch(() => {}), this.options.debounceMs);
+        this.debounce = setTimeout(
+          () => void this.sync().catch((err) => this.node.log.warn({ err }, 'archive: a pass failed')),
+          this.options.debounceMs,
+        );
         this.debounce.unref?.();
       });
     }
@@ -292,7 +298,6 @@ export class Archivist implements AgentService {
       const topic = toHex(topicHash(t.conversation));
       const prev = state.conversations[t.conversation];
       let bytes: Uint8Array;
-      const transcript = t;
       try {
         bytes = encodeTranscript(t);
       } catch (err) {
@@ -315,7 +320,7 @@ export class Archivist implements AgentService {
           } else {
             const second = otherDevice(own, this.me);
             const ciphertext = await sealHistory({
-              transcript,
+              transcript: t,
               archivist: this.keys.agreement.publicKey,
               second: second.staticPublicKey,
               recovery: this.node.ownLog.recoveryKey,
@@ -352,7 +357,7 @@ export class Archivist implements AgentService {
         }
         if (holders.keys.length === 0) throw new KithError('ARCHIVE_NO_HOLDER');
         const ciphertext = await sealCurrent({
-          transcript,
+          transcript: t,
           owners: own.map((d) => d.staticPublicKey),
           holders: holders.keys,
           sender: this.keys.signing,
