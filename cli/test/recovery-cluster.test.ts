@@ -36,6 +36,10 @@ interface HistoryJson {
   conversation: string | null;
   messages: number;
 }
+interface SyncJson {
+  failed: { topic: string; code: string }[];
+  historyIndex: { version: number; entries: number } | null;
+}
 interface TranscriptJson {
   archive: 'current' | 'history';
   conversation: string;
@@ -216,6 +220,10 @@ describe.each(clusterDatabaseKind())('kith recover --invite on %s (real processe
 
     // A's history, read back from B's relay and opened here with the phrase (recovery key and
     // the phrase-derived keys of the lost devices): the sealed index first, then the item.
+    // Until the phrase opens them, the lists the lost devices sealed are kept, never written over.
+    const unadopted = await fresh.cli<SyncJson>('archive', 'sync');
+    expect(unadopted.failed).toContainEqual({ topic: 'conversations', code: 'ARCHIVE_LIST_UNREADABLE' });
+    expect(unadopted.historyIndex).toBeNull();
     const listed = await fresh.cli<HistoryJson[]>('archive', 'history', '--phrase-file', phraseFile);
     expect(listed).toEqual([expect.objectContaining({ id: historyId, messages: 2 })]);
     const got = await fresh.cli<TranscriptJson>('archive', 'get', historyId, '--phrase-file', phraseFile);
@@ -223,6 +231,16 @@ describe.each(clusterDatabaseKind())('kith recover --invite on %s (real processe
     expect(got.messages.map((m) => [m.from, m.text])).toEqual([
       [idsA.userId, 'before the loss'],
       [idsB.userId, 'still here'],
+    ]);
+
+    // Opened with the phrase, the lists are adopted: the next pass seals them to this device,
+    // which then lists A's history without the phrase.
+    await fresh.cli('archive', 'current', '--phrase-file', phraseFile);
+    const after = await fresh.cli<SyncJson>('archive', 'sync');
+    expect(after.failed.map((f) => f.code)).not.toContain('ARCHIVE_LIST_UNREADABLE');
+    expect(after.historyIndex).toMatchObject({ entries: 1 });
+    expect(await fresh.cli<HistoryJson[]>('archive', 'history')).toEqual([
+      expect.objectContaining({ id: historyId, messages: 2 }),
     ]);
 
     // Neither side refused a log copy (no fork, no identity.fork)

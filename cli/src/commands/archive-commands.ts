@@ -240,8 +240,18 @@ export const archiveHistoryCommand: Command = {
     let items: HistoryView[];
     const keys = await phraseKeys(agent, args);
     if (keys.length > 0) {
-      const r = await agent.get<{ ciphertext: string }>('/archive/indexes/conversations');
+      const r = await agent.get<{ ciphertext: string; version: number }>('/archive/indexes/conversations');
       const index = await openHistoryIndex(new Uint8Array(Buffer.from(r.ciphertext, 'base64')), { keys });
+      // The agent keeps these entries, so its next pass re-seals the index to this device too.
+      await agent.post('/archive/indexes/conversations/adopt', {
+        version: r.version,
+        entries: index.entries.map((e) => ({
+          topic: toHex(e.topic),
+          blob: toHex(e.blob),
+          closedAt: e.closedAt,
+          messages: e.messages,
+        })),
+      });
       items = index.entries
         .map((e) => ({
           id: toHex(e.blob),
@@ -305,9 +315,19 @@ interface CurrentView {
 
 /** The active list opened with the phrase's keys plus the holder's share the agent fetched. */
 async function currentByPhrase(agent: AgentClient, keys: AgreementKeyPair[]): Promise<CurrentView[]> {
-  const r = await agent.get<{ ciphertext: string; share?: string }>('/archive/indexes/active');
+  const r = await agent.get<{ ciphertext: string; version: number; share?: string }>(
+    '/archive/indexes/active',
+  );
   const shares = r.share ? [new Uint8Array(Buffer.from(r.share, 'base64'))] : [];
   const list = await openActiveList(new Uint8Array(Buffer.from(r.ciphertext, 'base64')), { keys, shares });
+  await agent.post('/archive/indexes/active/adopt', {
+    version: r.version,
+    entries: list.entries.map((e) => ({
+      topic: toHex(e.topic),
+      blob: toHex(e.blob),
+      updatedAt: e.updatedAt,
+    })),
+  });
   return list.entries
     .map((e) => ({
       id: toHex(e.blob),

@@ -279,6 +279,11 @@ export const ERROR_CATALOGUE = {
   },
   ARCHIVE_NOT_FOUND: { status: 404, message: 'No device that answered holds this archive item.' },
   ARCHIVE_NO_SHARE: { status: 404, message: 'That device holds no key share of this archive item.' },
+  ARCHIVE_LIST_UNREADABLE: {
+    status: 409,
+    message:
+      'A sealed archive list was written before this device existed; open it once with `kith archive history --phrase-file F` so this device can keep it.',
+  },
   ARCHIVE_FETCH_TIMEOUT: {
     status: 504,
     message: 'The device holding the archive item did not answer in time; try again when it is online.',

@@ -135,6 +135,11 @@ interface LocalState {
   history: { topic: string; blob: string; closedAt: number; messages: number }[];
   /** Recipients the history index was last sealed to (so a new own device gets it re-sealed). */
   historyRecipients: string;
+  /**
+   * Per list, the newest version whose entries were handed in opened (`adopt`, by the CLI with
+   * the phrase). A list this device cannot open is never overwritten unless its version was adopted.
+   */
+  adopted?: { active?: number; conversations?: number };
 }
 
 const STATE_NAME = 'archivist';
@@ -306,8 +311,12 @@ export class Archivist implements AgentService {
       }
       const digest = toHex(defaultBackend().sha256(bytes));
       const archived = history.get(topic);
-      // In history already (moved by this or another own device) with all this device has.
-      const inHistory = archived !== undefined && archived.messages >= t.messages.length;
+      // In history already (moved by this or another own device) with all this device has: as
+      // many messages and nothing newer (a recovered device's new texts are not in the old blob).
+      const inHistory =
+        archived !== undefined &&
+        archived.messages >= t.messages.length &&
+        archived.closedAt >= snapshot.lastActivity;
       const due =
         inHistory || t.closedAt !== null || now - snapshot.lastActivity >= this.options.historyAfterMs;
       const toHistory = due && (inHistory || own.length >= 2);
@@ -378,10 +387,18 @@ export class Archivist implements AgentService {
 
     // Lists: written when they changed, when the copy the holders have lacks what this device
     // knows (another device wrote it without seeing ours), or (history) when the own devices changed.
-    if (remoteActive && !sameEntries(remoteActive.entries, active)) activeChanged = true;
-    if (remoteHistory && !sameEntries(remoteHistory.entries, history)) historyChanged = true;
+    if (remoteActive && !remoteActive.unreadable && !sameEntries(remoteActive.entries, active))
+      activeChanged = true;
+    if (remoteHistory && !remoteHistory.unreadable && !sameEntries(remoteHistory.entries, history))
+      historyChanged = true;
+    // A list this device cannot open holds entries it does not know: writing over it would drop
+    // them from every holder. It waits until they are adopted (`kith archive history --phrase-file`).
+    const blockedActive = this.blocked('active', remoteActive, state, report);
+    const blockedHistory = this.blocked('conversations', remoteHistory, state, report);
+    if (remoteActive?.unreadable && !blockedActive) activeChanged = true;
+    if (remoteHistory?.unreadable && !blockedHistory) historyChanged = true;
     const recipients = [...own.map((d) => toHex(d.staticPublicKey))].sort().join(',');
-    if (historyChanged || (history.size > 0 && recipients !== state.historyRecipients)) {
+    if (!blockedHistory && (historyChanged || (history.size > 0 && recipients !== state.historyRecipients))) {
       const entries = [...history.values()].sort(byTopic);
       const ciphertext = await sealArchiveIndex({
         name: 'conversations',
@@ -404,7 +421,7 @@ export class Archivist implements AgentService {
       state.historyRecipients = recipients;
       report.historyIndex = { version, entries: entries.length };
     }
-    if (activeChanged && holders.keys.length > 0) {
+    if (!blockedActive && activeChanged && holders.keys.length > 0) {
       const entries = [...active.values()].sort(byTopic);
       const ciphertext = await sealArchiveIndex({
         name: 'active',
@@ -498,15 +515,17 @@ export class Archivist implements AgentService {
   // --- the lists -----------------------------------------------------------------------------
 
   /** The active list from a holder (2-of-2: its re-wrapped share + mine), if one answers. */
-  private async readActive(): Promise<{ entries: ListedActive[] } | undefined> {
+  private async readActive(): Promise<ListRead<ListedActive> | undefined> {
+    const got = await this.fetchList('active');
+    if (!got) return undefined;
     try {
-      const got = await this.access.fetchIndex('active', { rewrap: true });
-      if (!got) return undefined;
       const list = await openActiveList(got.ciphertext, {
         keys: [this.keys.agreement],
         shares: got.share ? [got.share] : [],
       });
       return {
+        version: got.version,
+        unreadable: false,
         entries: list.entries.map((e) => ({
           topic: toHex(e.topic),
           blob: toHex(e.blob),
@@ -515,17 +534,31 @@ export class Archivist implements AgentService {
       };
     } catch (err) {
       if (!isKithError(err)) throw err;
+      return { version: got.version, unreadable: true, entries: [] };
+    }
+  }
+
+  /** A list from this device or an online holder; undefined when none is reachable. */
+  private async fetchList(
+    name: 'active' | 'conversations',
+  ): Promise<{ ciphertext: Uint8Array; version: number; share?: Uint8Array } | undefined> {
+    try {
+      return await this.access.fetchIndex(name, name === 'active' ? { rewrap: true } : undefined);
+    } catch (err) {
+      if (!isKithError(err)) throw err;
       return undefined;
     }
   }
 
   /** The history index (t=1: my own key opens it), newest of this device and online holders. */
-  private async readHistory(): Promise<{ entries: ListedHistory[] } | undefined> {
+  private async readHistory(): Promise<ListRead<ListedHistory> | undefined> {
+    const got = await this.fetchList('conversations');
+    if (!got) return undefined;
     try {
-      const got = await this.access.fetchIndex('conversations');
-      if (!got) return undefined;
       const index = await openHistoryIndex(got.ciphertext, { keys: [this.keys.agreement] });
       return {
+        version: got.version,
+        unreadable: false,
         entries: index.entries.map((e) => ({
           topic: toHex(e.topic),
           blob: toHex(e.blob),
@@ -535,7 +568,8 @@ export class Archivist implements AgentService {
       };
     } catch (err) {
       if (!isKithError(err)) throw err;
-      return undefined;
+      // Sealed before this device existed (a device recovered from the phrase): see `adopt`.
+      return { version: got.version, unreadable: true, entries: [] };
     }
   }
 
@@ -698,6 +732,43 @@ export class Archivist implements AgentService {
     return transcriptView(blob, got.kind === 'history' ? 'history' : 'current', plaintext);
   }
 
+  /** True (and reported) when `remote` is a list this device cannot open and has not adopted. */
+  private blocked(
+    name: 'active' | 'conversations',
+    remote: ListRead<unknown> | undefined,
+    state: LocalState,
+    report: SyncReport,
+  ): boolean {
+    if (!remote?.unreadable || (state.adopted?.[name] ?? 0) >= remote.version) return false;
+    report.failed.push({ topic: name, code: 'ARCHIVE_LIST_UNREADABLE' });
+    this.node.log.warn(
+      { list: name, version: remote.version },
+      'archive: a sealed list predates this device; it is kept until opened with the phrase (kith archive history --phrase-file)',
+    );
+    return true;
+  }
+
+  /**
+   * Takes in the entries of a list the owner opened elsewhere (the CLI, with the phrase) so the
+   * next pass re-seals the list to this device's own keys, with nothing dropped.
+   */
+  async adopt(
+    name: 'active' | 'conversations',
+    version: number,
+    entries: ListedActive[] | ListedHistory[],
+  ): Promise<{ entries: number }> {
+    const state = await this.loadState();
+    if (name === 'active') {
+      state.active = [...mergeActive(state.active, entries as ListedActive[]).values()].sort(byTopic);
+    } else {
+      state.history = [...mergeHistory(state.history, entries as ListedHistory[]).values()].sort(byTopic);
+      state.historyRecipients = '';
+    }
+    state.adopted = { ...state.adopted, [name]: Math.max(version, state.adopted?.[name] ?? 0) };
+    await this.saveState(state);
+    return { entries: name === 'active' ? state.active.length : state.history.length };
+  }
+
   // --- local state ---------------------------------------------------------------------------
 
   private async loadState(): Promise<LocalState> {
@@ -724,6 +795,8 @@ export class Archivist implements AgentService {
 }
 
 type ListedActive = { topic: string; blob: string; updatedAt: number };
+/** A list as fetched: its entries, or `unreadable` when this device is not among its recipients. */
+type ListRead<T> = { version: number; unreadable: boolean; entries: T[] };
 type ListedHistory = { topic: string; blob: string; closedAt: number; messages: number };
 
 const byTopic = (a: { topic: string }, b: { topic: string }) => (a.topic < b.topic ? -1 : 1);

@@ -10,6 +10,9 @@ import type { Archivist } from '../../archive/archivist.ts';
 import type { ApiPlugin } from '../context.ts';
 
 /** A blob id or topic hash (64 hex) or a conversation id. */
+/** A 32-byte id in lower-case hex. */
+const Hex32 = Type.String({ pattern: '^[0-9a-f]{64}$' });
+
 const ItemId = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' });
 
 const SyncReport = Type.Object({
@@ -147,6 +150,64 @@ export function archiveItemRoutes(archivist: Archivist): ApiPlugin {
         },
       },
       async () => archivist.current(),
+    );
+    app.post(
+      '/archive/indexes/:name/adopt',
+      {
+        schema: {
+          summary:
+            'Hand in the entries of a sealed list opened with the recovery phrase (by the CLI), so the next archive pass re-seals it to this device without dropping any entry.',
+          tags: ['archive'],
+          params: Type.Object({ name: Type.Union([Type.Literal('conversations'), Type.Literal('active')]) }),
+          body: Type.Object(
+            {
+              version: Type.Integer({ minimum: 1 }),
+              entries: Type.Array(
+                Type.Object(
+                  {
+                    topic: Hex32,
+                    blob: Hex32,
+                    updatedAt: Type.Optional(Type.Integer({ minimum: 0 })),
+                    closedAt: Type.Optional(Type.Integer({ minimum: 0 })),
+                    messages: Type.Optional(Type.Integer({ minimum: 0 })),
+                  },
+                  { additionalProperties: false },
+                ),
+                { maxItems: 100_000 },
+              ),
+            },
+            { additionalProperties: false },
+          ),
+          response: { 200: Type.Object({ entries: Type.Integer() }) },
+        },
+      },
+      async (request) => {
+        const { name } = request.params as { name: 'conversations' | 'active' };
+        const body = request.body as {
+          version: number;
+          entries: {
+            topic: string;
+            blob: string;
+            updatedAt?: number;
+            closedAt?: number;
+            messages?: number;
+          }[];
+        };
+        if (name === 'active') {
+          const entries = body.entries.map((e) => {
+            if (e.updatedAt === undefined)
+              throw new KithError('INVALID_INPUT', 'Each active-list entry needs updatedAt.');
+            return { topic: e.topic, blob: e.blob, updatedAt: e.updatedAt };
+          });
+          return archivist.adopt(name, body.version, entries);
+        }
+        const entries = body.entries.map((e) => {
+          if (e.closedAt === undefined || e.messages === undefined)
+            throw new KithError('INVALID_INPUT', 'Each history-index entry needs closedAt and messages.');
+          return { topic: e.topic, blob: e.blob, closedAt: e.closedAt, messages: e.messages };
+        });
+        return archivist.adopt(name, body.version, entries);
+      },
     );
     app.get(
       '/archive/indexes/:name',
