@@ -3,9 +3,11 @@
  * `kith up` processes, A's phone, A's appliance (an own device enrolled from A's phrase) and
  * B's phone (a friend). A's items go to its own appliance first. Messages A<->B are archived as
  * current (opened with B's re-wrapped share), then — the history age injected as 0 days — move
- * to history (2-of-3: phone, appliance, recovery key). The appliance is destroyed: the phone
- * still reads every history item (with the phrase), the repair loop copies everything to B once
- * the grace period passes, and `kith archive status` shows nothing under-replicated.
+ * to history (2-of-3: phone, appliance, recovery key). With B's phone down, A's own devices
+ * still read everything (each other's share; their own copies of the texts). The appliance is
+ * destroyed: the phone still reads every history item (with the phrase), the repair loop copies
+ * everything to B once the grace period passes, and `kith archive status` shows nothing
+ * under-replicated.
  */
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -196,6 +198,20 @@ describe.each(clusterDatabaseKind())('archive cluster on %s', (kind) => {
     );
     expect(byPhrase.messages.map((m) => m.text)).toEqual(['hello B', 'hello A']);
   }, 120_000);
+
+  it('with B’s phone down, A’s own devices still read every message: history with each other’s share, the texts on each', async () => {
+    await friend.stop();
+    const got = await phone.cli<TranscriptJson>('archive', 'get', historyId);
+    expect(got.messages.map((m) => m.text)).toEqual(['hello B', 'hello A']);
+    for (const node of [phone, appliance]) {
+      const texts = (await node.cli<{ text: string }[]>('messages', '--conversation', conversation)).map(
+        (m) => m.text,
+      );
+      expect(texts).toEqual(expect.arrayContaining(['hello B', 'hello A']));
+    }
+    await friend.start();
+    await waitFor('the friend linked again', async () => (await onlineIds(phone)).includes(ids.friend!));
+  }, 90_000);
 
   it('with the appliance destroyed past the grace period, the phone reads history (phrase) and repair copies to the friend: underReplicated 0', async () => {
     await appliance.kill();
