@@ -13,7 +13,7 @@ import { shortAuthenticationString } from '@kith/core/pairing/sas';
 import { DeviceEnrolMessage, PairRefuseMessage, PairRequestMessage } from '@kith/core/wire/pairing';
 import { createKeystore, hasKeystore, writeBootstrapRecords } from '../keystore/index.ts';
 import { nextMessage } from './next-message.ts';
-import { dialInvite, readRecord, refusal } from './pairing-service.ts';
+import { dialInviteWithThrowawayKey, readRecord, refusal } from './pairing-service.ts';
 
 export async function enrolFromInvite(options: {
   code: string;
@@ -33,13 +33,7 @@ export async function enrolFromInvite(options: {
   }
   if (await hasKeystore(options.dataDir)) throw new KithError('KEYSTORE_EXISTS');
   const backend = defaultBackend();
-  // A throwaway static key: this device has no keys of its own until the inviter hands them over.
-  const temporary = random(32);
-  const link = await dialInvite(
-    invite,
-    { privateKey: temporary, publicKey: backend.x25519PublicKey(temporary) },
-    { clock, random },
-  );
+  const link = await dialInviteWithThrowawayKey(invite, { clock, random });
   try {
     link.send(
       PairRequestMessage.encode({ v: 1, t: 'pair-request', inviteId: invite.id, log: null, addresses: [] }),

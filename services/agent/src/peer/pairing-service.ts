@@ -7,7 +7,7 @@
  */
 import { type AddressRecord, verifyAddressRecord } from '@kith/core/address-record';
 import { decodeCanonical, encodeCanonical } from '@kith/core/codec';
-import { constantTimeEqual, toHex } from '@kith/core/crypto/index';
+import { constantTimeEqual, defaultBackend, toHex } from '@kith/core/crypto/index';
 import { KithError, isKithError } from '@kith/core/errors';
 import { deriveDeviceKeys, deriveRootKeys } from '@kith/core/identity/derive';
 import { enrolDevice } from '@kith/core/identity/enrol';
@@ -413,6 +413,22 @@ export function refusal(code: string): KithError {
   return match
     ? new KithError(match)
     : new KithError('PAIRING_FAILED', `The inviter refused (${code.slice(0, 40)}).`);
+}
+
+/**
+ * Dials an invite from a machine that has no device keys yet (an own-device enrolment, a
+ * recovery): a throwaway static key, since the keys depend on what the inviter hands back.
+ */
+export function dialInviteWithThrowawayKey(
+  invite: ReturnType<typeof decodeInvite>,
+  env: { clock: () => number; random: (n: number) => Uint8Array },
+): Promise<Link> {
+  const temporary = env.random(32);
+  return dialInvite(
+    invite,
+    { privateKey: temporary, publicKey: defaultBackend().x25519PublicKey(temporary) },
+    env,
+  );
 }
 
 /** Tries each address in the invite until one answers the IKpsk2 handshake. */

@@ -7,7 +7,7 @@
  * Then it writes the keystore with that log and the friend's log and address record to import.
  */
 import { randomBytes } from 'node:crypto';
-import { constantTimeEqual, defaultBackend } from '@kith/core/crypto/index';
+import { constantTimeEqual } from '@kith/core/crypto/index';
 import { KithError } from '@kith/core/errors';
 import { deriveRootKeys } from '@kith/core/identity/derive';
 import { verifyLog } from '@kith/core/identity/log';
@@ -23,7 +23,7 @@ import {
 } from '@kith/core/wire/recovery';
 import { createKeystore, hasKeystore, writeBootstrap } from '../keystore/index.ts';
 import { nextMessage } from './next-message.ts';
-import { dialInvite, readRecord, refusal } from './pairing-service.ts';
+import { dialInviteWithThrowawayKey, readRecord, refusal } from './pairing-service.ts';
 
 const TIMEOUT_MS = 30_000;
 
@@ -64,14 +64,7 @@ export async function recoverFromInvite(options: {
     );
   }
   if (await hasKeystore(options.dataDir)) throw new KithError('KEYSTORE_EXISTS');
-  const backend = defaultBackend();
-  // A throwaway static key: this machine's device keys depend on an index it learns below.
-  const temporary = random(32);
-  const link = await dialInvite(
-    invite,
-    { privateKey: temporary, publicKey: backend.x25519PublicKey(temporary) },
-    { clock, random },
-  );
+  const link = await dialInviteWithThrowawayKey(invite, { clock, random });
   try {
     link.send(
       RecoverRequestMessage.encode({ v: 1, t: 'recover-request', inviteId: invite.id, user: userId }),
