@@ -170,10 +170,19 @@ export class Messenger {
   private readonly epochRotations = new Map<string, Promise<CurrentEpoch>>();
   private readonly sends: GroupCommit<Outgoing>;
   private readonly inbox: GroupCommit<Incoming>;
-  /** origin/target/state -> item ids to confirm in one signed receipt. */
+  /**
+   * origin/target/state -> item ids to confirm in one signed receipt, and the relays that
+   * brought them (they keep their copy until the receipt reaches them: flushHeld).
+   */
   private readonly receiptsDue = new Map<
     string,
-    { origin: string; target: string; state: 'delivered' | 'relayed'; items: Uint8Array[] }
+    {
+      origin: string;
+      target: string;
+      state: 'delivered' | 'relayed';
+      items: Uint8Array[];
+      via: Set<PeerSession>;
+    }
   >();
   private receiptsScheduled = false;
   /** Items held for offline devices are checked against the quota one at a time. */
@@ -611,24 +620,49 @@ export class Messenger {
     }
   }
 
+  /**
+   * Offers everything held for a device on its new session. Rows stay: a link can die right
+   * after its hello (the tie-break of a simultaneous dial closes one of two) with the items in
+   * flight, and the origin may be gone by then. A row ends only with the target's signed
+   * "delivered" receipt (releaseHeld) or at expiry; each new session gets it again, and the
+   * target takes it once (item id) and confirms duplicates too (PROTOCOL §10).
+   */
   private async flushHeld(deviceId: string): Promise<void> {
     const session = this.node.session(deviceId);
     if (!session) return;
     const held = await this.db.select().from(relayQueue).where(eq(relayQueue.targetDevice, deviceId));
-    const sent: Uint8Array[] = [];
     for (const row of held) {
       if (!this.sendDeliver(session, row.kind as Kind, row.item, [deviceId], 1, row.origin)) break;
-      // Sent on the link: the target dedupes, and the origin keeps its copy until "delivered".
-      sent.push(row.itemId);
-    }
-    for (let i = 0; i < sent.length; i += 500) {
-      await this.db
-        .delete(relayQueue)
-        .where(
-          and(eq(relayQueue.targetDevice, deviceId), inArray(relayQueue.itemId, sent.slice(i, i + 500))),
-        );
     }
     void this.pump();
+  }
+
+  /**
+   * A receipt passing through (or coming back through) this relay: a "delivered" one signed by
+   * its target's own active device ends what we hold for that target. Anything else is left to
+   * the origin to judge; a bad receipt is dropped here without a word.
+   */
+  private async releaseHeld(bytes: Uint8Array): Promise<void> {
+    let r: ReceiptBatch;
+    try {
+      r = openReceipt(bytes, this.backend);
+    } catch {
+      return;
+    }
+    if (r.state !== 'delivered') return;
+    const signer = await this.directory.signer(r.signer);
+    if (signer?.deviceId !== r.target) return;
+    let released = 0;
+    for (let i = 0; i < r.items.length; i += 500) {
+      const gone = await this.db
+        .delete(relayQueue)
+        .where(
+          and(eq(relayQueue.targetDevice, r.target), inArray(relayQueue.itemId, r.items.slice(i, i + 500))),
+        )
+        .returning({ id: relayQueue.itemId });
+      released += gone.length;
+    }
+    if (released) this.node.options.events.publish('relay.released', { target: r.target, items: released });
   }
 
   // --- receiving --------------------------------------------------------------------------
@@ -642,6 +676,17 @@ export class Messenger {
     const id = itemId(m.item);
     const work: Promise<void>[] = [];
     if (m.to.includes(this.me)) work.push(this.accept(m.kind, m.item, m.origin, id, session));
+    else if (m.kind === 'receipt') {
+      // Logged here, never passed to the link: a failed release must not close it.
+      work.push(
+        this.releaseHeld(m.item).catch((err) => {
+          this.node.log.warn(
+            { code: isKithError(err) ? err.code : undefined },
+            'relay: could not release held items',
+          );
+        }),
+      );
+    }
     if (m.hops < MAX_HOPS) {
       for (const target of m.to) if (target !== this.me) work.push(this.carry(session, m, id, target));
     }
@@ -885,8 +930,7 @@ export class Messenger {
         this.node.options.events.publish('receipt', { item: hex, device: r.target, state: r.state });
       }
     }
-    for (const { x } of msgs) this.confirm(x.origin, this.me, 'delivered', x.id);
-    for (const { x } of keys) this.confirm(x.origin, this.me, 'delivered', x.id);
+    for (const { x } of [...msgs, ...keys]) this.confirm(x.origin, this.me, 'delivered', x.id, x.from);
     this.sendReceipts();
     // Conversation items, in order; a message whose key came in this batch is read with the
     // others under that key below.
@@ -965,12 +1009,25 @@ export class Messenger {
     }
   }
 
-  /** Queues a receipt for an item; what queues in one turn goes out as one signed v2 receipt per origin. */
-  private confirm(origin: string, target: string, state: 'delivered' | 'relayed', item: Uint8Array): void {
+  /**
+   * Queues a receipt for an item; what queues in one turn goes out as one signed v2 receipt per
+   * origin. `from` is the link the item came on: when that is not the origin's, it is a relay's.
+   */
+  private confirm(
+    origin: string,
+    target: string,
+    state: 'delivered' | 'relayed',
+    item: Uint8Array,
+    from?: PeerSession,
+  ): void {
     const key = `${origin}\n${target}\n${state}`;
-    const due = this.receiptsDue.get(key);
+    let due = this.receiptsDue.get(key);
     if (due) due.items.push(item);
-    else this.receiptsDue.set(key, { origin, target, state, items: [item] });
+    else {
+      due = { origin, target, state, items: [item], via: new Set() };
+      this.receiptsDue.set(key, due);
+    }
+    if (from && from.deviceId !== origin) due.via.add(from);
     if (!this.receiptsScheduled) {
       this.receiptsScheduled = true;
       setImmediate(() => this.sendReceipts());
@@ -983,7 +1040,7 @@ export class Messenger {
     const due = [...this.receiptsDue.values()];
     this.receiptsDue.clear();
     const at = this.clock();
-    for (const { origin, target, state, items } of due) {
+    for (const { origin, target, state, items, via } of due) {
       if (origin === this.me) {
         // Our own item passed through us as a relay: noted, nothing to sign.
         if (state === 'relayed') {
@@ -1004,6 +1061,13 @@ export class Messenger {
         const direct = this.node.session(origin);
         if (direct) {
           this.sendDeliver(direct, 'receipt', bytes, [origin], 0);
+          // A relay that brought any of these gets the receipt too (it releases what it holds,
+          // and forwards it to the origin: a duplicate there, ignored). Without a direct link
+          // it goes to every online peer below, the relay among them.
+          for (const relay of via) {
+            if (relay !== direct && this.node.session(relay.deviceId) === relay)
+              this.sendDeliver(relay, 'receipt', bytes, [origin], 0);
+          }
           continue;
         }
         for (const peer of this.node.onlineSessions()) this.sendDeliver(peer, 'receipt', bytes, [origin], 0);

@@ -1,0 +1,187 @@
+/**
+ * A relay keeps what it holds until the target's signed "delivered" receipt reaches it (issue
+ * #4, docs/PROTOCOL.md §10): three real nodes in this process (real links on loopback, real
+ * PGlite). With B offline, A's items for B are held by N, and A goes away. When B comes back,
+ * the first link from N to B dies right after N wrote B's items to it (as when the tie-break
+ * of a simultaneous dial closes a link just after its hello): the items are lost in flight.
+ * N offers them again on the next link, B takes them once, and B's receipt, passing through N
+ * on its way to the absent A, ends N's copy.
+ */
+import { join } from 'node:path';
+import { signReceiptBatch } from '@kith/core/messaging/receipt';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { relayQueue } from '../../../../db/schema.ts';
+import { waitFor } from '../../../../test/helpers/cluster.ts';
+import { makeTempDir } from '../../../../test/helpers/database.ts';
+import { pairInProcess, startInProcessNode } from '../../../../test/helpers/in-process-node.ts';
+import type { AgentEvent } from '../../src/event-bus.ts';
+import { createLogger } from '../../src/logger.ts';
+import { type RunningNode, runNode } from '../../src/node.ts';
+import type { PeerSession } from '../../src/peer/peer-session.ts';
+
+/** Starts a node again on its data dir (keys and database as they are). */
+function restartInProcessNode(dir: string, host: string): Promise<RunningNode> {
+  return runNode({
+    flags: { data: dir, host, peerPort: '0', apiPort: '0', heartbeatMeanMs: '300', logLevel: 'silent' },
+    env: {},
+    handleSignals: false,
+    logger: createLogger({ level: 'silent' }),
+  });
+}
+
+describe('a relay keeps held items until delivered', () => {
+  let dir: string;
+  let a: RunningNode;
+  let n: RunningNode;
+  let b: RunningNode;
+  const dbOf = (x: RunningNode) => x.node.options.components.db.db;
+  const heldFor = (holder: RunningNode, target: string) =>
+    dbOf(holder).select().from(relayQueue).where(eq(relayQueue.targetDevice, target));
+
+  beforeAll(async () => {
+    dir = await makeTempDir('kith-relay-held-');
+    [a, n, b] = await Promise.all([
+      startInProcessNode(join(dir, 'a'), '127.0.0.2'),
+      startInProcessNode(join(dir, 'n'), '127.0.0.3'),
+      startInProcessNode(join(dir, 'b'), '127.0.0.4'),
+    ]);
+    await pairInProcess(a, n);
+    await pairInProcess(b, n);
+    await pairInProcess(a, b);
+    await waitFor('N linked to A and B', async () =>
+      [a, b].every((x) => n.node.session(x.node.deviceId) !== undefined),
+    );
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all([a, n, b].map((x) => x?.shutdown()));
+  }, 60_000);
+
+  it('items lost on a link that dies right after the hand-over are offered again and arrive once', async () => {
+    const bDevice = b.node.deviceId;
+    const aDevice = a.node.deviceId;
+    const bSigning = b.node.options.device.keys.signing;
+    await b.shutdown();
+    await waitFor('A and N see B offline', async () =>
+      [a, n].every((x) => x.node.session(bDevice) === undefined),
+    );
+    const sent = await a.messenger.sendText({ to: b.node.userId }, 'held for B');
+    // The message and its epoch-key envelope.
+    await waitFor('N holds both items for B', async () => (await heldFor(n, bDevice)).length === 2);
+    // Receipts that must not end N's copies, passing through N towards A: "delivered" signed by
+    // A (not the target), and "relayed" signed by B.
+    const items = (await heldFor(n, bDevice)).map((r) => r.itemId);
+    const fromA = n.node.session(aDevice)!;
+    const forged = [
+      signReceiptBatch(
+        { items, target: bDevice, state: 'delivered', at: Date.now() },
+        a.node.options.device.keys.signing,
+      ),
+      signReceiptBatch({ items, target: bDevice, state: 'relayed', at: Date.now() }, bSigning),
+    ];
+    for (const item of forged)
+      await n.messenger.onDeliver(fromA, {
+        v: 1,
+        t: 'deliver',
+        kind: 'receipt',
+        item,
+        to: [aDevice],
+        origin: bDevice,
+        hops: 0,
+      });
+    expect(await heldFor(n, bDevice)).toHaveLength(2);
+    await a.shutdown();
+    await waitFor('N sees A offline', async () => n.node.session(aDevice) === undefined);
+
+    // N's first link to B: whatever N delivers for B on it is written and then lost with the
+    // link, which closes right after (before B could read it).
+    const events: AgentEvent[] = [];
+    let lost = 0;
+    let broken: PeerSession | undefined;
+    n.node.options.events.subscribe((e) => {
+      events.push(e);
+      if (e.type !== 'peer.online' || e.data.deviceId !== bDevice || broken) return;
+      const session = n.node.session(bDevice)!;
+      broken = session;
+      const send = session.send.bind(session);
+      session.send = (m) => {
+        if (m.t !== 'deliver' || !(m.to as string[]).includes(bDevice)) return send(m);
+        if (lost++ === 0) setImmediate(() => session.close());
+        return true;
+      };
+    });
+
+    b = await restartInProcessNode(join(dir, 'b'), '127.0.0.4');
+    await waitFor('N wrote B’s items on the first link', async () => lost >= 2);
+    await waitFor('N linked to B again', async () => {
+      const s = n.node.session(bDevice);
+      return s !== undefined && s !== broken;
+    });
+    const got = await waitFor('B has the message', async () => {
+      const list = await b.messenger.list();
+      return list.some((x) => x.id === sent.id) && list;
+    });
+    expect(got.filter((x) => x.text === 'held for B')).toHaveLength(1);
+    expect(got.find((x) => x.id === sent.id)?.fromDevice).toBe(aDevice);
+
+    // A is gone, so B's receipt goes to N, which verifies B's signature and ends its copies.
+    await waitFor('N released what it held for B', async () => (await heldFor(n, bDevice)).length === 0);
+    const released = events.filter((e) => e.type === 'relay.released' && e.data.target === bDevice);
+    expect(released.reduce((sum, e) => sum + Number(e.data.items), 0)).toBe(2);
+  }, 120_000);
+});
+
+describe('a relay gets the receipt even when the origin is linked to the target', () => {
+  let dir: string;
+  let a: RunningNode;
+  let n: RunningNode;
+  let b: RunningNode;
+  const dbOf = (x: RunningNode) => x.node.options.components.db.db;
+
+  beforeAll(async () => {
+    dir = await makeTempDir('kith-relay-held-direct-');
+    [a, n, b] = await Promise.all([
+      startInProcessNode(join(dir, 'a'), '127.0.0.5'),
+      startInProcessNode(join(dir, 'n'), '127.0.0.6'),
+      startInProcessNode(join(dir, 'b'), '127.0.0.7'),
+    ]);
+    await pairInProcess(a, n);
+    await pairInProcess(b, n);
+    await pairInProcess(a, b);
+    await waitFor(
+      'all linked',
+      async () =>
+        [a, b].every((x) => n.node.session(x.node.deviceId) !== undefined) &&
+        a.node.session(b.node.deviceId) !== undefined,
+    );
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all([a, n, b].map((x) => x?.shutdown()));
+  }, 60_000);
+
+  it('B confirms to A directly and to the relay that brought it; N ends its copy', async () => {
+    const bDevice = b.node.deviceId;
+    await b.shutdown();
+    await waitFor('A and N see B offline', async () =>
+      [a, n].every((x) => x.node.session(bDevice) === undefined),
+    );
+    const sent = await a.messenger.sendText({ to: b.node.userId }, 'held, A stays');
+    const heldAtN = async () => dbOf(n).select().from(relayQueue).where(eq(relayQueue.targetDevice, bDevice));
+    await waitFor('N holds the message for B', async () =>
+      (await heldAtN()).some((r) => Buffer.from(r.itemId).toString('hex') === sent.id),
+    );
+    // B comes back and links to both: A sends its outbox copy, N its held copy.
+    b = await restartInProcessNode(join(dir, 'b'), '127.0.0.7');
+    await waitFor('B linked to A and N', async () =>
+      [a, n].every((x) => b.node.session(x.node.deviceId) !== undefined),
+    );
+    await waitFor("A has B's delivered receipt", async () =>
+      (await a.messenger.list()).find((x) => x.id === sent.id)?.delivered.includes(bDevice),
+    );
+    await waitFor('N released what it held for B', async () => (await heldAtN()).length === 0);
+    const got = (await b.messenger.list()).filter((x) => x.text === 'held, A stays');
+    expect(got.map((x) => x.id)).toEqual([sent.id]);
+  }, 120_000);
+});
