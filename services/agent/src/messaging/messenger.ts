@@ -852,7 +852,9 @@ export class Messenger {
           keys.push({ x, sender, epoch });
         } else {
           const signer = await this.directory.signer(x.receipt.signer);
-          if (signer) rs.push({ r: x.receipt, signer });
+          // Only the target itself may say "delivered"; anyone else's claim is dropped unstored.
+          if (signer && (x.receipt.state !== 'delivered' || signer.deviceId === x.receipt.target))
+            rs.push({ r: x.receipt, signer });
         }
       } catch (err) {
         this.refused(err, x.from, x.kind);
