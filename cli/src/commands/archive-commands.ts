@@ -1,6 +1,7 @@
 /** `kith archive …`: the replicated archive of this device's user (DESIGN §7, §12). */
 import { readFile } from 'node:fs/promises';
 import { openActiveList, openHistoryIndex, openTranscript, topicHash } from '@kith/core/archive/archive-seal';
+import { historySegments } from '@kith/core/archive/history-index';
 import type { Transcript } from '@kith/core/archive/transcript';
 import type { AgreementKeyPair } from '@kith/core/identity/derive';
 import { deriveDeviceKeys, deriveRootKeys } from '@kith/core/identity/derive';
@@ -245,9 +246,10 @@ export const archiveHistoryCommand: Command = {
       // The agent keeps these entries, so its next pass re-seals the index to this device too.
       await agent.post('/archive/indexes/conversations/adopt', {
         version: r.version,
-        entries: index.entries.map((e) => ({
+        entries: historySegments(index).map((e) => ({
           topic: toHex(e.topic),
           blob: toHex(e.blob),
+          from: e.from,
           closedAt: e.closedAt,
           messages: e.messages,
         })),
@@ -339,27 +341,44 @@ async function currentByPhrase(agent: AgentClient, keys: AgreementKeyPair[]): Pr
 }
 
 /**
- * The blob an id names, read from the lists opened with the phrase's keys (a device that
- * recovered from the phrase is not among their recipients yet); the id itself when no list
- * names it (the agent then looks it up).
+ * The blobs an id names, read from the lists opened with the phrase's keys (a device that
+ * recovered from the phrase is not among their recipients yet): a blob id names that one; a
+ * topic or conversation id every history segment of it, oldest first. The id itself when no
+ * list names it (the agent then looks it up).
  */
-async function blobByPhrase(agent: AgentClient, keys: AgreementKeyPair[], id: string): Promise<string> {
+async function blobsByPhrase(agent: AgentClient, keys: AgreementKeyPair[], id: string): Promise<string[]> {
   const wanted = new Set([id.toLowerCase(), toHex(topicHash(id))]);
   try {
     const r = await agent.get<{ ciphertext: string }>('/archive/indexes/conversations');
     const index = await openHistoryIndex(new Uint8Array(Buffer.from(r.ciphertext, 'base64')), { keys });
-    const hit = index.entries.find((e) => wanted.has(toHex(e.blob)) || wanted.has(toHex(e.topic)));
-    if (hit) return toHex(hit.blob);
+    const segments = historySegments(index);
+    const one = segments.find((e) => wanted.has(toHex(e.blob)));
+    if (one) return [toHex(one.blob)];
+    const ofTopic = segments
+      .filter((e) => wanted.has(toHex(e.topic)))
+      .sort((a, b) => a.closedAt - b.closedAt || (toHex(a.blob) < toHex(b.blob) ? -1 : 1));
+    if (ofTopic.length > 0) return ofTopic.map((e) => toHex(e.blob));
   } catch {
     // no history index reachable or openable: try the active list
   }
   try {
     const hit = (await currentByPhrase(agent, keys)).find((e) => wanted.has(e.id) || wanted.has(e.topic));
-    if (hit) return hit.id;
+    if (hit) return [hit.id];
   } catch {
     // neither list: the agent resolves the id itself
   }
-  return id;
+  return [id];
+}
+
+/** Segments of one conversation (oldest first) as one view: every message once, by sentAt. */
+function joinViews(views: TranscriptView[]): TranscriptView {
+  const newest = views[views.length - 1]!;
+  const messages = new Map<string, TranscriptView['messages'][number]>();
+  for (const v of views) for (const m of v.messages) if (!messages.has(m.id)) messages.set(m.id, m);
+  const sorted = [...messages.values()].sort((a, b) =>
+    a.sentAt === b.sentAt ? (a.id < b.id ? -1 : 1) : a.sentAt < b.sentAt ? -1 : 1,
+  );
+  return { ...newest, messages: sorted, events: views.reduce((n, v) => Math.max(n, v.events), 0) };
 }
 
 export const archiveCurrentCommand: Command = {
@@ -408,17 +427,20 @@ export const archiveGetCommand: Command = {
     const keys = await phraseKeys(agent, args);
     let t: TranscriptView;
     if (keys.length > 0) {
-      const blob = await blobByPhrase(agent, keys, id);
-      const r = await agent.get<{ id: string; kind: string; ciphertext: string; share?: string }>(
-        `/archive/blobs/${blob}`,
-      );
-      // A current item: the phrase gives the owner-group key, the holder's share comes through the agent.
-      const shares = r.share ? [new Uint8Array(Buffer.from(r.share, 'base64'))] : [];
-      const opened = await openTranscript(new Uint8Array(Buffer.from(r.ciphertext, 'base64')), {
-        keys,
-        shares,
-      });
-      t = viewOf(r.id, opened.kind, opened.transcript);
+      const views: TranscriptView[] = [];
+      for (const blob of await blobsByPhrase(agent, keys, id)) {
+        const r = await agent.get<{ id: string; kind: string; ciphertext: string; share?: string }>(
+          `/archive/blobs/${blob}`,
+        );
+        // A current item: the phrase gives the owner-group key, the holder's share comes through the agent.
+        const shares = r.share ? [new Uint8Array(Buffer.from(r.share, 'base64'))] : [];
+        const opened = await openTranscript(new Uint8Array(Buffer.from(r.ciphertext, 'base64')), {
+          keys,
+          shares,
+        });
+        views.push(viewOf(r.id, opened.kind, opened.transcript));
+      }
+      t = joinViews(views);
     } else {
       t = await agent.get<TranscriptView>(`/archive/items/${id}`);
     }

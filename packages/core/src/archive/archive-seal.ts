@@ -18,7 +18,7 @@ import { KithError } from '../errors.ts';
 import type { AgreementKeyPair, SigningKeyPair } from '../identity/derive.ts';
 import { HASH, KDF, frameWithLabel } from '../labels.ts';
 import { type ActiveList, ActiveListFormat } from './active-list.ts';
-import { type HistoryIndex, HistoryIndexFormat } from './history-index.ts';
+import { decodeHistoryIndex, encodeHistoryIndex, type HistoryIndex } from './history-index.ts';
 import { type Transcript, TranscriptFormat } from './transcript.ts';
 
 /** Envelope `kind` of each archived item (visible to holders; authenticated). */
@@ -110,7 +110,7 @@ export async function sealArchiveIndex(options: SealIndexOptions): Promise<Uint8
   return seal(
     options,
     ARCHIVE_ENVELOPE_KIND.conversations,
-    HistoryIndexFormat.encode(options.list),
+    encodeHistoryIndex(options.list),
     [[...options.owners, options.recovery]],
     1,
   );
@@ -168,9 +168,10 @@ export async function openActiveList(bytes: Uint8Array, options: OpenOptions): P
   return ActiveListFormat.decode(plaintext);
 }
 
+/** Either version (v1: one entry per topic; v2: segments). `historySegments` reads both alike. */
 export async function openHistoryIndex(bytes: Uint8Array, options: OpenOptions): Promise<HistoryIndex> {
   const { plaintext } = await openKind(bytes, options, [ARCHIVE_ENVELOPE_KIND.conversations]);
-  return HistoryIndexFormat.decode(plaintext);
+  return decodeHistoryIndex(plaintext);
 }
 
 const rewrapInfo = utf8.encode(KDF.ARCHIVE_SHARE_REWRAP);

@@ -2,9 +2,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ActiveListFormat } from '../../src/archive/active-list.ts';
-import { HistoryIndexFormat } from '../../src/archive/history-index.ts';
+import {
+  decodeHistoryIndex,
+  encodeHistoryIndex,
+  HistoryIndexFormat,
+  HistoryIndexFormatV2,
+  historySegments,
+} from '../../src/archive/history-index.ts';
 import { TranscriptFormat } from '../../src/archive/transcript.ts';
 import { encodeCanonical } from '../../src/codec.ts';
+import fixture from '../vectors/kith-history-index.json' with { type: 'json' };
 import { codeOf } from '../helpers/code-of.ts';
 
 const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
@@ -56,6 +63,30 @@ const historyIndex = fc.record({
   ),
 });
 
+const historyIndexV2 = fc.record({
+  v: fc.constant(2 as const),
+  entries: fc.array(
+    fc.record(
+      {
+        topic: bytes32,
+        blob: bytes32,
+        from: fc.option(time, { nil: null }),
+        closedAt: time,
+        messages: fc.nat(),
+        holders: fc.array(id, { maxLength: 3 }),
+      },
+      { requiredKeys: ['topic', 'blob', 'from', 'closedAt', 'messages'] },
+    ),
+    { maxLength: 5 },
+  ),
+});
+
+const fromHexJson = (h: string) => new Uint8Array(Buffer.from(h, 'hex'));
+const fixtureValue = <T extends { topic: string; blob: string }>(x: { v: number; entries: T[] }) => ({
+  ...x,
+  entries: x.entries.map((e) => ({ ...e, topic: fromHexJson(e.topic), blob: fromHexJson(e.blob) })),
+});
+
 describe('archive formats', () => {
   it('round-trip through canonical CBOR (property)', () => {
     fc.assert(
@@ -65,6 +96,46 @@ describe('archive formats', () => {
         expect(HistoryIndexFormat.decode(HistoryIndexFormat.encode(h))).toEqual(h);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('history index v2 round-trips, and decodeHistoryIndex reads both versions (property)', () => {
+    fc.assert(
+      fc.property(historyIndex, historyIndexV2, (h1, h2) => {
+        expect(HistoryIndexFormatV2.decode(HistoryIndexFormatV2.encode(h2))).toEqual(h2);
+        expect(decodeHistoryIndex(encodeHistoryIndex(h2))).toEqual(h2);
+        expect(decodeHistoryIndex(encodeHistoryIndex(h1))).toEqual(h1);
+        // A v1 entry reads as a segment of unknown start.
+        expect(historySegments(h1)).toEqual(h1.entries.map((e) => ({ ...e, from: null })));
+        expect(historySegments(h2)).toEqual(h2.entries);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('history index fixtures: v1 and v2 decode to their values and re-encode to the same bytes', () => {
+    const cases: [
+      number,
+      { cbor: string; value: { v: number; entries: { topic: string; blob: string }[] } },
+    ][] = [
+      [1, fixture.v1],
+      [2, fixture.v2],
+    ];
+    for (const [version, f] of cases) {
+      const bytes = fromHexJson(f.cbor);
+      const value = fixtureValue(f.value);
+      expect(decodeHistoryIndex(bytes)).toEqual(value);
+      expect(decodeHistoryIndex(bytes).v).toBe(version);
+      expect(Buffer.from(encodeHistoryIndex(value as never)).toString('hex')).toBe(f.cbor);
+    }
+    // v2 needs `from` on every entry; v1 refuses it; an unknown version is refused.
+    const v2 = fixtureValue(fixture.v2.value);
+    const noFrom = { ...v2, entries: v2.entries.map(({ from: _from, ...e }) => e) };
+    expect(codeOf(() => decodeHistoryIndex(encodeCanonical(noFrom as never)))).toBe('CODEC_SCHEMA');
+    const v1WithFrom = { ...v2, v: 1 };
+    expect(codeOf(() => decodeHistoryIndex(encodeCanonical(v1WithFrom as never)))).toBe('CODEC_SCHEMA');
+    expect(codeOf(() => decodeHistoryIndex(encodeCanonical({ v: 3, entries: [] })))).toBe(
+      'CODEC_UNKNOWN_VERSION',
     );
   });
 

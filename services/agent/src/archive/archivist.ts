@@ -22,6 +22,7 @@ import {
   sealHistory,
   topicHash,
 } from '@kith/core/archive/archive-seal';
+import { historySegments } from '@kith/core/archive/history-index';
 import { type Transcript, TranscriptFormat } from '@kith/core/archive/transcript';
 import { defaultBackend, fromHex, toHex, utf8 } from '@kith/core/crypto/index';
 import { verifyEnvelope } from '@kith/core/envelope';
@@ -132,7 +133,8 @@ interface LocalState {
   >;
   /** The last active list and history index this device wrote or read (hex ids). */
   active: { topic: string; blob: string; updatedAt: number }[];
-  history: { topic: string; blob: string; closedAt: number; messages: number }[];
+  /** History segments; `from` is absent in states written before segments (read as null). */
+  history: ListedHistory[];
   /** Recipients the history index was last sealed to (so a new own device gets it re-sealed). */
   historyRecipients: string;
   /**
@@ -277,7 +279,7 @@ export class Archivist implements AgentService {
     const remoteActive = await this.readActive();
     const remoteHistory = await this.readHistory();
     const active = mergeActive(state.active, remoteActive?.entries ?? []);
-    const history = mergeHistory(state.history, remoteHistory?.entries ?? []);
+    let history = mergeHistory(state.history, remoteHistory?.entries ?? []);
     let activeChanged = false;
     let historyChanged = false;
 
@@ -310,13 +312,17 @@ export class Archivist implements AgentService {
         continue;
       }
       const digest = toHex(defaultBackend().sha256(bytes));
-      const archived = history.get(topic);
-      // In history already (moved by this or another own device) with all this device has: as
-      // many messages and nothing newer (a recovered device's new texts are not in the old blob).
-      const inHistory =
-        archived !== undefined &&
-        archived.messages >= t.messages.length &&
-        archived.closedAt >= snapshot.lastActivity;
+      const from = firstMessageAt(t, snapshot.lastActivity);
+      // In history already (moved by this or another own device) with all this device has: a
+      // segment from no later, as many messages and nothing newer (a recovered device's new
+      // texts are not in the old blob). A v1 entry (start unknown) keeps the v1 rule.
+      const archived = segmentsOf(history, topic).find(
+        (s) =>
+          (s.from === null || s.from <= from) &&
+          s.messages >= t.messages.length &&
+          s.closedAt >= snapshot.lastActivity,
+      );
+      const inHistory = archived !== undefined;
       const due =
         inHistory || t.closedAt !== null || now - snapshot.lastActivity >= this.options.historyAfterMs;
       const toHistory = due && (inHistory || own.length >= 2);
@@ -339,12 +345,20 @@ export class Archivist implements AgentService {
             });
             // Y holds a copy first: it answers share requests for the blob it holds.
             const { id } = await this.put({ kind: 'history', ciphertext, preferHolders: [second.deviceId] });
-            history.set(topic, {
-              topic,
-              blob: id,
-              closedAt: t.closedAt ?? snapshot.lastActivity,
-              messages: t.messages.length,
-            });
+            // A new segment: older segments it does not cover stay listed (a recovered device
+            // lacks their messages; docs/ARCHITECTURE.md "Lists a device cannot open").
+            history = mergeHistory(
+              [...history.values()],
+              [
+                {
+                  topic,
+                  blob: id,
+                  from,
+                  closedAt: t.closedAt ?? snapshot.lastActivity,
+                  messages: t.messages.length,
+                },
+              ],
+            );
             this.remember(state, t, snapshot, topic, 'history', id, digest);
             historyChanged = true;
             report.movedToHistory += 1;
@@ -389,7 +403,7 @@ export class Archivist implements AgentService {
     // knows (another device wrote it without seeing ours), or (history) when the own devices changed.
     if (remoteActive && !remoteActive.unreadable && !sameEntries(remoteActive.entries, active))
       activeChanged = true;
-    if (remoteHistory && !remoteHistory.unreadable && !sameEntries(remoteHistory.entries, history))
+    if (remoteHistory && !remoteHistory.unreadable && !sameSegments(remoteHistory.entries, history))
       historyChanged = true;
     // A list this device cannot open holds entries it does not know: writing over it would drop
     // them from every holder. It waits until they are adopted (`kith archive history --phrase-file`).
@@ -399,14 +413,15 @@ export class Archivist implements AgentService {
     if (remoteHistory?.unreadable && !blockedHistory) historyChanged = true;
     const recipients = [...own.map((d) => toHex(d.staticPublicKey))].sort().join(',');
     if (!blockedHistory && (historyChanged || (history.size > 0 && recipients !== state.historyRecipients))) {
-      const entries = [...history.values()].sort(byTopic);
+      const entries = [...history.values()].sort(byTopicBlob);
       const ciphertext = await sealArchiveIndex({
         name: 'conversations',
         list: {
-          v: 1,
+          v: 2,
           entries: entries.map((e) => ({
             topic: fromHex(e.topic),
             blob: fromHex(e.blob),
+            from: e.from,
             closedAt: e.closedAt,
             messages: e.messages,
           })),
@@ -443,7 +458,7 @@ export class Archivist implements AgentService {
       report.activeList = { version, entries: entries.length };
     }
     state.active = [...active.values()].sort(byTopic);
-    state.history = [...history.values()].sort(byTopic);
+    state.history = [...history.values()].sort(byTopicBlob);
     await this.saveState(state);
     this.node.options.events.publish('archive.synced', {
       conversations: report.conversations,
@@ -465,10 +480,12 @@ export class Archivist implements AgentService {
     history: Map<string, ListedHistory>,
     now: number,
   ): boolean {
-    if (known.archive === 'history') return history.get(known.topic)?.blob === known.blob;
+    if (known.archive === 'history') return history.has(known.blob);
     const closed = summary.group?.status === 'closed';
     const due = closed || now - summary.lastActivity >= this.options.historyAfterMs;
-    return !due && active.get(known.topic)?.blob === known.blob && !history.has(known.topic);
+    return (
+      !due && active.get(known.topic)?.blob === known.blob && segmentsOf(history, known.topic).length === 0
+    );
   }
 
   private remember(
@@ -559,9 +576,10 @@ export class Archivist implements AgentService {
       return {
         version: got.version,
         unreadable: false,
-        entries: index.entries.map((e) => ({
+        entries: historySegments(index).map((e) => ({
           topic: toHex(e.topic),
           blob: toHex(e.blob),
+          from: e.from,
           closedAt: e.closedAt,
           messages: e.messages,
         })),
@@ -586,7 +604,7 @@ export class Archivist implements AgentService {
     const entries = mergeHistory(state.history, remote?.entries ?? []);
     const names = await this.topicNames();
     return [...entries.values()]
-      .sort((a, b) => b.closedAt - a.closedAt || (a.topic < b.topic ? -1 : 1))
+      .sort((a, b) => b.closedAt - a.closedAt || (a.blob < b.blob ? -1 : 1))
       .map((e) => ({
         id: e.blob,
         topic: e.topic,
@@ -621,11 +639,15 @@ export class Archivist implements AgentService {
 
   /**
    * Which blob an id names: a blob id, a topic hash, or a conversation id (history first, then
-   * the active list).
+   * the active list). `blob` is the newest; `segments` every history segment a topic or
+   * conversation id names (oldest first), or just the one blob a blob id names.
    */
-  async resolve(
-    id: string,
-  ): Promise<{ blob: string; topic: string | null; archive: 'current' | 'history' | null }> {
+  async resolve(id: string): Promise<{
+    blob: string;
+    segments: string[];
+    topic: string | null;
+    archive: 'current' | 'history' | null;
+  }> {
     const state = await this.loadState();
     const history = mergeHistory(state.history, (await this.readHistory())?.entries ?? []);
     const active = mergeActive(state.active, []);
@@ -633,12 +655,20 @@ export class Archivist implements AgentService {
     const keys = new Set([toHex(topicHash(id))]);
     const hexId = /^[0-9a-fA-F]{64}$/.test(id) ? id.toLowerCase() : undefined;
     if (hexId) keys.add(hexId);
-    for (const e of history.values())
-      if (keys.has(e.blob) || keys.has(e.topic)) return { blob: e.blob, topic: e.topic, archive: 'history' };
+    const one = hexId === undefined ? undefined : history.get(hexId);
+    if (one) return { blob: one.blob, segments: [one.blob], topic: one.topic, archive: 'history' };
+    const topic = [...history.values()].find((e) => keys.has(e.topic))?.topic;
+    if (topic !== undefined) {
+      const segments = segmentsOf(history, topic)
+        .sort((a, b) => a.closedAt - b.closedAt || (a.blob < b.blob ? -1 : 1))
+        .map((e) => e.blob);
+      return { blob: segments[segments.length - 1]!, segments, topic, archive: 'history' };
+    }
     for (const e of active.values())
-      if (keys.has(e.blob) || keys.has(e.topic)) return { blob: e.blob, topic: e.topic, archive: 'current' };
+      if (keys.has(e.blob) || keys.has(e.topic))
+        return { blob: e.blob, segments: [e.blob], topic: e.topic, archive: 'current' };
     // An item not (yet) in a list this device can read: by its blob id.
-    if (hexId) return { blob: hexId, topic: null, archive: null };
+    if (hexId) return { blob: hexId, segments: [hexId], topic: null, archive: null };
     throw new KithError('ARCHIVE_NOT_FOUND', 'No archived conversation has that id.');
   }
 
@@ -683,9 +713,23 @@ export class Archivist implements AgentService {
     return { version: got.version, ciphertext: got.ciphertext, ...(got.share ? { share: got.share } : {}) };
   }
 
-  /** Opens an archived transcript (current: my share + a holder's; history: two of X, Y). */
+  /**
+   * Opens an archived transcript (current: my share + a holder's; history: two of X, Y). A topic
+   * or conversation id opens every history segment and returns their messages as one transcript
+   * (deduplicated by message id, ordered by sentAt; `id` is the newest segment's blob).
+   */
   async get(id: string): Promise<ArchivedTranscript> {
-    const { blob } = await this.resolve(id);
+    const { blob, segments } = await this.resolve(id);
+    const opened: { kind: string; transcript: Transcript }[] = [];
+    for (const segment of segments) opened.push(await this.openBlob(segment));
+    const newest = opened[opened.length - 1];
+    if (!newest) throw new KithError('ARCHIVE_NOT_FOUND', 'No archived conversation has that id.');
+    const archive = newest.kind === 'history' ? 'history' : 'current';
+    return transcriptView(blob, archive, joinSegments(opened.map((o) => o.transcript)));
+  }
+
+  /** One blob opened with this device's share plus a holder's or another own device's. */
+  private async openBlob(blob: string): Promise<{ kind: string; transcript: Transcript }> {
     const blobId = fromHex(blob);
     // A holder's answer carries its share; when no remote device has the blob (yet), the local
     // copy is enough to ask the other own devices for theirs.
@@ -729,7 +773,7 @@ export class Archivist implements AgentService {
         'Bring the device (or the friend’s relay) holding the other key share online, or use --phrase-file.',
       );
     }
-    return transcriptView(blob, got.kind === 'history' ? 'history' : 'current', plaintext);
+    return { kind: got.kind, transcript: plaintext };
   }
 
   /** True (and reported) when `remote` is a list this device cannot open and has not adopted. */
@@ -761,7 +805,7 @@ export class Archivist implements AgentService {
     if (name === 'active') {
       state.active = [...mergeActive(state.active, entries as ListedActive[]).values()].sort(byTopic);
     } else {
-      state.history = [...mergeHistory(state.history, entries as ListedHistory[]).values()].sort(byTopic);
+      state.history = [...mergeHistory(state.history, entries as ListedHistory[]).values()].sort(byTopicBlob);
       state.historyRecipients = '';
     }
     state.adopted = { ...state.adopted, [name]: Math.max(version, state.adopted?.[name] ?? 0) };
@@ -797,9 +841,18 @@ export class Archivist implements AgentService {
 type ListedActive = { topic: string; blob: string; updatedAt: number };
 /** A list as fetched: its entries, or `unreadable` when this device is not among its recipients. */
 type ListRead<T> = { version: number; unreadable: boolean; entries: T[] };
-type ListedHistory = { topic: string; blob: string; closedAt: number; messages: number };
+/** A history segment; `from` (sentAt of its first message) is null for a v1 entry (start unknown). */
+export type ListedHistory = {
+  topic: string;
+  blob: string;
+  from: number | null;
+  closedAt: number;
+  messages: number;
+};
 
 const byTopic = (a: { topic: string }, b: { topic: string }) => (a.topic < b.topic ? -1 : 1);
+const byTopicBlob = (a: ListedHistory, b: ListedHistory) =>
+  a.topic === b.topic ? (a.blob < b.blob ? -1 : 1) : a.topic < b.topic ? -1 : 1;
 
 /** Per topic the newest entry wins (ties: the larger blob id, so every device picks the same). */
 function mergeActive(...lists: ListedActive[][]): Map<string, ListedActive> {
@@ -812,19 +865,76 @@ function mergeActive(...lists: ListedActive[][]): Map<string, ListedActive> {
   return out;
 }
 
-/** Per topic the fuller transcript wins, then the later close, then the larger blob id. */
-function mergeHistory(...lists: ListedHistory[][]): Map<string, ListedHistory> {
+/**
+ * A covers B (same topic) when its range and count hold B's: A.from <= B.from, A.closedAt >=
+ * B.closedAt, A.messages >= B.messages. A v1 entry (from null: start unknown) covers, and is
+ * covered by, only an entry of the same blob — it is never dropped for another.
+ */
+function covers(a: ListedHistory, b: ListedHistory): boolean {
+  if (a.blob === b.blob) return true;
+  if (a.topic !== b.topic || a.from === null || b.from === null) return false;
+  return a.from <= b.from && a.closedAt >= b.closedAt && a.messages >= b.messages;
+}
+
+/**
+ * History segments by blob id: every segment no other segment of its topic covers (of two that
+ * cover each other, the larger blob id stays), so every device converges on the same set and an
+ * old segment a newer transcript lacks stays listed (docs/ARCHITECTURE.md "Archiving conversations").
+ */
+export function mergeHistory(...lists: ListedHistory[][]): Map<string, ListedHistory> {
+  const byTopicMap = new Map<string, Map<string, ListedHistory>>();
+  for (const raw of lists.flat()) {
+    const e = { ...raw, from: raw.from ?? null };
+    let topic = byTopicMap.get(e.topic);
+    if (!topic) {
+      topic = new Map();
+      byTopicMap.set(e.topic, topic);
+    }
+    const have = topic.get(e.blob);
+    // One blob, one content: keep a known start over an unknown one.
+    if (!have || (have.from === null && e.from !== null)) topic.set(e.blob, e);
+  }
   const out = new Map<string, ListedHistory>();
-  for (const e of lists.flat()) {
-    const have = out.get(e.topic);
-    const better =
-      !have ||
-      e.messages > have.messages ||
-      (e.messages === have.messages &&
-        (e.closedAt > have.closedAt || (e.closedAt === have.closedAt && e.blob > have.blob)));
-    if (better) out.set(e.topic, e);
+  for (const topic of byTopicMap.values()) {
+    const all = [...topic.values()];
+    for (const e of all) {
+      const dropped = all.some((o) => o !== e && covers(o, e) && (!covers(e, o) || o.blob > e.blob));
+      if (!dropped) out.set(e.blob, e);
+    }
   }
   return out;
+}
+
+function segmentsOf(history: Map<string, ListedHistory>, topic: string): ListedHistory[] {
+  return [...history.values()].filter((e) => e.topic === topic);
+}
+
+function sameSegments(list: ListedHistory[], map: Map<string, ListedHistory>): boolean {
+  return list.length === map.size && list.every((e) => map.has(e.blob));
+}
+
+/** sentAt of the transcript's first message; with none, its close (or last activity). */
+function firstMessageAt(t: TranscriptData, lastActivity: number): number {
+  let first: number | undefined;
+  for (const m of t.messages) if (first === undefined || m.sentAt < first) first = m.sentAt;
+  return first ?? t.closedAt ?? lastActivity;
+}
+
+/**
+ * Segments of one conversation (oldest first) as one transcript: the newest segment's title,
+ * members and close; every message once (by id), ordered by sentAt; every event once.
+ */
+function joinSegments(parts: Transcript[]): Transcript {
+  const newest = parts[parts.length - 1]!;
+  if (parts.length === 1) return newest;
+  const messages = new Map<string, Transcript['messages'][number]>();
+  const events = new Map<string, Uint8Array>();
+  for (const p of parts) {
+    for (const m of p.messages) if (!messages.has(m.id)) messages.set(m.id, m);
+    for (const e of p.events ?? []) events.set(toHex(e), e);
+  }
+  const sorted = [...messages.values()].sort((a, b) => a.sentAt - b.sentAt || (a.id < b.id ? -1 : 1));
+  return { ...newest, messages: sorted, ...(events.size > 0 ? { events: [...events.values()] } : {}) };
 }
 
 function sameEntries(list: { topic: string; blob: string }[], map: Map<string, { blob: string }>): boolean {

@@ -169,6 +169,8 @@ export function archiveItemRoutes(archivist: Archivist): ApiPlugin {
                     blob: Hex32,
                     updatedAt: Type.Optional(Type.Integer({ minimum: 0 })),
                     closedAt: Type.Optional(Type.Integer({ minimum: 0 })),
+                    /** History segment start (v2 index); absent or null: unknown (a v1 entry). */
+                    from: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
                     messages: Type.Optional(Type.Integer({ minimum: 0 })),
                   },
                   { additionalProperties: false },
@@ -190,6 +192,7 @@ export function archiveItemRoutes(archivist: Archivist): ApiPlugin {
             blob: string;
             updatedAt?: number;
             closedAt?: number;
+            from?: number | null;
             messages?: number;
           }[];
         };
@@ -204,7 +207,13 @@ export function archiveItemRoutes(archivist: Archivist): ApiPlugin {
         const entries = body.entries.map((e) => {
           if (e.closedAt === undefined || e.messages === undefined)
             throw new KithError('INVALID_INPUT', 'Each history-index entry needs closedAt and messages.');
-          return { topic: e.topic, blob: e.blob, closedAt: e.closedAt, messages: e.messages };
+          return {
+            topic: e.topic,
+            blob: e.blob,
+            from: e.from ?? null,
+            closedAt: e.closedAt,
+            messages: e.messages,
+          };
         });
         return archivist.adopt(name, body.version, entries);
       },
