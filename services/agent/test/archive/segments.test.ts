@@ -168,5 +168,35 @@ describe('history segments: a device without the old messages moves the conversa
     // Nothing changed: no segment is sealed again and both stay.
     expect(await phone.archivist.sync()).toMatchObject({ movedToHistory: 0, built: 0 });
     expect(await phone.archivist.history()).toHaveLength(2);
+
+    // The local API joins the segments the same way.
+    const headers = { authorization: `Bearer ${phone.agent.apiToken}` };
+    const item = await phone.agent.api.inject({
+      method: 'GET',
+      url: `/api/archive/items/${direct}`,
+      headers,
+    });
+    expect((item.json() as { messages: { text: string }[] }).messages.map((m) => m.text)).toEqual([
+      'old one',
+      'old two',
+      'new one',
+    ]);
   }, 90_000);
+
+  it('a v1 entry handed in (start unknown) stays in the v2 index the next pass writes', async () => {
+    const headers = { authorization: `Bearer ${phone.agent.apiToken}` };
+    const v1 = { topic: 'c'.repeat(64), blob: 'd'.repeat(64), closedAt: 1_000, messages: 4 };
+    const adopted = await phone.agent.api.inject({
+      method: 'POST',
+      url: '/api/archive/indexes/conversations/adopt',
+      headers,
+      payload: { version: 1, entries: [v1, { ...v1, blob: 'e'.repeat(64), from: 500 }] },
+    });
+    expect(adopted.statusCode, adopted.body).toBe(200);
+    expect(await phone.archivist.sync()).toMatchObject({ historyIndex: { entries: 4 } });
+    // Read back from the index by the other own device: both kept, the v1 one without a start.
+    const ids = (await appliance.archivist.history()).map((h) => h.id);
+    expect(ids).toEqual(expect.arrayContaining(['d'.repeat(64), 'e'.repeat(64)]));
+    expect(ids).toHaveLength(4);
+  }, 60_000);
 });
