@@ -32,6 +32,22 @@ import type { ArchiveHandler, PeerNode } from '../peer/peer-node.ts';
 import type { ArchiveSessionMessage, PeerSession } from '../peer/peer-session.ts';
 import { ArchiveFetcher } from './archive-fetcher.ts';
 
+/**
+ * A `current` blob is only of use on a holder with its group-1 share, i.e. a friend's device
+ * (docs/ARCHITECTURE.md "Archive encryption and retrieval"), so friends' devices come first for
+ * it — in a repair pass too, where the archivist's `preferHolders` is not known. Other kinds keep
+ * the given order (own devices first). Stable: the order inside each group is kept.
+ */
+export function holderOrder<T extends { userId: string }>(
+  kind: ArchiveBlobKind,
+  sessions: readonly T[],
+  ownUserId: string,
+): T[] {
+  if (kind !== 'current') return [...sessions];
+  const own = (s: T) => Number(s.userId === ownUserId);
+  return [...sessions].sort((a, b) => own(a) - own(b));
+}
+
 /** Replication factor floor: DESIGN §1 promises two devices. */
 export const MIN_REPLICAS = 2;
 
@@ -274,7 +290,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
     const blob = await load();
     if (!blob) return sent;
     const { ciphertext, kind } = blob;
-    for (const session of candidates) {
+    for (const session of holderOrder(kind, candidates, this.node.userId)) {
       if (need <= 0) break;
       const ok = session.send({
         v: 1,

@@ -88,8 +88,13 @@ describe('archive holders and revocation', () => {
     await Promise.all([phone?.shutdown(), appliance?.shutdown(), friend?.shutdown()]);
   }, 60_000);
 
-  it('own devices hold first; a revoked holder is replaced by a friend at the next repair', async () => {
-    const put = await phone.archive.put('current', random(2048));
+  it('a current blob goes to a friend’s device first (only a friend holds its second share)', async () => {
+    const put = await phone.archive.put('current', random(1024));
+    expect(put.sentTo).toEqual([friend.node.deviceId]);
+  }, 60_000);
+
+  it('other kinds go to own devices first; a revoked holder is replaced by a friend at the next repair', async () => {
+    const put = await phone.archive.put('history', random(2048));
     expect(put.sentTo).toEqual([appliance.node.deviceId]);
     await waitFor('the appliance holds it', async () => (await phone.archive.status()).underReplicated === 0);
     expect((await appliance.archive.status()).heldForOthers.items).toBe(1);
@@ -99,10 +104,11 @@ describe('archive holders and revocation', () => {
       await phone.archive.repair();
       const st = await phone.archive.status();
       const byFriend = st.holders.find((h) => h.deviceId === friend.node.deviceId);
-      return st.underReplicated === 0 && byFriend?.held === 1 ? st : undefined;
+      // The current blob of the test above, and now this one.
+      return st.underReplicated === 0 && byFriend?.held === 2 ? st : undefined;
     });
     expect(s.holders.find((h) => h.deviceId === appliance.node.deviceId)).toMatchObject({ held: 0, lost: 1 });
-    expect(s.copies).toEqual({ '2': 1 });
+    expect(s.copies).toEqual({ '2': 2 });
     expect(await friend.archive.blobs.has(new Uint8Array(Buffer.from(put.id, 'hex')))).toBe(true);
   }, 60_000);
 });
