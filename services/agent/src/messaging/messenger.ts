@@ -504,8 +504,7 @@ export class Messenger {
           let entry = this.handedTo.get(key);
           if (entry && now - entry.at > this.options.pumpMs * REOFFER_AFTER_PUMPS) entry = undefined;
           const handed = entry?.sessions ?? new Set<PeerSession>();
-          // --- H2 reach routing (DESIGN §7, peer/reachability.ts) ---------------------------
-          // A peer that gossiped a route to the target goes before the relays, one at a time:
+          // Reach routing (DESIGN §7, peer/reachability.ts): a peer that gossiped a route to the target goes before the relays, one at a time:
           // each has ROUTE_WAIT_PUMPS intervals to bring the receipt before the next is tried.
           const hop = nextRouteHop(
             this.node.routesTo(row.targetDevice),
@@ -702,8 +701,8 @@ export class Messenger {
       }
       return Promise.resolve();
     }
-    // --- H2 reach routing: a peer with a gossiped route, never the one the item came from, and
-    // only a route short enough for the hops left (MAX_HOPS); else hold as before. ---
+    // Reach routing: a peer with a gossiped route, never the one the item came from, and only a
+    // route short enough for the hops left (MAX_HOPS); else hold as before.
     const via = this.node.routesTo(target, MAX_HOPS - m.hops).find((p) => p !== from);
     if (via && this.sendDeliver(via, m.kind, m.item, [target], m.hops + 1, m.origin)) {
       this.node.options.events.publish('message.routed', { item: toHex(id), target, via: via.deviceId });
