@@ -504,8 +504,9 @@ export class Messenger {
           let entry = this.handedTo.get(key);
           if (entry && now - entry.at > this.options.pumpMs * REOFFER_AFTER_PUMPS) entry = undefined;
           const handed = entry?.sessions ?? new Set<PeerSession>();
-          // Reach routing (DESIGN §7, peer/reachability.ts): a peer that gossiped a route to the target goes before the relays, one at a time:
-          // each has ROUTE_WAIT_PUMPS intervals to bring the receipt before the next is tried.
+          // Reach routing (DESIGN §7, peer/reachability.ts): a peer that gossiped a route to the
+          // target goes before the relays, one at a time: each has ROUTE_WAIT_PUMPS intervals to
+          // bring the receipt before the next is tried.
           const hop = nextRouteHop(
             this.node.routesTo(row.targetDevice),
             handed,
@@ -523,7 +524,6 @@ export class Messenger {
             });
             continue;
           }
-          // --- end H2 -----------------------------------------------------------------------
           // The target user's listed relays first; only with none online, every peer (§10).
           const relays = await this.relaysFor(row.targetDevice, relaysOf);
           const online = this.node.onlineSessions();
@@ -709,7 +709,6 @@ export class Messenger {
       if (m.kind !== 'receipt') this.confirm(m.origin, target, 'relayed', id);
       return Promise.resolve();
     }
-    // --- end H2 ---
     if (!this.options.relayEnabled || m.kind === 'receipt') return Promise.resolve();
     // One at a time: each checks the quota against what the one before it stored.
     const held = this.holding.then(() => this.hold(from, m, id, target));
