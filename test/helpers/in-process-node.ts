@@ -4,12 +4,15 @@
  * inside (inject items, read stores); cross-process behaviour is what test/cluster is for.
  */
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { deriveDeviceKeys, deriveRootKeys } from '@kith/core/identity/derive';
 import { enrolDevice } from '@kith/core/identity/enrol';
 import { createGenesis, verifyLog } from '@kith/core/identity/log';
+import { generatePhrase, phraseToSeed } from '@kith/core/identity/phrase';
 import { createKeystore } from '../../services/agent/src/keystore/index.ts';
 import { createLogger } from '../../services/agent/src/logger.ts';
 import { type RunNodeOptions, type RunningNode, runNode } from '../../services/agent/src/node.ts';
+import { waitFor } from './cluster.ts';
 
 export async function startInProcessNode(
   dir: string,
@@ -52,4 +55,77 @@ export async function startInProcessNode(
 export async function pairInProcess(inviter: RunningNode, acceptor: RunningNode): Promise<void> {
   const invite = await inviter.pairing.createInvite({ role: 'friend' });
   await acceptor.pairing.acceptFriend(invite.code);
+}
+
+export interface PhoneApplianceAndFriend {
+  /** User A's phrase: A's two devices are indexes 0 and 1 of it. */
+  phrase: string;
+  phone: RunningNode;
+  appliance: RunningNode;
+  /** A friend of A (paired with the phone), a user of its own. */
+  friend: RunningNode;
+}
+
+/**
+ * The base case of DESIGN §1 in this process: user A's phone and appliance (two devices from
+ * one phrase, enrolled offline) and A's friend, started with `start` (the friend too unless
+ * `startFriend` is given), the appliance told where the phone listens, the friend paired with
+ * the phone; resolves once the phone is linked to both.
+ */
+export async function startPhoneApplianceAndFriend(options: {
+  dir: string;
+  hosts: readonly [phone: string, appliance: string, friend: string];
+  start: (dir: string, host: string) => Promise<RunningNode>;
+  startFriend?: (dir: string, host: string) => Promise<RunningNode>;
+}): Promise<PhoneApplianceAndFriend> {
+  const random = (n: number) => new Uint8Array(randomBytes(n));
+  const { dir, hosts, start } = options;
+  const phrase = generatePhrase(random);
+  const seed = phraseToSeed(phrase);
+  const root = deriveRootKeys(seed);
+  const keys = [deriveDeviceKeys(seed, 0), deriveDeviceKeys(seed, 1)];
+  let log = verifyLog([createGenesis(root)]);
+  log = enrolDevice(log, root, keys[0]!, { deviceName: 'phone', now: Date.now() });
+  log = enrolDevice(log, root, keys[1]!, { deviceName: 'appliance', now: Date.now() });
+  for (const [i, name] of ['phone', 'appliance'].entries()) {
+    await createKeystore({
+      dataDir: join(dir, name),
+      userId: root.userId,
+      device: keys[i]!,
+      logEntries: log.entries,
+    });
+  }
+  let startFriend = options.startFriend;
+  if (!startFriend) {
+    const friendSeed = random(64);
+    const friendRoot = deriveRootKeys(friendSeed);
+    const friendKeys = deriveDeviceKeys(friendSeed, 0);
+    const friendLog = enrolDevice(verifyLog([createGenesis(friendRoot)]), friendRoot, friendKeys, {
+      deviceName: 'friend',
+      now: Date.now(),
+    });
+    await createKeystore({
+      dataDir: join(dir, 'friend'),
+      userId: friendRoot.userId,
+      device: friendKeys,
+      logEntries: friendLog.entries,
+    });
+    startFriend = start;
+  }
+  const [phone, appliance, friend] = await Promise.all([
+    start(join(dir, 'phone'), hosts[0]),
+    start(join(dir, 'appliance'), hosts[1]),
+    startFriend(join(dir, 'friend'), hosts[2]),
+  ]);
+  // The two own devices were made offline: tell the appliance where the phone listens.
+  await appliance.node.addresses.offer(phone.node.ownAddressRecord!);
+  void appliance.node.dialDue();
+  await pairInProcess(phone, friend);
+  await waitFor(
+    'the phone linked to its appliance and to the friend',
+    async () =>
+      phone.node.session(appliance.node.deviceId) !== undefined &&
+      phone.node.session(friend.node.deviceId) !== undefined,
+  );
+  return { phrase, phone, appliance, friend };
 }

@@ -5,15 +5,10 @@
  * loop copies them to B. Real links on loopback, real PGlite; repair passes driven by the test.
  */
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { deriveDeviceKeys, deriveRootKeys } from '@kith/core/identity/derive';
-import { enrolDevice } from '@kith/core/identity/enrol';
-import { createGenesis, verifyLog } from '@kith/core/identity/log';
-import { generatePhrase, phraseToSeed } from '@kith/core/identity/phrase';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../../test/helpers/cluster.ts';
 import { makeTempDir } from '../../../../test/helpers/database.ts';
-import { createKeystore } from '../../src/keystore/index.ts';
+import { startPhoneApplianceAndFriend } from '../../../../test/helpers/in-process-node.ts';
 import { createLogger } from '../../src/logger.ts';
 import { type RunningNode, runNode } from '../../src/node.ts';
 
@@ -38,50 +33,11 @@ describe('archive holders and revocation', () => {
 
   beforeAll(async () => {
     const dir = await makeTempDir('kith-archive-revoke-');
-    phrase = generatePhrase(random);
-    const seed = phraseToSeed(phrase);
-    const root = deriveRootKeys(seed);
-    const keys = [deriveDeviceKeys(seed, 0), deriveDeviceKeys(seed, 1)];
-    let log = verifyLog([createGenesis(root)]);
-    log = enrolDevice(log, root, keys[0]!, { deviceName: 'phone', now: Date.now() });
-    log = enrolDevice(log, root, keys[1]!, { deviceName: 'appliance', now: Date.now() });
-    for (const [i, name] of ['phone', 'appliance'].entries()) {
-      await createKeystore({
-        dataDir: join(dir, name),
-        userId: root.userId,
-        device: keys[i]!,
-        logEntries: log.entries,
-      });
-    }
-    const friendSeed = random(64);
-    const friendRoot = deriveRootKeys(friendSeed);
-    const friendKeys = deriveDeviceKeys(friendSeed, 0);
-    const friendLog = enrolDevice(verifyLog([createGenesis(friendRoot)]), friendRoot, friendKeys, {
-      deviceName: 'friend',
-      now: Date.now(),
-    });
-    await createKeystore({
-      dataDir: join(dir, 'friend'),
-      userId: friendRoot.userId,
-      device: friendKeys,
-      logEntries: friendLog.entries,
-    });
-    [phone, appliance, friend] = await Promise.all([
-      start(join(dir, 'phone'), '127.0.0.5'),
-      start(join(dir, 'appliance'), '127.0.0.6'),
-      start(join(dir, 'friend'), '127.0.0.7'),
-    ]);
-    // The two own devices were made offline: tell the appliance where the phone listens.
-    await appliance.node.addresses.offer(phone.node.ownAddressRecord!);
-    void appliance.node.dialDue();
-    const invite = await phone.pairing.createInvite({ role: 'friend' });
-    await friend.pairing.acceptFriend(invite.code);
-    await waitFor(
-      'the phone linked to its appliance and to the friend',
-      async () =>
-        phone.node.session(appliance.node.deviceId) !== undefined &&
-        phone.node.session(friend.node.deviceId) !== undefined,
-    );
+    ({ phrase, phone, appliance, friend } = await startPhoneApplianceAndFriend({
+      dir,
+      hosts: ['127.0.0.5', '127.0.0.6', '127.0.0.7'],
+      start,
+    }));
   }, 120_000);
 
   afterAll(async () => {

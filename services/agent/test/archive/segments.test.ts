@@ -6,24 +6,17 @@
  * appliance Y from one phrase, friend B), real links on loopback, real PGlite. Plus the merge
  * rule itself, and a v1 entry (start unknown) that is never dropped for another blob.
  */
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { deriveDeviceKeys, deriveRootKeys } from '@kith/core/identity/derive';
-import { enrolDevice } from '@kith/core/identity/enrol';
-import { createGenesis, verifyLog } from '@kith/core/identity/log';
-import { generatePhrase, phraseToSeed } from '@kith/core/identity/phrase';
 import { directConversationId } from '@kith/core/messaging/direct-conversation';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messages } from '../../../../db/schema.ts';
 import { waitFor } from '../../../../test/helpers/cluster.ts';
 import { makeTempDir } from '../../../../test/helpers/database.ts';
+import { startPhoneApplianceAndFriend } from '../../../../test/helpers/in-process-node.ts';
 import { type ListedHistory, mergeHistory } from '../../src/archive/archivist.ts';
-import { createKeystore } from '../../src/keystore/index.ts';
 import { createLogger } from '../../src/logger.ts';
 import { type RunningNode, runNode } from '../../src/node.ts';
 
-const random = (n: number) => new Uint8Array(randomBytes(n));
 const DAY = 86_400_000;
 
 function start(dir: string, host: string): Promise<RunningNode> {
@@ -79,48 +72,11 @@ describe('history segments: a device without the old messages moves the conversa
 
   beforeAll(async () => {
     const dir = await makeTempDir('kith-segments-');
-    const seed = phraseToSeed(generatePhrase(random));
-    const root = deriveRootKeys(seed);
-    const keys = [deriveDeviceKeys(seed, 0), deriveDeviceKeys(seed, 1)];
-    let log = verifyLog([createGenesis(root)]);
-    log = enrolDevice(log, root, keys[0]!, { deviceName: 'phone', now: Date.now() });
-    log = enrolDevice(log, root, keys[1]!, { deviceName: 'appliance', now: Date.now() });
-    for (const [i, name] of ['phone', 'appliance'].entries()) {
-      await createKeystore({
-        dataDir: join(dir, name),
-        userId: root.userId,
-        device: keys[i]!,
-        logEntries: log.entries,
-      });
-    }
-    const friendSeed = random(64);
-    const friendRoot = deriveRootKeys(friendSeed);
-    const friendKeys = deriveDeviceKeys(friendSeed, 0);
-    const friendLog = enrolDevice(verifyLog([createGenesis(friendRoot)]), friendRoot, friendKeys, {
-      deviceName: 'friend',
-      now: Date.now(),
-    });
-    await createKeystore({
-      dataDir: join(dir, 'friend'),
-      userId: friendRoot.userId,
-      device: friendKeys,
-      logEntries: friendLog.entries,
-    });
-    [phone, appliance, friend] = await Promise.all([
-      start(join(dir, 'phone'), '127.0.0.61'),
-      start(join(dir, 'appliance'), '127.0.0.62'),
-      start(join(dir, 'friend'), '127.0.0.63'),
-    ]);
-    await appliance.node.addresses.offer(phone.node.ownAddressRecord!);
-    void appliance.node.dialDue();
-    const invite = await phone.pairing.createInvite({ role: 'friend' });
-    await friend.pairing.acceptFriend(invite.code);
-    await waitFor(
-      'the phone linked to its appliance and to the friend',
-      async () =>
-        phone.node.session(appliance.node.deviceId) !== undefined &&
-        phone.node.session(friend.node.deviceId) !== undefined,
-    );
+    ({ phone, appliance, friend } = await startPhoneApplianceAndFriend({
+      dir,
+      hosts: ['127.0.0.61', '127.0.0.62', '127.0.0.63'],
+      start,
+    }));
     direct = directConversationId(phone.node.userId, friend.node.userId);
   }, 120_000);
 

@@ -6,11 +6,6 @@
  * it) and items signed by the appliance are refused. Real links on loopback, real PGlite.
  */
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { deriveDeviceKeys, deriveRootKeys } from '@kith/core/identity/derive';
-import { enrolDevice } from '@kith/core/identity/enrol';
-import { createGenesis, verifyLog } from '@kith/core/identity/log';
-import { generatePhrase, phraseToSeed } from '@kith/core/identity/phrase';
 import { sealChatMessage } from '@kith/core/messaging/chat-message';
 import { directConversationId } from '@kith/core/messaging/direct-conversation';
 import { itemId } from '@kith/core/messaging/item-id';
@@ -19,8 +14,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messages, outbox } from '../../../../db/schema.ts';
 import { waitFor } from '../../../../test/helpers/cluster.ts';
 import { makeTempDir } from '../../../../test/helpers/database.ts';
-import { startInProcessNode } from '../../../../test/helpers/in-process-node.ts';
-import { createKeystore } from '../../src/keystore/index.ts';
+import {
+  startInProcessNode,
+  startPhoneApplianceAndFriend,
+} from '../../../../test/helpers/in-process-node.ts';
 import { createLogger } from '../../src/logger.ts';
 import { type RunningNode, runNode } from '../../src/node.ts';
 import type { PeerSession } from '../../src/peer/peer-session.ts';
@@ -44,35 +41,20 @@ describe('messaging after a revocation', () => {
 
   beforeAll(async () => {
     const dir = await makeTempDir('kith-msg-revoke-');
-    phrase = generatePhrase(random);
-    const seed = phraseToSeed(phrase);
-    const root = deriveRootKeys(seed);
-    const keys = [deriveDeviceKeys(seed, 0), deriveDeviceKeys(seed, 1)];
-    let log = verifyLog([createGenesis(root)]);
-    log = enrolDevice(log, root, keys[0]!, { deviceName: 'phone', now: Date.now() });
-    log = enrolDevice(log, root, keys[1]!, { deviceName: 'appliance', now: Date.now() });
-    for (const [i, name] of ['phone', 'appliance'].entries()) {
-      await createKeystore({
-        dataDir: join(dir, name),
-        userId: root.userId,
-        device: keys[i]!,
-        logEntries: log.entries,
-      });
-    }
-    [phone, appliance, a] = await Promise.all([
-      start(join(dir, 'phone'), '127.0.0.5'),
-      start(join(dir, 'appliance'), '127.0.0.6'),
-      startInProcessNode(join(dir, 'a'), '127.0.0.7'),
-    ]);
-    await appliance.node.addresses.offer(phone.node.ownAddressRecord!);
-    void appliance.node.dialDue();
-    const invite = await phone.pairing.createInvite({ role: 'friend' });
-    await a.pairing.acceptFriend(invite.code);
+    ({
+      phrase,
+      phone,
+      appliance,
+      friend: a,
+    } = await startPhoneApplianceAndFriend({
+      dir,
+      hosts: ['127.0.0.5', '127.0.0.6', '127.0.0.7'],
+      start,
+      startFriend: (d, host) => startInProcessNode(d, host),
+    }));
     await waitFor(
-      'A linked to both of B’s devices',
-      async () =>
-        a.node.session(phone.node.deviceId) !== undefined &&
-        a.node.session(appliance.node.deviceId) !== undefined,
+      'A linked to B’s appliance too',
+      async () => a.node.session(appliance.node.deviceId) !== undefined,
     );
   }, 120_000);
 
