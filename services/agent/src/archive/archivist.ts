@@ -329,7 +329,7 @@ export class Archivist implements AgentService {
       if (due && !toHistory) report.keptCurrent += 1;
       try {
         if (toHistory) {
-          if (archived && inHistory) {
+          if (archived) {
             this.remember(state, t, snapshot, topic, 'history', archived.blob, digest);
             report.unchanged += 1;
           } else {

@@ -920,10 +920,10 @@ export class Messenger {
         from: sender.userId,
       });
     }
-    for (const { r, signer } of rs) {
+    for (const { r } of rs) {
       for (const item of r.items) {
         const hex = toHex(item);
-        if (r.state === 'delivered' && signer.deviceId === r.target) {
+        if (r.state === 'delivered') {
           this.handedTo.delete(itemKey(hex, r.target));
           this.sentOn.delete(itemKey(hex, r.target));
         }
@@ -962,8 +962,8 @@ export class Messenger {
       delivered = new Map();
     };
     for (const { r, signer } of rs) {
-      // Only the target itself can say "delivered".
-      const ends = r.state === 'delivered' && signer.deviceId === r.target;
+      // Only the target's own "delivered" got this far (checked where receipts come in).
+      const ends = r.state === 'delivered';
       for (const item of r.items) {
         rows.push({
           itemId: item,
