@@ -8,6 +8,7 @@ export default defineConfig({
       'cli/test/**/*.test.ts',
       'test/**/*.test.ts',
     ],
+    globalSetup: ['test/setup/build-dist.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

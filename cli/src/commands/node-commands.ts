@@ -1,9 +1,6 @@
-import qrcode from 'qrcode-terminal';
 import { KithError } from '@kith/core/errors';
 import { parseDeviceId, parseUserId } from '@kith/core/ids';
 import { decodeInvite } from '@kith/core/pairing/invite-code';
-import { enrolFromInvite } from '@kith/agent/peer/enrol-from-invite';
-import { consensusExtension } from '@kith/consensus/in-process';
 import { connectAgent } from '../client.ts';
 import { type Command, flagString } from '../command.ts';
 import { unlockPassphrase } from './identity-common.ts';
@@ -31,6 +28,8 @@ export const upCommand: Command = {
   async run({ dataDir, args, out }) {
     await ensureIdentity(dataDir, out);
     // Every part in one process: the consensus worker too (DESIGN §3).
+    // Imported here: the other commands of this file never load the consensus worker.
+    const { consensusExtension } = await import('@kith/consensus/in-process');
     await runUntilStopped({ flags: nodeFlags(args, dataDir), extend: consensusExtension() }, out);
   },
 };
@@ -173,6 +172,7 @@ export const inviteCommand: Command = {
     );
     const wait = args.flags.wait === true || !out.json;
     if (!out.json) {
+      const { default: qrcode } = await import('qrcode-terminal');
       qrcode.generate(invite.code, { small: true }, (qr) => process.stdout.write(`${qr}\n`));
       process.stdout.write(
         `${invite.code}\n\nOn the other ${role === 'device' ? 'device' : 'person’s machine'}: kith accept ${invite.code}` +
@@ -223,6 +223,7 @@ export const acceptCommand: Command = {
     const invite = decodeInvite(code);
     if (invite.role === 'device') {
       const passphrase = await unlockPassphrase(args);
+      const { enrolFromInvite } = await import('@kith/agent/peer/enrol-from-invite');
       const r = await enrolFromInvite({ code, dataDir, ...(passphrase !== undefined ? { passphrase } : {}) });
       out.result(
         { ...r, role: 'device' },

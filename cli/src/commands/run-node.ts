@@ -8,7 +8,7 @@ import { writeFileAtomic } from '@kith/agent/keystore/atomic-write';
 import { createKeystore, hasKeystore } from '@kith/agent/keystore/index';
 import { join } from 'node:path';
 import type { ConfigFlags } from '@kith/agent/config';
-import { type RunNodeOptions, runNode } from '@kith/agent/node';
+import type { RunNodeOptions } from '@kith/agent/node';
 import type { FlagSpecs, Parsed } from '../args.ts';
 import type { Output } from '../io.ts';
 import { showPhrase } from './init.ts';
@@ -72,6 +72,8 @@ export async function ensureIdentity(dataDir: string, out: Output): Promise<void
 }
 
 export async function runUntilStopped(options: RunNodeOptions, out: Output): Promise<void> {
+  // Imported here: loading the agent (fastify, the database drivers) is most of a start.
+  const { runNode } = await import('@kith/agent/node');
   const running = await runNode(options);
   out.note(
     `kith: running as ${running.node.userId} / ${running.node.deviceId}\n` +
