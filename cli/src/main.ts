@@ -87,8 +87,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     const args = parseArgs(rest, specs, command.maxPositionals);
     // Services pick the native crypto path at boot (core itself never probes its environment).
-    const { selectBackend, setDefaultBackend } = await import('@kith/core/crypto/index');
-    setDefaultBackend(selectBackend());
+    const { setDefaultBackend } = await import('@kith/core/crypto/index');
+    setDefaultBackend((await import('@kith/core/crypto/native')).nativeBackend);
     const dataDir = resolve(typeof args.flags.data === 'string' ? args.flags.data : './data');
     await command.run({ dataDir, args, out });
     return 0;

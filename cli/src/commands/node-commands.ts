@@ -1,10 +1,8 @@
 import { KithError } from '@kith/core/errors';
 import { parseDeviceId, parseUserId } from '@kith/core/ids';
-import { decodeInvite } from '@kith/core/pairing/invite-code';
 import { connectAgent } from '../client.ts';
 import { type Command, flagString } from '../command.ts';
-import { unlockPassphrase } from './identity-common.ts';
-import { NODE_FLAGS, ensureIdentity, nodeFlags, runUntilStopped } from './run-node.ts';
+import { NODE_FLAGS, nodeFlags } from './node-flags.ts';
 import { readSecretFile } from '../io.ts';
 
 export const agentCommand: Command = {
@@ -14,6 +12,7 @@ export const agentCommand: Command = {
   flags: NODE_FLAGS,
   maxPositionals: 0,
   async run({ dataDir, args, out }) {
+    const { ensureIdentity, runUntilStopped } = await import('./run-node.ts');
     await ensureIdentity(dataDir, out);
     await runUntilStopped({ flags: nodeFlags(args, dataDir) }, out);
   },
@@ -26,9 +25,10 @@ export const upCommand: Command = {
   flags: NODE_FLAGS,
   maxPositionals: 0,
   async run({ dataDir, args, out }) {
+    // Imported here, like every heavy part below: `kith status` and friends load none of them.
+    const { ensureIdentity, runUntilStopped } = await import('./run-node.ts');
     await ensureIdentity(dataDir, out);
     // Every part in one process: the consensus worker too (DESIGN §3).
-    // Imported here: the other commands of this file never load the consensus worker.
     const { consensusExtension } = await import('@kith/consensus/in-process');
     await runUntilStopped({ flags: nodeFlags(args, dataDir), extend: consensusExtension() }, out);
   },
@@ -220,8 +220,10 @@ export const acceptCommand: Command = {
   async run({ dataDir, args, out }) {
     const code = args.positionals[0];
     if (!code) throw new KithError('USAGE', 'accept needs the invite CODE.');
+    const { decodeInvite } = await import('@kith/core/pairing/invite-code');
     const invite = decodeInvite(code);
     if (invite.role === 'device') {
+      const { unlockPassphrase } = await import('./identity-common.ts');
       const passphrase = await unlockPassphrase(args);
       const { enrolFromInvite } = await import('@kith/agent/peer/enrol-from-invite');
       const r = await enrolFromInvite({ code, dataDir, ...(passphrase !== undefined ? { passphrase } : {}) });
