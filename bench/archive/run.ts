@@ -21,7 +21,7 @@ import postgres from 'postgres';
 import { setDefaultBackend } from '../../packages/core/src/crypto/index.ts';
 import { nativeBackend } from '../../packages/core/src/crypto/native.ts';
 import { makeTempDir } from '../../test/helpers/database.ts';
-import { describeUrl, type KithDatabase, openDatabase } from '../../services/agent/src/database.ts';
+import { describeUrl, type KithDatabase, openDatabase } from '@kith/db/database';
 import { BatchWriter } from '../../services/archive/src/batch-writer.ts';
 import { type BlobInput, blobInput } from '../../services/archive/src/blob.ts';
 import { BlobRepository } from '../../services/archive/src/blob-repository.ts';

@@ -65,8 +65,8 @@ import {
 } from '../../packages/core/src/messaging/chat-message.ts';
 import { openReceipt, signReceiptBatch } from '../../packages/core/src/messaging/receipt.ts';
 import { ownSigningBackend } from '../../services/agent/src/messaging/own-signer.ts';
-import { messages } from '../../db/schema.ts';
-import { describeUrl } from '../../services/agent/src/database.ts';
+import { messages } from '@kith/db/schema';
+import { describeUrl } from '@kith/db/database';
 import type { AgentEvent } from '../../services/agent/src/event-bus.ts';
 import { createKeystore } from '../../services/agent/src/keystore/index.ts';
 import { DEFAULT_LINK_LIMITS } from '../../services/agent/src/link/options.ts';

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { describeUrl, type KithDatabase, openDatabase } from '../../services/agent/src/database.ts';
+import { describeUrl, type KithDatabase, openDatabase } from '@kith/db/database';
 
 /**
  * Database selection for the medium tier (DESIGN §11): PGlite always, and real Postgres too

@@ -1,9 +1,10 @@
 import type { RandomSource } from '@kith/core/crypto/index';
-import type { KithDatabase } from './database.ts';
+import type { KithDatabase } from '@kith/db/database';
 import type { Logger } from './logger.ts';
 
-/** Milliseconds since the Unix epoch. Injected so tests drive time (DESIGN §3). */
-export type Clock = () => number;
+import type { Clock } from '@kith/core/time';
+
+export type { Clock } from '@kith/core/time';
 
 /** What a service receives instead of reaching for globals (DESIGN §3). */
 export interface AgentComponents {

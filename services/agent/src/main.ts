@@ -10,7 +10,7 @@ import type { ApiPlugin } from './api/context.ts';
 import type { AgentComponents, AgentService } from './components.ts';
 import { EventBus } from './event-bus.ts';
 import { type AgentConfig, type ConfigFlags, parseConfig } from './config.ts';
-import { type KithDatabase, openDatabase } from './database.ts';
+import { type KithDatabase, openDatabase } from '@kith/db/database';
 import { createLogger, type Logger } from './logger.ts';
 
 export interface RunAgentOptions {

@@ -1,7 +1,7 @@
 import { KithError } from '@kith/core/errors';
 import { and, asc, count, eq, getTableName, gt, inArray, type SQL, sql } from 'drizzle-orm';
-import { rowsOf } from '../../../db/migrate.ts';
-import { archiveBlobs } from '../../../db/schema.ts';
+import { rowsOf } from '@kith/db/migrate';
+import { archiveBlobs } from '@kith/db/schema';
 import {
   type ArchiveBlobKind,
   type BlobInput,

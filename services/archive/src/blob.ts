@@ -1,5 +1,5 @@
 import { KithError } from '@kith/core/errors';
-import { ARCHIVE_BLOB_KINDS, type ArchiveBlobKind } from '../../../db/schema.ts';
+import { ARCHIVE_BLOB_KINDS, type ArchiveBlobKind } from '@kith/db/schema';
 import { CONTENT_ID_BYTES, contentId } from './content-id.ts';
 
 export type { ArchiveBlobKind };

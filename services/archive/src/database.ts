@@ -1,10 +1,3 @@
-import type { Clock } from '@kith/agent/components';
-import type { KithDb } from '@kith/agent/database';
-
-export type { Clock, KithDb };
-
-/** A drizzle transaction on the Kith schema. */
-export type KithTx = Parameters<Parameters<KithDb['transaction']>[0]>[0];
-
-/** Either the database or a transaction: repositories run their statements on whichever they get. */
-export type Executor = KithDb | KithTx;
+// The archive's view of its dependencies: core's clock and the database package (never the agent).
+export type { Clock } from '@kith/core/time';
+export type { Executor, KithDb, KithTx } from '@kith/db/database';

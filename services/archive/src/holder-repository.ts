@@ -1,6 +1,6 @@
 import { KithError } from '@kith/core/errors';
 import { and, asc, eq, inArray, ne, type SQL, sql } from 'drizzle-orm';
-import { type ArchiveHolderStatus, archiveBlobs, archiveHolders } from '../../../db/schema.ts';
+import { type ArchiveHolderStatus, archiveBlobs, archiveHolders } from '@kith/db/schema';
 import type { Clock, KithDb } from './database.ts';
 import { FOREIGN_KEY_VIOLATION, sqlState } from './pg-error.ts';
 

@@ -1,6 +1,6 @@
 import { KithError } from '@kith/core/errors';
 import { and, eq } from 'drizzle-orm';
-import { type ArchiveIndexName, archiveBlobs, archiveIndexes } from '../../../db/schema.ts';
+import { type ArchiveIndexName, archiveBlobs, archiveIndexes } from '@kith/db/schema';
 import { blobInput, blobProblem, idKey, sameBytes } from './blob.ts';
 import { BlobRepository } from './blob-repository.ts';
 import type { Clock, KithDb } from './database.ts';

@@ -1,6 +1,6 @@
 import { KithError } from '@kith/core/errors';
 import { asc, eq, inArray, sql } from 'drizzle-orm';
-import { archiveQuotas } from '../../../db/schema.ts';
+import { archiveQuotas } from '@kith/db/schema';
 import type { Clock, Executor, KithDb } from './database.ts';
 
 export interface QuotaLimits {

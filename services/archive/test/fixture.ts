@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe } from 'vitest';
-import type { KithDatabase } from '../../agent/src/database.ts';
+import type { KithDatabase } from '@kith/db/database';
 import {
   createTestDatabase,
   type TestDatabaseTarget,

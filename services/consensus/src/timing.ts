@@ -2,6 +2,7 @@
  * Timing knobs of the consensus worker (injected, so tests drive time). Environment:
  * KITH_CONSENSUS_POLL_MS, KITH_CONSENSUS_FALLBACK_MS (docs/CONSENSUS.md "The consensus worker").
  */
+import type { Timers } from '@kith/core/time';
 import { parseConfig } from '@kith/agent/config';
 
 export interface WorkerTiming {
@@ -25,11 +26,7 @@ export const DEFAULT_WORKER_TIMING: WorkerTiming = {
   retryMs: 5_000,
 };
 
-/** A timer source (setTimeout by default): tests pass their own. */
-export interface Timers {
-  set(callback: () => void, ms: number): unknown;
-  clear(handle: unknown): void;
-}
+export type { Timers } from '@kith/core/time';
 
 export const realTimers: Timers = {
   set: (callback, ms) => setTimeout(callback, ms),

@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/ty
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Clock } from '../components.ts';
 import type { AgentConfig } from '../config.ts';
-import type { KithDatabase } from '../database.ts';
+import type { KithDatabase } from '@kith/db/database';
 import type { EventBus } from '../event-bus.ts';
 import type { Logger } from '../logger.ts';
 

@@ -26,7 +26,7 @@ import {
   type QuotaLimits,
 } from '@kith/archive';
 import { sql } from 'drizzle-orm';
-import { rowsOf } from '../../../../db/migrate.ts';
+import { rowsOf } from '@kith/db/migrate';
 import type { AgentService } from '../components.ts';
 import type { ArchiveHandler, PeerNode } from '../peer/peer-node.ts';
 import type { ArchiveSessionMessage, PeerSession } from '../peer/peer-session.ts';

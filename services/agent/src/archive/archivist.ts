@@ -28,7 +28,7 @@ import { defaultBackend, fromHex, toHex, utf8 } from '@kith/core/crypto/index';
 import { verifyEnvelope } from '@kith/core/envelope';
 import { isKithError, KithError } from '@kith/core/errors';
 import { eq } from 'drizzle-orm';
-import { secrets } from '../../../../db/schema.ts';
+import { secrets } from '@kith/db/schema';
 import type { AgentService } from '../components.ts';
 import type { ConversationService } from '../conversations/service.ts';
 import type { Messenger } from '../messaging/messenger.ts';

@@ -9,11 +9,11 @@ import { openEvent } from '@kith/core/conversation/index';
 import { directConversationId } from '@kith/core/messaging/direct-conversation';
 import type { RandomSource } from '@kith/core/crypto/index';
 import { count, max } from 'drizzle-orm';
-import { conversationEvents, messages } from '../../../../db/schema.ts';
+import { conversationEvents, messages } from '@kith/db/schema';
 import type { Clock } from '../components.ts';
 import type { ConversationService } from '../conversations/service.ts';
 import { ConversationStore } from '../conversations/store.ts';
-import type { KithDb } from '../database.ts';
+import type { KithDb } from '@kith/db/database';
 import type { Messenger } from '../messaging/messenger.ts';
 import type { PeerNode } from '../peer/peer-node.ts';
 

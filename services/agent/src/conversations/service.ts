@@ -36,7 +36,7 @@ import { KithError, isKithError } from '@kith/core/errors';
 import type { SigningKeyPair } from '@kith/core/identity/derive';
 import { parseUserId } from '@kith/core/ids';
 import type { Clock } from '../components.ts';
-import type { KithDb } from '../database.ts';
+import type { KithDb } from '@kith/db/database';
 import type { EventBus } from '../event-bus.ts';
 import type { Logger } from '../logger.ts';
 import { ballotFromForm, type VoteForm } from './ballot-form.ts';

@@ -12,9 +12,9 @@ import {
   conversationOutcomes,
   conversationPending,
   conversations,
-} from '../../../../db/schema.ts';
+} from '@kith/db/schema';
 import type { Clock } from '../components.ts';
-import type { KithDb } from '../database.ts';
+import type { KithDb } from '@kith/db/database';
 import { openBox, sealBox } from '../peer/sealed-box.ts';
 import type { ConversationItemKind } from './sync.ts';
 

@@ -8,12 +8,10 @@
  * which was its largest cost in the messaging bench; instants go as ISO strings. Both drivers
  * see the same text.
  */
-import { rowsOf } from '../../../../db/migrate.ts';
-import type { KithDb } from '../database.ts';
+import { rowsOf } from '@kith/db/migrate';
+import type { Executor } from '@kith/db/database';
 
-/** A drizzle transaction on the Kith schema. */
-export type KithTx = Parameters<Parameters<KithDb['transaction']>[0]>[0];
-export type Executor = KithDb | KithTx;
+export type { Executor, KithTx } from '@kith/db/database';
 
 async function run<T>(ex: Executor, text: string, params: unknown[]): Promise<T[]> {
   const result = await ex._.session

@@ -45,7 +45,7 @@ import type { DeliverMessage, DeliverRefusedMessage } from '@kith/core/wire/deli
 import { MAX_HOPS } from '@kith/core/wire/deliver';
 import type { MessageOf } from '@kith/core/wire/message';
 import { and, asc, count, desc, eq, inArray, isNotNull, lt, sql, sum } from 'drizzle-orm';
-import { epochKeys, messages, outbox, receipts, relayQueue } from '../../../../db/schema.ts';
+import { epochKeys, messages, outbox, receipts, relayQueue } from '@kith/db/schema';
 import type { AgentEvent } from '../event-bus.ts';
 import type { DeviceRow } from '../repositories/identity-repository.ts';
 import type { PeerNode } from '../peer/peer-node.ts';

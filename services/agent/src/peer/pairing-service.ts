@@ -34,7 +34,7 @@ import {
   RecoverLogMessage,
   RecoverRequestMessage,
 } from '@kith/core/wire/recovery';
-import { kv } from '../../../../db/schema.ts';
+import { kv } from '@kith/db/schema';
 import { eq } from 'drizzle-orm';
 import type { Link } from '../link/link.ts';
 import { connectLink } from '../link/connect.ts';

@@ -1,8 +1,8 @@
 import { type AddressRecord, verifyAddressRecord } from '@kith/core/address-record';
 import { eq, sql } from 'drizzle-orm';
-import { addressRecords } from '../../../../db/schema.ts';
+import { addressRecords } from '@kith/db/schema';
 import type { Clock } from '../components.ts';
-import type { KithDb } from '../database.ts';
+import type { KithDb } from '@kith/db/database';
 
 /** The newest signed address record per device (DESIGN §6): a higher seq replaces a lower one. */
 export class AddressRepository {

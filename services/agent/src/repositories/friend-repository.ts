@@ -1,7 +1,7 @@
 import { asc, eq } from 'drizzle-orm';
-import { friends } from '../../../../db/schema.ts';
+import { friends } from '@kith/db/schema';
 import type { Clock } from '../components.ts';
-import type { KithDb } from '../database.ts';
+import type { KithDb } from '@kith/db/database';
 
 export type FriendRow = typeof friends.$inferSelect;
 

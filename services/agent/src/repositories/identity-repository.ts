@@ -5,9 +5,9 @@
  */
 import { type LogState, entryHash, mergeLog, verifyLog } from '@kith/core/identity/log';
 import { and, asc, eq } from 'drizzle-orm';
-import { devices, identityLogEntries } from '../../../../db/schema.ts';
+import { devices, identityLogEntries } from '@kith/db/schema';
 import type { Clock } from '../components.ts';
-import type { KithDb } from '../database.ts';
+import type { KithDb } from '@kith/db/database';
 
 export type DeviceRow = typeof devices.$inferSelect;
 

@@ -1,6 +1,6 @@
 import { and, eq, gt, isNull } from 'drizzle-orm';
-import { invites } from '../../../../db/schema.ts';
-import type { KithDb } from '../database.ts';
+import { invites } from '@kith/db/schema';
+import type { KithDb } from '@kith/db/database';
 
 export type InviteRow = typeof invites.$inferSelect;
 

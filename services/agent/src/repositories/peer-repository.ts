@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
-import { peers } from '../../../../db/schema.ts';
-import type { KithDb } from '../database.ts';
+import { peers } from '@kith/db/schema';
+import type { KithDb } from '@kith/db/database';
 
 export type PeerRow = typeof peers.$inferSelect;
 

@@ -1,8 +1,8 @@
 import { type RelayList, verifyRelayList } from '@kith/core/relay-list';
 import { eq, sql } from 'drizzle-orm';
-import { relayLists } from '../../../../db/schema.ts';
+import { relayLists } from '@kith/db/schema';
 import type { Clock } from '../components.ts';
-import type { KithDb } from '../database.ts';
+import type { KithDb } from '@kith/db/database';
 import type { IdentityRepository } from './identity-repository.ts';
 
 /**

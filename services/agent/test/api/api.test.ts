@@ -12,7 +12,7 @@ import {
 } from '../../../../test/helpers/database.ts';
 import type { ApiPlugin } from '../../src/api/context.ts';
 import { AGENT_VERSION, type Agent } from '../../src/app.ts';
-import type { KithDatabase } from '../../src/database.ts';
+import type { KithDatabase } from '@kith/db/database';
 import { buildTestAgent } from './harness.ts';
 
 /** An extension plugin, registered the way identity/friends/peers routes will be. */

@@ -3,7 +3,7 @@ import type { ApiPlugin } from '../../src/api/context.ts';
 import { type Agent, buildAgent } from '../../src/app.ts';
 import type { AgentService } from '../../src/components.ts';
 import { type AgentConfig, parseConfig } from '../../src/config.ts';
-import type { KithDatabase } from '../../src/database.ts';
+import type { KithDatabase } from '@kith/db/database';
 import { createLogger, type Logger } from '../../src/logger.ts';
 
 /** Config for a test agent: ephemeral ports on 127.0.0.1, quiet logs. */

@@ -10,7 +10,7 @@ import {
 } from '../../../../test/helpers/database.ts';
 import { API_INFO_FILE, type Agent, buildAgent } from '../../src/app.ts';
 import type { AgentService } from '../../src/components.ts';
-import type { KithDatabase } from '../../src/database.ts';
+import type { KithDatabase } from '@kith/db/database';
 import { createLogger } from '../../src/logger.ts';
 import { buildTestAgent, testConfig } from './harness.ts';
 

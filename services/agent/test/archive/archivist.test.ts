@@ -16,7 +16,7 @@ import { phraseToSeed } from '@kith/core/identity/phrase';
 import { directConversationId } from '@kith/core/messaging/direct-conversation';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rowsOf } from '../../../../db/migrate.ts';
+import { rowsOf } from '@kith/db/migrate';
 import { waitFor } from '../../../../test/helpers/cluster.ts';
 import { makeTempDir } from '../../../../test/helpers/database.ts';
 import { startPhoneApplianceAndFriend } from '../../../../test/helpers/in-process-node.ts';

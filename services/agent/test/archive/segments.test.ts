@@ -9,7 +9,7 @@
 import { directConversationId } from '@kith/core/messaging/direct-conversation';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messages } from '../../../../db/schema.ts';
+import { messages } from '@kith/db/schema';
 import { waitFor } from '../../../../test/helpers/cluster.ts';
 import { makeTempDir } from '../../../../test/helpers/database.ts';
 import { startPhoneApplianceAndFriend } from '../../../../test/helpers/in-process-node.ts';

@@ -19,7 +19,7 @@ import {
 import { repositoryDirectory } from '../../src/conversations/device-directory.ts';
 import { ConversationService } from '../../src/conversations/service.ts';
 import type { ConversationItemKind, ConversationSync } from '../../src/conversations/sync.ts';
-import type { KithDatabase } from '../../src/database.ts';
+import type { KithDatabase } from '@kith/db/database';
 import { EventBus } from '../../src/event-bus.ts';
 import { createLogger } from '../../src/logger.ts';
 import { FriendRepository } from '../../src/repositories/friend-repository.ts';

@@ -14,7 +14,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseKinds } from '../../../../test/helpers/database.ts';
 import type { VoteForm } from '../../src/conversations/ballot-form.ts';
-import type { KithDb } from '../../src/database.ts';
+import type { KithDb } from '@kith/db/database';
 import {
   addDevice,
   Clock,

@@ -1,13 +1,13 @@
 import { eq } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { devices, secrets } from '../../../../db/schema.ts';
+import { devices, secrets } from '@kith/db/schema';
 import {
   createTestDatabase,
   type TestDatabaseTarget,
   testDatabaseKinds,
 } from '../../../../test/helpers/database.ts';
-import type { KithDatabase } from '../../src/database.ts';
+import type { KithDatabase } from '@kith/db/database';
 
 for (const kind of testDatabaseKinds()) {
   describe(`bytea on ${kind}`, () => {

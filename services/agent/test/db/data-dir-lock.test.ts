@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { isKithError } from '@kith/core/errors';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../../../test/helpers/database.ts';
-import { acquireDataDirLock } from '../../src/data-dir-lock.ts';
-import { openDatabase } from '../../src/database.ts';
+import { acquireDataDirLock } from '@kith/db/data-dir-lock';
+import { openDatabase } from '@kith/db/database';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const CHILD = fileURLToPath(new URL('./fixtures/data-dir-child.ts', import.meta.url));

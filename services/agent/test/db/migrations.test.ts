@@ -1,12 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MIGRATION_LOCK_NAME, readMigrations, rowsOf } from '../../../../db/migrate.ts';
+import { MIGRATION_LOCK_NAME, readMigrations, rowsOf } from '@kith/db/migrate';
 import {
   createTestDatabase,
   type TestDatabaseTarget,
   testDatabaseKinds,
 } from '../../../../test/helpers/database.ts';
-import type { KithDatabase } from '../../src/database.ts';
+import type { KithDatabase } from '@kith/db/database';
 
 const EXPECTED_TABLES = [
   'address_records',

@@ -14,7 +14,7 @@ import { itemId } from '@kith/core/messaging/item-id';
 import { signReceiptBatch } from '@kith/core/messaging/receipt';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messages, outbox, receipts } from '../../../../db/schema.ts';
+import { messages, outbox, receipts } from '@kith/db/schema';
 import { ClusterDatabases, waitFor } from '../../../../test/helpers/cluster.ts';
 import { makeTempDir, testDatabaseKinds } from '../../../../test/helpers/database.ts';
 import { pairInProcess, startInProcessNode } from '../../../../test/helpers/in-process-node.ts';

@@ -10,7 +10,7 @@ import { sealChatMessage } from '@kith/core/messaging/chat-message';
 import { directConversationId } from '@kith/core/messaging/direct-conversation';
 import { sealEpochKey } from '@kith/core/messaging/epoch-key';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messages } from '../../../../db/schema.ts';
+import { messages } from '@kith/db/schema';
 import { waitFor } from '../../../../test/helpers/cluster.ts';
 import { makeTempDir } from '../../../../test/helpers/database.ts';
 import { pairInProcess, startInProcessNode } from '../../../../test/helpers/in-process-node.ts';

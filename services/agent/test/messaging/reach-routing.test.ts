@@ -8,11 +8,11 @@
 import { join } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addressRecords, peers, relayQueue } from '../../../../db/schema.ts';
+import { addressRecords, peers, relayQueue } from '@kith/db/schema';
 import { waitFor } from '../../../../test/helpers/cluster.ts';
 import { makeTempDir } from '../../../../test/helpers/database.ts';
 import { pairInProcess, startInProcessNode } from '../../../../test/helpers/in-process-node.ts';
-import { openDatabase } from '../../src/database.ts';
+import { openDatabase } from '@kith/db/database';
 import type { AgentEvent } from '../../src/event-bus.ts';
 import { createLogger } from '../../src/logger.ts';
 import { type RunningNode, runNode } from '../../src/node.ts';

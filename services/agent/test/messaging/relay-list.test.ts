@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { signRelayList, verifyRelayList } from '@kith/core/relay-list';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { friends, relayQueue } from '../../../../db/schema.ts';
+import { friends, relayQueue } from '@kith/db/schema';
 import { waitFor } from '../../../../test/helpers/cluster.ts';
 import { makeTempDir } from '../../../../test/helpers/database.ts';
 import { pairInProcess, startInProcessNode } from '../../../../test/helpers/in-process-node.ts';

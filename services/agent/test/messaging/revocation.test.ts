@@ -11,7 +11,7 @@ import { directConversationId } from '@kith/core/messaging/direct-conversation';
 import { itemId } from '@kith/core/messaging/item-id';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messages, outbox } from '../../../../db/schema.ts';
+import { messages, outbox } from '@kith/db/schema';
 import { waitFor } from '../../../../test/helpers/cluster.ts';
 import { makeTempDir } from '../../../../test/helpers/database.ts';
 import {

@@ -7,14 +7,18 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import { type MigrationLogger, type MigrationReport, migrateDatabase } from '../../../db/migrate.ts';
-import * as schema from '../../../db/schema.ts';
+import { type MigrationLogger, type MigrationReport, migrateDatabase } from './migrate.ts';
+import * as schema from './schema.ts';
 import { acquireDataDirLock } from './data-dir-lock.ts';
 
 export type KithSchema = typeof schema;
 /** The drizzle handle; the same type whichever driver is underneath. */
 export type KithDb = PgDatabase<PgQueryResultHKT, KithSchema>;
 export type DatabaseKind = 'postgres' | 'pglite';
+/** A drizzle transaction on the Kith schema. */
+export type KithTx = Parameters<Parameters<KithDb['transaction']>[0]>[0];
+/** Either the database or a transaction: repositories run their statements on whichever they get. */
+export type Executor = KithDb | KithTx;
 
 export interface KithDatabase {
   readonly db: KithDb;
