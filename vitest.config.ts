@@ -19,8 +19,12 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        // Pure code: packages (core), no database, no sockets, no processes.
-        test: { name: 'unit', include: ['packages/*/test/**/*.test.ts'], exclude: EXCLUDED },
+        // Pure code (packages) and the checks on the tree itself: no database, no sockets.
+        test: {
+          name: 'unit',
+          include: ['packages/*/test/**/*.test.ts', 'test/lint/**/*.test.ts'],
+          exclude: EXCLUDED,
+        },
       },
       {
         extends: true,
