@@ -106,6 +106,8 @@ export const peers = pgTable('peers', {
  * One-time in-person invites (DESIGN §6: Noise_IKpsk2 first contact). The inviter needs the
  * one-time secret itself to answer the handshake, so it is kept sealed (`secret_sealed`, the
  * ciphertext under this device's keys), never in the clear. `used_at` makes it single use.
+ * Used and expired rows keep an empty `secret_sealed`: a device invite's box holds the new
+ * device's private keys.
  */
 export const invites = pgTable(
   'invites',

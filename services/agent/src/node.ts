@@ -130,7 +130,7 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
           archiveItemRoutes(archivist),
           ...(extra.plugins ?? []),
         ],
-        services: [node, conversations, messenger, archive, archivist, ...(extra.services ?? [])],
+        services: [node, pairing, conversations, messenger, archive, archivist, ...(extra.services ?? [])],
       };
     },
   });

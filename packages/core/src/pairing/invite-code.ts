@@ -5,9 +5,10 @@
  *   payload = canonical CBOR { v, role, user, key, id, secret, addrs, exp }
  *   code    = "KITH1" + crockford32(payload || SHA-256(payload)[0..3]), in groups of five
  *
- * The secret never leaves the code: the link's psk is HKDF(secret, label INVITE_PSK), and the
- * inviter stores only a hash of the id. Single use and an expiry (default 10 minutes) bound
- * what a photographed code is worth.
+ * The secret never leaves the code: the link's psk is HKDF(secret, label INVITE_PSK). The inviter
+ * keeps the secret only sealed under its storage key; the id is no secret (it travels in clear in
+ * the IKpsk2 hello) and is stored as is, to find the invite. Single use and an expiry (default 10
+ * minutes) bound what a photographed code is worth.
  */
 import { Type } from '@sinclair/typebox';
 import { Address } from '../address-record.ts';

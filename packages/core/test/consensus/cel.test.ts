@@ -242,6 +242,45 @@ describe('the cel method', () => {
       result: { passed: false, reason: 'pending', error: 'CONSENSUS_CEL_RUNTIME' },
     });
   });
+  it('the deadline closes it like every other method, with the rules’ value then', () => {
+    // docs/CONSENSUS.md "When a method is done": done once now >= deadline, always.
+    const never = { method: 'cel', params: { done: 'false', accepts: ['yes-no'] } };
+    expect(decide(never, { options: [], members, ballots, now: 9, deadline: 10 }).outcome).toEqual({
+      done: false,
+      result: { passed: false, reason: 'pending' },
+    });
+    expect(decide(never, { options: [], members, ballots, now: 10, deadline: 10 }).outcome).toEqual({
+      done: true,
+      result: { passed: false, reason: 'deadline' },
+    });
+    // A `passed` rule gives the result at the deadline: two of three said yes.
+    const twoThirds = {
+      method: 'cel',
+      params: { done: 'remaining == 0', passed: 'yes * 3 >= eligible * 2', accepts: ['yes-no'] },
+    };
+    expect(decide(twoThirds, { options: [], members, ballots, now: 11, deadline: 10 }).outcome).toEqual({
+      done: true,
+      result: { passed: true, reason: 'deadline' },
+    });
+    // A rule failing at run time (no option 'z') no longer keeps it open for ever.
+    const failing = {
+      method: 'cel',
+      params: { done: "scores['z'] > 0", winner: 'score', accepts: ['score'] },
+    };
+    const scored = {
+      options: ['a'],
+      members,
+      ballots: cast([['m001', { kind: 'score', scores: { a: 3 } }]]),
+    };
+    expect(decide(failing, { ...scored, now: 1, deadline: 10 }).outcome).toMatchObject({
+      done: false,
+      result: { passed: false, reason: 'pending', error: 'CONSENSUS_CEL_RUNTIME' },
+    });
+    expect(decide(failing, { ...scored, now: 10, deadline: 10 }).outcome).toEqual({
+      done: true,
+      result: { passed: false, winner: 'a', reason: 'deadline', error: 'CONSENSUS_CEL_RUNTIME' },
+    });
+  });
   it('validates its params', () => {
     const prep = (params: unknown) => code(() => prepareMethod({ method: 'cel', params }));
     expect(prep({ done: 'true' })).toBe('CONSENSUS_BAD_PARAMS');

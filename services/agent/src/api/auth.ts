@@ -4,10 +4,13 @@ import type { ApiServer } from './context.ts';
 import { tokenMatches } from './token.ts';
 
 const DOCS_PREFIX = '/api/docs';
+/** The OpenAPI document itself lists the routes: behind the token like every route. */
+const DOCS_DOCUMENTS = new Set([`${DOCS_PREFIX}/json`, `${DOCS_PREFIX}/yaml`]);
 
 /**
  * Every route needs `Authorization: Bearer <token>` unless it is marked public; WebSocket
- * routes marked `tokenInQuery` also take `?token=`. Runs on every request, unknown routes
+ * routes marked `tokenInQuery` also take `?token=`. The docs UI's pages are public (generic
+ * swagger-ui assets that name no route); the document they load is not. Runs on every request, unknown routes
  * included, so a caller without the token learns nothing about which routes exist.
  * A `preParsing` hook: before any body is read, and after @fastify/websocket's `onRequest`
  * hook has marked upgrade requests, so a refused upgrade's socket is closed after the 401.
@@ -15,15 +18,16 @@ const DOCS_PREFIX = '/api/docs';
 export function installBearerAuth(app: ApiServer, token: string): void {
   app.addHook('preParsing', async (request) => {
     const config = request.routeOptions.config;
-    if (config?.public || isDocs(request)) return;
+    if (config?.public || isDocsPage(request)) return;
     const given = bearerOf(request) ?? (config?.tokenInQuery ? queryTokenOf(request) : undefined);
     if (!tokenMatches(given, token)) throw new KithError('API_UNAUTHORIZED');
   });
 }
 
-function isDocs(request: FastifyRequest): boolean {
+function isDocsPage(request: FastifyRequest): boolean {
   const route = request.routeOptions.url;
-  return route !== undefined && (route === DOCS_PREFIX || route.startsWith(`${DOCS_PREFIX}/`));
+  if (route === undefined || DOCS_DOCUMENTS.has(route)) return false;
+  return route === DOCS_PREFIX || route.startsWith(`${DOCS_PREFIX}/`);
 }
 
 function bearerOf(request: FastifyRequest): string | undefined {

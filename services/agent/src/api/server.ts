@@ -15,7 +15,8 @@ const BODY_LIMIT = 1 << 20;
 
 /**
  * The local API (DESIGN §3, §12): fastify with typebox schemas, OpenAPI at /api/docs, bearer
- * token on everything but /api/health and the docs, errors as `{ error: { code, message } }`.
+ * token on everything but /api/health and the docs UI's pages (the OpenAPI document itself needs
+ * it), errors as `{ error: { code, message } }`.
  * Not listening: the agent's `start()` does that. `plugins` are mounted under /api.
  */
 export function createApiServer(
@@ -55,7 +56,7 @@ export function createApiServer(
         version: context.version,
         description:
           'Loopback-only API of a Kith agent: bearer token from DATA/api-token on every route but ' +
-          '/api/health and these docs; errors are { error: { code, message } }. The WebSocket event ' +
+          '/api/health; errors are { error: { code, message } }. The WebSocket event ' +
           'stream GET /api/events (token as bearer header or ?token=) is not listed below: OpenAPI ' +
           'does not describe WebSockets. See docs/API.md.',
       },
@@ -63,7 +64,10 @@ export function createApiServer(
       security: [{ bearer: [] }],
     },
   });
-  app.register(swaggerUi, { routePrefix: `${API_PREFIX}/docs` });
+  app.register(swaggerUi, {
+    routePrefix: `${API_PREFIX}/docs`,
+    uiConfig: { requestInterceptor: sendTokenFromFragment },
+  });
   app.register(websocket, { options: { maxPayload: BODY_LIMIT } });
   app.register(
     async (api) => {
@@ -75,4 +79,21 @@ export function createApiServer(
     { prefix: API_PREFIX },
   );
   return app;
+}
+
+/**
+ * Runs in the browser (serialised into the docs page): the token given once as
+ * `/api/docs/#token=…` (a fragment never reaches the server or its logs) goes with every request
+ * the docs page makes, the OpenAPI document included. Self-contained: no closure survives.
+ */
+function sendTokenFromFragment<R extends { headers?: Record<string, string> }>(request: R): R {
+  const page = globalThis as unknown as {
+    location: { hash: string };
+    sessionStorage: { getItem(k: string): string | null; setItem(k: string, v: string): void };
+  };
+  const found = /(?:^#|&)token=([^&]+)/.exec(page.location.hash);
+  if (found?.[1]) page.sessionStorage.setItem('kith-api-token', found[1]);
+  const token = page.sessionStorage.getItem('kith-api-token');
+  if (token) request.headers = { ...request.headers, Authorization: `Bearer ${token}` };
+  return request;
 }

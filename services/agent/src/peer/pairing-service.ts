@@ -72,12 +72,43 @@ interface SealedInvite {
 }
 
 export class PairingService {
+  readonly name = 'pairing';
   private readonly invites: InviteRepository;
+  private wipeTimer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
 
   constructor(private readonly node: PeerNode) {
     this.invites = new InviteRepository(node.options.components.db.db);
     node.lookupPsk = (id) => this.lookupPsk(id);
     node.onInviteLink = (link) => void this.answer(link);
+  }
+
+  /** Wipes what expired while the agent was down, then each invite as it expires. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.wipeExpired();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.wipeTimer);
+  }
+
+  /** Empties the sealed secrets (a device invite: the new device's keys) of expired invites. */
+  async wipeExpired(): Promise<void> {
+    await this.invites.wipeExpired(new Date(this.node.clock()));
+    await this.scheduleWipe();
+  }
+
+  private async scheduleWipe(): Promise<void> {
+    const next = await this.invites.nextExpiry();
+    clearTimeout(this.wipeTimer);
+    if (this.stopped || !next) return;
+    const delay = Math.max(0, next.getTime() - this.node.clock()) + 1000;
+    this.wipeTimer = setTimeout(() => {
+      this.wipeExpired().catch((err) => this.node.log.warn({ err }, 'wiping expired invites failed'));
+    }, delay);
+    this.wipeTimer.unref?.();
   }
 
   private get storageKey() {
@@ -133,6 +164,7 @@ export class PairingService {
       createdAt: new Date(now),
       expiresAt: new Date(expiresAt),
     });
+    await this.scheduleWipe();
     const code = encodeInvite({
       role: options.role,
       user: this.node.userId,

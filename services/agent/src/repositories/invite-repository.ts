@@ -1,10 +1,16 @@
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNull, lte, sql } from 'drizzle-orm';
 import { invites } from '@kith/db/schema';
 import type { KithDb } from '@kith/db/database';
 
 export type InviteRow = typeof invites.$inferSelect;
 
-/** One-time invites (DESIGN §6). The secret is stored sealed; `consume` makes an invite single-use. */
+const WIPED = new Uint8Array(0);
+
+/**
+ * One-time invites (DESIGN §6). The secret is stored sealed; `consume` makes an invite single-use.
+ * A used or expired invite keeps no secret: a device invite's sealed box holds the new device's
+ * private keys, so it is emptied on use and on expiry (docs/SECURITY.md "Pairing").
+ */
 export class InviteRepository {
   constructor(private readonly db: KithDb) {}
 
@@ -20,9 +26,30 @@ export class InviteRepository {
   async consume(id: string, now: Date, usedBy: string): Promise<boolean> {
     const rows = await this.db
       .update(invites)
-      .set({ usedAt: now, usedBy })
+      .set({ usedAt: now, usedBy, secretSealed: WIPED })
       .where(and(eq(invites.id, id), isNull(invites.usedAt), gt(invites.expiresAt, now)))
       .returning({ id: invites.id });
     return rows.length > 0;
+  }
+
+  /** Empties the sealed secret of every invite that expired by `now`; returns how many. */
+  async wipeExpired(now: Date): Promise<number> {
+    const rows = await this.db
+      .update(invites)
+      .set({ secretSealed: WIPED })
+      .where(and(lte(invites.expiresAt, now), sql`length(${invites.secretSealed}) > 0`))
+      .returning({ id: invites.id });
+    return rows.length;
+  }
+
+  /** When the next open invite expires (to wipe it then), if any. */
+  async nextExpiry(): Promise<Date | undefined> {
+    const rows = await this.db
+      .select({ expiresAt: invites.expiresAt })
+      .from(invites)
+      .where(sql`length(${invites.secretSealed}) > 0`)
+      .orderBy(invites.expiresAt)
+      .limit(1);
+    return rows[0]?.expiresAt;
   }
 }

@@ -187,8 +187,15 @@ for (const kind of testDatabaseKinds()) {
       });
     });
 
-    it('serves the OpenAPI document at /api/docs without a token, listing the routes', async () => {
-      const res = await agent.api.inject({ method: 'GET', url: '/api/docs/json' });
+    it('serves the OpenAPI document at /api/docs to token holders only, listing the routes', async () => {
+      // Without the token the document (which lists every route) is refused like any route.
+      for (const url of ['/api/docs/json', '/api/docs/yaml']) {
+        const refused = await agent.api.inject({ method: 'GET', url });
+        expect(refused.statusCode).toBe(401);
+        expect(refused.json().error.code).toBe('API_UNAUTHORIZED');
+        expect(refused.body).not.toContain('/api/log-level');
+      }
+      const res = await agent.api.inject({ method: 'GET', url: '/api/docs/json', headers: auth });
       expect(res.statusCode).toBe(200);
       const doc = res.json() as {
         openapi: string;
@@ -202,9 +209,15 @@ for (const kind of testDatabaseKinds()) {
       // @fastify/websocket hides WebSocket routes from OpenAPI; the description names it instead.
       expect(JSON.stringify(doc)).toContain('/api/events');
       expect(JSON.stringify(doc.components)).toContain('bearer');
+      // The UI's pages are public and name no route; the page sends the token from its fragment.
       const ui = await agent.api.inject({ method: 'GET', url: '/api/docs/' });
       expect(ui.statusCode).toBe(200);
       expect(ui.headers['content-type']).toContain('text/html');
+      expect(ui.body).not.toContain('/api/log-level');
+      const init = await agent.api.inject({ method: 'GET', url: '/api/docs/static/swagger-initializer.js' });
+      expect(init.statusCode).toBe(200);
+      expect(init.body).toContain('kith-api-token');
+      expect(init.body).not.toContain('/api/log-level');
     });
 
     it('the events stream delivers published events to a socket holding the token', async () => {

@@ -12,6 +12,7 @@ import { KithError } from '../../errors.ts';
 import { TALLY_LIMITS } from '../limits.ts';
 import type { Tally } from '../types.ts';
 import { type Analysis, analyze, astShape, type Expr, type Scope } from './checker.ts';
+import { bracketNesting } from './nesting.ts';
 import { show, toCelType } from './types.ts';
 import { bindingsOf, boundsOf, type CelBounds, VARIABLES } from './variables.ts';
 
@@ -20,7 +21,7 @@ export const CEL_LIMITS = {
   maxBytes: 2048,
   /** Depth of the macro-expanded AST. */
   maxDepth: 32,
-  /** Nesting of bracket-like tokens before parsing, so the parser's recursion stays shallow. */
+  /** Nesting of ( [ { tokens before parsing (nesting.ts), so the parser's recursion stays shallow. */
   maxNesting: 32,
   /** Nested macros (all, exists, exists_one, map, filter). */
   maxLoops: 3,
@@ -53,35 +54,6 @@ const planned = new WeakMap<CelPredicate, Evaluator>();
 
 function scopeFor(bounds: CelBounds): Scope {
   return new Map(Object.entries(VARIABLES).map(([n, v]) => [n, { t: v.type, s: v.size(bounds) }]));
-}
-
-/**
- * Deepest nesting of ( [ { outside string literals. The parser recurses per level and can
- * exhaust the stack on a few hundred levels, so this is checked before parsing.
- */
-function bracketNesting(src: string): number {
-  let depth = 0;
-  let max = 0;
-  let quote: string | null = null;
-  for (let i = 0; i < src.length; i++) {
-    const ch = src[i]!;
-    if (quote !== null) {
-      if (ch === '\\') i++;
-      else if (src.startsWith(quote, i)) {
-        i += quote.length - 1;
-        quote = null;
-      }
-      continue;
-    }
-    if (ch === '"' || ch === "'") {
-      quote = src.startsWith(ch.repeat(3), i) ? ch.repeat(3) : ch;
-      i += quote.length - 1;
-    } else if (ch === '(' || ch === '[' || ch === '{') {
-      depth++;
-      if (depth > max) max = depth;
-    } else if (ch === ')' || ch === ']' || ch === '}') depth--;
-  }
-  return max;
 }
 
 function costOf(p: { expr: Expr }, bounds: CelBounds): Analysis {

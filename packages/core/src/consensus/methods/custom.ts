@@ -3,6 +3,9 @@
  * over the tally; `passed` (default: true once done) says whether the proposal carried;
  * `winner` names which tally winner to report. A rule that fails at run time (say a missing
  * map key) counts as not done, with the error in the result, so every member still agrees.
+ * Like every method, it is done once the deadline passed, whatever `done` says: the result
+ * then carries the rules' value at that moment (reason 'deadline'; `passed` false when there
+ * is no `passed` rule or a rule failed).
  */
 import { isKithError } from '../../errors.ts';
 import { resolveRules } from '../tally.ts';
@@ -73,13 +76,16 @@ export const celMethod: ConsensusMethod<CelMethodParams> = {
   },
   evaluate(t, p) {
     const winner = p.winner === null ? {} : { winner: t.winners[p.winner] };
+    const closed = t.deadlinePassed;
     try {
       const done = evaluatePredicate(p.done, t);
       const passed = p.passed === null ? done : evaluatePredicate(p.passed, t);
-      return { done, result: { passed, ...winner, reason: done ? 'decided' : 'pending' } };
+      const reason = done ? 'decided' : closed ? 'deadline' : 'pending';
+      return { done: done || closed, result: { passed, ...winner, reason } };
     } catch (e) {
       if (!isKithError(e)) throw e;
-      return { done: false, result: { passed: false, ...winner, reason: 'pending', error: e.code } };
+      const reason = closed ? 'deadline' : 'pending';
+      return { done: closed, result: { passed: false, ...winner, reason, error: e.code } };
     }
   },
 };
