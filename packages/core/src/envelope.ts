@@ -1,93 +1,47 @@
 /**
  * The envelope (DESIGN §5): the one encryption format of Kith.
  *
- *   header  = canonical CBOR { v, kind, sender, createdAt, t, nonce, recipients[], meta }
+ *   header  = canonical CBOR { v: 3, kind, sender, createdAt, t, nonce, groups[][], meta }
  *   body    = XChaCha20-Poly1305(contentKey, nonce, plaintext, aad = header bytes)
- *   wraps   = t = 1: the content key HPKE-sealed to each recipient X25519 key;
- *             t ≥ 2: the content key split t-of-n with Shamir, one share sealed per recipient.
- *             HPKE info = KDF.ENVELOPE_WRAP, aad = nonce || t, binding each wrap to this body.
+ *   wraps   = the content key split t-of-n with Shamir over the n groups (t = 1: each group's
+ *             "share" is the content key); every key in group i gets share i, HPKE-sealed with
+ *             info KDF.ENVELOPE_WRAP_BOUND, aad = wrapContext(header) || i: bound to this body,
+ *             this sender, kind, time, meta and every recipient key (envelope-header.ts).
  *   sig     = Ed25519 by the sender device over label SIG.ENVELOPE || header || SHA-256(body)
  *   id      = SHA-256(label HASH.ENVELOPE_ID || envelope bytes)
  *
- * Header v2 (share groups, for the archive; docs/ARCHITECTURE.md "Archive encryption and
- * retrieval"): `groups` replaces `recipients`. The content key is split t-of-n over the n groups
- * (t = 1: each group's "share" is the content key) and every key in group i gets share i,
- * HPKE info = KDF.ENVELOPE_WRAP_GROUP, aad = nonce || t || n || i. So "any device of the owner
- * plus the holder" is one 2-of-2 split with many keys on each side. The outer envelope and the
- * signature are the same for both header versions; v1 is unchanged.
+ * "Any device of the owner plus the holder" is one 2-of-2 split with many keys on each side;
+ * plain recipients are groups of one key. Headers v1 (recipients) and v2 (share groups, wraps
+ * bound to their place only) are still read and opened, never written (docs/PROTOCOL.md
+ * "Envelope"). The outer envelope and the signature are the same for every header version.
  *
- * Limits: body ≤ 4 MiB of plaintext, 1–255 recipients (v2: over all groups), meta ≤ 4 KiB.
+ * Limits: body ≤ 4 MiB of plaintext, 1–255 recipient keys over all groups, meta ≤ 4 KiB.
  */
 import { Type } from '@sinclair/typebox';
 import type { CryptoBackend, RandomSource } from './crypto/backend.ts';
 import { hpkeOpen, hpkeSeal } from './crypto/hpke.ts';
-import { concatBytes, constantTimeEqual, defaultBackend, utf8 } from './crypto/index.ts';
+import { concatBytes, constantTimeEqual, defaultBackend } from './crypto/index.ts';
 import { combineShares, splitSecret } from './crypto/shamir.ts';
-import { decodeCanonical } from './codec.ts';
+import {
+  decodeHeader,
+  ENVELOPE_MAX_META,
+  ENVELOPE_MAX_RECIPIENTS,
+  HEADER_MAX,
+  HeaderV3Format,
+  WRAP_INFO,
+  wrapAadV1,
+  wrapAadV2,
+  wrapAadV3,
+  wrapContext,
+} from './envelope-header.ts';
 import { KithError, isKithError } from './errors.ts';
 import { defineFormat } from './format.ts';
 import type { AgreementKeyPair, SigningKeyPair } from './identity/derive.ts';
-import { HASH, KDF, SIG, frameWithLabel } from './labels.ts';
+import { HASH, SIG, frameWithLabel } from './labels.ts';
 import { signWithLabel, verifyWithLabel } from './signing.ts';
 
+export { ENVELOPE_MAX_META, ENVELOPE_MAX_RECIPIENTS };
 export const ENVELOPE_MAX_PLAINTEXT = 4 * 1024 * 1024;
-export const ENVELOPE_MAX_RECIPIENTS = 255;
-export const ENVELOPE_MAX_META = 4096;
-const HEADER_MAX = 64 * 1024;
-
-const Key32 = Type.Uint8Array({ minByteLength: 32, maxByteLength: 32 });
-
-const HeaderFormat = defineFormat(
-  'envelope-header',
-  1,
-  HEADER_MAX,
-  Type.Object(
-    {
-      v: Type.Literal(1),
-      kind: Type.String({ minLength: 1, maxLength: 32 }),
-      sender: Key32,
-      createdAt: Type.Integer({ minimum: 0 }),
-      t: Type.Integer({ minimum: 1, maximum: ENVELOPE_MAX_RECIPIENTS }),
-      nonce: Type.Uint8Array({ minByteLength: 24, maxByteLength: 24 }),
-      recipients: Type.Array(
-        Type.Object(
-          { key: Key32, enc: Key32, wrapped: Type.Uint8Array({ maxByteLength: 128 }) },
-          { additionalProperties: false },
-        ),
-        { minItems: 1, maxItems: ENVELOPE_MAX_RECIPIENTS },
-      ),
-      meta: Type.Uint8Array({ maxByteLength: ENVELOPE_MAX_META }),
-    },
-    { additionalProperties: false },
-  ),
-);
-
-const Wrap = Type.Object(
-  { key: Key32, enc: Key32, wrapped: Type.Uint8Array({ maxByteLength: 128 }) },
-  { additionalProperties: false },
-);
-
-const HeaderV2Format = defineFormat(
-  'envelope-header',
-  2,
-  HEADER_MAX,
-  Type.Object(
-    {
-      v: Type.Literal(2),
-      kind: Type.String({ minLength: 1, maxLength: 32 }),
-      sender: Key32,
-      createdAt: Type.Integer({ minimum: 0 }),
-      t: Type.Integer({ minimum: 1, maximum: ENVELOPE_MAX_RECIPIENTS }),
-      nonce: Type.Uint8Array({ minByteLength: 24, maxByteLength: 24 }),
-      groups: Type.Array(Type.Array(Wrap, { minItems: 1, maxItems: ENVELOPE_MAX_RECIPIENTS }), {
-        minItems: 1,
-        maxItems: ENVELOPE_MAX_RECIPIENTS,
-      }),
-      meta: Type.Uint8Array({ maxByteLength: ENVELOPE_MAX_META }),
-    },
-    { additionalProperties: false },
-  ),
-);
 
 export const EnvelopeFormat = defineFormat(
   'envelope',
@@ -116,7 +70,7 @@ interface SealCommon {
   backend?: CryptoBackend;
 }
 
-/** Header v1: one share (or the content key) per recipient key. */
+/** One share (or the content key) per recipient key: one group of one key per recipient. */
 export interface SealToRecipients extends SealCommon {
   /** Recipient X25519 public keys, each a different key. */
   recipients: Uint8Array[];
@@ -125,7 +79,7 @@ export interface SealToRecipients extends SealCommon {
   threshold: number;
 }
 
-/** Header v2: one share per group, given to every key of the group. */
+/** One share per group, given to every key of the group. */
 export interface SealToGroups extends SealCommon {
   /** Groups of X25519 public keys; a key appears at most once per group. */
   shareGroups: Uint8Array[][];
@@ -142,10 +96,13 @@ export interface VerifiedEnvelope {
   readonly sender: Uint8Array;
   readonly createdAt: number;
   readonly threshold: number;
-  /** Every recipient key, each once (v2: over all groups, in group order). */
+  /** Every recipient key, each once (over all groups, in group order). */
   readonly recipients: readonly Uint8Array[];
-  /** 1: a share per recipient; 2: share groups. */
-  readonly headerVersion: 1 | 2;
+  /**
+   * 1: a share per recipient; 2: share groups; 3: share groups with every wrap bound to the
+   * whole header (envelope-header.ts). Only 3 is written.
+   */
+  readonly headerVersion: 1 | 2 | 3;
   /** The share groups (v1: one group per recipient). */
   readonly groups: readonly (readonly Uint8Array[])[];
   readonly meta: Uint8Array;
@@ -153,23 +110,6 @@ export interface VerifiedEnvelope {
 
 export interface OpenedEnvelope extends VerifiedEnvelope {
   readonly plaintext: Uint8Array;
-}
-
-function wrapAad(nonce: Uint8Array, t: number): Uint8Array {
-  return concatBytes(nonce, Uint8Array.of(t));
-}
-
-function groupWrapAad(nonce: Uint8Array, t: number, n: number, i: number): Uint8Array {
-  return concatBytes(nonce, Uint8Array.of(t, n, i));
-}
-
-const wrapInfo = utf8.encode(KDF.ENVELOPE_WRAP);
-const groupWrapInfo = utf8.encode(KDF.ENVELOPE_WRAP_GROUP);
-
-function checkPlaintext(plaintext: Uint8Array): void {
-  if (plaintext.length > ENVELOPE_MAX_PLAINTEXT) {
-    throw new KithError('ENVELOPE_TOO_LARGE', `The body may be at most ${ENVELOPE_MAX_PLAINTEXT} bytes.`);
-  }
 }
 
 function assertDistinct(keys: readonly Uint8Array[], where: string): void {
@@ -182,14 +122,61 @@ function assertDistinct(keys: readonly Uint8Array[], where: string): void {
   }
 }
 
-/** Body sealing and signing, shared by both header versions. */
-function finish(
-  options: SealOptions,
-  backend: CryptoBackend,
-  header: Uint8Array,
-  contentKey: Uint8Array,
-  nonce: Uint8Array,
-): Uint8Array {
+/** Seals header v3: the content key split t-of-n over the groups, each wrap bound to the header. */
+export async function sealEnvelope(options: SealOptions): Promise<Uint8Array> {
+  const backend = options.backend ?? defaultBackend();
+  if (options.plaintext.length > ENVELOPE_MAX_PLAINTEXT) {
+    throw new KithError('ENVELOPE_TOO_LARGE', `The body may be at most ${ENVELOPE_MAX_PLAINTEXT} bytes.`);
+  }
+  let groups: Uint8Array[][];
+  if (options.shareGroups !== undefined) {
+    groups = options.shareGroups;
+    const total = groups.reduce((sum, g) => sum + g.length, 0);
+    if (groups.length < 1 || groups.some((g) => g.length < 1) || total > ENVELOPE_MAX_RECIPIENTS) {
+      throw new KithError(
+        'INVALID_INPUT',
+        `An envelope has 1 or more non-empty share groups with at most ${ENVELOPE_MAX_RECIPIENTS} keys in all.`,
+      );
+    }
+    for (const g of groups) assertDistinct(g, 'in a share group');
+  } else {
+    const { recipients } = options;
+    if (recipients.length < 1 || recipients.length > ENVELOPE_MAX_RECIPIENTS) {
+      throw new KithError('INVALID_INPUT', `An envelope has 1 to ${ENVELOPE_MAX_RECIPIENTS} recipients.`);
+    }
+    assertDistinct(recipients, '');
+    groups = recipients.map((key) => [key]);
+  }
+  const t = options.threshold;
+  if (!Number.isInteger(t) || t < 1 || t > groups.length) throw new KithError('ENVELOPE_BAD_THRESHOLD');
+  const contentKey = options.random(32);
+  const nonce = options.random(24);
+  const meta = options.meta ?? new Uint8Array(0);
+  const fields = {
+    kind: options.kind,
+    sender: options.sender.publicKey,
+    createdAt: options.createdAt,
+    t,
+    nonce,
+    meta,
+  };
+  const context = wrapContext({ ...fields, groups }, backend);
+  const secrets = t === 1 ? groups.map(() => contentKey) : await splitSecret(contentKey, groups.length, t);
+  const wrapped = [];
+  // One at a time, so a seeded random source gives the same bytes every run.
+  for (const [i, keys] of groups.entries()) {
+    const group = [];
+    for (const key of keys) {
+      const { enc, ciphertext } = await hpkeSeal(key, secrets[i]!, {
+        info: WRAP_INFO[3],
+        aad: wrapAadV3(context, i),
+        random: options.random,
+      });
+      group.push({ key, enc, wrapped: ciphertext });
+    }
+    wrapped.push(group);
+  }
+  const header = HeaderV3Format.encode({ v: 3, ...fields, groups: wrapped });
   const body = backend.xchacha20poly1305Seal(contentKey, nonce, options.plaintext, header);
   const sig = signWithLabel(
     SIG.ENVELOPE,
@@ -200,100 +187,11 @@ function finish(
   return EnvelopeFormat.encode({ v: 1, header, body, sig });
 }
 
-async function sealGroups(options: SealToGroups, backend: CryptoBackend): Promise<Uint8Array> {
-  const { shareGroups: groups, threshold: t } = options;
-  checkPlaintext(options.plaintext);
-  const total = groups.reduce((sum, g) => sum + g.length, 0);
-  if (groups.length < 1 || groups.some((g) => g.length < 1) || total > ENVELOPE_MAX_RECIPIENTS) {
-    throw new KithError(
-      'INVALID_INPUT',
-      `An envelope has 1 or more non-empty share groups with at most ${ENVELOPE_MAX_RECIPIENTS} keys in all.`,
-    );
-  }
-  if (!Number.isInteger(t) || t < 1 || t > groups.length) throw new KithError('ENVELOPE_BAD_THRESHOLD');
-  for (const g of groups) assertDistinct(g, 'in a share group');
-  const contentKey = options.random(32);
-  const nonce = options.random(24);
-  const n = groups.length;
-  const secrets = t === 1 ? groups.map(() => contentKey) : await splitSecret(contentKey, n, t);
-  const wrapped = await Promise.all(
-    groups.map((keys, i) =>
-      Promise.all(
-        keys.map(async (key) => {
-          const { enc, ciphertext } = await hpkeSeal(key, secrets[i]!, {
-            info: groupWrapInfo,
-            aad: groupWrapAad(nonce, t, n, i),
-            random: options.random,
-          });
-          return { key, enc, wrapped: ciphertext };
-        }),
-      ),
-    ),
-  );
-  const header = HeaderV2Format.encode({
-    v: 2,
-    kind: options.kind,
-    sender: options.sender.publicKey,
-    createdAt: options.createdAt,
-    t,
-    nonce,
-    groups: wrapped,
-    meta: options.meta ?? new Uint8Array(0),
-  });
-  return finish(options, backend, header, contentKey, nonce);
-}
-
-export async function sealEnvelope(options: SealOptions): Promise<Uint8Array> {
-  const backend = options.backend ?? defaultBackend();
-  if (options.shareGroups !== undefined) return sealGroups(options, backend);
-  const { recipients, threshold: t } = options;
-  if (options.plaintext.length > ENVELOPE_MAX_PLAINTEXT) {
-    throw new KithError('ENVELOPE_TOO_LARGE', `The body may be at most ${ENVELOPE_MAX_PLAINTEXT} bytes.`);
-  }
-  if (recipients.length < 1 || recipients.length > ENVELOPE_MAX_RECIPIENTS) {
-    throw new KithError('INVALID_INPUT', `An envelope has 1 to ${ENVELOPE_MAX_RECIPIENTS} recipients.`);
-  }
-  if (!Number.isInteger(t) || t < 1 || t > recipients.length) throw new KithError('ENVELOPE_BAD_THRESHOLD');
-  for (let i = 0; i < recipients.length; i++) {
-    for (let j = i + 1; j < recipients.length; j++) {
-      if (constantTimeEqual(recipients[i]!, recipients[j]!)) {
-        throw new KithError('INVALID_INPUT', 'Each recipient key may appear only once.');
-      }
-    }
-  }
-  const contentKey = options.random(32);
-  const nonce = options.random(24);
-  const secrets =
-    t === 1 ? recipients.map(() => contentKey) : await splitSecret(contentKey, recipients.length, t);
-  const aad = wrapAad(nonce, t);
-  const wraps = await Promise.all(
-    recipients.map(async (key, i) => {
-      const { enc, ciphertext } = await hpkeSeal(key, secrets[i]!, {
-        info: wrapInfo,
-        aad,
-        random: options.random,
-      });
-      return { key, enc, wrapped: ciphertext };
-    }),
-  );
-  const header = HeaderFormat.encode({
-    v: 1,
-    kind: options.kind,
-    sender: options.sender.publicKey,
-    createdAt: options.createdAt,
-    t,
-    nonce,
-    recipients: wraps,
-    meta: options.meta ?? new Uint8Array(0),
-  });
-  return finish(options, backend, header, contentKey, nonce);
-}
-
 export function envelopeId(bytes: Uint8Array, backend: CryptoBackend = defaultBackend()): Uint8Array {
   return backend.sha256(frameWithLabel(HASH.ENVELOPE_ID, bytes));
 }
 
-/** One wrapped share as both header versions carry it: the group it belongs to and its aad. */
+/** One wrapped share as every header version carries it, with the group it belongs to. */
 interface Entry {
   key: Uint8Array;
   enc: Uint8Array;
@@ -305,15 +203,11 @@ interface Parsed {
   outer: ReturnType<typeof EnvelopeFormat.decode>;
   nonce: Uint8Array;
   t: number;
-  version: 1 | 2;
   entries: Entry[];
+  /** HPKE info and aad of the wrap of group i. */
+  info: Uint8Array;
+  aad: (group: number) => Uint8Array;
   verified: VerifiedEnvelope;
-}
-
-function decodeHeader(bytes: Uint8Array) {
-  const raw = decodeCanonical(bytes, HEADER_MAX);
-  const v = (raw as { v?: unknown } | null)?.v;
-  return v === 2 ? HeaderV2Format.check(raw) : HeaderFormat.check(raw);
 }
 
 function parse(bytes: Uint8Array, backend: CryptoBackend): Parsed {
@@ -332,12 +226,22 @@ function parse(bytes: Uint8Array, backend: CryptoBackend): Parsed {
   }
   let entries: Entry[];
   let groups: Uint8Array[][];
-  if (header.v === 2) {
-    entries = header.groups.flatMap((g, group) => g.map((w) => ({ ...w, group })));
-    groups = header.groups.map((g) => g.map((w) => w.key));
-  } else {
+  if (header.v === 1) {
     entries = header.recipients.map((w, group) => ({ ...w, group }));
     groups = header.recipients.map((w) => [w.key]);
+  } else {
+    entries = header.groups.flatMap((g, group) => g.map((w) => ({ ...w, group })));
+    groups = header.groups.map((g) => g.map((w) => w.key));
+  }
+  const n = groups.length;
+  let aad: Parsed['aad'];
+  if (header.v === 3) {
+    const context = wrapContext({ ...header, groups }, backend);
+    aad = (i) => wrapAadV3(context, i);
+  } else if (header.v === 2) {
+    aad = (i) => wrapAadV2(header.nonce, header.t, n, i);
+  } else {
+    aad = () => wrapAadV1(header.nonce, header.t);
   }
   const recipients: Uint8Array[] = [];
   for (const e of entries) if (!recipients.some((k) => constantTimeEqual(k, e.key))) recipients.push(e.key);
@@ -345,8 +249,9 @@ function parse(bytes: Uint8Array, backend: CryptoBackend): Parsed {
     outer,
     nonce: header.nonce,
     t: header.t,
-    version: header.v,
     entries,
+    info: WRAP_INFO[header.v],
+    aad,
     verified: {
       id: envelopeId(bytes, backend),
       kind: header.kind,
@@ -375,14 +280,12 @@ async function unwrapAll(
   key: AgreementKeyPair,
 ): Promise<{ group: number; share: Uint8Array }[]> {
   const out: { group: number; share: Uint8Array }[] = [];
-  const n = parsed.verified.groups.length;
   for (const entry of parsed.entries) {
     if (!constantTimeEqual(entry.key, key.publicKey)) continue;
-    const v2 = parsed.version === 2;
     try {
       const share = await hpkeOpen(key.privateKey, entry.enc, entry.wrapped, {
-        info: v2 ? groupWrapInfo : wrapInfo,
-        aad: v2 ? groupWrapAad(parsed.nonce, parsed.t, n, entry.group) : wrapAad(parsed.nonce, parsed.t),
+        info: parsed.info,
+        aad: parsed.aad(entry.group),
       });
       out.push({ group: entry.group, share });
     } catch (cause) {

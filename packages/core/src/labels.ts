@@ -39,6 +39,8 @@ export const KDF = {
   ENVELOPE_WRAP: 'kith/v1/hpke/envelope-wrap',
   /** Envelope header v2 (share groups) HPKE info string. */
   ENVELOPE_WRAP_GROUP: 'kith/v1/hpke/envelope-wrap-group',
+  /** Envelope header v3 (share groups, wraps bound to the whole header) HPKE info string. */
+  ENVELOPE_WRAP_BOUND: 'kith/v1/hpke/envelope-wrap-bound',
   /** An archive share re-sealed by its holder to an owner device (archive/archive-seal.ts). */
   ARCHIVE_SHARE_REWRAP: 'kith/v1/hpke/archive-share-rewrap',
 } as const;
@@ -47,6 +49,8 @@ export const HASH = {
   USER_ID: 'kith/v1/id/user',
   DEVICE_ID: 'kith/v1/id/device',
   ENVELOPE_ID: 'kith/v1/id/envelope',
+  /** Envelope header v3: the header without its wraps, which every wrap's aad carries. */
+  ENVELOPE_WRAP_CONTEXT: 'kith/v1/hash/envelope-wrap-context',
   LOG_ENTRY: 'kith/v1/id/identity-log-entry',
   CONTENT: 'kith/v1/id/content',
   DIRECT_CONVERSATION: 'kith/v1/id/direct-conversation',

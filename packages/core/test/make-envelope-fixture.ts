@@ -1,7 +1,7 @@
 /**
- * Writes vectors/kith-envelope-header-v1.json and vectors/kith-envelope-header-v2.json. Run once
- * per header version:
- *   node --import tsx packages/core/test/make-envelope-fixture.ts v2
+ * Writes vectors/kith-envelope-header-v{1,2,3}.json. Run once per header version:
+ *   node --import tsx packages/core/test/make-envelope-fixture.ts v3
+ * (v1 and v2 are sealed with the test helper that writes those retired versions.)
  * A committed fixture is never regenerated in place (formats are versioned): the argument names
  * the one file to write, and an existing file is not overwritten.
  */
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { toHex, utf8 } from '../src/crypto/bytes.ts';
 import { nobleBackend } from '../src/crypto/index.ts';
 import { envelopeId, sealEnvelope } from '../src/envelope.ts';
+import { sealLegacyEnvelope } from './helpers/envelope-forgery.ts';
 import { seededRandom } from './helpers/seeded-random.ts';
 
 const keyRandom = seededRandom('kith envelope fixture keys');
@@ -32,7 +33,7 @@ interface Case {
   fails: { keys: number[]; code: string }[];
 }
 
-const cases: Record<'v1' | 'v2', Case[]> = {
+const cases: Record<'v1' | 'v2' | 'v3', Case[]> = {
   v1: [
     {
       name: 't1',
@@ -91,10 +92,55 @@ const cases: Record<'v1' | 'v2', Case[]> = {
       fails: [{ keys: [0], code: 'ENVELOPE_TOO_FEW_SHARES' }],
     },
   ],
+  v3: [
+    {
+      name: 'one-group-t1',
+      groups: [[0, 1]],
+      t: 1,
+      reproducible: true,
+      opens: [[0], [1]],
+      fails: [{ keys: [2], code: 'ENVELOPE_WRONG_KEY' }],
+    },
+    {
+      name: 'recipients-t1',
+      groups: [[0], [1]],
+      t: 1,
+      reproducible: true,
+      opens: [[0], [1]],
+      fails: [{ keys: [2], code: 'ENVELOPE_WRONG_KEY' }],
+    },
+    {
+      name: 'two-groups-2-of-2',
+      groups: [[0, 1], [2]],
+      t: 2,
+      reproducible: false,
+      opens: [
+        [0, 2],
+        [1, 2],
+      ],
+      fails: [
+        { keys: [0, 1], code: 'ENVELOPE_TOO_FEW_SHARES' },
+        { keys: [2], code: 'ENVELOPE_TOO_FEW_SHARES' },
+      ],
+    },
+    {
+      name: 'three-groups-2-of-3',
+      groups: [[0], [1], [2]],
+      t: 2,
+      reproducible: false,
+      opens: [
+        [0, 1],
+        [0, 2],
+        [1, 2],
+      ],
+      fails: [{ keys: [0], code: 'ENVELOPE_TOO_FEW_SHARES' }],
+    },
+  ],
 };
 
-const which = process.argv[2] === 'v1' ? 'v1' : process.argv[2] === 'v2' ? 'v2' : undefined;
-if (!which) throw new Error('usage: make-envelope-fixture.ts v1|v2');
+const arg = process.argv[2];
+const which = arg === 'v1' || arg === 'v2' || arg === 'v3' ? arg : undefined;
+if (!which) throw new Error('usage: make-envelope-fixture.ts v1|v2|v3');
 const file = join(import.meta.dirname, 'vectors', `kith-envelope-header-${which}.json`);
 if (existsSync(file)) throw new Error(`${file} exists; fixtures are never regenerated in place`);
 
@@ -117,9 +163,13 @@ for (const c of cases[which]) {
     random: seededRandom(seed),
     backend: nobleBackend,
   };
-  const bytes = c.groups
-    ? await sealEnvelope({ ...common, shareGroups: c.groups.map((g) => g.map((i) => keys[i]!.publicKey)) })
-    : await sealEnvelope({ ...common, recipients: c.recipients!.map((i) => keys[i]!.publicKey) });
+  const shareGroups = c.groups?.map((g) => g.map((i) => keys[i]!.publicKey));
+  const bytes =
+    which === 'v3'
+      ? await sealEnvelope({ ...common, shareGroups: shareGroups! })
+      : shareGroups
+        ? await sealLegacyEnvelope({ ...common, shareGroups })
+        : await sealLegacyEnvelope({ ...common, recipients: c.recipients!.map((i) => keys[i]!.publicKey) });
   out.cases.push({
     ...c,
     seed,
