@@ -366,7 +366,10 @@ export class PeerNode implements SessionHost {
     if (!fromOwn && message.user !== session.userId) return;
     // A copy we already hold (all of it, or a prefix) says nothing new: no signature is checked.
     const known = await this.identity.entries(message.user);
-    if (message.entries.length <= known.length && message.entries.every((e, i) => constantTimeEqual(e, known[i]!)))
+    if (
+      message.entries.length <= known.length &&
+      message.entries.every((e, i) => constantTimeEqual(e, known[i]!))
+    )
       return;
     // Merging checks every entry's signature, about twice over.
     await this.budgetFor(session).spend(2 * message.entries.length);

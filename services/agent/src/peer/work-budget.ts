@@ -44,7 +44,10 @@ export class WorkBudget {
 
   #refill(): void {
     const t = this.now();
-    this.#tokens = Math.min(this.options.burst, this.#tokens + ((t - this.#at) / 1000) * this.options.perSecond);
+    this.#tokens = Math.min(
+      this.options.burst,
+      this.#tokens + ((t - this.#at) / 1000) * this.options.perSecond,
+    );
     this.#at = t;
   }
 }
