@@ -69,3 +69,13 @@ export function verifyAddressRecord(
     bytes,
   };
 }
+
+/**
+ * The device and seq a record claims, read without checking its signature: a receiver drops
+ * copies that are not newer, or not of a known device, before paying for a verification
+ * (docs/SECURITY.md "Flooding"). Never trust anything else from it.
+ */
+export function peekAddressRecord(bytes: Uint8Array): { deviceId: DeviceId; seq: number } {
+  const body = AddressRecordFormat.body.decode(AddressRecordFormat.outer.decode(bytes).body);
+  return { deviceId: deviceIdFromSigningKey(body.device), seq: body.seq };
+}

@@ -298,6 +298,11 @@ export const ERROR_CATALOGUE = {
   },
   CONVERSATION_UNKNOWN: { status: 404, message: 'No conversation with that id on this device.' },
   RELAY_QUOTA: { status: 507, message: 'The relay holds as much as it may for that user; it refused more.' },
+  MESSAGE_QUOTA: {
+    status: 429,
+    message:
+      'The receiving device took as much from this friend today as it takes; the rest waits in the outbox and goes again later.',
+  },
 
   // --- command line ---
   AGENT_NOT_RUNNING: {

@@ -84,6 +84,8 @@ export class Link extends EventEmitter<LinkEvents> {
   private inbox: Uint8Array[] = [];
   private inboxBytes = 0;
   private flushScheduled = false;
+  /** The reader asked to stop reading (pauseReading): the inbox's own bound does not resume it. */
+  private readingHeld = false;
 
   constructor(p: LinkParams) {
     super();
@@ -179,6 +181,24 @@ export class Link extends EventEmitter<LinkEvents> {
     });
   }
 
+  /**
+   * Stops reading the socket until `resumeReading` (backpressure from a reader whose work
+   * queue is deep): the peer's send queue fills and its sends are refused, not buffered here.
+   */
+  pauseReading(): void {
+    this.readingHeld = true;
+    if (this.open && !this.ws.isPaused) this.ws.pause();
+  }
+
+  resumeReading(): void {
+    this.readingHeld = false;
+    if (this.open && this.ws.isPaused && this.inbox.length === 0) this.ws.resume();
+  }
+
+  get readingPaused(): boolean {
+    return this.readingHeld;
+  }
+
   /** Closes the link (a WebSocket close handshake; the 'close' event follows). */
   close(reason: 'local' | 'superseded' = 'local'): void {
     if (!this.open) return;
@@ -254,7 +274,7 @@ export class Link extends EventEmitter<LinkEvents> {
         this.inboxBytes -= message.length;
         this.emit('message', message);
       }
-      if (this.inbox.length === 0 && this.ws.isPaused) this.ws.resume();
+      if (this.inbox.length === 0 && this.ws.isPaused && !this.readingHeld) this.ws.resume();
     });
   }
 

@@ -44,7 +44,7 @@ import { verifyEnvelope } from '@kith/core/envelope';
 import type { DeliverMessage, DeliverRefusedMessage } from '@kith/core/wire/deliver';
 import { MAX_HOPS } from '@kith/core/wire/deliver';
 import type { MessageOf } from '@kith/core/wire/message';
-import { and, asc, count, desc, eq, inArray, isNotNull, lt, sql, sum } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, isNotNull, lt, sql } from 'drizzle-orm';
 import { epochKeys, messages, outbox, receipts, relayQueue } from '@kith/db/schema';
 import type { AgentEvent } from '../event-bus.ts';
 import type { DeviceRow } from '../repositories/identity-repository.ts';
@@ -53,6 +53,7 @@ import type { PeerSession } from '../peer/peer-session.ts';
 import { ROUTE_WAIT_PUMPS, nextRouteHop } from '../peer/reachability.ts';
 import { openBox, sealBox } from '../peer/sealed-box.ts';
 import { DirectoryCache } from './directory-cache.ts';
+import { FriendAllowance } from './friend-allowance.ts';
 import { GroupCommit } from './group-commit.ts';
 import {
   type Executor,
@@ -62,15 +63,20 @@ import {
   storeReceipts,
 } from './message-sql.ts';
 import { ownSigningBackend } from './own-signer.ts';
+import { RelayHold } from './relay-hold.ts';
 
 type Deliver = MessageOf<typeof DeliverMessage>;
 type Kind = Deliver['kind'];
 
 export interface MessengerOptions {
   relayEnabled: boolean;
-  /** Ciphertext held per friend (user), bytes and items. */
+  /** Ciphertext held for all friends together, bytes (relay-hold.ts). */
+  totalQuotaBytes: number;
+  /** Ciphertext held per user (the one whose link handed it over), bytes and items. */
   userQuotaBytes: number;
   userQuotaItems: number;
+  /** Bytes of items one friend may have this device store per day (friend-allowance.ts). */
+  friendBytesPerDay: number;
   /** Held items expire after this long. */
   holdMs: number;
   /** How often undelivered items are retried and expired ones dropped. */
@@ -79,8 +85,10 @@ export interface MessengerOptions {
 
 export const DEFAULT_MESSENGER_OPTIONS: MessengerOptions = {
   relayEnabled: true,
+  totalQuotaBytes: 1024 * 1024 * 1024,
   userQuotaBytes: 256 * 1024 * 1024,
   userQuotaItems: 50_000,
+  friendBytesPerDay: 256 * 1024 * 1024,
   holdMs: 14 * 24 * 60 * 60 * 1000,
   pumpMs: 2000,
 };
@@ -185,8 +193,9 @@ export class Messenger {
     }
   >();
   private receiptsScheduled = false;
-  /** Items held for offline devices are checked against the quota one at a time. */
-  private holding: Promise<void> = Promise.resolve();
+  /** Items held for offline devices, within the relay quotas. */
+  private readonly relay: RelayHold;
+  private readonly allowance: FriendAllowance;
   private pumping = false;
   private repump = false;
   /** Conversation items go to the conversation service. */
@@ -199,6 +208,19 @@ export class Messenger {
     this.options = { ...DEFAULT_MESSENGER_OPTIONS, ...options };
     this.directory = new DirectoryCache(node);
     this.backend = ownSigningBackend(node.options.device.keys.signing.seed);
+    this.relay = new RelayHold(
+      node,
+      this.directory,
+      this.backend,
+      {
+        totalBytes: this.options.totalQuotaBytes,
+        userBytes: this.options.userQuotaBytes,
+        userItems: this.options.userQuotaItems,
+        holdMs: this.options.holdMs,
+      },
+      (origin, target, id) => this.confirm(origin, target, 'relayed', id),
+    );
+    this.allowance = new FriendAllowance(this.options.friendBytesPerDay, node.clock);
     this.sends = new GroupCommit((batch) => this.commitSends(batch), BATCH_MAX);
     this.inbox = new GroupCommit((batch) => this.commitInbox(batch), BATCH_MAX);
     // The link's handler queues items without waiting for their commit, so one transaction can
@@ -661,6 +683,7 @@ export class Messenger {
         .returning({ id: relayQueue.itemId });
       released += gone.length;
     }
+    if (released) this.relay.forgetUsage();
     if (released) this.node.options.events.publish('relay.released', { target: r.target, items: released });
   }
 
@@ -710,60 +733,7 @@ export class Messenger {
       return Promise.resolve();
     }
     if (!this.options.relayEnabled || m.kind === 'receipt') return Promise.resolve();
-    // One at a time: each checks the quota against what the one before it stored.
-    const held = this.holding.then(() => this.hold(from, m, id, target));
-    // Logged here, never passed to the link: a failed hold must not close it.
-    this.holding = held.catch((err) => {
-      this.node.log.warn({ code: isKithError(err) ? err.code : undefined }, 'relay: could not hold an item');
-    });
-    return this.holding;
-  }
-
-  private async hold(from: PeerSession, m: Deliver, id: Uint8Array, target: string): Promise<void> {
-    const targetRow = await this.node.identity.device(target);
-    const originRow = await this.node.identity.device(m.origin);
-    if (targetRow?.status !== 'active' || !originRow) return;
-    if (
-      !(await this.directory.isRelated(targetRow.userId)) ||
-      !(await this.directory.isRelated(originRow.userId))
-    )
-      return;
-    const owner = originRow.userId;
-    const [usage] = await this.db
-      .select({ bytes: sum(relayQueue.size), items: count() })
-      .from(relayQueue)
-      .where(eq(relayQueue.ownerUser, owner));
-    const usedBytes = Number(usage?.bytes ?? 0);
-    const usedItems = Number(usage?.items ?? 0);
-    if (
-      usedBytes + m.item.length > this.options.userQuotaBytes ||
-      usedItems + 1 > this.options.userQuotaItems
-    ) {
-      from.send({ v: 1, t: 'deliver-refused', item: id, target, code: 'RELAY_QUOTA' });
-      this.node.options.events.publish('relay.refused', { owner, target, code: 'RELAY_QUOTA' });
-      this.node.log.info({ owner, usedBytes, usedItems }, 'relay: quota reached, refused an item');
-      return;
-    }
-    const now = this.clock();
-    const inserted = await this.db
-      .insert(relayQueue)
-      .values({
-        itemId: id,
-        targetDevice: target,
-        ownerUser: owner,
-        origin: m.origin,
-        kind: m.kind,
-        item: m.item,
-        size: m.item.length,
-        createdAt: new Date(now),
-        expiresAt: new Date(now + this.options.holdMs),
-      })
-      .onConflictDoNothing()
-      .returning({ id: relayQueue.itemId });
-    if (inserted.length) {
-      this.node.options.events.publish('relay.held', { target, owner });
-      this.confirm(m.origin, target, 'relayed', id);
-    }
+    return this.relay.hold(from, m, id, target);
   }
 
   async onDeliverRefused(session: PeerSession, m: MessageOf<typeof DeliverRefusedMessage>): Promise<void> {
@@ -804,6 +774,14 @@ export class Messenger {
     });
   }
 
+  /** A friend's item within its daily allowance (friend-allowance.ts); past it, refused. */
+  private allowed(sender: DeviceRow, x: { id: Uint8Array; item: Uint8Array; from: PeerSession }): boolean {
+    if (sender.userId === this.node.userId || this.allowance.take(sender.userId, x.item.length)) return true;
+    x.from.send({ v: 1, t: 'deliver-refused', item: x.id, target: this.me, code: 'MESSAGE_QUOTA' });
+    this.refused(new KithError('MESSAGE_QUOTA'), x.from, 'message');
+    return false;
+  }
+
   private refused(err: unknown, from: PeerSession, kind: string): void {
     this.node.log.warn(
       { code: isKithError(err) ? err.code : undefined, from: from.deviceId, kind },
@@ -836,6 +814,7 @@ export class Messenger {
               'MESSAGE_INVALID',
               'It comes from an unknown or revoked device, or not a friend.',
             );
+          if (!this.allowed(sender, x)) continue;
           msgs.push({ x, sender });
         } else if (x.kind === 'epoch-key') {
           const env = verifyEnvelope(x.item);
@@ -847,6 +826,7 @@ export class Messenger {
             );
           const epoch = await openEpochKey(x.item, this.node.options.device.keys.agreement);
           if (!constantTimeEqual(epoch.sender, env.sender)) throw new KithError('MESSAGE_INVALID');
+          if (!this.allowed(sender, x)) continue;
           keys.push({ x, sender, epoch });
         } else {
           const signer = await this.directory.signer(x.receipt.signer);
@@ -1076,7 +1056,11 @@ export class Messenger {
   }
 
   private async expireHeld(): Promise<void> {
-    await this.db.delete(relayQueue).where(lt(relayQueue.expiresAt, new Date(this.clock())));
+    const gone = await this.db
+      .delete(relayQueue)
+      .where(lt(relayQueue.expiresAt, new Date(this.clock())))
+      .returning({ id: relayQueue.itemId });
+    if (gone.length) this.relay.forgetUsage();
   }
 
   // --- reading ----------------------------------------------------------------------------

@@ -4,7 +4,13 @@
  * re-dials with jittered backoff. A change of its own address bumps its signed record, which
  * is gossiped at once, and every known node is tried again.
  */
-import { type AddressRecord, signAddressRecord, verifyAddressRecord } from '@kith/core/address-record';
+import {
+  type AddressRecord,
+  peekAddressRecord,
+  signAddressRecord,
+  verifyAddressRecord,
+} from '@kith/core/address-record';
+import { constantTimeEqual } from '@kith/core/crypto/index';
 import { KithError, isKithError } from '@kith/core/errors';
 import type { DeviceCertificate } from '@kith/core/identity/certificate';
 import { deriveRootKeys } from '@kith/core/identity/derive';
@@ -38,6 +44,7 @@ import { formatAddress, hostOf, listeningAddresses, normaliseHost } from './own-
 import { ReachGossip, type ReachTiming, defaultReachTiming } from './reach-gossip.ts';
 import { RelayListGossip } from './relay-list-gossip.ts';
 import { type ArchiveSessionMessage, PeerSession, type SessionHost } from './peer-session.ts';
+import { WorkBudget, type WorkBudgetOptions } from './work-budget.ts';
 
 export interface PeerTiming {
   heartbeatMeanMs: number;
@@ -58,6 +65,8 @@ export interface PeerNodeOptions {
   /** Reach gossip timing (default: scaled from the heartbeat mean). */
   reach?: Partial<ReachTiming>;
   linkLimits?: Partial<LinkLimits>;
+  /** Signature checks per second one peer device's gossip may cost (default DEFAULT_WORK_BUDGET). */
+  workBudget?: WorkBudgetOptions;
 }
 
 export interface DeliveryHandler {
@@ -109,6 +118,8 @@ export class PeerNode implements SessionHost {
   private readonly timing: PeerTiming;
   private readonly sessions = new Map<string, PeerSession>();
   private readonly dialing = new Map<string, { attempt: number; nextAt: number; busy: boolean }>();
+  /** Per peer device, kept across its links so reconnecting does not refill it. */
+  private readonly budgets = new Map<string, WorkBudget>();
   private listener: LinkListener | undefined;
   private dialTimer: ReturnType<typeof setInterval> | undefined;
   private observedHosts: string[] = [];
@@ -353,6 +364,15 @@ export class PeerNode implements SessionHost {
     // A friend may tell us about itself; only our own devices tell us about anyone else.
     const fromOwn = session.userId === this.userId;
     if (!fromOwn && message.user !== session.userId) return;
+    // A copy we already hold (all of it, or a prefix) says nothing new: no signature is checked.
+    const known = await this.identity.entries(message.user);
+    if (
+      message.entries.length <= known.length &&
+      message.entries.every((e, i) => constantTimeEqual(e, known[i]!))
+    )
+      return;
+    // Merging checks every entry's signature, about twice over.
+    await this.budgetFor(session).spend(2 * message.entries.length);
     let result: Awaited<ReturnType<IdentityRepository['merge']>>;
     try {
       result = await this.identity.merge(message.entries);
@@ -461,18 +481,46 @@ export class PeerNode implements SessionHost {
     }
   }
 
+  /**
+   * Address records from a peer. The cheap checks come first (docs/SECURITY.md "Flooding"):
+   * only the newest copy per device, only a device we know as active, of the sender's own user
+   * (our own devices may tell us about friends too), only a seq above what we hold; the
+   * signatures of what is left are checked within the peer's work budget.
+   */
   async onAddressRecords(session: PeerSession, records: Uint8Array[]): Promise<void> {
-    let fresh = false;
+    const fromOwn = session.userId === this.userId;
+    const newest = new Map<string, { seq: number; bytes: Uint8Array }>();
     for (const bytes of records) {
+      let claim: { deviceId: string; seq: number };
+      try {
+        claim = peekAddressRecord(bytes);
+      } catch {
+        continue;
+      }
+      if (claim.deviceId === this.deviceId) continue;
+      const seen = newest.get(claim.deviceId);
+      if (!seen || seen.seq < claim.seq) newest.set(claim.deviceId, { seq: claim.seq, bytes });
+    }
+    if (newest.size === 0) return;
+    const held = await this.addresses.versions();
+    const devices = new Map((await this.identity.allDevices()).map((d) => [d.deviceId, d]));
+    const due: Uint8Array[] = [];
+    for (const [deviceId, claim] of newest) {
+      const row = devices.get(deviceId);
+      if (row?.status !== 'active' || claim.seq <= (held.get(deviceId) ?? -1)) continue;
+      if (fromOwn ? !(await this.isOursOrFriend(row.userId)) : row.userId !== session.userId) continue;
+      due.push(claim.bytes);
+    }
+    if (due.length === 0) return;
+    await this.budgetFor(session).spend(due.length);
+    let fresh = false;
+    for (const bytes of due) {
       let record: AddressRecord;
       try {
         record = verifyAddressRecord(bytes);
       } catch {
         continue;
       }
-      const row = await this.identity.device(record.deviceId);
-      if (row?.status !== 'active' || record.deviceId === this.deviceId) continue;
-      if (!(await this.isOursOrFriend(row.userId))) continue;
       if (await this.addresses.offer(record)) {
         fresh = true;
         const d = this.dialing.get(record.deviceId);
@@ -485,7 +533,18 @@ export class PeerNode implements SessionHost {
     }
   }
 
+  /** The work budget of the peer device behind a session (work-budget.ts). */
+  budgetFor(session: PeerSession): WorkBudget {
+    let budget = this.budgets.get(session.deviceId);
+    if (!budget) {
+      budget = new WorkBudget(this.options.workBudget);
+      this.budgets.set(session.deviceId, budget);
+    }
+    return budget;
+  }
+
   async onRelayLists(session: PeerSession, lists: Uint8Array[]): Promise<void> {
+    await this.budgetFor(session).spend(lists.length);
     await this.relayLists.onRelayLists(session, lists);
   }
 

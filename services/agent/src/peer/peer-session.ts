@@ -51,6 +51,12 @@ export const SESSION_MESSAGES = [
   ArchiveFetchRefusedMessage,
   ArchiveIndexPutMessage,
 ] as const;
+/**
+ * Messages a session may have received and not yet handled before it stops reading its socket
+ * (backpressure, docs/SECURITY.md "Flooding"); it reads again once half of them are done.
+ */
+export const SESSION_PAUSE_DEPTH = 64;
+
 export type SessionMessage = MessageOf<(typeof SESSION_MESSAGES)[number]>;
 /** Archive replication and retrieval messages (services/agent/src/archive). */
 export type ArchiveSessionMessage = Extract<SessionMessage, { t: `archive-${string}` }>;
@@ -89,6 +95,8 @@ export class PeerSession {
   private lastReceived: { sentAt: number; receivedAt: number } | null = null;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private chain: Promise<void> = Promise.resolve();
+  /** Received messages not yet handled (the depth of `chain`). */
+  private waiting = 0;
   private closed = false;
 
   constructor(
@@ -117,8 +125,19 @@ export class PeerSession {
 
   async start(): Promise<void> {
     this.link.on('message', (bytes) => {
-      // Handle in arrival order; one slow handler must not reorder a peer's messages.
-      this.chain = this.chain.then(() => this.receive(bytes)).catch((err) => this.fail(err));
+      // Handle in arrival order; one slow handler must not reorder a peer's messages. Each
+      // message waits for a turn of the event loop, so a flood on one link leaves room for the
+      // API and every other link; a deep queue stops reading this link's socket.
+      this.waiting += 1;
+      if (this.waiting >= SESSION_PAUSE_DEPTH) this.link.pauseReading();
+      this.chain = this.chain
+        .then(nextTurn)
+        .then(() => this.receive(bytes))
+        .catch((err) => this.fail(err))
+        .finally(() => {
+          this.waiting -= 1;
+          if (this.waiting <= SESSION_PAUSE_DEPTH / 2 && this.link.readingPaused) this.link.resumeReading();
+        });
     });
     void this.link.closed.then(() => this.finish());
     this.send(await this.host.helloFor(this.link));
@@ -257,4 +276,9 @@ export class PeerSession {
   close(): void {
     this.link.close();
   }
+}
+
+/** Resolves after the I/O and timers already due have had their turn. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
