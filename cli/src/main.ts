@@ -18,6 +18,7 @@ import {
 import { CONVERSATION_COMMANDS } from './commands/conversation-commands.ts';
 import { identityCommand } from './commands/identity.ts';
 import { initCommand } from './commands/init.ts';
+import { lockCommand, unlockCommand } from './commands/lock-commands.ts';
 import { recoverCommand } from './commands/recover.ts';
 import { makeOutput } from './io.ts';
 import {
@@ -40,6 +41,8 @@ export const COMMANDS: Command[] = [
   upCommand,
   agentCommand,
   statusCommand,
+  unlockCommand,
+  lockCommand,
   inviteCommand,
   acceptCommand,
   friendsCommand,
