@@ -1142,6 +1142,7 @@ export class Messenger {
   }
 
   async list(conversation?: string, limit = 1000): Promise<MessageView[]> {
+    if (this.node.locked) throw new KithError('NODE_LOCKED'); // not even who wrote when
     const rows = await this.db
       .select()
       .from(messages)

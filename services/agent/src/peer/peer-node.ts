@@ -251,6 +251,13 @@ export class PeerNode implements SessionHost {
     for (const r of await this.addresses.all()) this.noteRelayKeys(r);
   }
 
+  /** Stores a device's record if newer, and learns the relay link key it certifies. */
+  async offerAddressRecord(record: AddressRecord): Promise<boolean> {
+    const fresh = await this.addresses.offer(record);
+    if (fresh) this.noteRelayKeys(record);
+    return fresh;
+  }
+
   private noteRelayKeys(record: AddressRecord): void {
     if (record.relay) this.relayLinkKeys.set(toHex(record.relay.linkKey), record.deviceId);
   }
@@ -289,7 +296,7 @@ export class PeerNode implements SessionHost {
     for (const bytes of bootstrap.records) {
       try {
         const record = verifyAddressRecord(bytes);
-        if (await this.identity.device(record.deviceId)) await this.addresses.offer(record);
+        if (await this.identity.device(record.deviceId)) await this.offerAddressRecord(record);
       } catch {}
     }
     if (bootstrap.records.length || bootstrap.friendLogs.length) await removeBootstrap(this.options.dataDir);
@@ -543,9 +550,8 @@ export class PeerNode implements SessionHost {
       const row = await this.identity.device(record.deviceId);
       if (row?.status !== 'active' || record.deviceId === this.deviceId) continue;
       if (!(await this.isOursOrFriend(row.userId))) continue;
-      if (await this.addresses.offer(record)) {
+      if (await this.offerAddressRecord(record)) {
         fresh = true;
-        this.noteRelayKeys(record);
         const d = this.dialing.get(record.deviceId);
         if (d && !this.sessions.has(record.deviceId)) d.nextAt = 0; // try the new address now
       }
@@ -690,7 +696,7 @@ export class PeerNode implements SessionHost {
       ...(relay ? { relay: { linkKey: relay.link.publicKey, relaySigner: relay.signing.publicKey } } : {}),
     });
     this.ownRecord = verifyAddressRecord(bytes);
-    await this.addresses.offer(this.ownRecord);
+    await this.offerAddressRecord(this.ownRecord);
     this.log.info({ addresses, seq: this.ownRecord.seq }, 'own address record updated');
     this.options.events.publish('addresses.changed', { addresses, seq: this.ownRecord.seq });
     for (const s of this.sessions.values()) {
