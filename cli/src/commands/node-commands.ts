@@ -42,6 +42,7 @@ interface Status {
   peers: number;
   online: number;
   friends: number;
+  locked: boolean;
 }
 
 export const statusCommand: Command = {
@@ -56,7 +57,8 @@ export const statusCommand: Command = {
     out.result(
       s,
       `User ${s.userId}, device ${s.deviceId}\nPeer port ${s.peerPort} at ${s.addresses.join(', ')}\n` +
-        `${s.online} of ${s.peers} peer devices online, ${s.friends} friends`,
+        `${s.online} of ${s.peers} peer devices online, ${s.friends} friends` +
+        (s.locked ? '\nLocked: relaying only; run `kith unlock` to read your messages.' : ''),
     );
   },
 };

@@ -68,6 +68,11 @@ export const ERROR_CATALOGUE = {
   },
   KEYSTORE_LOCKED: { status: 401, message: 'The keys are locked; give the unlock passphrase.' },
   KEYSTORE_BAD_PASSPHRASE: { status: 401, message: 'The unlock passphrase is wrong.' },
+  NODE_LOCKED: {
+    status: 423,
+    message:
+      'This node is locked (it only relays): run `kith unlock` or unlock it in the web UI, then try again.',
+  },
   KEYSTORE_CORRUPT: { status: 500, message: 'A key file is damaged or has an unknown format.' },
   DATA_DIR_LOCKED: { status: 409, message: 'Another Kith process is using this data directory.' },
   FILE_UNREADABLE: { status: 400, message: 'A file could not be read.' },

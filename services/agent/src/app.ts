@@ -30,6 +30,8 @@ export interface BuildAgentOptions {
   version?: string;
   /** The event bus, when services built before the agent publish to it. */
   events?: EventBus;
+  /** Whether the device keys are closed (a node only; docs/SECURITY.md "Locked relay mode"). */
+  lockState?: { readonly locked: boolean };
 }
 
 export interface Agent {
@@ -68,6 +70,7 @@ export async function buildAgent(options: BuildAgentOptions): Promise<Agent> {
     random: components.random,
     events,
     version: options.version ?? AGENT_VERSION,
+    ...(options.lockState ? { lockState: options.lockState } : {}),
   };
   const apiToken = await loadOrCreateApiToken(config.dataDir, components.random, logger);
   const api = createApiServer(context, apiToken, options.plugins ?? []);

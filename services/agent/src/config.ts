@@ -229,7 +229,8 @@ export const CONFIG_VARIABLES = {
     env: 'KITH_PASSPHRASE_FILE',
     flag: 'passphraseFile',
     expected: 'a file path',
-    meaning: 'File with the passphrase that unlocks the keys at start. Unset: a locked node still relays.',
+    meaning:
+      'File with the passphrase that unlocks the keys at start. Unset: the node starts locked and only relays until `kith unlock` (docs/SECURITY.md "Locked relay mode").',
     schema: Type.String({ minLength: 1 }),
     parse: asString,
   },

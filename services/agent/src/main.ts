@@ -25,7 +25,11 @@ export interface RunAgentOptions {
    * Builds the parts that need the open database and the event bus (the peer node, the
    * consensus worker, …) once migrations ran; their services and routes join the agent.
    */
-  setup?: (context: AgentSetupContext) => Promise<{ plugins?: ApiPlugin[]; services?: AgentService[] }>;
+  setup?: (context: AgentSetupContext) => Promise<{
+    plugins?: ApiPlugin[];
+    services?: AgentService[];
+    lockState?: { readonly locked: boolean };
+  }>;
   logger?: Logger;
 }
 
@@ -102,6 +106,7 @@ export async function runAgent(options: RunAgentOptions = {}): Promise<RunningAg
       events,
       plugins: [...(options.plugins ?? []), ...(extra.plugins ?? [])],
       services: [...(options.services ?? []), ...(extra.services ?? [])],
+      ...(extra.lockState ? { lockState: extra.lockState } : {}),
     });
     await agent.start();
   } catch (err) {

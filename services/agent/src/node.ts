@@ -11,7 +11,9 @@ import { archiveItemRoutes } from './api/routes/archive-items.ts';
 import { networkRoutes } from './api/routes/network.ts';
 import type { ApiPlugin } from './api/context.ts';
 import type { AgentService } from './components.ts';
-import { unlock } from './keystore/index.ts';
+import { DeviceKeyring } from './keystore/device-keyring.ts';
+import { LockControl } from './lock-control.ts';
+import { lockRoutes } from './api/routes/lock.ts';
 import { type AgentSetupContext, type RunAgentOptions, type RunningAgent, runAgent } from './main.ts';
 import { conversationRoutes } from './api/routes/conversations.ts';
 import { messageRoutes } from './api/routes/messages.ts';
@@ -28,6 +30,8 @@ export interface RunningNode extends RunningAgent {
   readonly conversations: ConversationService;
   readonly archive: ArchiveReplicator;
   readonly archivist: Archivist;
+  /** Locked relay mode: `unlock` / `lock` (docs/SECURITY.md "Locked relay mode"). */
+  readonly lockControl: LockControl;
 }
 
 export interface RunNodeOptions extends Omit<RunAgentOptions, 'setup'> {
@@ -60,11 +64,13 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
   let conversations: ConversationService | undefined;
   let archive: ArchiveReplicator | undefined;
   let archivist: Archivist | undefined;
+  let lockControl: LockControl | undefined;
   const running = await runAgent({
     ...options,
     async setup(context) {
       const { config, components, events } = context;
-      const device = await unlock(config.dataDir, await readPassphrase(config.passphraseFile));
+      // Keys under a passphrase and none given: the node starts locked and only relays.
+      const device = await DeviceKeyring.open(config.dataDir, await readPassphrase(config.passphraseFile));
       node = new PeerNode({
         dataDir: config.dataDir,
         host: config.host,
@@ -86,8 +92,16 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
       conversations = new ConversationService({
         db: components.db.db,
         userId: node.userId,
-        device: device.keys.signing,
-        storageKey: device.storageKey,
+        // Read when used: a locked node has no device keys until `kith unlock`.
+        device: {
+          get seed() {
+            return device.keys.signing.seed;
+          },
+          get publicKey() {
+            return device.keys.signing.publicKey;
+          },
+        },
+        storageKey: () => device.storageKey,
         directory: repositoryDirectory(node.identity, node.friends),
         sync: {
           publish: (id, members, kind, bytes) => delivery.publishConversationItem(id, members, kind, bytes),
@@ -118,11 +132,21 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
         debounceMs: Math.max(2000, Math.min(60_000, 10 * beat)),
         ...options.archivist,
       });
+      lockControl = new LockControl(
+        device,
+        node,
+        messenger,
+        [conversations, archivist],
+        events,
+        components.logger.child({ part: 'lock' }),
+      );
       const extra = options.extend
         ? await options.extend({ ...context, node, messenger, conversations })
         : {};
       return {
+        lockState: lockControl,
         plugins: [
+          lockRoutes(lockControl),
           networkRoutes(node, pairing),
           messageRoutes(messenger),
           conversationRoutes(conversations),
@@ -130,7 +154,16 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
           archiveItemRoutes(archivist),
           ...(extra.plugins ?? []),
         ],
-        services: [node, pairing, conversations, messenger, archive, archivist, ...(extra.services ?? [])],
+        services: [
+          node,
+          pairing,
+          conversations,
+          messenger,
+          archive,
+          archivist,
+          lockControl,
+          ...(extra.services ?? []),
+        ],
       };
     },
   });
@@ -141,5 +174,6 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
     conversations: conversations!,
     archive: archive!,
     archivist: archivist!,
+    lockControl: lockControl!,
   });
 }

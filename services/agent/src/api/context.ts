@@ -17,6 +17,8 @@ export interface AgentContext {
   readonly random: RandomSource;
   readonly events: EventBus;
   readonly version: string;
+  /** Present on a node with device keys: whether they are closed (reported by /api/health). */
+  readonly lockState?: { readonly locked: boolean };
 }
 
 declare module 'fastify' {

@@ -411,7 +411,7 @@ export class ArchiveFetcher {
     try {
       checkStorageReceipt(message.receipt, {
         blob: message.blob,
-        holder: device.signingPublicKey,
+        holder: (await this.node.relaySignerOf(session.deviceId)) ?? device.signingPublicKey,
         owner: this.user,
         size: blob.size,
       });
@@ -440,6 +440,8 @@ export class ArchiveFetcher {
    * `to` is not, the highest (a share of a group `to` is in would add nothing).
    */
   private async rewrapOwnShare(ciphertext: Uint8Array, to: Uint8Array): Promise<Uint8Array | undefined> {
+    // The share is sealed to the device key, closed while locked: the ciphertext goes alone.
+    if (this.node.locked) return undefined;
     let shares: { group: number; share: Uint8Array }[];
     let groups: readonly (readonly Uint8Array[])[];
     try {
@@ -520,7 +522,7 @@ export class ArchiveFetcher {
     if (outcome.status === 'stale') return void refuse('ARCHIVE_VERSION_CONFLICT');
     const receipt = signStorageReceipt(
       { blob, owner: message.owner, size: message.ciphertext.length, at: this.node.clock() },
-      this.node.options.device.keys.signing,
+      this.node.receiptSigner,
     );
     session.send({ v: 1, t: 'archive-receipt', blob, receipt });
   }

@@ -364,7 +364,8 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
     try {
       checkStorageReceipt(receipt, {
         blob: blobId,
-        holder: device.signingPublicKey,
+        // A device with relay keys signs with its relay key (docs/SECURITY.md "Locked relay mode").
+        holder: (await this.node.relaySignerOf(session.deviceId)) ?? device.signingPublicKey,
         owner: this.node.userId,
         size: blob.size,
       });
@@ -428,7 +429,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
     }
     const receipt = signStorageReceipt(
       { blob: message.blob, owner: message.owner, size: message.ciphertext.length, at: this.clock() },
-      this.node.options.device.keys.signing,
+      this.node.receiptSigner,
     );
     session.send({ v: 1, t: 'archive-receipt', blob: message.blob, receipt });
   }

@@ -201,7 +201,7 @@ export class Archivist implements AgentService {
     const { db, random, clock } = node.options.components;
     this.source = new TranscriptSource(node, messenger, conversations, {
       db: db.db,
-      storageKey: node.options.device.storageKey,
+      storageKey: () => node.options.device.storageKey,
       random,
       clock,
     });

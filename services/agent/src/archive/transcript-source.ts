@@ -12,7 +12,7 @@ import { count, max } from 'drizzle-orm';
 import { conversationEvents, messages } from '@kith/db/schema';
 import type { Clock } from '../components.ts';
 import type { ConversationService } from '../conversations/service.ts';
-import { ConversationStore } from '../conversations/store.ts';
+import { ConversationStore, type StorageKeySource } from '../conversations/store.ts';
 import type { KithDb } from '@kith/db/database';
 import type { Messenger } from '../messaging/messenger.ts';
 import type { PeerNode } from '../peer/peer-node.ts';
@@ -65,7 +65,7 @@ export class TranscriptSource {
     private readonly node: PeerNode,
     private readonly messenger: Messenger,
     private readonly conversations: ConversationService,
-    options: { db: KithDb; storageKey: Uint8Array; random: RandomSource; clock: Clock },
+    options: { db: KithDb; storageKey: StorageKeySource; random: RandomSource; clock: Clock },
   ) {
     // A second reader over the same sealed tables (the service keeps its own for writing).
     this.store = new ConversationStore(options.db, options.storageKey, options.random, options.clock);

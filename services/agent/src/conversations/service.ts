@@ -42,7 +42,12 @@ import type { Logger } from '../logger.ts';
 import { ballotFromForm, type VoteForm } from './ballot-form.ts';
 import type { DeviceDirectory } from './device-directory.ts';
 import { KeyedLock } from './keyed-lock.ts';
-import { type ConversationRow, type ConversationStatus, ConversationStore } from './store.ts';
+import {
+  type ConversationRow,
+  type ConversationStatus,
+  ConversationStore,
+  type StorageKeySource,
+} from './store.ts';
 import type { ConversationItemKind, ConversationSync } from './sync.ts';
 import {
   type ConversationSummary,
@@ -60,7 +65,7 @@ export interface ConversationServiceOptions {
   /** This device's signing key pair (signs genesis, events, outcomes). */
   device: SigningKeyPair;
   /** 32-byte key sealing everything at rest. */
-  storageKey: Uint8Array;
+  storageKey: StorageKeySource;
   directory: DeviceDirectory;
   sync: ConversationSync;
   events: EventBus;
@@ -171,6 +176,9 @@ export class ConversationService {
   async stop(): Promise<void> {
     this.unsubscribe?.();
     await this.retrying;
+    // Opened state leaves memory with the service (a lock stops it: docs/SECURITY.md).
+    this.cache.clear();
+    this.geneses.clear();
   }
 
   /** Tries every pending item again (after identity changes; at start). */

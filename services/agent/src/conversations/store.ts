@@ -56,13 +56,21 @@ const PURPOSE = {
 
 const purpose = (p: keyof typeof PURPOSE, ...ids: string[]) => [PURPOSE[p], ...ids].join('/');
 
+/** The storage key, or how to get it when it is asked for (a locked device has none yet). */
+export type StorageKeySource = Uint8Array | (() => Uint8Array);
+
 export class ConversationStore {
   constructor(
     private readonly db: KithDb,
-    private readonly storageKey: Uint8Array,
+    private readonly storageKeySource: StorageKeySource,
     private readonly random: RandomSource,
     private readonly clock: Clock,
   ) {}
+
+  private get storageKey(): Uint8Array {
+    const k = this.storageKeySource;
+    return typeof k === 'function' ? k() : k;
+  }
 
   private seal(p: string, bytes: Uint8Array): Uint8Array {
     return sealBox(this.storageKey, p, bytes, this.random);

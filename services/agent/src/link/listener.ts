@@ -38,6 +38,12 @@ export interface InitiatorInfo {
 export interface LinkListenerOptions {
   staticKeyPair: NoiseKeyPair;
   /**
+   * Further static keys answered on the same port, asked at each connection (an unlocked device
+   * with relay keys also answers its device key: docs/SECURITY.md "Locked relay mode"). The
+   * initiator's mac1 says which key it dialled.
+   */
+  extraStaticKeyPairs?: () => readonly NoiseKeyPair[];
+  /**
    * Whether this initiator may link (a friend's device that is not revoked, or the holder of
    * the invite). False or a throw: silence. Called after message 1 decrypts and its
    * timestamp checks out. In IKpsk2 mode the initiator proves the psk only with its CONFIRM
@@ -86,8 +92,7 @@ export async function createLinkListener(
   const random: RandomSource = options.random ?? ((n) => new Uint8Array(randomBytes(n)));
   const logger = options.logger ?? silentLinkLogger;
   const guard = options.replayGuard ?? new ReplayGuard();
-  const ownPublic = options.staticKeyPair.publicKey;
-  const macKey = mac1Key(ownPublic);
+  const macKey = mac1Key(options.staticKeyPair.publicKey);
   const maxHello = linkHelloLength('IKpsk2');
 
   const server: Server = createServer();
@@ -145,8 +150,15 @@ export async function createLinkListener(
     if (h['sec-websocket-protocol'] !== undefined) return drop('unexpected subprotocol');
     const helloText = h[HELLO_HEADER];
     const helloBytes = typeof helloText === 'string' ? decodeBase64UrlStrict(helloText, maxHello) : undefined;
-    const hello = helloBytes && decodeLinkHello(helloBytes, macKey);
+    let hello = helloBytes && decodeLinkHello(helloBytes, macKey);
+    let own = options.staticKeyPair;
+    for (const extra of hello || !helloBytes ? [] : (options.extraStaticKeyPairs?.() ?? [])) {
+      hello = decodeLinkHello(helloBytes!, mac1Key(extra.publicKey));
+      own = extra;
+      if (hello) break;
+    }
     if (!hello) return drop('no hello or bad mac1');
+    const ownPublic = own.publicKey;
 
     let psk: Uint8Array | undefined;
     if (hello.mode === 'IKpsk2') {
@@ -157,7 +169,7 @@ export async function createLinkListener(
     let received: ReturnType<typeof readLinkHello>;
     try {
       received = readLinkHello(hello, {
-        staticKeyPair: options.staticKeyPair,
+        staticKeyPair: own,
         random,
         ...(psk ? { psk } : {}),
         ...(options.backend ? { backend: options.backend } : {}),

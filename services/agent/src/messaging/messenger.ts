@@ -16,7 +16,7 @@
  * (origin, batch); public-key work is one signature and one verification per message.
  */
 import type { CryptoBackend } from '@kith/core/crypto/backend';
-import { constantTimeEqual, toHex } from '@kith/core/crypto/index';
+import { constantTimeEqual, defaultBackend, toHex } from '@kith/core/crypto/index';
 import { KithError, isKithError } from '@kith/core/errors';
 import {
   type ChatBody,
@@ -44,7 +44,7 @@ import { verifyEnvelope } from '@kith/core/envelope';
 import type { DeliverMessage, DeliverRefusedMessage } from '@kith/core/wire/deliver';
 import { MAX_HOPS } from '@kith/core/wire/deliver';
 import type { MessageOf } from '@kith/core/wire/message';
-import { and, asc, count, desc, eq, inArray, isNotNull, lt, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, isNotNull, lt, ne, sql } from 'drizzle-orm';
 import { epochKeys, messages, outbox, receipts, relayQueue } from '@kith/db/schema';
 import type { AgentEvent } from '../event-bus.ts';
 import type { DeviceRow } from '../repositories/identity-repository.ts';
@@ -144,11 +144,12 @@ type Incoming =
       id: Uint8Array;
       item: Uint8Array;
       origin: string;
-      from: PeerSession;
+      /** Undefined for an item kept while locked (keptForUnlock). */
+      from: PeerSession | undefined;
       header: ChatHeader;
     }
-  | { kind: 'epoch-key'; id: Uint8Array; item: Uint8Array; origin: string; from: PeerSession }
-  | { kind: 'receipt'; from: PeerSession; receipt: ReceiptBatch };
+  | { kind: 'epoch-key'; id: Uint8Array; item: Uint8Array; origin: string; from: PeerSession | undefined }
+  | { kind: 'receipt'; from: PeerSession | undefined; receipt: ReceiptBatch };
 
 const itemKey = (idHex: string, target: string) => `${idHex}/${target}`;
 const fromHexText = (hex: string) => new Uint8Array(Buffer.from(hex, 'hex'));
@@ -160,7 +161,7 @@ export class Messenger {
   private unsubscribe: (() => void) | undefined;
   private readonly directory: DirectoryCache;
   /** The device's signing key, with its KeyObject built once on the native backend. */
-  private readonly backend: CryptoBackend;
+  private ownBackend: { seed: Uint8Array; backend: CryptoBackend } | undefined;
   /**
    * item/target -> the peer sessions it was handed to while the target was offline, and when.
    * Keyed by session, not device: a peer that restarted gets it again (what it held in memory,
@@ -207,11 +208,10 @@ export class Messenger {
   ) {
     this.options = { ...DEFAULT_MESSENGER_OPTIONS, ...options };
     this.directory = new DirectoryCache(node);
-    this.backend = ownSigningBackend(node.options.device.keys.signing.seed);
     this.relay = new RelayHold(
       node,
       this.directory,
-      this.backend,
+      defaultBackend(),
       {
         totalBytes: this.options.totalQuotaBytes,
         userBytes: this.options.userQuotaBytes,
@@ -247,6 +247,13 @@ export class Messenger {
   }
   private get signing() {
     return this.node.options.device.keys.signing;
+  }
+  /** Locked, only verification is asked of it (docs/SECURITY.md "Locked relay mode"). */
+  private get backend(): CryptoBackend {
+    if (this.node.locked) return defaultBackend();
+    const seed = this.signing.seed;
+    if (this.ownBackend?.seed !== seed) this.ownBackend = { seed, backend: ownSigningBackend(seed) };
+    return this.ownBackend.backend;
   }
 
   async start(): Promise<void> {
@@ -697,8 +704,11 @@ export class Messenger {
   onDeliver(session: PeerSession, m: Deliver): Promise<void> {
     const id = itemId(m.item);
     const work: Promise<void>[] = [];
-    if (m.to.includes(this.me)) work.push(this.accept(m.kind, m.item, m.origin, id, session));
-    else if (m.kind === 'receipt') {
+    if (m.to.includes(this.me)) {
+      // Locked, what is for this device is kept as it came and read at the unlock (keptForUnlock).
+      if (this.node.locked && m.kind !== 'receipt') work.push(this.relay.hold(session, m, id, this.me));
+      else work.push(this.accept(m.kind, m.item, m.origin, id, session));
+    } else if (m.kind === 'receipt') {
       // Logged here, never passed to the link: a failed release must not close it.
       work.push(
         this.releaseHeld(m.item).catch((err) => {
@@ -750,7 +760,7 @@ export class Messenger {
     item: Uint8Array,
     origin: string,
     id: Uint8Array,
-    from: PeerSession,
+    from: PeerSession | undefined,
   ): Promise<void> {
     let queued: Promise<void>;
     try {
@@ -775,16 +785,19 @@ export class Messenger {
   }
 
   /** A friend's item within its daily allowance (friend-allowance.ts); past it, refused. */
-  private allowed(sender: DeviceRow, x: { id: Uint8Array; item: Uint8Array; from: PeerSession }): boolean {
+  private allowed(
+    sender: DeviceRow,
+    x: { id: Uint8Array; item: Uint8Array; from: PeerSession | undefined },
+  ): boolean {
     if (sender.userId === this.node.userId || this.allowance.take(sender.userId, x.item.length)) return true;
-    x.from.send({ v: 1, t: 'deliver-refused', item: x.id, target: this.me, code: 'MESSAGE_QUOTA' });
+    x.from?.send({ v: 1, t: 'deliver-refused', item: x.id, target: this.me, code: 'MESSAGE_QUOTA' });
     this.refused(new KithError('MESSAGE_QUOTA'), x.from, 'message');
     return false;
   }
 
-  private refused(err: unknown, from: PeerSession, kind: string): void {
+  private refused(err: unknown, from: PeerSession | undefined, kind: string): void {
     this.node.log.warn(
-      { code: isKithError(err) ? err.code : undefined, from: from.deviceId, kind },
+      { code: isKithError(err) ? err.code : undefined, from: from?.deviceId, kind },
       'messenger: refused an item',
     );
   }
@@ -1000,6 +1013,7 @@ export class Messenger {
     item: Uint8Array,
     from?: PeerSession,
   ): void {
+    if (this.node.locked) return; // a receipt needs the device key; the origin keeps its copy
     const key = `${origin}\n${target}\n${state}`;
     let due = this.receiptsDue.get(key);
     if (due) due.items.push(item);
@@ -1056,11 +1070,42 @@ export class Messenger {
   }
 
   private async expireHeld(): Promise<void> {
+    // What was kept for this device while it was locked waits for the unlock, however long.
     const gone = await this.db
       .delete(relayQueue)
-      .where(lt(relayQueue.expiresAt, new Date(this.clock())))
+      .where(and(lt(relayQueue.expiresAt, new Date(this.clock())), ne(relayQueue.targetDevice, this.me)))
       .returning({ id: relayQueue.itemId });
     if (gone.length) this.relay.forgetUsage();
+  }
+
+  /**
+   * The device was unlocked: reads what was kept for it while locked, in arrival order, as if
+   * it came now (stored, receipted, handed on), then drops the kept copies.
+   */
+  async keptForUnlock(): Promise<number> {
+    const kept = await this.db
+      .select()
+      .from(relayQueue)
+      .where(eq(relayQueue.targetDevice, this.me))
+      .orderBy(asc(relayQueue.createdAt));
+    await Promise.all(
+      kept.map((row) => this.accept(row.kind as Kind, row.item, row.origin, row.itemId, undefined)),
+    );
+    for (let i = 0; i < kept.length; i += 500) {
+      const ids = kept.slice(i, i + 500).map((r) => r.itemId);
+      await this.db
+        .delete(relayQueue)
+        .where(and(eq(relayQueue.targetDevice, this.me), inArray(relayQueue.itemId, ids)));
+    }
+    if (kept.length) this.relay.forgetUsage();
+    return kept.length;
+  }
+
+  /** The device was locked: epoch keys held in memory go with it. */
+  forgetKeys(): void {
+    this.epochs.clear();
+    this.keyCache.clear();
+    this.ownBackend = undefined;
   }
 
   // --- reading ----------------------------------------------------------------------------
@@ -1079,6 +1124,7 @@ export class Messenger {
   }
 
   async list(conversation?: string, limit = 1000): Promise<MessageView[]> {
+    if (this.node.locked) throw new KithError('NODE_LOCKED'); // not even who wrote when
     const rows = await this.db
       .select()
       .from(messages)

@@ -403,7 +403,7 @@ export class PairingService {
       await this.node.identity.merge(answer.log);
       await this.node.friends.add(theirs.userId, theirs.name || null);
       const record = readRecord(answer.addressRecord);
-      if (record) await this.node.addresses.offer(record);
+      if (record) await this.node.offerAddressRecord(record);
       const result: PairingResult = {
         role: 'friend',
         userId: theirs.userId,

@@ -10,7 +10,7 @@ import {
   signAddressRecord,
   verifyAddressRecord,
 } from '@kith/core/address-record';
-import { constantTimeEqual } from '@kith/core/crypto/index';
+import { constantTimeEqual, toHex } from '@kith/core/crypto/index';
 import { KithError, isKithError } from '@kith/core/errors';
 import type { DeviceCertificate } from '@kith/core/identity/certificate';
 import { deriveRootKeys } from '@kith/core/identity/derive';
@@ -35,6 +35,7 @@ import {
   createLinkListener,
 } from '../link/index.ts';
 import type { UnlockedDevice } from '../keystore/index.ts';
+import type { RelayKeyPairs } from '../keystore/relay-key-file.ts';
 import { readBootstrap, readIdentityLog, removeBootstrap, writeIdentityLog } from '../keystore/index.ts';
 import { AddressRepository } from '../repositories/address-repository.ts';
 import { FriendRepository } from '../repositories/friend-repository.ts';
@@ -58,7 +59,8 @@ export interface PeerNodeOptions {
   /** Address the peer port binds (KITH_HOST). */
   host: string;
   port: number;
-  device: UnlockedDevice;
+  /** A DeviceKeyring (keystore/device-keyring.ts) may be locked and carry relay keys. */
+  device: UnlockedDevice & { readonly locked?: boolean; readonly relay?: RelayKeyPairs };
   components: AgentComponents;
   events: EventBus;
   timing?: Partial<PeerTiming>;
@@ -161,8 +163,21 @@ export class PeerNode implements SessionHost {
   get deviceId(): string {
     return this.options.device.header.deviceId;
   }
+  /** The device's agreement key: invites name it (pairing runs unlocked only). */
   get staticKeyPair() {
     return this.options.device.keys.agreement;
+  }
+  /** Whether the device keys are closed (docs/SECURITY.md "Locked relay mode"). */
+  get locked(): boolean {
+    return this.options.device.locked === true;
+  }
+  /** The static key of this device's links: its relay link key when it has one. */
+  get linkKeyPair() {
+    return this.options.device.relay?.link ?? this.staticKeyPair;
+  }
+  /** The key of this device's storage receipts: its relay signing key when it has one. */
+  get receiptSigner() {
+    return this.options.device.relay?.signing ?? this.options.device.keys.signing;
   }
   get ownLog(): LogState {
     return this.own;
@@ -173,10 +188,22 @@ export class PeerNode implements SessionHost {
 
   async start(): Promise<void> {
     // The keystore's copy of our log and the database's are merged; the database leads from here.
-    const fromFile = await readIdentityLog(this.options.dataDir, this.options.device);
-    this.own = (await this.identity.merge(fromFile)).state;
-    await this.syncOwnLogFile();
-    await this.importBootstrap();
+    // Locked, the file (sealed under the storage key) waits for the unlock.
+    if (this.locked) {
+      const state = await this.identity.state(this.userId);
+      const record = await this.addresses.get(this.deviceId);
+      if (!state || !this.options.device.relay || !record?.relay) {
+        throw new KithError(
+          'NODE_LOCKED',
+          'This node has never run unlocked, so no friend knows its relay keys yet: start it once ' +
+            'with its passphrase (--passphrase-file or KITH_PASSPHRASE_FILE).',
+        );
+      }
+      this.own = state;
+    } else {
+      await this.openOwnState();
+    }
+    await this.learnRelayKeys();
     const me = [...this.own.devices.values()].find((d) => d.certificate.deviceId === this.deviceId);
     if (me?.status !== 'active') {
       throw new KithError(
@@ -186,7 +213,10 @@ export class PeerNode implements SessionHost {
     }
     this.listener = await createLinkListener(
       {
-        staticKeyPair: this.staticKeyPair,
+        staticKeyPair: this.linkKeyPair,
+        // Unlocked, the device key is answered too: peers without our address record v2 dial it.
+        extraStaticKeyPairs: () =>
+          this.options.device.relay && !this.locked ? [this.options.device.keys.agreement] : [],
         authorizeInitiator: (info) => this.authorize(info),
         lookupPsk: (id) => this.lookupPsk(id),
         host: this.options.host,
@@ -208,6 +238,49 @@ export class PeerNode implements SessionHost {
     this.dialTimer.unref?.();
     this.log.info({ peerPort: this.listener.port, deviceId: this.deviceId }, 'peer port listening');
     void this.dialDue();
+  }
+
+  /** Reads what is sealed under the storage key: the log file and the bootstrap (unlocked only). */
+  private async openOwnState(): Promise<void> {
+    const fromFile = await readIdentityLog(this.options.dataDir, this.options.device);
+    this.own = (await this.identity.merge(fromFile)).state;
+    await this.syncOwnLogFile();
+    await this.importBootstrap();
+  }
+
+  /** The device keys were unlocked: open the sealed state and sign a record with our relay keys. */
+  async onUnlocked(): Promise<void> {
+    await this.openOwnState();
+    await this.refreshOwnRecord();
+  }
+
+  /** Relay link keys of known devices (hex -> device id), from their address records v2. */
+  private readonly relayLinkKeys = new Map<string, string>();
+
+  private async learnRelayKeys(): Promise<void> {
+    for (const r of await this.addresses.all()) this.noteRelayKeys(r);
+  }
+
+  /** Stores a device's record if newer, and learns the relay link key it certifies. */
+  async offerAddressRecord(record: AddressRecord): Promise<boolean> {
+    const fresh = await this.addresses.offer(record);
+    if (fresh) this.noteRelayKeys(record);
+    return fresh;
+  }
+
+  private noteRelayKeys(record: AddressRecord): void {
+    if (record.relay) this.relayLinkKeys.set(toHex(record.relay.linkKey), record.deviceId);
+  }
+
+  /** Whether `key` is the relay link key the device's own signed address record names. */
+  async isRelayLinkKey(deviceId: string, key: Uint8Array): Promise<boolean> {
+    const linkKey = (await this.addresses.get(deviceId))?.relay?.linkKey;
+    return linkKey !== undefined && constantTimeEqual(linkKey, key);
+  }
+
+  /** The relay signing key a device's address record v2 certifies, if any. */
+  async relaySignerOf(deviceId: string): Promise<Uint8Array | undefined> {
+    return (await this.addresses.get(deviceId))?.relay?.relaySigner;
   }
 
   /**
@@ -233,7 +306,7 @@ export class PeerNode implements SessionHost {
     for (const bytes of bootstrap.records) {
       try {
         const record = verifyAddressRecord(bytes);
-        if (await this.identity.device(record.deviceId)) await this.addresses.offer(record);
+        if (await this.identity.device(record.deviceId)) await this.offerAddressRecord(record);
       } catch {}
     }
     if (bootstrap.records.length || bootstrap.friendLogs.length) await removeBootstrap(this.options.dataDir);
@@ -254,7 +327,10 @@ export class PeerNode implements SessionHost {
 
   private async authorize(info: InitiatorInfo): Promise<boolean> {
     if (info.mode === 'IKpsk2') return true; // the invite's psk already decrypted message 1
-    const row = await this.identity.deviceByStaticKey(info.staticKey);
+    const viaRelayKey = this.relayLinkKeys.get(toHex(info.staticKey));
+    const row = viaRelayKey
+      ? await this.identity.device(viaRelayKey)
+      : await this.identity.deviceByStaticKey(info.staticKey);
     return row !== undefined && row.status === 'active' && (await this.isOursOrFriend(row.userId));
   }
 
@@ -521,7 +597,7 @@ export class PeerNode implements SessionHost {
       } catch {
         continue;
       }
-      if (await this.addresses.offer(record)) {
+      if (await this.offerAddressRecord(record)) {
         fresh = true;
         const d = this.dialing.get(record.deviceId);
         if (d && !this.sessions.has(record.deviceId)) d.nextAt = 0; // try the new address now
@@ -661,17 +737,24 @@ export class PeerNode implements SessionHost {
   private async refreshOwnRecord(): Promise<void> {
     const addresses = this.ownAddresses();
     const current = this.ownRecord ?? (await this.addresses.get(this.deviceId));
-    if (current && sameSet(current.addresses, addresses)) {
+    const relay = this.options.device.relay;
+    const relayCertified =
+      !relay ||
+      (current?.relay !== undefined && constantTimeEqual(current.relay.linkKey, relay.link.publicKey));
+    if (current && ((sameSet(current.addresses, addresses) && relayCertified) || this.locked)) {
+      // Locked, the device key cannot sign: the record signed while unlocked stands.
       this.ownRecord = current;
       return;
     }
+    if (this.locked) return;
     const bytes = signAddressRecord(this.options.device.keys.signing, {
       seq: (current?.seq ?? -1) + 1,
       addresses,
       issuedAt: this.clock(),
+      ...(relay ? { relay: { linkKey: relay.link.publicKey, relaySigner: relay.signing.publicKey } } : {}),
     });
     this.ownRecord = verifyAddressRecord(bytes);
-    await this.addresses.offer(this.ownRecord);
+    await this.offerAddressRecord(this.ownRecord);
     this.log.info({ addresses, seq: this.ownRecord.seq }, 'own address record updated');
     this.options.events.publish('addresses.changed', { addresses, seq: this.ownRecord.seq });
     for (const s of this.sessions.values()) {
@@ -685,6 +768,7 @@ export class PeerNode implements SessionHost {
   }
 
   private async syncOwnLogFile(): Promise<void> {
+    if (this.locked) return; // written at the unlock (openOwnState)
     await writeIdentityLog(this.options.dataDir, this.options.device, this.own.entries);
   }
 
@@ -742,8 +826,8 @@ export class PeerNode implements SessionHost {
         try {
           const link = await connectLink({
             url: `ws://${address}`,
-            staticKeyPair: this.staticKeyPair,
-            remoteStaticKey: target.staticPublicKey,
+            staticKeyPair: this.linkKeyPair,
+            remoteStaticKey: record?.relay?.linkKey ?? target.staticPublicKey,
             clock: this.clock,
             random: this.random,
             logger: this.log,

@@ -69,6 +69,8 @@ export interface SessionHost {
   helloFor(link: Link): Promise<MessageOf<typeof HelloMessage>>;
   /** Checks the peer's certificate; returns its device and user ids, or throws to close. */
   admit(link: Link, cert: ReturnType<typeof verifyDeviceCertificate>): Promise<void>;
+  /** Whether `key` is the relay link key the device's signed address record names. */
+  isRelayLinkKey(deviceId: string, key: Uint8Array): Promise<boolean>;
   onHello(session: PeerSession, hello: MessageOf<typeof HelloMessage>): Promise<void>;
   onLogRequest(session: PeerSession, request: MessageOf<typeof LogRequestMessage>): Promise<void>;
   onLogEntries(session: PeerSession, message: MessageOf<typeof LogEntriesMessage>): Promise<void>;
@@ -167,7 +169,10 @@ export class PeerSession {
     switch (message.t) {
       case 'hello': {
         const cert = verifyDeviceCertificate(message.cert);
-        if (!constantTimeEqual(cert.agreementKey, this.link.remoteStaticKey)) {
+        if (
+          !constantTimeEqual(cert.agreementKey, this.link.remoteStaticKey) &&
+          !(await this.host.isRelayLinkKey(cert.deviceId, this.link.remoteStaticKey))
+        ) {
           throw new Error('certificate does not match the link key');
         }
         await this.host.admit(this.link, cert);

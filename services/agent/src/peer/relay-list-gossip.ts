@@ -76,6 +76,8 @@ export class RelayListGossip {
       const signer = await this.node.identity.deviceBySigningKey(current.signingKey);
       if (signer?.status === 'active') return;
     }
+    // Locked, the device key cannot sign; the list is refreshed at the unlock.
+    if (this.node.locked) return;
     const bytes = signRelayList(this.node.options.device.keys.signing, {
       user: this.node.userId,
       seq: (current?.seq ?? -1) + 1,

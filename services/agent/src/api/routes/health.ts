@@ -7,6 +7,11 @@ const Health = Type.Object(
     ok: Type.Boolean({ description: 'The agent runs and its database answers.' }),
     version: Type.String(),
     database: Type.Enum(['postgres', 'pglite']),
+    locked: Type.Optional(
+      Type.Boolean({
+        description: 'A node only: its device keys are closed, it relays only (`kith unlock`).',
+      }),
+    ),
   },
   { title: 'Health' },
 );
@@ -25,7 +30,7 @@ export const healthRoutes: ApiPlugin = async (app) => {
       },
     },
     async (_request, reply) => {
-      const { db, version } = app.kith;
+      const { db, version, lockState } = app.kith;
       let ok = true;
       try {
         await db.db.execute(sql`select 1`);
@@ -33,7 +38,9 @@ export const healthRoutes: ApiPlugin = async (app) => {
         ok = false;
         app.log.warn({ err }, 'health check: the database does not answer');
       }
-      return reply.status(ok ? 200 : 503).send({ ok, version, database: db.kind });
+      return reply
+        .status(ok ? 200 : 503)
+        .send({ ok, version, database: db.kind, ...(lockState ? { locked: lockState.locked } : {}) });
     },
   );
 };

@@ -74,6 +74,7 @@ export function networkRoutes(node: PeerNode, pairing: PairingService): ApiPlugi
         peers: peers.length,
         online: peers.filter((p) => p.online).length,
         friends: (await node.friends.list()).length,
+        locked: node.locked,
       };
     });
 
