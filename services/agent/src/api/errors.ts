@@ -1,17 +1,8 @@
 import { KithError } from '@kith/core/errors';
-import Type from 'typebox';
 import type { ApiServer } from './context.ts';
 
 /** The one error shape of the API: `{ error: { code, message } }`, status from the catalogue. */
-export const ErrorBody = Type.Object(
-  {
-    error: Type.Object({
-      code: Type.String({ description: 'Stable code from the error catalogue.' }),
-      message: Type.String({ description: 'A sentence for a person: what went wrong and what to do.' }),
-    }),
-  },
-  { $id: 'ErrorBody', title: 'Error' },
-);
+export { ErrorBody } from '@kith/api/schemas/common';
 
 interface FastifyLikeError {
   statusCode?: number;

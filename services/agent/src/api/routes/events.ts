@@ -1,4 +1,4 @@
-import Type from 'typebox';
+import { EventsQuery } from '@kith/api/schemas/agent';
 import type { AgentEvent } from '../../event-bus.ts';
 import type { ApiPlugin } from '../context.ts';
 
@@ -19,7 +19,7 @@ export const eventRoutes: ApiPlugin = async (app) => {
       schema: {
         summary: 'WebSocket stream of agent events (token as bearer header or ?token=).',
         tags: ['agent'],
-        querystring: Type.Object({ token: Type.Optional(Type.String()) }),
+        querystring: EventsQuery,
       },
     },
     (socket) => {

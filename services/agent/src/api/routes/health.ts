@@ -1,32 +1,19 @@
 import { sql } from 'drizzle-orm';
-import Type from 'typebox';
+import { ROUTES } from '@kith/api/routes';
 import type { ApiPlugin } from '../context.ts';
-
-const Health = Type.Object(
-  {
-    ok: Type.Boolean({ description: 'The agent runs and its database answers.' }),
-    version: Type.String(),
-    database: Type.Enum(['postgres', 'pglite']),
-    locked: Type.Optional(
-      Type.Boolean({
-        description: 'A node only: its device keys are closed, it relays only (`kith unlock`).',
-      }),
-    ),
-  },
-  { title: 'Health' },
-);
 
 /** GET /api/health: no token needed, for health checks and `kith status`. */
 export const healthRoutes: ApiPlugin = async (app) => {
+  const route = ROUTES.health;
   app.get(
-    '/health',
+    route.path,
     {
       config: { public: true },
       schema: {
         summary: 'Liveness and database reachability (no token needed).',
         tags: ['agent'],
         security: [],
-        response: { 200: Health, 503: Health },
+        response: { 200: route.response, 503: route.response },
       },
     },
     async (_request, reply) => {

@@ -2,47 +2,23 @@
  * Identity, friends, peers, invites and pairing (docs/API.md). Mounted by `kith up` and
  * `kith agent` once the node has its keys.
  */
+import { ROUTES } from '@kith/api/routes';
 import { verifyLog } from '@kith/core/identity/log';
-import Type from 'typebox';
 import type { PairingService } from '../../peer/pairing-service.ts';
 import type { PeerNode } from '../../peer/peer-node.ts';
 import type { ApiPlugin } from '../context.ts';
 
-const _Device = Type.Object({
-  deviceId: Type.String(),
-  index: Type.Integer(),
-  name: Type.String(),
-  status: Type.String(),
-  current: Type.Boolean(),
-  online: Type.Boolean(),
-});
-
-const Peer = Type.Object({
-  deviceId: Type.String(),
-  userId: Type.String(),
-  own: Type.Boolean(),
-  online: Type.Boolean(),
-  address: Type.Union([Type.String(), Type.Null()]),
-  addresses: Type.Array(Type.String()),
-  lastSeenAt: Type.Union([Type.String(), Type.Null()]),
-  clockOffsetMs: Type.Union([Type.Number(), Type.Null()]),
-  roundTripMs: Type.Union([Type.Number(), Type.Null()]),
-  status: Type.String(),
-});
-
-const PairingResult = Type.Object({
-  role: Type.String(),
-  userId: Type.String(),
-  name: Type.Union([Type.String(), Type.Null()]),
-  deviceId: Type.String(),
-  sas: Type.String(),
-});
-
 export function networkRoutes(node: PeerNode, pairing: PairingService): ApiPlugin {
   return async (app) => {
     app.get(
-      '/identity',
-      { schema: { summary: 'Who this node is: user, device, and the user’s devices.', tags: ['identity'] } },
+      ROUTES.identity.path,
+      {
+        schema: {
+          summary: 'Who this node is: user, device, and the user’s devices.',
+          tags: ['identity'],
+          response: { 200: ROUTES.identity.response },
+        },
+      },
       async () => {
         const log = node.ownLog;
         return {
@@ -64,23 +40,39 @@ export function networkRoutes(node: PeerNode, pairing: PairingService): ApiPlugi
       },
     );
 
-    app.get('/status', { schema: { summary: 'Agent health and summary.', tags: ['identity'] } }, async () => {
-      const peers = await node.peers();
-      return {
-        userId: node.userId,
-        deviceId: node.deviceId,
-        peerPort: node.port,
-        addresses: node.ownAddresses(),
-        peers: peers.length,
-        online: peers.filter((p) => p.online).length,
-        friends: (await node.friends.list()).length,
-        locked: node.locked,
-      };
-    });
+    app.get(
+      ROUTES.status.path,
+      {
+        schema: {
+          summary: 'Agent health and summary.',
+          tags: ['identity'],
+          response: { 200: ROUTES.status.response },
+        },
+      },
+      async () => {
+        const peers = await node.peers();
+        return {
+          userId: node.userId,
+          deviceId: node.deviceId,
+          peerPort: node.port,
+          addresses: node.ownAddresses(),
+          peers: peers.length,
+          online: peers.filter((p) => p.online).length,
+          friends: (await node.friends.list()).length,
+          locked: node.locked,
+        };
+      },
+    );
 
     app.get(
-      '/friends',
-      { schema: { summary: 'Friends and whether any of their devices is online.', tags: ['friends'] } },
+      ROUTES.friends.path,
+      {
+        schema: {
+          summary: 'Friends and whether any of their devices is online.',
+          tags: ['friends'],
+          response: { 200: ROUTES.friends.response },
+        },
+      },
       async () => {
         const peers = await node.peers();
         const out = [];
@@ -102,99 +94,82 @@ export function networkRoutes(node: PeerNode, pairing: PairingService): ApiPlugi
     );
 
     app.get(
-      '/peers',
+      ROUTES.peers.path,
       {
         schema: {
           summary: 'Peer devices (own and friends’) with link state, addresses and clock offset.',
           tags: ['peers'],
-          response: { 200: Type.Array(Peer) },
+          response: { 200: ROUTES.peers.response },
         },
       },
       async () => node.peers(),
     );
 
     app.post(
-      '/invites',
+      ROUTES.createInvite.path,
       {
         schema: {
           summary: 'Create a one-time in-person invite (friend, or one of my own devices).',
           tags: ['pairing'],
-          body: Type.Object(
-            {
-              role: Type.Enum(['friend', 'device']),
-              ttlMs: Type.Optional(Type.Integer({ minimum: 10_000, maximum: 86_400_000 })),
-              phrase: Type.Optional(Type.String({ maxLength: 1000 })),
-              bip39Passphrase: Type.Optional(Type.String({ maxLength: 1000 })),
-            },
-            { additionalProperties: false },
-          ),
+          body: ROUTES.createInvite.body,
+          response: { 200: ROUTES.createInvite.response },
         },
       },
-      async (request) => {
-        const body = request.body as {
-          role: 'friend' | 'device';
-          ttlMs?: number;
-          phrase?: string;
-          bip39Passphrase?: string;
-        };
-        return pairing.createInvite(body);
-      },
+      async (request) => pairing.createInvite(request.body),
     );
 
     app.get(
-      '/invites/:id',
+      ROUTES.invite.path,
       {
         schema: {
           summary: 'Whether an invite was used, and by whom (with the short authentication string).',
           tags: ['pairing'],
-          params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{32}$' }) }),
+          params: ROUTES.invite.params,
+          response: { 200: ROUTES.invite.response },
         },
       },
-      async (request) => pairing.status((request.params as { id: string }).id),
+      async (request) => pairing.status(request.params.id),
     );
 
     app.post(
-      '/pairing/accept',
+      ROUTES.acceptInvite.path,
       {
         schema: {
           summary: 'Accept a friend invite: link to the inviter, exchange identities, return the SAS.',
           tags: ['pairing'],
-          body: Type.Object(
-            { code: Type.String({ minLength: 5, maxLength: 2000 }) },
-            { additionalProperties: false },
-          ),
-          response: { 200: PairingResult },
+          body: ROUTES.acceptInvite.body,
+          response: { 200: ROUTES.acceptInvite.response },
         },
       },
-      async (request) => pairing.acceptFriend((request.body as { code: string }).code),
+      async (request) => pairing.acceptFriend(request.body.code),
     );
 
     app.post(
-      '/devices/revoke',
+      ROUTES.revokeDevice.path,
       {
         schema: {
           summary: 'Revoke one of my devices (needs the seed phrase: only the root key revokes).',
           tags: ['identity'],
-          body: Type.Object(
-            {
-              deviceId: Type.String({ maxLength: 40 }),
-              phrase: Type.String({ maxLength: 1000 }),
-              bip39Passphrase: Type.Optional(Type.String({ maxLength: 1000 })),
-            },
-            { additionalProperties: false },
-          ),
+          body: ROUTES.revokeDevice.body,
+          response: { 200: ROUTES.revokeDevice.response },
         },
       },
       async (request) => {
-        const b = request.body as { deviceId: string; phrase: string; bip39Passphrase?: string };
+        const b = request.body;
         return node.revokeDevice(b.deviceId, b.phrase, b.bip39Passphrase);
       },
     );
 
     // verifyLog is re-run so the route never serves a log the node would not accept.
     app.get(
-      '/identity/log',
-      { schema: { summary: 'My identity log entries (hex).', tags: ['identity'] } },
+      ROUTES.identityLog.path,
+      {
+        schema: {
+          summary: 'My identity log entries (hex).',
+          tags: ['identity'],
+          response: { 200: ROUTES.identityLog.response },
+        },
+      },
       async () => {
         const log = verifyLog(node.ownLog.entries);
         return { userId: log.userId, entries: log.entries.map((e) => Buffer.from(e).toString('hex')) };
