@@ -15,10 +15,12 @@ import {
   archiveStatusCommand,
   archiveSyncCommand,
 } from './commands/archive-commands.ts';
+import { backupCommand, restoreCommand } from './commands/backup-commands.ts';
 import { CONVERSATION_COMMANDS } from './commands/conversation-commands.ts';
 import { identityCommand } from './commands/identity.ts';
 import { initCommand } from './commands/init.ts';
 import { recoverCommand } from './commands/recover.ts';
+import { consensusCommand, webCommand } from './commands/service-commands.ts';
 import { makeOutput } from './io.ts';
 import {
   acceptCommand,
@@ -39,6 +41,8 @@ export const COMMANDS: Command[] = [
   identityCommand,
   upCommand,
   agentCommand,
+  consensusCommand,
+  webCommand,
   statusCommand,
   inviteCommand,
   acceptCommand,
@@ -54,6 +58,8 @@ export const COMMANDS: Command[] = [
   archiveHistoryCommand,
   archiveCurrentCommand,
   archiveGetCommand,
+  backupCommand,
+  restoreCommand,
 ];
 
 function overview(): string {
