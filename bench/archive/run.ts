@@ -18,7 +18,8 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type { PGlite } from '@electric-sql/pglite';
 import postgres from 'postgres';
-import { selectBackend, setDefaultBackend } from '../../packages/core/src/crypto/index.ts';
+import { setDefaultBackend } from '../../packages/core/src/crypto/index.ts';
+import { nativeBackend } from '../../packages/core/src/crypto/native.ts';
 import { makeTempDir } from '../../test/helpers/database.ts';
 import { describeUrl, type KithDatabase, openDatabase } from '../../services/agent/src/database.ts';
 import { BatchWriter } from '../../services/archive/src/batch-writer.ts';
@@ -27,7 +28,7 @@ import { BlobRepository } from '../../services/archive/src/blob-repository.ts';
 import { QuotaRepository } from '../../services/archive/src/quota-repository.ts';
 
 // As every service does at boot (cli/src/main.ts): content ids hash with node:crypto.
-setDefaultBackend(selectBackend());
+setDefaultBackend(nativeBackend);
 
 const args = process.argv.slice(2);
 const arg = (name: string) => {

@@ -12,7 +12,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type CryptoBackend, nativeBackend, nobleBackend } from '../../packages/core/src/crypto/index.ts';
+import { type CryptoBackend, nobleBackend } from '../../packages/core/src/crypto/index.ts';
+import { nativeBackend } from '../../packages/core/src/crypto/native.ts';
 import { isKithError } from '../../packages/core/src/errors.ts';
 import { noiseKeyPairFromPrivate } from '../../packages/core/src/noise/dh25519.ts';
 import { connectLink } from '../../services/agent/src/link/connect.ts';

@@ -53,7 +53,8 @@ import type { PGlite } from '@electric-sql/pglite';
 import { count, eq } from 'drizzle-orm';
 import postgres from 'postgres';
 import { type WebSocket, WebSocketServer, WebSocket as WsClient } from 'ws';
-import { nativeBackend, selectBackend, setDefaultBackend } from '../../packages/core/src/crypto/index.ts';
+import { setDefaultBackend } from '../../packages/core/src/crypto/index.ts';
+import { nativeBackend } from '../../packages/core/src/crypto/native.ts';
 import { deriveDeviceKeys, deriveRootKeys } from '../../packages/core/src/identity/derive.ts';
 import { enrolDevice } from '../../packages/core/src/identity/enrol.ts';
 import { createGenesis, verifyLog } from '../../packages/core/src/identity/log.ts';
@@ -74,7 +75,7 @@ import { type RunningNode, runNode } from '../../services/agent/src/node.ts';
 import { makeTempDir } from '../../test/helpers/database.ts';
 
 // As every service does at boot (cli/src/main.ts): node:crypto under Node.
-setDefaultBackend(selectBackend());
+setDefaultBackend(nativeBackend);
 
 const args = process.argv.slice(2);
 const arg = (name: string) => {

@@ -3,88 +3,83 @@
  * With --json exactly one JSON document goes to stdout (errors too); logs go to stderr.
  */
 import { resolve } from 'node:path';
-import { selectBackend, setDefaultBackend } from '@kith/core/crypto/index';
 import { KithError, isKithError } from '@kith/core/errors';
+import rootPackage from '../../package.json' with { type: 'json' };
 import { helpText, parseArgs } from './args.ts';
 import { type Command, GLOBAL_FLAGS } from './command.ts';
-import {
-  archiveCurrentCommand,
-  archiveGetCommand,
-  archiveHistoryCommand,
-  archivePutCommand,
-  archiveStatusCommand,
-  archiveSyncCommand,
-} from './commands/archive-commands.ts';
-import { backupCommand, restoreCommand } from './commands/backup-commands.ts';
-import { CONVERSATION_COMMANDS } from './commands/conversation-commands.ts';
-import { identityCommand } from './commands/identity.ts';
-import { initCommand } from './commands/init.ts';
-import { recoverCommand } from './commands/recover.ts';
-import { consensusCommand, webCommand } from './commands/service-commands.ts';
 import { makeOutput } from './io.ts';
-import {
-  acceptCommand,
-  agentCommand,
-  friendsCommand,
-  inviteCommand,
-  messagesCommand,
-  peersCommand,
-  revokeCommand,
-  sendCommand,
-  statusCommand,
-  upCommand,
-} from './commands/node-commands.ts';
 
-export const COMMANDS: Command[] = [
-  initCommand,
-  recoverCommand,
-  identityCommand,
-  upCommand,
-  agentCommand,
-  consensusCommand,
-  webCommand,
-  statusCommand,
-  inviteCommand,
-  acceptCommand,
-  friendsCommand,
-  peersCommand,
-  revokeCommand,
-  sendCommand,
-  messagesCommand,
-  ...CONVERSATION_COMMANDS,
-  archiveStatusCommand,
-  archivePutCommand,
-  archiveSyncCommand,
-  archiveHistoryCommand,
-  archiveCurrentCommand,
-  archiveGetCommand,
-  backupCommand,
-  restoreCommand,
+/**
+ * Every command by name, in the order `kith --help` lists them. Each is imported only when it
+ * runs, so `kith --version` or `kith status` never loads the agent, its database or fastify
+ * (docs/ARCHITECTURE.md, "Build"). cli/test/main.test.ts checks the names match the commands.
+ */
+const node = () => import('./commands/node-commands.ts');
+const conversation = () => import('./commands/conversation-commands.ts');
+const archive = () => import('./commands/archive-commands.ts');
+export const COMMAND_LOADERS: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
+  ['init', async () => (await import('./commands/init.ts')).initCommand],
+  ['recover', async () => (await import('./commands/recover.ts')).recoverCommand],
+  ['identity', async () => (await import('./commands/identity.ts')).identityCommand],
+  ['up', async () => (await node()).upCommand],
+  ['agent', async () => (await node()).agentCommand],
+  ['web', async () => (await import('./commands/web-command.ts')).webCommand],
+  ['status', async () => (await node()).statusCommand],
+  ['invite', async () => (await node()).inviteCommand],
+  ['accept', async () => (await node()).acceptCommand],
+  ['friends', async () => (await node()).friendsCommand],
+  ['peers', async () => (await node()).peersCommand],
+  ['revoke', async () => (await node()).revokeCommand],
+  ['send', async () => (await node()).sendCommand],
+  ['messages', async () => (await node()).messagesCommand],
+  ['conversation create', async () => (await conversation()).conversationCreateCommand],
+  ['conversation show', async () => (await conversation()).conversationShowCommand],
+  ['conversation list', async () => (await conversation()).conversationListCommand],
+  ['post', async () => (await conversation()).postCommand],
+  ['vote', async () => (await conversation()).voteCommand],
+  ['consensus', async () => (await conversation()).consensusCommand],
+  ['archive status', async () => (await archive()).archiveStatusCommand],
+  ['archive put', async () => (await archive()).archivePutCommand],
+  ['archive sync', async () => (await archive()).archiveSyncCommand],
+  ['archive history', async () => (await archive()).archiveHistoryCommand],
+  ['archive current', async () => (await archive()).archiveCurrentCommand],
+  ['archive get', async () => (await archive()).archiveGetCommand],
+  ['backup', async () => (await import('./commands/backup-commands.ts')).backupCommand],
+  ['restore', async () => (await import('./commands/backup-commands.ts')).restoreCommand],
 ];
 
-function overview(): string {
-  const rows = COMMANDS.map((c) => `  ${c.name.padEnd(22)}${c.summary.split('\n')[0]}`);
-  return `kith — a friend-to-friend message network you run yourself\n\nCommands:\n${rows.join('\n')}\n\nRun \`kith COMMAND --help\` for a command's options.\n`;
+/** The version of this Kith (the repository's package.json, inlined by the build). */
+export const KITH_VERSION: string = rootPackage.version;
+
+async function overview(): Promise<string> {
+  const commands = await Promise.all(COMMAND_LOADERS.map(([, load]) => load()));
+  const rows = commands.map((c) => `  ${c.name.padEnd(22)}${c.summary.split('\n')[0]}`);
+  return `kith — a friend-to-friend message network you run yourself\n\nCommands:\n${rows.join('\n')}\n\nRun \`kith COMMAND --help\` for a command's options, \`kith --version\` for the version.\n`;
 }
 
-function findCommand(argv: string[]): { command: Command; rest: string[] } | undefined {
+async function findCommand(argv: string[]): Promise<{ command: Command; rest: string[] } | undefined> {
   const two = `${argv[0]} ${argv[1]}`;
-  const byTwo = COMMANDS.find((c) => c.name === two);
-  if (byTwo) return { command: byTwo, rest: argv.slice(2) };
-  const byOne = COMMANDS.find((c) => c.name === argv[0]);
-  return byOne ? { command: byOne, rest: argv.slice(1) } : undefined;
+  const byTwo = COMMAND_LOADERS.find(([name]) => name === two);
+  if (byTwo) return { command: await byTwo[1](), rest: argv.slice(2) };
+  const byOne = COMMAND_LOADERS.find(([name]) => name === argv[0]);
+  return byOne ? { command: await byOne[1](), rest: argv.slice(1) } : undefined;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  setDefaultBackend(selectBackend());
   const wantsJson = argv.includes('--json');
   const out = makeOutput(wantsJson);
   try {
     if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help') {
-      process.stdout.write(overview());
+      process.stdout.write(await overview());
       return argv.length === 0 ? 2 : 0;
     }
-    const found = findCommand(argv);
+    if (argv[0] === '--version' || argv[0] === 'version') {
+      process.stdout.write(
+        wantsJson ? `${JSON.stringify({ version: KITH_VERSION })}\n` : `kith ${KITH_VERSION}\n`,
+      );
+      return 0;
+    }
+    const found = await findCommand(argv);
     if (!found)
       throw new KithError('USAGE', `Unknown command "${argv[0]}". Run \`kith --help\` for the list.`);
     const { command, rest } = found;
@@ -94,6 +89,9 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     const args = parseArgs(rest, specs, command.maxPositionals);
+    // Services pick the native crypto path at boot (core itself never probes its environment).
+    const { setDefaultBackend } = await import('@kith/core/crypto/index');
+    setDefaultBackend((await import('@kith/core/crypto/native')).nativeBackend);
     const dataDir = resolve(typeof args.flags.data === 'string' ? args.flags.data : './data');
     await command.run({ dataDir, args, out });
     return 0;

@@ -4,8 +4,7 @@
  * `consensus` is one call to the running agent's local API.
  */
 import { KithError } from '@kith/core/errors';
-import { createLogger, LOG_LEVELS, type LogLevel } from '@kith/agent/logger';
-import { runConsensus } from '@kith/consensus/run';
+import type { LogLevel } from '@kith/agent/logger';
 import type { Parsed } from '../args.ts';
 import { connectAgent } from '../client.ts';
 import { type Command, flagList, flagString } from '../command.ts';
@@ -358,6 +357,9 @@ export const consensusCommand: Command = {
   },
   maxPositionals: 0,
   async run({ dataDir, args, out }) {
+    // Imported here: the other conversation commands never load the worker or the logger.
+    const { createLogger, LOG_LEVELS } = await import('@kith/agent/logger');
+    const { runConsensus } = await import('@kith/consensus/run');
     const level = (flagString(args, 'log-level') ?? 'info') as LogLevel;
     if (!LOG_LEVELS.includes(level))
       throw new KithError('USAGE', `--log-level takes ${LOG_LEVELS.join(', ')}.`);

@@ -1,13 +1,8 @@
-import qrcode from 'qrcode-terminal';
 import { KithError } from '@kith/core/errors';
 import { parseDeviceId, parseUserId } from '@kith/core/ids';
-import { decodeInvite } from '@kith/core/pairing/invite-code';
-import { enrolFromInvite } from '@kith/agent/peer/enrol-from-invite';
-import { consensusExtension } from '@kith/consensus/in-process';
 import { connectAgent } from '../client.ts';
 import { type Command, flagString } from '../command.ts';
-import { unlockPassphrase } from './identity-common.ts';
-import { NODE_FLAGS, ensureIdentity, nodeFlags, runUntilStopped } from './run-node.ts';
+import { NODE_FLAGS, nodeFlags } from './node-flags.ts';
 import { readSecretFile } from '../io.ts';
 
 export const agentCommand: Command = {
@@ -17,6 +12,7 @@ export const agentCommand: Command = {
   flags: NODE_FLAGS,
   maxPositionals: 0,
   async run({ dataDir, args, out }) {
+    const { ensureIdentity, runUntilStopped } = await import('./run-node.ts');
     await ensureIdentity(dataDir, out);
     await runUntilStopped({ flags: nodeFlags(args, dataDir) }, out);
   },
@@ -29,8 +25,11 @@ export const upCommand: Command = {
   flags: NODE_FLAGS,
   maxPositionals: 0,
   async run({ dataDir, args, out }) {
+    // Imported here, like every heavy part below: `kith status` and friends load none of them.
+    const { ensureIdentity, runUntilStopped } = await import('./run-node.ts');
     await ensureIdentity(dataDir, out);
     // Every part in one process: the consensus worker too (DESIGN §3).
+    const { consensusExtension } = await import('@kith/consensus/in-process');
     await runUntilStopped({ flags: nodeFlags(args, dataDir), extend: consensusExtension() }, out);
   },
 };
@@ -173,6 +172,7 @@ export const inviteCommand: Command = {
     );
     const wait = args.flags.wait === true || !out.json;
     if (!out.json) {
+      const { default: qrcode } = await import('qrcode-terminal');
       qrcode.generate(invite.code, { small: true }, (qr) => process.stdout.write(`${qr}\n`));
       process.stdout.write(
         `${invite.code}\n\nOn the other ${role === 'device' ? 'device' : 'person’s machine'}: kith accept ${invite.code}` +
@@ -220,9 +220,12 @@ export const acceptCommand: Command = {
   async run({ dataDir, args, out }) {
     const code = args.positionals[0];
     if (!code) throw new KithError('USAGE', 'accept needs the invite CODE.');
+    const { decodeInvite } = await import('@kith/core/pairing/invite-code');
     const invite = decodeInvite(code);
     if (invite.role === 'device') {
+      const { unlockPassphrase } = await import('./identity-common.ts');
       const passphrase = await unlockPassphrase(args);
+      const { enrolFromInvite } = await import('@kith/agent/peer/enrol-from-invite');
       const r = await enrolFromInvite({ code, dataDir, ...(passphrase !== undefined ? { passphrase } : {}) });
       out.result(
         { ...r, role: 'device' },

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -9,6 +8,8 @@ import { API_TOKEN_FILE, loadOrCreateApiToken } from './api/token.ts';
 import type { AgentComponents, AgentService } from './components.ts';
 import type { AgentConfig } from './config.ts';
 import { EventBus } from './event-bus.ts';
+// Inlined by the build (dist/ has no package.json beside it).
+import rootPackage from '../../../package.json' with { type: 'json' };
 
 /** Written at start, removed at stop: how `kith` commands find the running agent's API. */
 export const API_INFO_FILE = 'api.json';
@@ -47,9 +48,7 @@ export interface Agent {
   stop(): Promise<void>;
 }
 
-export const AGENT_VERSION: string = (
-  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+export const AGENT_VERSION: string = rootPackage.version;
 
 /**
  * Assembles the agent from its configuration and injected components (DESIGN §3): the event

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { selectBackend, setDefaultBackend } from '@kith/core/crypto/index';
+import { setDefaultBackend } from '@kith/core/crypto/index';
+import { nativeBackend } from '@kith/core/crypto/native';
 import { KithError, isKithError } from '@kith/core/errors';
 import { type Agent, buildAgent } from './app.ts';
 import type { ApiPlugin } from './api/context.ts';
@@ -51,7 +52,7 @@ export interface RunningAgent {
  */
 export async function runAgent(options: RunAgentOptions = {}): Promise<RunningAgent> {
   // Services pick the native crypto path at boot (core itself never probes its environment).
-  setDefaultBackend(selectBackend());
+  setDefaultBackend(nativeBackend);
   const config = parseConfig({ env: options.env, flags: options.flags, cwd: options.cwd });
   const logger = options.logger ?? createLogger({ level: config.logLevel });
 

@@ -1,4 +1,5 @@
-import { nativeBackend, nobleBackend } from '@kith/core/crypto/index';
+import { nobleBackend } from '@kith/core/crypto/index';
+import { nativeBackend } from '@kith/core/crypto/native';
 import { isKithError } from '@kith/core/errors';
 import { frameWithLabel, HASH } from '@kith/core/labels';
 import fc from 'fast-check';

@@ -1,29 +1,24 @@
+/**
+ * Core's crypto entry: pure JS only, so it loads in a browser. The native backend (node:crypto)
+ * lives in `@kith/core/crypto/native`; a Node program imports it and installs it with
+ * `setDefaultBackend(nativeBackend)` at boot (docs/ARCHITECTURE.md, "Packages and arrows").
+ */
 import type { CryptoBackend } from './backend.ts';
-import { nativeBackend } from './native.ts';
 import { nobleBackend } from './noble.ts';
 
 export type { CryptoBackend, RandomSource } from './backend.ts';
 export * from './bytes.ts';
 export { ed25519PublicKeyAcceptable } from './ed25519-strict.ts';
-export { nativeBackend } from './native.ts';
 export { nobleBackend } from './noble.ts';
 
 let selected: CryptoBackend = nobleBackend;
 
-/** The backend core functions use when none is passed: native under Node once installed. */
+/** The backend core functions use when none is passed: noble until a program installs another. */
 export function defaultBackend(): CryptoBackend {
   return selected;
 }
 
-/** Services call this at boot with the native backend (core itself does no environment probing). */
+/** Node programs call this at boot with the native backend (core itself does no environment probing). */
 export function setDefaultBackend(backend: CryptoBackend): void {
   selected = backend;
-}
-
-/**
- * The fastest backend for this runtime: node:crypto under Node, pure JS elsewhere. Reads only
- * `process.versions` (no I/O). Services pass the result to `setDefaultBackend` at boot.
- */
-export function selectBackend(): CryptoBackend {
-  return globalThis.process?.versions?.node ? nativeBackend : nobleBackend;
 }

@@ -8,7 +8,8 @@ import {
   type IsDeviceOf,
 } from '../../src/conversation/genesis.ts';
 import type { RandomSource } from '../../src/crypto/backend.ts';
-import { nativeBackend, setDefaultBackend, toHex } from '../../src/crypto/index.ts';
+import { setDefaultBackend, toHex } from '../../src/crypto/index.ts';
+import { nativeBackend } from '../../src/crypto/native.ts';
 import type { SigningKeyPair } from '../../src/identity/derive.ts';
 import { userIdFromRootKey } from '../../src/ids.ts';
 export { codeOf } from '../helpers/code-of.ts';

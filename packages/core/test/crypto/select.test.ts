@@ -1,21 +1,18 @@
-/** Backend selection and the integrity of the vector copies the crypto tests load. */
+/** The default backend and the integrity of the vector copies the crypto tests load. */
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/crypto/bytes.ts';
-import { nativeBackend, nobleBackend, selectBackend } from '../../src/crypto/index.ts';
+import { defaultBackend, nobleBackend, setDefaultBackend } from '../../src/crypto/index.ts';
+import { nativeBackend } from '../../src/crypto/native.ts';
 import { vectorFileBytes } from './load.ts';
 
-describe('selectBackend', () => {
-  it('picks node:crypto under Node', () => {
-    expect(selectBackend()).toBe(nativeBackend);
-  });
-
-  it('picks the pure-JS backend where there is no Node', () => {
-    const saved = globalThis.process.versions;
-    Object.defineProperty(globalThis.process, 'versions', { value: {}, configurable: true });
+describe('default backend', () => {
+  it('is noble until the program installs another (core never picks node:crypto itself)', () => {
+    expect(defaultBackend()).toBe(nobleBackend);
+    setDefaultBackend(nativeBackend);
     try {
-      expect(selectBackend()).toBe(nobleBackend);
+      expect(defaultBackend()).toBe(nativeBackend);
     } finally {
-      Object.defineProperty(globalThis.process, 'versions', { value: saved, configurable: true });
+      setDefaultBackend(nobleBackend);
     }
   });
 });

@@ -1,10 +1,8 @@
 import type { CryptoBackend } from '../../src/crypto/backend.ts';
-import * as crypto from '../../src/crypto/index.ts';
+import { nobleBackend } from '../../src/crypto/index.ts';
+import { nativeBackend } from '../../src/crypto/native.ts';
 
-/** Every backend available here: tests run each vector on each (both paths must agree). */
+/** Both backends: tests run each vector on each (both paths must agree). */
 export function backends(): CryptoBackend[] {
-  const all: CryptoBackend[] = [crypto.nobleBackend];
-  const native = (crypto as { nativeBackend?: CryptoBackend }).nativeBackend;
-  if (native) all.push(native);
-  return all;
+  return [nobleBackend, nativeBackend];
 }

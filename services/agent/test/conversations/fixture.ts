@@ -6,7 +6,8 @@
  * in whatever order the test chooses — the messaging layer's job, done by hand.
  */
 import { randomBytes } from 'node:crypto';
-import { nativeBackend, setDefaultBackend } from '@kith/core/crypto/index';
+import { setDefaultBackend } from '@kith/core/crypto/index';
+import { nativeBackend } from '@kith/core/crypto/native';
 import { type DeviceKeys, deriveDeviceKeys, deriveRootKeys, type RootKeys } from '@kith/core/identity/derive';
 import { enrolDevice } from '@kith/core/identity/enrol';
 import { createGenesis as createIdentityGenesis, type LogState, verifyLog } from '@kith/core/identity/log';

@@ -2,7 +2,8 @@
  * The agent's own-key signer (messaging/own-signer.ts) gives the same Ed25519 signatures as the
  * backend it wraps (RFC 8032 test 1, then any message) and leaves other seeds to the backend.
  */
-import { fromHex, nativeBackend, nobleBackend, toHex } from '@kith/core/crypto/index';
+import { fromHex, nobleBackend, toHex } from '@kith/core/crypto/index';
+import { nativeBackend } from '@kith/core/crypto/native';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ownSigningBackend } from '../../src/messaging/own-signer.ts';

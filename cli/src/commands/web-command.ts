@@ -1,12 +1,9 @@
 /**
- * The parts of the appliance that run beside the agent, each as its own process (the compose
- * `consensus` and `web` services): they find the agent through a data dir's api.json and
- * api-token, which in compose is the agent's KITH_API_SHARE_DIR (docs/ARCHITECTURE.md
- * "The appliance").
+ * `kith web`: the web server as its own process (the compose `web` service). It finds the agent
+ * through a data dir's api.json, which in compose is the agent's KITH_API_SHARE_DIR
+ * (docs/ARCHITECTURE.md "The appliance").
  */
 import { parseConfig } from '@kith/agent/config';
-import { createLogger } from '@kith/agent/logger';
-import { runConsensus } from '@kith/consensus/run';
 import { startMinimalWeb } from '@kith/web/server-minimal';
 import type { Command } from '../command.ts';
 
@@ -40,21 +37,5 @@ export const webCommand: Command = {
     out.note(`kith web: serving ${web.url} (agent found through ${dataDir}/api.json)`);
     await untilSignal();
     await web.close();
-  },
-};
-
-export const consensusCommand: Command = {
-  name: 'consensus',
-  usage: 'kith consensus [--data DIR]',
-  summary:
-    'Run the consensus worker alone (the compose `consensus` service), against the agent’s API\n' +
-    'found through DIR/api.json and DIR/api-token; it waits for the agent and follows its restarts.',
-  flags: {},
-  maxPositionals: 0,
-  async run({ dataDir }) {
-    const config = parseConfig({ flags: { data: dataDir } });
-    const logger = createLogger({ level: config.logLevel });
-    const running = await runConsensus({ dataDir, logger });
-    await running.closed;
   },
 };

@@ -1,0 +1,32 @@
+import type { ConfigFlags } from '@kith/agent/config';
+import type { FlagSpecs, Parsed } from '../args.ts';
+
+/** Flags shared by `kith up` and `kith agent` (DESIGN §12); values are checked by the config schema. */
+export const NODE_FLAGS: FlagSpecs = {
+  host: { kind: 'string', description: 'address the peer port and web UI bind (KITH_HOST)' },
+  'peer-port': { kind: 'string', description: 'peer port (KITH_PEER_PORT, default 7470)' },
+  'api-port': { kind: 'string', description: 'local API port, loopback only (KITH_API_PORT, default 7471)' },
+  'api-host': { kind: 'string', description: 'local API address, a loopback address (KITH_API_HOST)' },
+  'web-port': { kind: 'string', description: 'web UI port (KITH_WEB_PORT, default 7480)' },
+  'heartbeat-mean-ms': { kind: 'string', description: 'mean heartbeat interval (KITH_HEARTBEAT_MEAN_MS)' },
+  'log-level': { kind: 'string', description: 'fatal…trace or silent (KITH_LOG_LEVEL)' },
+  relay: { kind: 'string', description: 'on/off: hold friends’ ciphertext (KITH_RELAY)' },
+  'passphrase-file': { kind: 'string', description: 'unlock passphrase file (KITH_PASSPHRASE_FILE)' },
+};
+
+export function nodeFlags(args: Parsed, dataDir: string): ConfigFlags {
+  const s = (name: string) =>
+    typeof args.flags[name] === 'string' ? (args.flags[name] as string) : undefined;
+  return {
+    data: dataDir,
+    host: s('host'),
+    peerPort: s('peer-port'),
+    apiPort: s('api-port'),
+    apiHost: s('api-host'),
+    webPort: s('web-port'),
+    heartbeatMeanMs: s('heartbeat-mean-ms'),
+    logLevel: s('log-level'),
+    relay: s('relay'),
+    passphraseFile: s('passphrase-file'),
+  };
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+/**
+ * Builds the runnable JavaScript in dist/ from the TypeScript sources (docs/ARCHITECTURE.md,
+ * "Build"). esbuild bundles the workspace packages (@kith/*, imported as .ts) into ES modules,
+ * split per dynamic import so a command loads only what it needs; every npm dependency stays
+ * external and is loaded from node_modules at run time. `npm ci` runs this through `prepare`.
+ */
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+import { distState } from '../bin/dist-state.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = `${root}dist`;
+
+// The test setup asks for a build only when a source changed since the last one.
+if (process.argv.includes('--if-stale') && distState(root) === 'fresh') process.exit(0);
+
+let esbuild;
+try {
+  esbuild = await import('esbuild');
+} catch {
+  // A production install (`npm ci --omit=dev`) has no build tools: dist/ comes from a build stage.
+  console.error('kith build: esbuild is not installed (production install?); dist/ was not rebuilt.');
+  process.exit(0);
+}
+
+/** npm packages stay imports; only our own workspace packages are bundled. */
+const externalNpmPackages = {
+  name: 'external-npm-packages',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) =>
+      args.path.startsWith('@kith/') ? undefined : { path: args.path, external: true },
+    );
+  },
+};
+
+const started = Date.now();
+rmSync(dist, { recursive: true, force: true });
+await esbuild.build({
+  absWorkingDir: root,
+  entryPoints: { kith: 'cli/src/main.ts' },
+  outdir: dist,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  chunkNames: '[name]-[hash]',
+  plugins: [externalNpmPackages],
+  logLevel: 'warning',
+});
+// Migrations are read at run time relative to the module that runs them (db/migrate.ts).
+// Chunks sit flat in dist/, so dist/migrations is where every one of them looks (only the SQL
+// and the journal are read; drizzle-kit's snapshots stay in the sources).
+cpSync(`${root}db/migrations`, `${dist}/migrations`, {
+  recursive: true,
+  filter: (source) => !source.endsWith('_snapshot.json'),
+});
+writeFileSync(`${dist}/build-info.json`, `${JSON.stringify({ builtAt: new Date().toISOString() })}\n`);
+if (!process.argv.includes('--quiet'))
+  console.error(`kith build: dist/ written in ${((Date.now() - started) / 1000).toFixed(1)} s`);
