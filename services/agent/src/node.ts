@@ -9,6 +9,7 @@ import { Archivist, type ArchivistOptions, historyAfterMs } from './archive/arch
 import { archiveRoutes } from './api/routes/archive.ts';
 import { archiveItemRoutes } from './api/routes/archive-items.ts';
 import { backupRoutes } from './api/routes/backup.ts';
+import { relayStatusRoutes } from './api/routes/relay-status.ts';
 import { networkRoutes } from './api/routes/network.ts';
 import type { ApiPlugin } from './api/context.ts';
 import type { AgentService } from './components.ts';
@@ -131,6 +132,7 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
           archiveRoutes(archive),
           archiveItemRoutes(archivist),
           backupRoutes({ userId: node.userId, deviceId: node.deviceId }),
+          relayStatusRoutes(node),
           ...(extra.plugins ?? []),
         ],
         services: [node, conversations, messenger, archive, archivist, ...(extra.services ?? [])],

@@ -82,7 +82,7 @@ describe.each(testDatabaseKinds())('backup and restore on %s', (kind) => {
     expect(r.statusCode).toBe(200);
     backup = new Uint8Array(r.rawPayload);
     await a.shutdown();
-  }, 120_000);
+  }, 300_000);
 
   afterAll(async () => {
     await Promise.all([a?.shutdown(), b?.shutdown()]);
