@@ -2,7 +2,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
  * Test tiers (docs/ARCHITECTURE.md, "Test tiers"), one vitest project each: `npm test` runs
- * them all, `npm test -- --project unit` one. New tiers (appliance, …) add a project here.
+ * them all, `npm test -- --project unit` one. New tiers add a project here.
  */
 const BROWSER = '**/*.browser.test.ts';
 const EXCLUDED = [...configDefaults.exclude, BROWSER];
@@ -40,6 +40,18 @@ export default defineConfig({
         extends: true,
         // Several real `kith up` processes on loopback addresses, driven through the CLI.
         test: { name: 'cluster', include: ['test/cluster/**/*.test.ts', CLUSTER_CLI], exclude: EXCLUDED },
+      },
+      {
+        extends: true,
+        // The real image and docker-compose.yml (test/appliance): runs when a Docker engine
+        // answers, and in CI always (.ci/run starts one); minutes, mostly the image build.
+        test: {
+          name: 'appliance',
+          include: ['test/appliance/**/*.test.ts'],
+          exclude: EXCLUDED,
+          testTimeout: 900_000,
+          hookTimeout: 1_800_000,
+        },
       },
       {
         extends: true,

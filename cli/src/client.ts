@@ -9,6 +9,8 @@ import { type ErrorCode, ERROR_CATALOGUE, KithError } from '@kith/core/errors';
 export interface AgentClient {
   get<T>(path: string): Promise<T>;
   post<T>(path: string, body: unknown): Promise<T>;
+  /** POSTs JSON and returns the raw response of a 2xx (a stream: `kith backup`). */
+  postForStream(path: string, body: unknown): Promise<Response>;
   readonly url: string;
 }
 
@@ -21,7 +23,7 @@ export async function connectAgent(dataDir: string): Promise<AgentClient> {
   } catch {
     throw new KithError('AGENT_NOT_RUNNING');
   }
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  async function call<T>(method: string, path: string, body?: unknown, raw = false): Promise<T> {
     let response: Response;
     try {
       response = await fetch(`${url}/api${path}`, {
@@ -31,11 +33,12 @@ export async function connectAgent(dataDir: string): Promise<AgentClient> {
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(60_000),
+        ...(raw ? {} : { signal: AbortSignal.timeout(60_000) }),
       });
     } catch (cause) {
       throw new KithError('AGENT_NOT_RUNNING', undefined, { cause });
     }
+    if (raw && response.ok) return response as T;
     const text = await response.text();
     let json: unknown;
     try {
@@ -53,5 +56,10 @@ export async function connectAgent(dataDir: string): Promise<AgentClient> {
     }
     return json as T;
   }
-  return { url, get: (path) => call('GET', path), post: (path, body) => call('POST', path, body) };
+  return {
+    url,
+    get: (path) => call('GET', path),
+    post: (path, body) => call('POST', path, body),
+    postForStream: (path, body) => call<Response>('POST', path, body, true),
+  };
 }

@@ -23,6 +23,7 @@ export const COMMAND_LOADERS: ReadonlyArray<readonly [string, () => Promise<Comm
   ['identity', async () => (await import('./commands/identity.ts')).identityCommand],
   ['up', async () => (await node()).upCommand],
   ['agent', async () => (await node()).agentCommand],
+  ['web', async () => (await import('./commands/web-command.ts')).webCommand],
   ['status', async () => (await node()).statusCommand],
   ['unlock', async () => (await import('./commands/lock-commands.ts')).unlockCommand],
   ['lock', async () => (await import('./commands/lock-commands.ts')).lockCommand],
@@ -45,6 +46,8 @@ export const COMMAND_LOADERS: ReadonlyArray<readonly [string, () => Promise<Comm
   ['archive history', async () => (await archive()).archiveHistoryCommand],
   ['archive current', async () => (await archive()).archiveCurrentCommand],
   ['archive get', async () => (await archive()).archiveGetCommand],
+  ['backup', async () => (await import('./commands/backup-commands.ts')).backupCommand],
+  ['restore', async () => (await import('./commands/backup-commands.ts')).restoreCommand],
 ];
 
 /** The version of this Kith (the repository's package.json, inlined by the build). */

@@ -76,6 +76,18 @@ export const ERROR_CATALOGUE = {
   KEYSTORE_CORRUPT: { status: 500, message: 'A key file is damaged or has an unknown format.' },
   DATA_DIR_LOCKED: { status: 409, message: 'Another Kith process is using this data directory.' },
   FILE_UNREADABLE: { status: 400, message: 'A file could not be read.' },
+  BACKUP_INVALID: {
+    status: 400,
+    message: 'The file is not a Kith backup, or it is damaged or cut short; use another copy.',
+  },
+  BACKUP_BAD_PASSPHRASE: {
+    status: 401,
+    message: 'The backup passphrase is wrong, or the backup was changed after it was written.',
+  },
+  RESTORE_REFUSED: {
+    status: 409,
+    message: 'Restoring here would overwrite data; restore into a fresh stack or data directory.',
+  },
 
   // --- database and local API (services/agent) ---
   DB_UNAVAILABLE: {

@@ -25,6 +25,8 @@ export const KDF = {
   DEVICE_X25519: 'kith/v1/kdf/device-x25519',
   /** scrypt output -> key-file encryption key. */
   KEYSTORE: 'kith/v1/kdf/keystore',
+  /** scrypt output -> backup file encryption key (services/agent/src/backup). */
+  BACKUP: 'kith/v1/kdf/backup',
   /** Epoch key -> per-message key. */
   EPOCH_MESSAGE: 'kith/v1/kdf/epoch-message',
   /** Handshake hash -> short authentication string. */

@@ -1,10 +1,10 @@
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { KithError } from '@kith/core/errors';
 import type { AgentContext, ApiPlugin, ApiServer } from './api/context.ts';
 import { createApiServer } from './api/server.ts';
-import { loadOrCreateApiToken } from './api/token.ts';
+import { API_TOKEN_FILE, loadOrCreateApiToken } from './api/token.ts';
 import type { AgentComponents, AgentService } from './components.ts';
 import type { AgentConfig } from './config.ts';
 import { EventBus } from './event-bus.ts';
@@ -114,6 +114,13 @@ export async function buildAgent(options: BuildAgentOptions): Promise<Agent> {
         const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
         apiUrl = `http://${host}:${address.port}`;
         await writeApiInfo(infoPath, { url: apiUrl, pid: process.pid });
+        if (config.apiShareDir !== undefined) {
+          await shareApi(
+            config.apiShareDir,
+            { url: config.apiShareUrl ?? apiUrl, pid: process.pid },
+            apiToken,
+          );
+        }
       } catch (err) {
         await api.close().catch(() => {});
         await stopServices();
@@ -130,6 +137,8 @@ export async function buildAgent(options: BuildAgentOptions): Promise<Agent> {
       events.publish('agent.stopping');
       await api.close();
       await rm(infoPath, { force: true });
+      if (config.apiShareDir !== undefined)
+        await rm(join(config.apiShareDir, API_INFO_FILE), { force: true });
       await stopServices();
       apiUrl = undefined;
       state = 'stopped';
@@ -163,4 +172,18 @@ async function writeApiInfo(path: string, info: ApiInfo): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
   await writeFile(tmp, `${JSON.stringify(info)}\n`, { mode: 0o600 });
   await rename(tmp, path);
+}
+
+/**
+ * The API's URL and token for the containers that use it (compose: a volume only the agent,
+ * consensus and web mount), in the layout a data dir has, so they find the agent as `kith`
+ * commands do (docs/ARCHITECTURE.md "The appliance").
+ */
+async function shareApi(dir: string, info: ApiInfo, token: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const tokenPath = join(dir, API_TOKEN_FILE);
+  const tmp = `${tokenPath}.${process.pid}.tmp`;
+  await writeFile(tmp, `${token}\n`, { mode: 0o600 });
+  await rename(tmp, tokenPath);
+  await writeApiInfo(join(dir, API_INFO_FILE), info);
 }

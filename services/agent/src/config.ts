@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { KithError } from '@kith/core/errors';
@@ -20,8 +21,16 @@ export const AgentConfigSchema = Type.Object({
   dataDir: Type.String({ minLength: 1 }),
   /** Address the peer port and the web UI bind. */
   host: Host,
-  /** Address the local API binds; always a loopback address. */
+  /** Address the local API binds: a loopback address unless `apiNetwork` allows a private network. */
   apiHost: Host,
+  /** Allows a non-loopback `apiHost` (a private container network; the token still guards it). */
+  apiNetwork: Type.Boolean(),
+  /** Directory where the API's URL and token are also written for other containers (absolute path). */
+  apiShareDir: Type.Optional(Type.String({ minLength: 1 })),
+  /** The URL written to `apiShareDir/api.json` (default: the URL the API listens at). */
+  apiShareUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** host:port addresses invites and address records carry instead of the bound ones. */
+  announce: Type.Optional(Type.Array(Type.String({ minLength: 3, maxLength: 260 }), { maxItems: 8 })),
   peerPort: Port,
   apiPort: Port,
   webPort: Port,
@@ -80,6 +89,18 @@ export interface ConfigVariable {
 }
 
 const asString = (raw: string): unknown => raw;
+/** `host:port` (IPv6 in brackets), comma separated. */
+const asAddressList = (raw: string): unknown => {
+  const list = raw
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
+  const ok = list.every((a) => {
+    const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(a);
+    return m !== null && Number(m[2]) > 0 && Number(m[2]) <= 65535;
+  });
+  return ok && list.length > 0 ? list : raw;
+};
 const asInteger = (raw: string): unknown => (/^\d+$/.test(raw) ? Number(raw) : raw);
 const asBoolean = (raw: string): unknown => {
   const v = raw.toLowerCase();
@@ -134,10 +155,46 @@ export const CONFIG_VARIABLES = {
   apiHost: {
     env: 'KITH_API_HOST',
     flag: 'apiHost',
-    expected: 'a loopback address (127.x.x.x, ::1 or localhost): the local API is never exposed',
+    expected:
+      'a loopback address (127.x.x.x, ::1 or localhost): the local API is never exposed (unless KITH_API_NETWORK=on)',
     meaning: 'Address of the local API. Default: KITH_HOST if that is loopback, else 127.0.0.1.',
     schema: Host,
     parse: asString,
+  },
+  apiNetwork: {
+    env: 'KITH_API_NETWORK',
+    default: 'off',
+    expected: BOOL_EXPECTED,
+    meaning:
+      'Let KITH_API_HOST be a non-loopback address. Only for a private container network that just the ' +
+      'consensus and web containers share with the agent; every route but /api/health still needs the token.',
+    schema: Type.Boolean(),
+    parse: asBoolean,
+  },
+  apiShareDir: {
+    env: 'KITH_API_SHARE_DIR',
+    expected: 'a directory path',
+    meaning:
+      'Directory where the agent also writes api.json and api-token (0600) for the containers that use ' +
+      'its API; they point their KITH_DATA at it. Unset: only KITH_DATA holds them.',
+    schema: Type.String({ minLength: 1 }),
+    parse: asString,
+  },
+  apiShareUrl: {
+    env: 'KITH_API_SHARE_URL',
+    expected: 'an http:// URL, e.g. http://agent:7471',
+    meaning: 'The API URL written into KITH_API_SHARE_DIR/api.json. Default: the address the API listens at.',
+    schema: Type.String({ pattern: '^https?://[^\\s]+$' }),
+    parse: (raw) => raw.replace(/\/+$/, ''),
+  },
+  announce: {
+    env: 'KITH_ANNOUNCE',
+    expected: 'host:port addresses separated by commas, e.g. kith.example.net:7470',
+    meaning:
+      'Where friends reach this node, when that differs from what it binds (a NAT port forward, a ' +
+      'container port mapping): invites and address records carry these instead of the bound addresses.',
+    schema: Type.Array(Type.String({ minLength: 3, maxLength: 260 }), { minItems: 1, maxItems: 8 }),
+    parse: asAddressList,
   },
   peerPort: {
     env: 'KITH_PEER_PORT',
@@ -278,7 +335,20 @@ export function parseConfig(input: ParseConfigInput = {}): AgentConfig {
 
   for (const [key, v] of Object.entries(CONFIG_VARIABLES) as [VariableKey, ConfigVariable][]) {
     const fromFlag = v.flag === undefined ? undefined : flags[v.flag];
-    const fromEnv = env[v.env];
+    let fromEnv = env[v.env];
+    // Secrets may come as files (`DATABASE_URL_FILE=/run/secrets/db-url`), as compose secrets are.
+    const fileVar = `${v.env}_FILE`;
+    const file = env[fileVar];
+    if ((fromEnv === undefined || fromEnv === '') && file !== undefined && file !== '') {
+      try {
+        fromEnv = readFileSync(resolve(cwd, file), 'utf8').replace(/\r?\n$/, '');
+      } catch (e) {
+        problems.push(
+          `${fileVar} is "${file}", which cannot be read (${(e as NodeJS.ErrnoException).code}): expected a readable file holding ${v.expected}.`,
+        );
+        continue;
+      }
+    }
     let raw: string | undefined;
     let source: string;
     if (fromFlag !== undefined && fromFlag !== '') {
@@ -303,7 +373,7 @@ export function parseConfig(input: ParseConfigInput = {}): AgentConfig {
 
   const host = values.host as string | undefined;
   let apiHost = values.apiHost as string | undefined;
-  if (apiHost !== undefined && !isLoopback(apiHost)) {
+  if (apiHost !== undefined && !isLoopback(apiHost) && values.apiNetwork !== true) {
     problems.push(`KITH_API_HOST is "${apiHost}": expected ${CONFIG_VARIABLES.apiHost.expected}.`);
   }
   apiHost ??= host !== undefined && isLoopback(host) ? host : '127.0.0.1';
@@ -327,6 +397,7 @@ export function parseConfig(input: ParseConfigInput = {}): AgentConfig {
     dataDir: resolve(cwd, values.dataDir as string),
     host: host!,
     apiHost,
+    apiNetwork: values.apiNetwork as boolean,
     peerPort: values.peerPort as number,
     apiPort: values.apiPort as number,
     webPort: values.webPort as number,
@@ -340,6 +411,9 @@ export function parseConfig(input: ParseConfigInput = {}): AgentConfig {
     },
   };
   if (values.databaseUrl !== undefined) config.databaseUrl = values.databaseUrl as string;
+  if (values.apiShareDir !== undefined) config.apiShareDir = resolve(cwd, values.apiShareDir as string);
+  if (values.apiShareUrl !== undefined) config.apiShareUrl = values.apiShareUrl as string;
+  if (values.announce !== undefined) config.announce = values.announce as string[];
   if (values.passphraseFile !== undefined)
     config.passphraseFile = resolve(cwd, values.passphraseFile as string);
   if (values.consensusPollMs !== undefined) config.consensusPollMs = values.consensusPollMs as number;

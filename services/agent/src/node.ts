@@ -8,6 +8,8 @@ import { ArchiveReplicator, type ArchiveReplicatorOptions } from './archive/arch
 import { Archivist, type ArchivistOptions, historyAfterMs } from './archive/archivist.ts';
 import { archiveRoutes } from './api/routes/archive.ts';
 import { archiveItemRoutes } from './api/routes/archive-items.ts';
+import { backupRoutes } from './api/routes/backup.ts';
+import { relayStatusRoutes } from './api/routes/relay-status.ts';
 import { networkRoutes } from './api/routes/network.ts';
 import type { ApiPlugin } from './api/context.ts';
 import type { AgentService } from './components.ts';
@@ -75,6 +77,7 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
         dataDir: config.dataDir,
         host: config.host,
         port: config.peerPort,
+        ...(config.announce ? { announce: config.announce } : {}),
         device,
         components,
         events,
@@ -152,6 +155,8 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
           conversationRoutes(conversations),
           archiveRoutes(archive),
           archiveItemRoutes(archivist),
+          backupRoutes({ userId: node.userId, deviceId: node.deviceId }),
+          relayStatusRoutes(node),
           ...(extra.plugins ?? []),
         ],
         services: [

@@ -37,11 +37,28 @@ type OkpCurve = 'Ed25519' | 'X25519';
  * OpenSSL 3's decoder framework, measured here at ~540 us per private key and ~120 us per
  * public key against ~60 us and ~10 us (bench/crypto/run.ts shows the effect). For a private
  * key Node requires `x` to be a string but derives the public key from `d` itself, so `x` is
- * left empty; the RFC 8032 / RFC 7748 vectors catch any change in that behaviour.
+ * left empty; the RFC 8032 / RFC 7748 vectors catch any change in that behaviour. Node 24
+ * rejects an empty `x`; there private keys go in as PKCS#8 (the appliance tier runs Node 24).
  */
 function privateKeyObject(crv: OkpCurve, raw: Uint8Array): KeyObject {
-  return createPrivateKey({ key: { kty: 'OKP', crv, d: base64url(raw), x: '' }, format: 'jwk' });
+  if (jwkWithoutX) {
+    try {
+      return createPrivateKey({ key: { kty: 'OKP', crv, d: base64url(raw), x: '' }, format: 'jwk' });
+    } catch {
+      // Node 24 checks `x` ("Invalid JWK OKP key"): from then on, PKCS#8 (slower, always accepted).
+      jwkWithoutX = false;
+    }
+  }
+  const der = Buffer.concat([PKCS8_PREFIX[crv], Buffer.from(raw.buffer, raw.byteOffset, raw.length)]);
+  return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
 }
+
+let jwkWithoutX = true;
+/** RFC 8410 PKCS#8 header of a 32-byte Ed25519 / X25519 private key. */
+const PKCS8_PREFIX: Record<OkpCurve, Buffer> = {
+  Ed25519: Buffer.from('302e020100300506032b657004220420', 'hex'),
+  X25519: Buffer.from('302e020100300506032b656e04220420', 'hex'),
+};
 
 function publicKeyObject(crv: OkpCurve, raw: Uint8Array): KeyObject {
   return createPublicKey({ key: { kty: 'OKP', crv, x: base64url(raw) }, format: 'jwk' });

@@ -59,6 +59,8 @@ export interface PeerNodeOptions {
   /** Address the peer port binds (KITH_HOST). */
   host: string;
   port: number;
+  /** Where friends reach us when that differs from the bind (KITH_ANNOUNCE): advertised instead. */
+  announce?: readonly string[];
   /** A DeviceKeyring (keystore/device-keyring.ts) may be locked and carry relay keys. */
   device: UnlockedDevice & { readonly locked?: boolean; readonly relay?: RelayKeyPairs };
   components: AgentComponents;
@@ -714,7 +716,9 @@ export class PeerNode implements SessionHost {
 
   /** A peer reports where it sees us: a new outside host means our address changed. */
   private async observe(seenAddress: string): Promise<void> {
-    if (!seenAddress) return;
+    // An announced address is the operator's word: sightings from behind a NAT or a container
+    // port mapping would only add addresses nobody can dial.
+    if (!seenAddress || this.options.announce?.length) return;
     const host = normaliseHost(hostOf(seenAddress));
     const advertised = listeningAddresses(this.options.host, this.port).map(hostOf);
     if (advertised.includes(host) || this.observedHosts.includes(host)) return;
@@ -725,6 +729,7 @@ export class PeerNode implements SessionHost {
   }
 
   ownAddresses(): string[] {
+    if (this.options.announce?.length) return [...this.options.announce];
     const base = listeningAddresses(this.options.host, this.port);
     return [...new Set([...base, ...this.observedHosts.map((h) => formatAddress(h, this.port))])];
   }
