@@ -20,6 +20,7 @@ import { identityCommand } from './commands/identity.ts';
 import { initCommand } from './commands/init.ts';
 import { recoverCommand } from './commands/recover.ts';
 import { makeOutput } from './io.ts';
+import { webCodeCommand, webCommand } from './commands/web-commands.ts';
 import {
   acceptCommand,
   agentCommand,
@@ -54,6 +55,8 @@ export const COMMANDS: Command[] = [
   archiveHistoryCommand,
   archiveCurrentCommand,
   archiveGetCommand,
+  webCodeCommand,
+  webCommand,
 ];
 
 function overview(): string {

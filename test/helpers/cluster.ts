@@ -16,6 +16,8 @@ export interface NodeOptions {
   host: string;
   peerPort: number;
   apiPort: number;
+  /** Web UI port; 0 (any free port, see DATA/web.json) when not given. */
+  webPort?: number;
   heartbeatMeanMs: number;
   databaseUrl?: string;
   /** Extra environment for `kith up` (settings a test injects, e.g. KITH_ARCHIVE_HISTORY_AFTER_DAYS). */
@@ -51,6 +53,8 @@ export class KithNode {
         String(o.peerPort),
         '--api-port',
         String(o.apiPort),
+        '--web-port',
+        String(o.webPort ?? 0),
         '--heartbeat-mean-ms',
         String(o.heartbeatMeanMs),
         '--log-level',

@@ -9,6 +9,7 @@ import { type Command, flagString } from '../command.ts';
 import { unlockPassphrase } from './identity-common.ts';
 import { NODE_FLAGS, ensureIdentity, nodeFlags, runUntilStopped } from './run-node.ts';
 import { readSecretFile } from '../io.ts';
+import { startWebPart } from './web-commands.ts';
 
 export const agentCommand: Command = {
   name: 'agent',
@@ -31,7 +32,9 @@ export const upCommand: Command = {
   async run({ dataDir, args, out }) {
     await ensureIdentity(dataDir, out);
     // Every part in one process: the consensus worker too (DESIGN §3).
-    await runUntilStopped({ flags: nodeFlags(args, dataDir), extend: consensusExtension() }, out);
+    await runUntilStopped({ flags: nodeFlags(args, dataDir), extend: consensusExtension() }, out, (running) =>
+      startWebPart(running, out),
+    );
   },
 };
 
