@@ -1,4 +1,4 @@
-import { useCallback, useState } from 'preact/hooks';
+import { useCallback, useEffect, useState } from 'preact/hooks';
 import { type ConversationSummary, type Message, api } from '../api.ts';
 import { ErrorNote } from '../components/Errors.tsx';
 import { useAgentEvents } from '../events.ts';
@@ -19,15 +19,11 @@ export function ConversationsScreen() {
       })
       .catch(setError);
   }, []);
+  useEffect(load, [load]);
   useAgentEvents(['message.', 'conversation.', 'receipt'], load);
 
   const me = people.me?.userId ?? '';
   const chats = groupChats(messages, me, readUntil);
-  const unreadOf = (id: string) => {
-    const seen = readUntil(id);
-    return messages.filter((m) => m.conversation === id && m.from !== me && Date.parse(m.sentAt) > seen)
-      .length;
-  };
   const chattingWith = new Set(chats.map((c) => c.with));
   const quiet = people.friends.filter((f) => !chattingWith.has(f.userId));
 
@@ -71,7 +67,8 @@ export function ConversationsScreen() {
       ) : null}
       <ul class="cards">
         {conversations.map((c) => {
-          const unread = unreadOf(c.id);
+          // Never opened in this browser: marked new.
+          const fresh = readUntil(c.id) === 0;
           return (
             <li key={c.id}>
               <a class="card" href={`#/conversations/${c.id}`}>
@@ -80,12 +77,7 @@ export function ConversationsScreen() {
                   {c.pattern} · {c.method} · {c.status === 'open' ? 'open' : 'closed'} · {c.members.length}{' '}
                   members
                 </span>
-                {unread > 0 ? (
-                  <span class="badge">
-                    {unread}
-                    <span class="sr"> unread</span>
-                  </span>
-                ) : null}
+                {fresh ? <span class="badge">new</span> : null}
               </a>
             </li>
           );
