@@ -7,6 +7,7 @@
  * pages is written to test/browser/failures/; `npm run screenshots` writes docs/screenshots/.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,11 +62,16 @@ describe(`web UI in Chromium (${kind})`, () => {
 
   afterAll(async () => {
     if (failed && pageA && pageB) {
+      mkdirSync(FAILURES, { recursive: true });
       for (const [name, page] of Object.entries({ a: pageA, b: pageB }))
-        for (const screen of SCREENS)
-          await visit(page, screen)
-            .then(() => page.screenshot({ path: join(FAILURES, `${name}-${slug(screen)}.png`) }))
+        for (const screen of SCREENS) {
+          await page
+            .evaluate(`location.hash = '#/${slug(screen).replace('new-conversation', 'new')}'`)
             .catch(() => {});
+          await page
+            .screenshot({ path: join(FAILURES, `${name}-${slug(screen)}.png`), timeout: 10_000 })
+            .catch(() => {});
+        }
       for (const n of [a, b])
         console.error(`--- ${n?.dataDir} node.log (tail)\n${(await n?.log())?.slice(-4000)}`);
     }

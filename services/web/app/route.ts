@@ -16,5 +16,8 @@ export function useRoute(): string[] {
 }
 
 export function go(path: string): void {
-  location.hash = `#/${path}`;
+  const hash = `#/${path}`;
+  // The same hash fires no hashchange (e.g. after history.replaceState): tell the app anyway.
+  if (location.hash === hash) dispatchEvent(new HashChangeEvent('hashchange'));
+  else location.hash = hash;
 }
