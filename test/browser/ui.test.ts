@@ -52,13 +52,12 @@ describe(`web UI in Chromium (${kind})`, () => {
     const dir = await makeTempDir('kith-browser-');
     a = await dbs.node(join(dir, 'a'), '127.0.0.61', 400);
     b = await dbs.node(join(dir, 'b'), '127.0.0.62', 400);
-    // One after the other: a shared two-core machine starts one node faster than two at once.
-    await a.start({ startTimeoutMs: 150_000 });
-    await b.start({ startTimeoutMs: 150_000 });
+    // Generous: on a busy two-core machine a first start (PGlite, migrations) can take minutes.
+    await Promise.all([a.start({ startTimeoutMs: 540_000 }), b.start({ startTimeoutMs: 540_000 })]);
     browser = await launchChromium();
     pageA = await (await newContext(browser, DESKTOP)).newPage();
     pageB = await (await newContext(browser, PHONE)).newPage();
-  }, 400_000);
+  }, 900_000);
 
   afterAll(async () => {
     if (failed && pageA && pageB) {

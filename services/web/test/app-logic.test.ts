@@ -3,7 +3,15 @@ import { METHODS } from '@kith/core/consensus/methods/registry';
 import { PATTERN_NAMES } from '@kith/core/conversation/patterns/registry';
 import { describe, expect, it } from 'vitest';
 import type { Tally } from '../app/api.ts';
-import { approvalVote, ballotForm, dotsVote, METHOD_BALLOT, METHOD_HELP, move, scoreVote } from '../app/logic/ballot.ts';
+import {
+  approvalVote,
+  ballotForm,
+  dotsVote,
+  METHOD_BALLOT,
+  METHOD_HELP,
+  move,
+  scoreVote,
+} from '../app/logic/ballot.ts';
 import { groupChats } from '../app/logic/chats.ts';
 import { explainOutcome } from '../app/logic/explain.ts';
 import { layoutNetwork } from '../app/logic/network-layout.ts';
@@ -60,7 +68,12 @@ describe('chats', () => {
   });
   it('groups by conversation, newest first, counting others’ messages after the last read', () => {
     const chats = groupChats(
-      [m('1', 'me', 'c1', 1000), m('2', 'ann', 'c1', 2000), m('3', 'ann', 'c1', 3000), m('4', 'bob', 'c2', 1500)],
+      [
+        m('1', 'me', 'c1', 1000),
+        m('2', 'ann', 'c1', 2000),
+        m('3', 'ann', 'c1', 3000),
+        m('4', 'bob', 'c2', 1500),
+      ],
       'me',
       (c) => (c === 'c1' ? 2500 : 0),
     );
@@ -126,7 +139,8 @@ describe('network layout', () => {
     expect(l.nodes).toHaveLength(4);
     const dist = (n: { x: number; y: number }) => Math.hypot(n.x - 200, n.y - 200);
     expect(dist(l.nodes.find((n) => n.deviceId === 'd1')!)).toBeCloseTo(80, 0);
-    for (const id of ['f1', 'f2', 'g1']) expect(dist(l.nodes.find((n) => n.deviceId === id)!)).toBeCloseTo(152, 0);
+    for (const id of ['f1', 'f2', 'g1'])
+      expect(dist(l.nodes.find((n) => n.deviceId === id)!)).toBeCloseTo(152, 0);
     expect(l.groups.map((g) => g.userId)).toEqual(['ann', 'bob']);
     expect(layoutNetwork([...peers].reverse(), 400).nodes.find((n) => n.deviceId === 'g1')).toEqual(
       l.nodes.find((n) => n.deviceId === 'g1'),
