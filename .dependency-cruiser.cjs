@@ -1,17 +1,21 @@
 /**
  * The arrows between packages (docs/ARCHITECTURE.md, "Packages and arrows"), checked by
- * `npm run lint`:  core <- db <- archive <- agent <- cli,  core <- consensus,  core <- web.
+ * `npm run lint`:  core <- db <- archive <- agent <- cli,  core <- consensus,  core <- web;
+ * core <- api (the typed API client and route schemas), which the agent serves and the CLI,
+ * the consensus worker and the web UI call. The CLI assembles the parts (`kith up`), so it may
+ * import all of them.
  * A package may import only itself and what its arrows point to; npm packages are not checked
  * here. Only sources count (tests may reach across to assemble what they test).
  */
 const PACKAGES = {
   core: { path: '^packages/core/', allowed: [] },
+  api: { path: '^packages/api/', allowed: ['core'] },
   db: { path: '^db/', allowed: ['core'] },
   archive: { path: '^services/archive/', allowed: ['core', 'db'] },
-  agent: { path: '^services/agent/', allowed: ['core', 'db', 'archive'] },
-  consensus: { path: '^services/consensus/', allowed: ['core'] },
-  web: { path: '^services/web/', allowed: ['core'] },
-  cli: { path: '^cli/', allowed: ['core', 'db', 'archive', 'agent', 'consensus'] },
+  agent: { path: '^services/agent/', allowed: ['core', 'api', 'db', 'archive'] },
+  consensus: { path: '^services/consensus/', allowed: ['core', 'api'] },
+  web: { path: '^services/web/', allowed: ['core', 'api'] },
+  cli: { path: '^cli/', allowed: ['core', 'api', 'db', 'archive', 'agent', 'consensus', 'web'] },
 };
 
 /**

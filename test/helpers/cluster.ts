@@ -16,8 +16,12 @@ export interface NodeOptions {
   host: string;
   peerPort: number;
   apiPort: number;
+  /** Web UI port; 0 (any free port, see DATA/web.json) when not given. */
+  webPort?: number;
   heartbeatMeanMs: number;
   databaseUrl?: string;
+  /** How long `start()` waits for the node to say it runs (default 60 s). */
+  startTimeoutMs?: number;
   /** Extra environment for `kith up` (settings a test injects, e.g. KITH_ARCHIVE_HISTORY_AFTER_DAYS). */
   env?: Record<string, string>;
 }
@@ -51,6 +55,8 @@ export class KithNode {
         String(o.peerPort),
         '--api-port',
         String(o.apiPort),
+        '--web-port',
+        String(o.webPort ?? 0),
         '--heartbeat-mean-ms',
         String(o.heartbeatMeanMs),
         '--log-level',
@@ -73,7 +79,7 @@ export class KithNode {
       let text = '';
       const timer = setTimeout(
         () => reject(new Error(`node ${o.host} did not start:\n${text.slice(-3000)}`)),
-        60_000,
+        o.startTimeoutMs ?? 60_000,
       );
       child.stderr!.on('data', (d: Buffer) => {
         log.write(d);

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { restoreBackup } from '@kith/agent/backup/backup';
 import { parseConfig } from '@kith/agent/config';
-import { openDatabase } from '@kith/agent/database';
+import { openDatabase } from '@kith/db/database';
 import { KithError } from '@kith/core/errors';
 import { connectAgent } from '../client.ts';
 import { type Command, flagString } from '../command.ts';

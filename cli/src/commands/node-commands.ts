@@ -30,7 +30,10 @@ export const upCommand: Command = {
     await ensureIdentity(dataDir, out);
     // Every part in one process: the consensus worker too (DESIGN §3).
     const { consensusExtension } = await import('@kith/consensus/in-process');
-    await runUntilStopped({ flags: nodeFlags(args, dataDir), extend: consensusExtension() }, out);
+    const { startWebPart } = await import('./web-commands.ts');
+    await runUntilStopped({ flags: nodeFlags(args, dataDir), extend: consensusExtension() }, out, (running) =>
+      startWebPart(running, out),
+    );
   },
 };
 

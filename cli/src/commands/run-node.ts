@@ -7,7 +7,7 @@ import { generatePhrase, phraseToSeed } from '@kith/core/identity/phrase';
 import { writeFileAtomic } from '@kith/agent/keystore/atomic-write';
 import { createKeystore, hasKeystore } from '@kith/agent/keystore/index';
 import { join } from 'node:path';
-import type { RunNodeOptions } from '@kith/agent/node';
+import type { RunNodeOptions, RunningNode } from '@kith/agent/node';
 import type { Output } from '../io.ts';
 import { showPhrase } from './init.ts';
 
@@ -39,13 +39,20 @@ export async function ensureIdentity(dataDir: string, out: Output): Promise<void
   out.note(`Your seed phrase was written to ${file} (mode 0600): copy it to paper, then delete the file.`);
 }
 
-export async function runUntilStopped(options: RunNodeOptions, out: Output): Promise<void> {
+export async function runUntilStopped(
+  options: RunNodeOptions,
+  out: Output,
+  withWeb?: (running: RunningNode) => Promise<{ close(): Promise<void> } | undefined>,
+): Promise<void> {
   // Imported here: loading the agent (fastify, the database drivers) is most of a start.
   const { runNode } = await import('@kith/agent/node');
   const running = await runNode(options);
+  // The web part starts before the "running" line, so whoever waits for that line finds it up.
+  const web = withWeb ? await withWeb(running) : undefined;
   out.note(
     `kith: running as ${running.node.userId} / ${running.node.deviceId}\n` +
       `      peer port ${running.node.port}, local API ${running.agent.apiUrl}. Stop with Ctrl-C.`,
   );
   await running.closed;
+  await web?.close();
 }

@@ -100,6 +100,27 @@ export const ERROR_CATALOGUE = {
     message: 'The API token is missing or wrong; it is in the file api-token of the data directory.',
   },
   NOT_FOUND: { status: 404, message: 'Nothing was found there.' },
+  // web UI sign-in (docs/SECURITY.md "Web UI")
+  WEB_CODE_INVALID: {
+    status: 401,
+    message: 'The sign-in code is wrong, used or expired: run `kith web code` for a new one.',
+  },
+  WEB_RATE_LIMITED: {
+    status: 429,
+    message: 'Too many wrong sign-in codes: wait a minute, then try again.',
+  },
+  WEB_SESSION_INVALID: {
+    status: 401,
+    message: 'You are not signed in (or the session was revoked): sign in with a code from `kith web code`.',
+  },
+  WEB_ORIGIN_REFUSED: {
+    status: 403,
+    message: 'The request came from another site and was refused.',
+  },
+  WEB_ROUTE_REFUSED: {
+    status: 403,
+    message: 'The web UI may not call that route.',
+  },
   ADDRESS_IN_USE: {
     status: 409,
     message: 'The address and port are already in use: stop the other program or choose another port.',

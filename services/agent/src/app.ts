@@ -10,6 +10,8 @@ import type { AgentConfig } from './config.ts';
 import { EventBus } from './event-bus.ts';
 // Inlined by the build (dist/ has no package.json beside it).
 import rootPackage from '../../../package.json' with { type: 'json' };
+import { webSessionRoutes } from './api/routes/web-sessions.ts';
+import { WebSessions } from './web/web-sessions.ts';
 
 /** Written at start, removed at stop: how `kith` commands find the running agent's API. */
 export const API_INFO_FILE = 'api.json';
@@ -73,7 +75,10 @@ export async function buildAgent(options: BuildAgentOptions): Promise<Agent> {
     ...(options.lockState ? { lockState: options.lockState } : {}),
   };
   const apiToken = await loadOrCreateApiToken(config.dataDir, components.random, logger);
-  const api = createApiServer(context, apiToken, options.plugins ?? []);
+  // Web UI codes and sessions live in the agent (docs/SECURITY.md "Web UI").
+  const webSessions = new WebSessions(config.dataDir, components.clock, components.random);
+  await webSessions.load();
+  const api = createApiServer(context, apiToken, [webSessionRoutes(webSessions), ...(options.plugins ?? [])]);
   const infoPath = join(config.dataDir, API_INFO_FILE);
 
   let apiUrl: string | undefined;

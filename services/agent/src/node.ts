@@ -19,6 +19,7 @@ import { lockRoutes } from './api/routes/lock.ts';
 import { type AgentSetupContext, type RunAgentOptions, type RunningAgent, runAgent } from './main.ts';
 import { conversationRoutes } from './api/routes/conversations.ts';
 import { messageRoutes } from './api/routes/messages.ts';
+import { ruleCheckRoutes } from './api/routes/rule-check.ts';
 import { repositoryDirectory } from './conversations/device-directory.ts';
 import { ConversationService } from './conversations/service.ts';
 import { Messenger } from './messaging/messenger.ts';
@@ -153,6 +154,7 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
           networkRoutes(node, pairing),
           messageRoutes(messenger),
           conversationRoutes(conversations),
+          ruleCheckRoutes,
           archiveRoutes(archive),
           archiveItemRoutes(archivist),
           backupRoutes({ userId: node.userId, deviceId: node.deviceId }),

@@ -5,7 +5,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../../../db/migrate.ts';
-import type { KithDb } from '../database.ts';
+import type { KithDb } from '@kith/db/database';
 
 export interface HeldForFriend {
   userId: string;

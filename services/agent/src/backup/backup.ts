@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
 import { KithError } from '@kith/core/errors';
-import type { KithDatabase } from '../database.ts';
+import type { KithDatabase } from '@kith/db/database';
 import { writeFileAtomic } from '../keystore/atomic-write.ts';
 import { dataPaths, hasKeystore } from '../keystore/index.ts';
 import { openBackup, sealBackup } from './backup-file.ts';

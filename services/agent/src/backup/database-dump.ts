@@ -8,7 +8,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { rowsOf } from '../../../../db/migrate.ts';
-import type { KithDb } from '../database.ts';
+import type { KithDb } from '@kith/db/database';
 
 /** One line of the dump. Rows are JSON text made by Postgres, kept verbatim. */
 export type DumpLine =

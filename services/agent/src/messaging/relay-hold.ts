@@ -16,7 +16,7 @@ import { verifyChatMessage } from '@kith/core/messaging/chat-message';
 import type { DeliverMessage } from '@kith/core/wire/deliver';
 import type { MessageOf } from '@kith/core/wire/message';
 import { count, sum } from 'drizzle-orm';
-import { relayQueue } from '../../../../db/schema.ts';
+import { relayQueue } from '@kith/db/schema';
 import type { PeerNode } from '../peer/peer-node.ts';
 import type { PeerSession } from '../peer/peer-session.ts';
 import type { DirectoryCache } from './directory-cache.ts';

@@ -11,7 +11,7 @@ import { ClusterDatabases, waitFor } from '../../../../test/helpers/cluster.ts';
 import { makeTempDir, testDatabaseKinds } from '../../../../test/helpers/database.ts';
 import { pairInProcess, startInProcessNode } from '../../../../test/helpers/in-process-node.ts';
 import { restoreBackup } from '../../src/backup/backup.ts';
-import { openDatabase } from '../../src/database.ts';
+import { openDatabase } from '@kith/db/database';
 import { createLogger } from '../../src/logger.ts';
 import { type RunningNode, runNode } from '../../src/node.ts';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { generatePhrase, phraseToSeed } from '@kith/core/identity/phrase';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { invites } from '../../../../db/schema.ts';
+import { invites } from '@kith/db/schema';
 import { waitFor } from '../../../../test/helpers/cluster.ts';
 import { makeTempDir } from '../../../../test/helpers/database.ts';
 import { startInProcessNode } from '../../../../test/helpers/in-process-node.ts';

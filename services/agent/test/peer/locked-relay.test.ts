@@ -16,7 +16,7 @@ import { createGenesis, verifyLog } from '@kith/core/identity/log';
 import { openEpochKey } from '@kith/core/messaging/epoch-key';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { relayQueue } from '../../../../db/schema.ts';
+import { relayQueue } from '@kith/db/schema';
 import { waitFor } from '../../../../test/helpers/cluster.ts';
 import { makeTempDir } from '../../../../test/helpers/database.ts';
 import { pairInProcess, startInProcessNode } from '../../../../test/helpers/in-process-node.ts';

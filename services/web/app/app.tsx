@@ -1,0 +1,144 @@
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { ApiError, type Friend, type Identity, api } from './api.ts';
+import { ErrorNote } from './components/Errors.tsx';
+import { onConnection, startEvents, useAgentEvents } from './events.ts';
+import { PeopleContext } from './names.ts';
+import { go, useRoute } from './route.ts';
+import { ArchiveScreen } from './screens/Archive.tsx';
+import { ConversationScreen } from './screens/Conversation.tsx';
+import { ConversationsScreen } from './screens/Conversations.tsx';
+import { DevicesScreen } from './screens/Devices.tsx';
+import { FriendsScreen } from './screens/Friends.tsx';
+import { NetworkScreen } from './screens/Network.tsx';
+import { NewConversationScreen } from './screens/NewConversation.tsx';
+import { OnboardingScreen } from './screens/Onboarding.tsx';
+import { SignInScreen } from './screens/SignIn.tsx';
+import { UnlockScreen } from './screens/Unlock.tsx';
+
+const NAV: [path: string, label: string][] = [
+  ['conversations', 'Conversations'],
+  ['new', 'New conversation'],
+  ['friends', 'Friends'],
+  ['devices', 'Devices'],
+  ['network', 'Network'],
+  ['archive', 'Archive'],
+  ['onboarding', 'Onboarding'],
+  ['unlock', 'Unlock'],
+];
+
+type SessionState = 'checking' | 'signed-out' | 'signed-in';
+
+export function App() {
+  const route = useRoute();
+  const [session, setSession] = useState<SessionState>('checking');
+  const [me, setMe] = useState<Identity | null>(null);
+  const [friends, setFriends] = useState<Friend[]>([]);
+  const [locked, setLocked] = useState(false);
+  const [live, setLive] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+
+  useEffect(() => {
+    api
+      .session()
+      .then(() => setSession('signed-in'))
+      .catch(() => setSession('signed-out'));
+  }, []);
+
+  const reload = useCallback(() => {
+    api
+      .identity()
+      .then((i) => {
+        setMe(i);
+        setLocked(false);
+      })
+      .catch((e: unknown) => {
+        if (e instanceof ApiError && (e.code === 'KEYSTORE_LOCKED' || e.code === 'NODE_LOCKED'))
+          setLocked(true);
+        else if (e instanceof ApiError && e.code === 'WEB_SESSION_INVALID') setSession('signed-out');
+        else setError(e);
+      });
+    api
+      .friends()
+      .then(setFriends)
+      .catch(() => {});
+  }, []);
+
+  useEffect(() => {
+    if (session !== 'signed-in') return;
+    startEvents();
+    reload();
+    return onConnection(setLive);
+  }, [session, reload]);
+  useAgentEvents(['friend.', 'identity.', 'pairing.', 'device.', 'node.'], reload);
+
+  const page = route[0] ?? 'conversations';
+  if (page === 'signin' && session !== 'signed-in')
+    return <SignInScreen code={route[1]} onSignedIn={() => setSession('signed-in')} />;
+  if (session === 'checking') return <p class="loading">Loading…</p>;
+  if (session === 'signed-out') return <SignInScreen onSignedIn={() => setSession('signed-in')} />;
+  if (page === 'signin') {
+    go('conversations');
+    return null;
+  }
+
+  return (
+    <PeopleContext.Provider value={{ me, friends, reload }}>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header class="top">
+        <span class="brand" aria-hidden="true">
+          Kith
+        </span>
+        <nav aria-label="Main">
+          <ul>
+            {NAV.map(([path, label]) => (
+              <li key={path}>
+                <a href={`#/${path}`} aria-current={page === path ? 'page' : undefined}>
+                  {label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <span class={`live ${live ? 'up' : 'down'}`} role="status">
+          {live ? 'Live' : 'Reconnecting…'}
+        </span>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <ErrorNote error={error} />
+        {locked && page !== 'unlock' ? (
+          <p class="notice">
+            This node is locked: it relays for friends but opens nothing. <a href="#/unlock">Unlock it</a>.
+          </p>
+        ) : null}
+        <Screen route={route} page={page} />
+      </main>
+    </PeopleContext.Provider>
+  );
+}
+
+function Screen({ route, page }: { route: string[]; page: string }) {
+  switch (page) {
+    case 'conversations':
+      return route[1] ? <ConversationScreen id={route[1]} /> : <ConversationsScreen />;
+    case 'chat':
+      return <ConversationScreen chat={route[1]} to={route[2]} />;
+    case 'new':
+      return <NewConversationScreen />;
+    case 'friends':
+      return <FriendsScreen />;
+    case 'devices':
+      return <DevicesScreen />;
+    case 'network':
+      return <NetworkScreen />;
+    case 'archive':
+      return <ArchiveScreen item={route[1]} />;
+    case 'onboarding':
+      return <OnboardingScreen />;
+    case 'unlock':
+      return <UnlockScreen />;
+    default:
+      return <ConversationsScreen />;
+  }
+}

@@ -1,0 +1,135 @@
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { api, type Invite, type WebSession } from '../api.ts';
+import { ErrorNote } from '../components/Errors.tsx';
+import { Qr } from '../components/Qr.tsx';
+import { useAgentEvents } from '../events.ts';
+import { usePeople } from '../names.ts';
+
+export function DevicesScreen() {
+  const people = usePeople();
+  const me = people.me;
+  const [sessions, setSessions] = useState<WebSession[]>([]);
+  const [invite, setInvite] = useState<Invite | null>(null);
+  const [phraseFor, setPhraseFor] = useState<'invite' | string | null>(null);
+  const [phrase, setPhrase] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState('');
+
+  const load = useCallback(() => {
+    api.sessions().then(setSessions).catch(setError);
+  }, []);
+  useEffect(load, [load]);
+  useAgentEvents(['device.', 'identity.', 'peer.'], people.reload);
+
+  // The phrase lives only in this form's state: sent once over the page's connection, then cleared.
+  const withPhrase = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    const typed = phrase.trim().replace(/\s+/g, ' ');
+    setPhrase('');
+    try {
+      if (phraseFor === 'invite') setInvite(await api.invite('device', typed));
+      else if (phraseFor) {
+        await api.revokeDevice(phraseFor, typed);
+        setDone(`Device ${phraseFor} was revoked.`);
+        people.reload();
+      }
+      setPhraseFor(null);
+    } catch (err) {
+      setError(err);
+    }
+  };
+
+  return (
+    <section aria-labelledby="devices-title">
+      <h1 id="devices-title">Devices</h1>
+      <ErrorNote error={error} />
+      {done ? <p role="status">{done}</p> : null}
+      <ul class="cards">
+        {me?.devices.map((d) => (
+          <li key={d.deviceId} class="card">
+            <strong>
+              <span class={`dot ${d.online ? 'up' : 'down'}`} aria-hidden="true" />
+              {d.name || `Device ${d.index}`} {d.current ? '(this one)' : ''}
+            </strong>
+            <span class="preview">
+              {d.status} · {d.online ? 'online' : 'offline'} · index {d.index}
+            </span>
+            <code class="id">{d.deviceId}</code>
+            {!d.current && d.status === 'active' ? (
+              <button type="button" class="danger" onClick={() => setPhraseFor(d.deviceId)}>
+                Revoke {d.name || 'device'}
+              </button>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+      <h2>Add a device</h2>
+      <p>A new device joins with a device invite. Making one needs your seed phrase.</p>
+      {invite ? (
+        <div class="panel">
+          <Qr text={invite.code} label="Device invite QR code" />
+          <label for="device-invite">Device invite code</label>
+          <textarea id="device-invite" readOnly rows={3} value={invite.code} />
+          <p>
+            On the new machine run <code>kith accept CODE</code> on a fresh data directory.
+          </p>
+        </div>
+      ) : (
+        <button type="button" onClick={() => setPhraseFor('invite')}>
+          Make a device invite
+        </button>
+      )}
+      {phraseFor ? (
+        <form class="panel stack" onSubmit={withPhrase}>
+          <label for="phrase">
+            {phraseFor === 'invite'
+              ? 'Your seed phrase (to sign the new device in)'
+              : `Your seed phrase (to revoke ${phraseFor})`}
+          </label>
+          <textarea
+            id="phrase"
+            rows={3}
+            autocomplete="off"
+            spellcheck={false}
+            value={phrase}
+            onInput={(e) => setPhrase(e.currentTarget.value)}
+          />
+          <p class="hint">The phrase is used once and never stored by this page or the node.</p>
+          <div class="choices">
+            <button type="submit" class={phraseFor === 'invite' ? '' : 'danger'}>
+              {phraseFor === 'invite' ? 'Make the invite' : 'Revoke'}
+            </button>
+            <button type="button" class="secondary" onClick={() => setPhraseFor(null)}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      ) : null}
+      <h2>Signed-in browsers</h2>
+      <ul class="cards">
+        {sessions.map((s) => (
+          <li key={s.id} class="card">
+            <strong>{s.current ? 'This browser' : s.agent.slice(0, 60) || 'A browser'}</strong>
+            <span class="preview">
+              since {new Date(s.createdAt).toLocaleString()} · last used{' '}
+              {new Date(s.lastSeenAt).toLocaleString()}
+            </span>
+            <button
+              type="button"
+              class="danger"
+              onClick={() =>
+                (s.current
+                  ? api.signOut().then(() => location.reload())
+                  : api.revokeSession(s.id).then(load)
+                ).catch(setError)
+              }
+            >
+              {s.current ? 'Sign out' : 'Revoke'}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

@@ -1,0 +1,52 @@
+/**
+ * What a signed-in browser may ask the agent (docs/SECURITY.md "Web UI"). The web part holds the
+ * agent's token; it forwards only these routes. Everything else (the web codes and sessions
+ * routes, log level, raw archive blobs and indexes, the worker's outcome call) stays with the
+ * CLI on the machine itself.
+ */
+const ID = '[^/]{1,200}';
+
+const RULES: readonly [method: string, pattern: string][] = [
+  ['GET', '/api/health'],
+  ['GET', '/api/identity'],
+  ['GET', '/api/status'],
+  ['GET', '/api/friends'],
+  ['GET', '/api/peers'],
+  ['POST', '/api/invites'],
+  [`GET`, `/api/invites/${ID}`],
+  ['POST', '/api/pairing/accept'],
+  ['POST', '/api/devices/revoke'],
+  ['GET', '/api/messages'],
+  ['POST', '/api/messages'],
+  ['GET', '/api/messages/pending'],
+  ['GET', '/api/conversations'],
+  ['POST', '/api/conversations'],
+  ['GET', `/api/conversations/${ID}`],
+  ['POST', `/api/conversations/${ID}/posts`],
+  ['POST', `/api/conversations/${ID}/votes`],
+  ['POST', '/api/rules/check'],
+  ['GET', '/api/archive/status'],
+  ['POST', '/api/archive/sync'],
+  ['GET', '/api/archive/history'],
+  ['GET', '/api/archive/current'],
+  ['GET', `/api/archive/items/${ID}`],
+  // Routes other parts add; forwarded when the agent has them (404 otherwise).
+  ['GET', '/api/identity/phrase'],
+  ['POST', '/api/identity/phrase/reveal'],
+  ['POST', '/api/identity/phrase/confirm'],
+  ['POST', '/api/unlock'],
+  ['POST', '/api/lock'],
+  ['PUT', '/api/name'],
+  ['POST', '/api/name'],
+  ['DELETE', `/api/friends/${ID}`],
+  ['POST', `/api/friends/${ID}/remove`],
+  ['PUT', `/api/friends/${ID}/relay`],
+];
+
+const COMPILED = RULES.map(([method, pattern]) => ({ method, re: new RegExp(`^${pattern}$`) }));
+
+/** Whether a session may call `method path` (path without the query string). */
+export function allowedRoute(method: string, path: string): boolean {
+  if (path.includes('..') || path.includes('//')) return false;
+  return COMPILED.some((r) => r.method === method && r.re.test(path));
+}

@@ -1,0 +1,306 @@
+/**
+ * The web UI in a real browser (issue: "The web UI"): two `kith up` nodes as processes on
+ * 127.0.0.x, two browser contexts (a laptop and a 360 px phone). Sign in with the code URL,
+ * pair through the UI (both confirm the digits), a message each way with live update, a
+ * proposal created, voted from both pages and shown closed with its outcome, the network picture
+ * showing the friend online, and an axe scan of every screen. On failure every screen of both
+ * pages is written to test/browser/failures/; `npm run screenshots` writes docs/screenshots/.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClusterDatabases, clusterDatabaseKind, type KithNode } from '../helpers/cluster.ts';
+import { makeTempDir } from '../helpers/database.ts';
+import { axeViolations, DESKTOP, launchChromium, newContext, PHONE, Shots } from './browser.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const FAILURES = join(ROOT, 'test/browser/failures');
+const WAIT = { timeout: 90_000 };
+const SCREENS = [
+  'Conversations',
+  'New conversation',
+  'Friends',
+  'Devices',
+  'Network',
+  'Archive',
+  'Onboarding',
+  'Unlock',
+];
+
+const kind = clusterDatabaseKind()[0]!;
+
+describe(`web UI in Chromium (${kind})`, () => {
+  let dbs: ClusterDatabases;
+  let a: KithNode;
+  let b: KithNode;
+  let browser: Browser;
+  let pageA: Page;
+  let pageB: Page;
+  const shots = new Shots(
+    process.env.KITH_SCREENSHOTS ? join(ROOT, process.env.KITH_SCREENSHOTS) : undefined,
+  );
+  let failed = false;
+
+  beforeAll(async () => {
+    if (!existsSync(join(ROOT, 'services/web/dist/index.html')))
+      execFileSync('npm', ['run', 'build:web'], { cwd: ROOT, stdio: 'inherit' });
+    dbs = new ClusterDatabases(kind);
+    const dir = await makeTempDir('kith-browser-');
+    a = await dbs.node(join(dir, 'a'), '127.0.0.61', 400);
+    b = await dbs.node(join(dir, 'b'), '127.0.0.62', 400);
+    // Generous: on a busy two-core machine a first start (PGlite, migrations) can take minutes.
+    await Promise.all([a.start({ startTimeoutMs: 540_000 }), b.start({ startTimeoutMs: 540_000 })]);
+    browser = await launchChromium();
+    pageA = await (await newContext(browser, DESKTOP)).newPage();
+    pageB = await (await newContext(browser, PHONE)).newPage();
+  }, 900_000);
+
+  afterAll(async () => {
+    if (failed && pageA && pageB) {
+      mkdirSync(FAILURES, { recursive: true });
+      for (const [name, page] of Object.entries({ a: pageA, b: pageB }))
+        for (const screen of SCREENS) {
+          await page
+            .evaluate(`location.hash = '#/${slug(screen).replace('new-conversation', 'new')}'`)
+            .catch(() => {});
+          await page
+            .screenshot({ path: join(FAILURES, `${name}-${slug(screen)}.png`), timeout: 10_000 })
+            .catch(() => {});
+        }
+      for (const n of [a, b])
+        console.error(`--- ${n?.dataDir} node.log (tail)\n${(await n?.log())?.slice(-4000)}`);
+    }
+    await browser?.close();
+    await Promise.all([a?.stop(), b?.stop()]);
+    await dbs?.dispose();
+  }, 120_000);
+
+  /** Marks the run failed (for the screenshots) and rethrows. */
+  async function step(fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (e) {
+      failed = true;
+      throw e;
+    }
+  }
+
+  it(
+    'signs in with the code URL from `kith web code --json`',
+    () =>
+      step(async () => {
+        for (const [node, page] of [
+          [a, pageA],
+          [b, pageB],
+        ] as const) {
+          const code = await node.cli<{ code: string; url: string; expiresAt: string }>('web', 'code');
+          expect(code.url).toContain(code.code);
+          expect(Date.parse(code.expiresAt)).toBeGreaterThan(Date.now());
+          await page.goto(code.url);
+          await page.getByRole('heading', { name: 'Conversations', level: 1 }).waitFor(WAIT);
+          await page.getByRole('status').filter({ hasText: 'Live' }).waitFor(WAIT);
+        }
+        // The cookie is HttpOnly: the page's scripts cannot read it.
+        expect(await pageA.evaluate('document.cookie')).toBe('');
+        // A used code does not sign in a second time.
+        const ctx = await newContext(browser, DESKTOP);
+        const other = await ctx.newPage();
+        const code = await a.cli<{ code: string; url: string }>('web', 'code');
+        await other.goto(code.url);
+        await other.getByRole('heading', { name: 'Conversations', level: 1 }).waitFor(WAIT);
+        const second = await ctx.browser()!.newContext(DESKTOP);
+        const again = await second.newPage();
+        await again.goto(code.url);
+        await again.getByRole('alert').filter({ hasText: 'wrong, used or expired' }).waitFor(WAIT);
+        await shots.take(again, 'sign-in');
+        await ctx.close();
+        await second.close();
+      }),
+    240_000,
+  );
+
+  it(
+    'pairs the two people through the UI, both confirming the same six digits',
+    () =>
+      step(async () => {
+        await visit(pageA, 'Friends');
+        await pageA.getByRole('button', { name: 'Make an invite' }).click();
+        const inviteCode = await pageA.getByLabel('Invite code', { exact: true }).inputValue();
+        expect(inviteCode.length).toBeGreaterThan(20);
+        await pageA.getByRole('status').filter({ hasText: 'Waiting for your friend' }).waitFor(WAIT);
+        await shots.take(pageA, 'friends-invite');
+        await visit(pageB, 'Friends');
+        await pageB.getByLabel('Paste your friend’s invite code').fill(inviteCode);
+        await pageB.getByRole('button', { name: 'Accept' }).click();
+        const digitsB = await pageB.locator('.sas .digits .sr').textContent(WAIT);
+        // A's page learns of the pairing from the event stream, with no reload.
+        const digitsA = await pageA.locator('.sas .digits .sr').textContent(WAIT);
+        expect(digitsA).toMatch(/^(\d ){5}\d$/);
+        expect(digitsB).toBe(digitsA);
+        await shots.take(pageB, 'friends-digits-phone');
+        await pageA.getByRole('button', { name: 'The digits match' }).click();
+        await pageB.getByRole('button', { name: 'The digits match' }).click();
+        await pageA.getByRole('status').filter({ hasText: 'Confirmed' }).waitFor(WAIT);
+        await pageB.getByRole('status').filter({ hasText: 'Confirmed' }).waitFor(WAIT);
+        await pageA.getByRole('button', { name: 'Done' }).click();
+        await pageA.locator('.card').filter({ hasText: 'online' }).first().waitFor(WAIT);
+        await shots.take(pageA, 'friends');
+      }),
+    240_000,
+  );
+
+  it(
+    'sends a message each way, shown live on the other page',
+    () =>
+      step(async () => {
+        await visit(pageA, 'Conversations');
+        await visit(pageB, 'Conversations');
+        await pageA
+          .getByRole('link', { name: /Start a chat/ })
+          .first()
+          .click();
+        const box = pageA.getByLabel('Message', { exact: true });
+        await box.fill('Hello from the laptop');
+        await box.press('Enter');
+        await pageA.locator('.messages li.mine').filter({ hasText: 'Hello from the laptop' }).waitFor(WAIT);
+        // B's list shows the new chat with an unread count, live.
+        const chat = pageB.getByRole('link', { name: /Hello from the laptop/ });
+        await chat.locator('.badge').filter({ hasText: '1' }).waitFor(WAIT);
+        await shots.take(pageB, 'conversations-phone');
+        await chat.click();
+        await pageB.locator('.messages li.theirs').filter({ hasText: 'Hello from the laptop' }).waitFor(WAIT);
+        const boxB = pageB.getByLabel('Message', { exact: true });
+        await boxB.fill('Hello back from the phone');
+        await boxB.press('Enter');
+        await pageA
+          .locator('.messages li.theirs')
+          .filter({ hasText: 'Hello back from the phone' })
+          .waitFor(WAIT);
+        await pageA.locator('.messages li.mine').filter({ hasText: 'delivered' }).waitFor(WAIT);
+        await shots.take(pageA, 'chat');
+        await shots.take(pageB, 'chat-phone');
+      }),
+    240_000,
+  );
+
+  it(
+    'creates a proposal, both vote from their pages, and both show it closed with its outcome',
+    () =>
+      step(async () => {
+        await visit(pageA, 'New conversation');
+        await pageA.getByLabel('Topic').fill('Where do we meet on Friday?');
+        await pageA.getByLabel('Pattern').selectOption('proposal');
+        await pageA.getByLabel('How it is decided').selectOption('custom');
+        await pageA.getByLabel('Custom rule').fill('tally.turnout >=');
+        await pageA.locator('#rule-state.error').waitFor(WAIT);
+        await pageA.getByLabel('Custom rule').fill('tally.turnout >= 2');
+        await pageA.locator('#rule-state').filter({ hasText: 'The rule is valid.' }).waitFor(WAIT);
+        await pageA.getByLabel('How it is decided').selectOption('irv');
+        await pageA.getByLabel('Options (one per line)').fill('Park\nCafé\nLibrary');
+        const members = pageA.getByRole('group', { name: 'Members' }).getByRole('checkbox');
+        expect(await members.count()).toBe(2);
+        expect(await members.first().isChecked()).toBe(true);
+        await members.nth(1).check();
+        await shots.take(pageA, 'new-conversation');
+        await pageA.getByRole('button', { name: 'Create' }).click();
+        await pageA.getByRole('heading', { name: 'Where do we meet on Friday?' }).waitFor(WAIT);
+        // Rank with the keyboard-accessible buttons: Café first.
+        await pageA.getByRole('button', { name: 'Move Café up' }).click();
+        expect(await pageA.locator('.ranking .option').allTextContents()).toEqual([
+          'Café',
+          'Park',
+          'Library',
+        ]);
+        await pageA.getByRole('button', { name: 'Vote this ranking' }).click();
+        await pageA.getByRole('status').filter({ hasText: 'Vote sent' }).waitFor(WAIT);
+
+        await visit(pageB, 'Conversations');
+        await pageB.getByRole('link', { name: /Where do we meet on Friday\?/ }).click();
+        await pageB.getByRole('heading', { name: 'Where do we meet on Friday?' }).waitFor(WAIT);
+        // Rank by dragging on the phone page: Library onto the first place, then Café above Park.
+        await pageB
+          .locator('.ranking li')
+          .filter({ hasText: 'Library' })
+          .dragTo(pageB.locator('.ranking li').first());
+        await pageB.getByRole('button', { name: 'Move Café up' }).click();
+        const orderB = await pageB.locator('.ranking .option').allTextContents();
+        expect(orderB[0]).toBe('Café');
+        await shots.take(pageB, 'proposal-ballot-phone');
+        await pageB.getByRole('button', { name: 'Vote this ranking' }).click();
+        for (const page of [pageA, pageB]) {
+          await page.locator('.state.closed').waitFor(WAIT);
+          await page.getByRole('heading', { name: 'Outcome' }).waitFor(WAIT);
+          await page.locator('.outcome').filter({ hasText: 'Winner: Café.' }).waitFor(WAIT);
+          await page.locator('.outcome').filter({ hasText: 'Round 1' }).waitFor(WAIT);
+        }
+        await shots.take(pageA, 'proposal-outcome');
+      }),
+    300_000,
+  );
+
+  it(
+    'draws the network with the friend’s device online',
+    () =>
+      step(async () => {
+        const peers = await a.api<{ deviceId: string; online: boolean; own: boolean }[]>('/peers');
+        const friendDevice = peers.find((p) => !p.own)!;
+        await visit(pageA, 'Network');
+        await pageA.locator(`g[data-device="${friendDevice.deviceId}"][data-online="true"]`).waitFor(WAIT);
+        await pageA.locator('line.link.up').first().waitFor(WAIT);
+        await shots.take(pageA, 'network');
+        await visit(pageB, 'Network');
+        await pageB.locator('g[data-online="true"]').first().waitFor(WAIT);
+        await shots.take(pageB, 'network-phone');
+      }),
+    120_000,
+  );
+
+  it(
+    'every screen passes the axe scan (no serious or critical violation), on both pages',
+    () =>
+      step(async () => {
+        const found: string[] = [];
+        for (const [name, page] of [
+          ['laptop', pageA],
+          ['phone', pageB],
+        ] as const) {
+          for (const screen of SCREENS) {
+            await visit(page, screen);
+            await page.waitForLoadState('networkidle');
+            for (const v of await axeViolations(page))
+              found.push(`${name} ${screen}: ${v.id} (${v.impact}) ${v.nodes.join(', ')}`);
+            if (
+              !['Friends', 'Network', 'Conversations', 'New conversation'].includes(screen) ||
+              name === 'laptop'
+            )
+              await shots.take(page, `${slug(screen)}${name === 'phone' ? '-phone' : ''}`);
+          }
+          // Nothing wider than the screen on the phone.
+          if (name === 'phone')
+            expect(
+              (await page.evaluate('document.documentElement.scrollWidth')) as number,
+            ).toBeLessThanOrEqual(360);
+        }
+        expect(found).toEqual([]);
+      }),
+    240_000,
+  );
+});
+
+async function visit(page: Page, screen: string): Promise<void> {
+  await page
+    .getByRole('navigation', { name: 'Main' })
+    .getByRole('link', { name: screen, exact: true })
+    .click();
+  await page
+    .getByRole('heading', { level: 1, name: screen === 'Archive' ? 'Archive' : screen })
+    .waitFor(WAIT);
+}
+
+function slug(s: string): string {
+  return s.toLowerCase().replace(/\s+/g, '-');
+}
