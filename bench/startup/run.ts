@@ -2,8 +2,10 @@
  * Startup bench (bench/README.md, "Startup"): wall time of `node -e 0`, `kith --version`,
  * `kith status` (against a running agent) and `kith up` on an empty data dir until its local
  * API answers /api/health, interleaved in one run; medians and the difference to `node -e 0`.
+ * The floor of `kith status`: a bare Node process reading the same two files and fetching the
+ * same /api/status (what is left is what the CLI adds; the rest is the agent answering).
  *
- *   node --import tsx bench/startup/run.ts [--runs 7] [--up-runs 3] [--kith bin/kith.mjs] [--json]
+ *   node --import tsx bench/startup/run.ts [--runs 7] [--up-runs 3] [--kith bin/kith.mjs] [--light '--version'] [--json]
  *
  * --kith times another checkout's binary (e.g. main's, for a before/after in the same run).
  */
@@ -18,6 +20,8 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '7' },
     'up-runs': { type: 'string', default: '3' },
     kith: { type: 'string', default: 'bin/kith.mjs' },
+    // The command timed as "a command that needs no agent" (main before #11 had no --version).
+    light: { type: 'string', default: '--version' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -99,9 +103,22 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
+const FETCH_STATUS = `
+const { readFileSync } = require('node:fs');
+const dir = process.argv[1];
+const { url } = JSON.parse(readFileSync(dir + '/api.json', 'utf8'));
+const token = readFileSync(dir + '/api-token', 'utf8').trim();
+fetch(url + '/api/status', { headers: { authorization: 'Bearer ' + token } }).then(async (r) => {
+  await r.json();
+  if (!r.ok) process.exit(1);
+});`;
+
+const LIGHT = values.light!.split(' ');
+const lightName = `kith ${values.light}`;
 const samples: Record<string, number[]> = {
   'node -e 0': [],
-  'kith --version': [],
+  [lightName]: [],
+  'node: fetch /api/status (floor)': [],
   'kith status': [],
   'kith up (ready)': [],
 };
@@ -111,10 +128,11 @@ try {
   const agent = await startUp(agentDir);
   samples['kith up (ready)']!.push(agent.readyMs);
   try {
-    await timeProcess([KITH, '--version']); // warm the file cache once, as a person's second call would be
+    await timeProcess([KITH, ...LIGHT]); // warm the file cache once, as a person's second call would be
     for (let i = 0; i < RUNS; i++) {
       samples['node -e 0']!.push(await timeProcess(['-e', '0']));
-      samples['kith --version']!.push(await timeProcess([KITH, '--version']));
+      samples[lightName]!.push(await timeProcess([KITH, ...LIGHT]));
+      samples['node: fetch /api/status (floor)']!.push(await timeProcess(['-e', FETCH_STATUS, agentDir]));
       samples['kith status']!.push(await timeProcess([KITH, 'status', '--data', agentDir]));
     }
   } finally {
