@@ -230,5 +230,5 @@ describe('locked relay mode', () => {
     const after = await runKith(['messages', ...data]);
     expect(after.json).toMatchObject({ error: { code: 'NODE_LOCKED' } });
     expect((await runKith(['status', ...data])).json).toMatchObject({ locked: true });
-  }, 120_000);
+  }, 400_000);
 });
