@@ -116,7 +116,7 @@ describe('locked relay mode', () => {
       for (const x of [a, c]) if (!(await x.node.addresses.get(l.node.deviceId))?.relay) return false;
       return true;
     });
-  }, 180_000);
+  }, 400_000);
 
   afterAll(async () => {
     await Promise.all([a, c, l].map((x) => x?.shutdown()));
@@ -230,5 +230,5 @@ describe('locked relay mode', () => {
     const after = await runKith(['messages', ...data]);
     expect(after.json).toMatchObject({ error: { code: 'NODE_LOCKED' } });
     expect((await runKith(['status', ...data])).json).toMatchObject({ locked: true });
-  }, 120_000);
+  }, 400_000);
 });
