@@ -6,6 +6,7 @@ import { verifyLog } from '@kith/core/identity/log';
 import Type from 'typebox';
 import type { PairingService } from '../../peer/pairing-service.ts';
 import type { PeerNode } from '../../peer/peer-node.ts';
+import { unfriend } from '../../peer/unfriend.ts';
 import type { ApiPlugin } from '../context.ts';
 
 const _Device = Type.Object({
@@ -76,6 +77,27 @@ export function networkRoutes(node: PeerNode, pairing: PairingService): ApiPlugi
         friends: (await node.friends.list()).length,
       };
     });
+
+    app.post(
+      '/friends/:userId/unfriend',
+      {
+        schema: {
+          summary:
+            'Unfriend and block a user: links to their devices close, their handshakes are refused, what we held for them is dropped.',
+          tags: ['friends'],
+          params: Type.Object({ userId: Type.String({ minLength: 1, maxLength: 128 }) }),
+          response: {
+            200: Type.Object({
+              userId: Type.String(),
+              linksClosed: Type.Integer(),
+              relayItemsDropped: Type.Integer(),
+              archiveBlobsDropped: Type.Integer(),
+            }),
+          },
+        },
+      },
+      async (request) => unfriend(node, (request.params as { userId: string }).userId),
+    );
 
     app.get(
       '/friends',
