@@ -18,6 +18,7 @@ import {
 import { CONVERSATION_COMMANDS } from './commands/conversation-commands.ts';
 import { identityCommand } from './commands/identity.ts';
 import { initCommand } from './commands/init.ts';
+import { phraseCommand } from './commands/phrase.ts';
 import { recoverCommand } from './commands/recover.ts';
 import { makeOutput } from './io.ts';
 import {
@@ -30,6 +31,7 @@ import {
   revokeCommand,
   sendCommand,
   statusCommand,
+  unfriendCommand,
   upCommand,
 } from './commands/node-commands.ts';
 
@@ -37,6 +39,7 @@ export const COMMANDS: Command[] = [
   initCommand,
   recoverCommand,
   identityCommand,
+  phraseCommand,
   upCommand,
   agentCommand,
   statusCommand,
@@ -45,6 +48,7 @@ export const COMMANDS: Command[] = [
   friendsCommand,
   peersCommand,
   revokeCommand,
+  unfriendCommand,
   sendCommand,
   messagesCommand,
   ...CONVERSATION_COMMANDS,

@@ -69,6 +69,15 @@ export const ERROR_CATALOGUE = {
   KEYSTORE_LOCKED: { status: 401, message: 'The keys are locked; give the unlock passphrase.' },
   KEYSTORE_BAD_PASSPHRASE: { status: 401, message: 'The unlock passphrase is wrong.' },
   KEYSTORE_CORRUPT: { status: 500, message: 'A key file is damaged or has an unknown format.' },
+  KEYSTORE_NOT_PROTECTED: {
+    status: 400,
+    message:
+      'An unlock passphrase was given, but this key file is not protected by one: start without --passphrase-file (and KITH_PASSPHRASE_FILE).',
+  },
+  PHRASE_NOT_PENDING: {
+    status: 404,
+    message: 'No seed phrase is waiting to be shown: it was shown once already, or written where you chose.',
+  },
   DATA_DIR_LOCKED: { status: 409, message: 'Another Kith process is using this data directory.' },
   FILE_UNREADABLE: { status: 400, message: 'A file could not be read.' },
 

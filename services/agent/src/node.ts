@@ -8,10 +8,11 @@ import { ArchiveReplicator, type ArchiveReplicatorOptions } from './archive/arch
 import { Archivist, type ArchivistOptions, historyAfterMs } from './archive/archivist.ts';
 import { archiveRoutes } from './api/routes/archive.ts';
 import { archiveItemRoutes } from './api/routes/archive-items.ts';
+import { identityPhraseRoutes } from './api/routes/identity-phrase.ts';
 import { networkRoutes } from './api/routes/network.ts';
 import type { ApiPlugin } from './api/context.ts';
 import type { AgentService } from './components.ts';
-import { unlock } from './keystore/index.ts';
+import { hasPendingPhrase, unlock } from './keystore/index.ts';
 import { type AgentSetupContext, type RunAgentOptions, type RunningAgent, runAgent } from './main.ts';
 import { conversationRoutes } from './api/routes/conversations.ts';
 import { messageRoutes } from './api/routes/messages.ts';
@@ -41,7 +42,7 @@ export interface RunNodeOptions extends Omit<RunAgentOptions, 'setup'> {
   archivist?: Partial<ArchivistOptions>;
 }
 
-async function readPassphrase(path: string | undefined): Promise<string | undefined> {
+export async function readPassphrase(path: string | undefined): Promise<string | undefined> {
   if (path === undefined) return undefined;
   try {
     return (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
@@ -65,6 +66,11 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
     async setup(context) {
       const { config, components, events } = context;
       const device = await unlock(config.dataDir, await readPassphrase(config.passphraseFile));
+      if (await hasPendingPhrase(config.dataDir)) {
+        components.logger.warn(
+          'the new seed phrase waits, sealed, in DATA/pending-phrase until shown once: open the web UI or run `kith phrase --reveal`',
+        );
+      }
       node = new PeerNode({
         dataDir: config.dataDir,
         host: config.host,
@@ -124,6 +130,7 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
       return {
         plugins: [
           networkRoutes(node, pairing),
+          identityPhraseRoutes(config.dataDir, device),
           messageRoutes(messenger),
           conversationRoutes(conversations),
           archiveRoutes(archive),
