@@ -1,8 +1,9 @@
 /**
  * Zero-config start (DESIGN §1): `kith up` on an empty data dir creates an identity and runs.
- * Without a terminal the phrase goes to DATA/seed-phrase.txt (0600), never to the log.
+ * Without a terminal the phrase waits sealed in DATA/pending-phrase (0600) until `kith phrase
+ * --reveal` shows it once; it never goes to the log.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isValidMnemonic } from '@kith/core/identity/phrase';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -24,17 +25,21 @@ describe('kith up on an empty data dir', () => {
       heartbeatMeanMs: 1000,
     });
     await node.start();
-    const phraseFile = join(node.dataDir, 'seed-phrase.txt');
-    expect((await stat(phraseFile)).mode & 0o777).toBe(0o600);
-    const phrase = (await readFile(phraseFile, 'utf8')).trim();
+    const pending = join(node.dataDir, 'pending-phrase');
+    expect((await stat(pending)).mode & 0o777).toBe(0o600);
+    await expect(stat(join(node.dataDir, 'seed-phrase.txt'))).rejects.toThrow();
+    expect(await node.cli<{ pending: boolean }>('phrase')).toEqual({ pending: true });
+    const { phrase } = await node.cli<{ phrase: string }>('phrase', '--reveal');
     expect(phrase.split(' ')).toHaveLength(24);
     expect(isValidMnemonic(phrase)).toBe(true);
+    await expect(stat(pending)).rejects.toThrow();
+    expect(await node.cli<{ pending: boolean }>('phrase')).toEqual({ pending: false });
     const status = await node.cli<{ userId: string; deviceId: string; peers: number }>('status');
     expect(status.peers).toBe(0);
     expect(await node.api<{ ok: boolean }>('/health')).toMatchObject({ ok: true });
     expect(await node.stop()).toBe(0);
     const log = await node.log();
-    expect(log).toContain('seed-phrase.txt');
+    expect(log).toContain('pending-phrase');
     for (let i = 0; i + 2 < 24; i++)
       expect(log).not.toContain(
         phrase

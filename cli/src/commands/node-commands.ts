@@ -13,7 +13,7 @@ export const agentCommand: Command = {
   maxPositionals: 0,
   async run({ dataDir, args, out }) {
     const { ensureIdentity, runUntilStopped } = await import('./run-node.ts');
-    await ensureIdentity(dataDir, out);
+    await ensureIdentity(dataDir, out, nodeFlags(args, dataDir));
     await runUntilStopped({ flags: nodeFlags(args, dataDir) }, out);
   },
 };
@@ -27,7 +27,7 @@ export const upCommand: Command = {
   async run({ dataDir, args, out }) {
     // Imported here, like every heavy part below: `kith status` and friends load none of them.
     const { ensureIdentity, runUntilStopped } = await import('./run-node.ts');
-    await ensureIdentity(dataDir, out);
+    await ensureIdentity(dataDir, out, nodeFlags(args, dataDir));
     // Every part in one process: the consensus worker too (DESIGN §3).
     const { consensusExtension } = await import('@kith/consensus/in-process');
     const { startWebPart } = await import('./web-commands.ts');
@@ -277,6 +277,30 @@ export const revokeCommand: Command = {
       body,
     );
     out.result(r, `Revoked device ${r.deviceId} (index ${r.index}).`);
+  },
+};
+
+export const unfriendCommand: Command = {
+  name: 'unfriend',
+  usage: 'kith unfriend USER_ID [--json]',
+  summary:
+    'End a friendship and block: links close, their handshakes are refused, what we held for them is dropped.',
+  flags: {},
+  maxPositionals: 1,
+  async run({ dataDir, args, out }) {
+    const userId = args.positionals[0];
+    if (!userId) throw new KithError('USAGE', 'unfriend needs the USER_ID (see `kith friends`).');
+    const r = await (await connectAgent(dataDir)).post<{
+      userId: string;
+      linksClosed: number;
+      relayItemsDropped: number;
+      archiveBlobsDropped: number;
+    }>(`/friends/${encodeURIComponent(parseUserId(userId))}/unfriend`, {});
+    out.result(
+      r,
+      `Unfriended and blocked ${r.userId}: ${r.linksClosed} links closed, ${r.relayItemsDropped} relayed items and ` +
+        `${r.archiveBlobsDropped} archive blobs dropped. Run it on each of your devices; a new invite of yours makes them a friend again.`,
+    );
   },
 };
 

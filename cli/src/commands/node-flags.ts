@@ -12,6 +12,10 @@ export const NODE_FLAGS: FlagSpecs = {
   'log-level': { kind: 'string', description: 'fatal…trace or silent (KITH_LOG_LEVEL)' },
   relay: { kind: 'string', description: 'on/off: hold friends’ ciphertext (KITH_RELAY)' },
   'passphrase-file': { kind: 'string', description: 'unlock passphrase file (KITH_PASSPHRASE_FILE)' },
+  'phrase-out': {
+    kind: 'string',
+    description: 'first start without a terminal: write the new seed phrase here, 0600 (KITH_PHRASE_OUT)',
+  },
 };
 
 export function nodeFlags(args: Parsed, dataDir: string): ConfigFlags {
@@ -28,5 +32,6 @@ export function nodeFlags(args: Parsed, dataDir: string): ConfigFlags {
     logLevel: s('log-level'),
     relay: s('relay'),
     passphraseFile: s('passphrase-file'),
+    phraseOut: s('phrase-out'),
   };
 }

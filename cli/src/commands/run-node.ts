@@ -4,19 +4,25 @@ import { deriveDeviceKeys, deriveRootKeys } from '@kith/core/identity/derive';
 import { enrolDevice } from '@kith/core/identity/enrol';
 import { createGenesis, verifyLog } from '@kith/core/identity/log';
 import { generatePhrase, phraseToSeed } from '@kith/core/identity/phrase';
-import { writeFileAtomic } from '@kith/agent/keystore/atomic-write';
-import { createKeystore, hasKeystore } from '@kith/agent/keystore/index';
-import { join } from 'node:path';
-import type { RunNodeOptions, RunningNode } from '@kith/agent/node';
+import { writeFile } from 'node:fs/promises';
+import { KithError } from '@kith/core/errors';
+import { createKeystore, dataPaths, hasKeystore, writePendingPhrase } from '@kith/agent/keystore/index';
+import { type ConfigFlags, parseConfig } from '@kith/agent/config';
+import { type RunNodeOptions, type RunningNode, readPassphrase } from '@kith/agent/node';
 import type { Output } from '../io.ts';
 import { showPhrase } from './init.ts';
 
 /**
  * Zero-config start (DESIGN §1): a data dir without an identity gets one, as `kith init` would,
- * and its phrase is shown once.
+ * its key file protected by the unlock passphrase when one is given. The phrase (the root key)
+ * is never left beside the keys (docs/SECURITY.md "Keys at rest"): on a terminal it is shown
+ * once; without one it goes to the `--phrase-out` file the person chose, or else waits sealed in
+ * DATA/pending-phrase until shown once (web UI onboarding or `kith phrase --reveal`).
  */
-export async function ensureIdentity(dataDir: string, out: Output): Promise<void> {
+export async function ensureIdentity(dataDir: string, out: Output, flags: ConfigFlags = {}): Promise<void> {
   if (await hasKeystore(dataDir)) return;
+  const config = parseConfig({ env: process.env, flags: { ...flags, data: dataDir } });
+  const passphrase = await readPassphrase(config.passphraseFile);
   const random = (n: number) => new Uint8Array(randomBytes(n));
   const phrase = generatePhrase(random);
   const seed = phraseToSeed(phrase);
@@ -26,17 +32,48 @@ export async function ensureIdentity(dataDir: string, out: Output): Promise<void
     deviceName: hostname().slice(0, 64),
     now: Date.now(),
   });
-  await createKeystore({ dataDir, userId: root.userId, device, logEntries: log.entries });
-  out.note(`No identity in ${dataDir}: created user ${root.userId}.`);
-  if (process.stderr.isTTY) {
+  const terminal = process.stderr.isTTY === true;
+  // Written before the keys, so a refused file leaves no identity whose phrase nobody has.
+  if (!terminal && config.phraseOut !== undefined) await writePhraseOut(config.phraseOut, phrase);
+  const unlocked = await createKeystore({
+    dataDir,
+    userId: root.userId,
+    device,
+    logEntries: log.entries,
+    ...(passphrase !== undefined ? { passphrase } : {}),
+  });
+  out.note(
+    `No identity in ${dataDir}: created user ${root.userId}` +
+      (passphrase !== undefined ? ', keys protected by the unlock passphrase.' : '.'),
+  );
+  if (terminal) {
     showPhrase(out, phrase);
-    return;
+  } else if (config.phraseOut !== undefined) {
+    out.note(
+      `Your seed phrase was written to ${config.phraseOut} (mode 0600): copy it to paper, then delete the file.`,
+    );
+  } else {
+    // No terminal, no chosen file: never a log. It waits, sealed, until shown once.
+    await writePendingPhrase(dataDir, unlocked, phrase);
+    out.note(
+      `Your seed phrase waits, sealed, in ${dataPaths(dataDir).pendingPhrase} until it is shown once: ` +
+        'open the web UI, or run `kith phrase --reveal`, and copy it to paper.',
+    );
   }
-  // No terminal (a service, a container): the phrase must not go to a log. It is written once,
-  // 0600, beside the keys; the user moves it to paper and deletes the file.
-  const file = join(dataDir, 'seed-phrase.txt');
-  await writeFileAtomic(file, `${phrase}\n`, 0o600);
-  out.note(`Your seed phrase was written to ${file} (mode 0600): copy it to paper, then delete the file.`);
+}
+
+async function writePhraseOut(path: string, phrase: string): Promise<void> {
+  try {
+    await writeFile(path, `${phrase}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new KithError(
+      'USAGE',
+      code === 'EEXIST'
+        ? `--phrase-out ${path} already exists: name a new file (it is never overwritten).`
+        : `Cannot write the seed phrase to ${path} (${code ?? 'error'}): name a writable file with --phrase-out.`,
+    );
+  }
 }
 
 export async function runUntilStopped(

@@ -35,6 +35,12 @@ export const ROUTES = {
   status: route({ method: 'GET', path: '/status', response: N.AgentStatus }),
   friends: route({ method: 'GET', path: '/friends', response: Type.Array(N.Friend) }),
   peers: route({ method: 'GET', path: '/peers', response: Type.Array(N.Peer) }),
+  unfriend: route({
+    method: 'POST',
+    path: '/friends/:userId/unfriend',
+    params: N.FriendUserParams,
+    response: N.Unfriended,
+  }),
   createInvite: route({
     method: 'POST',
     path: '/invites',

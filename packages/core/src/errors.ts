@@ -74,6 +74,15 @@ export const ERROR_CATALOGUE = {
       'This node is locked (it only relays): run `kith unlock` or unlock it in the web UI, then try again.',
   },
   KEYSTORE_CORRUPT: { status: 500, message: 'A key file is damaged or has an unknown format.' },
+  KEYSTORE_NOT_PROTECTED: {
+    status: 400,
+    message:
+      'An unlock passphrase was given, but this key file is not protected by one: start without --passphrase-file (and KITH_PASSPHRASE_FILE).',
+  },
+  PHRASE_NOT_PENDING: {
+    status: 404,
+    message: 'No seed phrase is waiting to be shown: it was shown once already, or written where you chose.',
+  },
   DATA_DIR_LOCKED: { status: 409, message: 'Another Kith process is using this data directory.' },
   FILE_UNREADABLE: { status: 400, message: 'A file could not be read.' },
   BACKUP_INVALID: {

@@ -51,6 +51,8 @@ export const AgentConfigSchema = Type.Object({
   }),
   /** File holding the passphrase that unlocks the keys at start (absolute path). */
   passphraseFile: Type.Optional(Type.String({ minLength: 1 })),
+  /** Where a new identity's seed phrase goes on first start without a terminal (absolute path). */
+  phraseOut: Type.Optional(Type.String({ minLength: 1 })),
   /** Consensus worker timing (docs/CONSENSUS.md "The consensus worker"); built-in defaults when unset. */
   consensusPollMs: Type.Optional(Type.Integer({ minimum: 1 })),
   consensusFallbackMs: Type.Optional(Type.Integer({ minimum: 1 })),
@@ -70,7 +72,8 @@ export type ConfigFlagName =
   | 'heartbeatMeanMs'
   | 'logLevel'
   | 'relay'
-  | 'passphraseFile';
+  | 'passphraseFile'
+  | 'phraseOut';
 export type ConfigFlags = Partial<Record<ConfigFlagName, string | number | boolean | undefined>>;
 
 export interface ConfigVariable {
@@ -291,6 +294,15 @@ export const CONFIG_VARIABLES = {
     schema: Type.String({ minLength: 1 }),
     parse: asString,
   },
+  phraseOut: {
+    env: 'KITH_PHRASE_OUT',
+    flag: 'phraseOut',
+    expected: 'a file path',
+    meaning:
+      'First start without a terminal: write the new seed phrase to this file (0600). Unset: it waits in DATA/pending-phrase until shown once.',
+    schema: Type.String({ minLength: 1 }),
+    parse: asString,
+  },
   consensusPollMs: {
     env: 'KITH_CONSENSUS_POLL_MS',
     expected: 'a whole number of milliseconds above 0',
@@ -416,6 +428,7 @@ export function parseConfig(input: ParseConfigInput = {}): AgentConfig {
   if (values.announce !== undefined) config.announce = values.announce as string[];
   if (values.passphraseFile !== undefined)
     config.passphraseFile = resolve(cwd, values.passphraseFile as string);
+  if (values.phraseOut !== undefined) config.phraseOut = resolve(cwd, values.phraseOut as string);
   if (values.consensusPollMs !== undefined) config.consensusPollMs = values.consensusPollMs as number;
   if (values.consensusFallbackMs !== undefined)
     config.consensusFallbackMs = values.consensusFallbackMs as number;

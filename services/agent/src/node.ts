@@ -16,6 +16,8 @@ import type { AgentService } from './components.ts';
 import { DeviceKeyring } from './keystore/device-keyring.ts';
 import { LockControl } from './lock-control.ts';
 import { lockRoutes } from './api/routes/lock.ts';
+import { identityPhraseRoutes } from './api/routes/identity-phrase.ts';
+import { hasPendingPhrase } from './keystore/index.ts';
 import { type AgentSetupContext, type RunAgentOptions, type RunningAgent, runAgent } from './main.ts';
 import { conversationRoutes } from './api/routes/conversations.ts';
 import { messageRoutes } from './api/routes/messages.ts';
@@ -48,7 +50,7 @@ export interface RunNodeOptions extends Omit<RunAgentOptions, 'setup'> {
   archivist?: Partial<ArchivistOptions>;
 }
 
-async function readPassphrase(path: string | undefined): Promise<string | undefined> {
+export async function readPassphrase(path: string | undefined): Promise<string | undefined> {
   if (path === undefined) return undefined;
   try {
     return (await readFile(path, 'utf8')).replace(/\r?\n$/, '');
@@ -74,6 +76,11 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
       const { config, components, events } = context;
       // Keys under a passphrase and none given: the node starts locked and only relays.
       const device = await DeviceKeyring.open(config.dataDir, await readPassphrase(config.passphraseFile));
+      if (await hasPendingPhrase(config.dataDir)) {
+        components.logger.warn(
+          'the new seed phrase waits, sealed, in DATA/pending-phrase until shown once: open the web UI or run `kith phrase --reveal`',
+        );
+      }
       node = new PeerNode({
         dataDir: config.dataDir,
         host: config.host,
@@ -152,6 +159,7 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
         plugins: [
           lockRoutes(lockControl),
           networkRoutes(node, pairing),
+          identityPhraseRoutes(config.dataDir, device),
           messageRoutes(messenger),
           conversationRoutes(conversations),
           ruleCheckRoutes,

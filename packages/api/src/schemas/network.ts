@@ -113,3 +113,13 @@ export const RevokeBody = Type.Object(
 export const Revoked = Type.Object({ deviceId: Type.String(), index: Type.Integer() });
 
 export const IdentityLog = Type.Object({ userId: Type.String(), entries: Type.Array(Type.String()) });
+
+export const FriendUserParams = Type.Object({ userId: Type.String({ minLength: 1, maxLength: 128 }) });
+
+/** What `POST /friends/:userId/unfriend` removed (docs/API.md). */
+export const Unfriended = Type.Object({
+  userId: Type.String(),
+  linksClosed: Type.Integer(),
+  relayItemsDropped: Type.Integer(),
+  archiveBlobsDropped: Type.Integer(),
+});

@@ -3,11 +3,12 @@
  *
  *   DATA/keys/device.key      the key file (key-file.ts), 0600
  *   DATA/identity/log.sealed  this user's identity log, sealed under the device storage key
+ *   DATA/pending-phrase       a new identity's seed phrase, sealed, only until it is shown once
  *
  * Every write is atomic (atomic-write.ts). Nothing here logs.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { decodeCanonical, encodeCanonical } from '@kith/core/codec';
 import { defaultBackend } from '@kith/core/crypto/index';
@@ -31,6 +32,7 @@ export function dataPaths(dataDir: string) {
     keyFile: join(root, 'keys', 'device.key'),
     identityLog: join(root, 'identity', 'log.sealed'),
     bootstrap: join(root, 'identity', 'bootstrap.sealed'),
+    pendingPhrase: join(root, 'pending-phrase'),
   };
 }
 
@@ -124,6 +126,9 @@ export async function readHeader(dataDir: string): Promise<KeyFileHeader> {
 export async function unlock(dataDir: string, passphrase: string | undefined): Promise<UnlockedDevice> {
   const bytes = await readOrMissing(dataPaths(dataDir).keyFile);
   const header = readKeyFileHeader(bytes);
+  // A passphrase for an unprotected file is a mistake to say, not to ignore: the person
+  // believes the keys are protected.
+  if (header.protection === 'none' && passphrase !== undefined) throw new KithError('KEYSTORE_NOT_PROTECTED');
   const secrets = await openKeyFile(bytes, passphrase);
   const backend = defaultBackend();
   const signingPublic = backend.ed25519PublicKey(secrets.signingSeed);
@@ -235,4 +240,46 @@ export async function readBootstrap(dataDir: string, device: UnlockedDevice): Pr
 
 export async function removeBootstrap(dataDir: string): Promise<void> {
   await rm(dataPaths(dataDir).bootstrap, { force: true });
+}
+
+/**
+ * A new identity's seed phrase when no terminal could show it and no --phrase-out file was
+ * chosen (docs/SECURITY.md "Keys at rest"): sealed under the storage key, kept only until it is
+ * shown once (web UI onboarding or `kith phrase --reveal`).
+ */
+export async function writePendingPhrase(
+  dataDir: string,
+  device: UnlockedDevice,
+  phrase: string,
+): Promise<void> {
+  await writeSealed(
+    dataPaths(dataDir).pendingPhrase,
+    'pending-phrase',
+    device.storageKey,
+    encodeCanonical(phrase),
+  );
+}
+
+export async function hasPendingPhrase(dataDir: string): Promise<boolean> {
+  return exists(dataPaths(dataDir).pendingPhrase);
+}
+
+/** Returns the pending phrase and erases it; PHRASE_NOT_PENDING when there is none. */
+export async function takePendingPhrase(dataDir: string, device: UnlockedDevice): Promise<string> {
+  const path = dataPaths(dataDir).pendingPhrase;
+  // Claimed by a rename first, so two callers at once cannot both be shown it.
+  const claimed = `${path}.${Buffer.from(random(8)).toString('hex')}`;
+  try {
+    await rename(path, claimed);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new KithError('PHRASE_NOT_PENDING');
+    throw e;
+  }
+  try {
+    const phrase = decodeCanonical(await readSealed(claimed, 'pending-phrase', device.storageKey));
+    if (typeof phrase !== 'string') throw new KithError('KEYSTORE_CORRUPT', `${path} holds no phrase.`);
+    return phrase;
+  } finally {
+    await rm(claimed, { force: true });
+  }
 }

@@ -16,6 +16,7 @@ import type { DeviceRow } from '../repositories/identity-repository.ts';
 /** Events after which the cached answers may be wrong (peer-node.ts, pairing-service.ts). */
 export const DIRECTORY_EVENTS: ReadonlySet<string> = new Set([
   'friend.added',
+  'friend.removed',
   'identity.updated',
   'device.revoked',
   'pairing.completed',

@@ -257,6 +257,8 @@ export class PairingService {
         if (!(await this.invites.consume(id, new Date(this.node.clock()), theirs.userId)))
           return refuse('INVITE_USED');
         await this.node.identity.merge(request.log);
+        // A new invite of ours, used in person: the person chose this friend again.
+        await this.node.friends.unblock(theirs.userId);
         await this.node.friends.add(theirs.userId, theirs.name || null);
         if (request.addresses[0]) {
           await this.node.peerStats.upsert({
@@ -401,6 +403,7 @@ export class PairingService {
         throw new KithError('PAIRING_FAILED', 'The other side’s identity does not match the invite.');
       }
       await this.node.identity.merge(answer.log);
+      await this.node.friends.unblock(theirs.userId);
       await this.node.friends.add(theirs.userId, theirs.name || null);
       const record = readRecord(answer.addressRecord);
       if (record) await this.node.offerAddressRecord(record);

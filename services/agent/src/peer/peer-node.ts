@@ -41,7 +41,7 @@ import { AddressRepository } from '../repositories/address-repository.ts';
 import { FriendRepository } from '../repositories/friend-repository.ts';
 import { type DeviceRow, IdentityRepository } from '../repositories/identity-repository.ts';
 import { PeerRepository } from '../repositories/peer-repository.ts';
-import { formatAddress, hostOf, listeningAddresses, normaliseHost } from './own-addresses.ts';
+import { formatAddress, hostOf, listeningAddresses, normaliseHost, observedHost } from './own-addresses.ts';
 import { ReachGossip, type ReachTiming, defaultReachTiming } from './reach-gossip.ts';
 import { RelayListGossip } from './relay-list-gossip.ts';
 import { type ArchiveSessionMessage, PeerSession, type SessionHost } from './peer-session.ts';
@@ -90,6 +90,8 @@ export const OWN_FORK_HINT =
 
 /** Hosts seen by peers that we add to our record; the newest few only. */
 const MAX_OBSERVED = 2;
+/** Hosts whose sightings are remembered while waiting for a second user to confirm them. */
+const MAX_SIGHTINGS = 16;
 
 export interface PeerView {
   deviceId: string;
@@ -127,6 +129,8 @@ export class PeerNode implements SessionHost {
   private listener: LinkListener | undefined;
   private dialTimer: ReturnType<typeof setInterval> | undefined;
   private observedHosts: string[] = [];
+  /** Outside hosts peers saw us at, and which users saw each (most recent last). */
+  private readonly sightings = new Map<string, Set<string>>();
   private ownRecord: AddressRecord | undefined;
   private own!: LogState;
   private stopped = false;
@@ -296,6 +300,7 @@ export class PeerNode implements SessionHost {
       try {
         const { state } = await this.identity.merge(entries);
         if (state.userId === this.userId || (await this.friends.isFriend(state.userId))) continue;
+        if (await this.friends.isBlocked(state.userId)) continue;
         await this.friends.add(state.userId, state.name || null);
         this.options.events.publish('friend.added', { userId: state.userId, via: 'recovery' });
       } catch (err) {
@@ -411,7 +416,7 @@ export class PeerNode implements SessionHost {
     });
     this.options.events.publish('peer.online', { deviceId: session.deviceId, userId: session.userId });
     this.log.info({ peer: session.deviceId, user: session.userId }, 'peer online');
-    await this.observe(hello.seenAddress);
+    await this.observe(session, hello.seenAddress);
     // Their log is newer than our copy: ask for it.
     const known = await this.identity.state(session.userId);
     if (!known || known.seq < hello.logSeq)
@@ -477,7 +482,11 @@ export class PeerNode implements SessionHost {
         await this.syncOwnLogFile();
         this.broadcastOwnLog();
       }
-    } else if (fromOwn && !(await this.friends.isFriend(result.state.userId))) {
+    } else if (
+      fromOwn &&
+      !(await this.friends.isFriend(result.state.userId)) &&
+      !(await this.friends.isBlocked(result.state.userId))
+    ) {
       await this.friends.add(result.state.userId, result.state.name || null);
       this.options.events.publish('friend.added', { userId: result.state.userId, via: session.deviceId });
     }
@@ -550,6 +559,17 @@ export class PeerNode implements SessionHost {
     await this.adoptOwnLog(state.entries);
     this.options.events.publish('device.revoked', { deviceId });
     return { deviceId, index: record.certificate.index };
+  }
+
+  /** Closes every link to `userId`'s devices (after unfriending); returns how many. */
+  closeLinksOf(userId: string): number {
+    let closed = 0;
+    for (const s of [...this.sessions.values()]) {
+      if (s.userId !== userId) continue;
+      s.close();
+      closed++;
+    }
+    return closed;
   }
 
   private async closeRevokedLinks(): Promise<void> {
@@ -634,7 +654,7 @@ export class PeerNode implements SessionHost {
       clockOffsetMs: session.clockOffsetMs === undefined ? null : Math.round(session.clockOffsetMs),
       roundTripMs: session.roundTripMs === undefined ? null : Math.round(session.roundTripMs),
     });
-    await this.observe(heartbeat.seenAddress);
+    await this.observe(session, heartbeat.seenAddress);
     await this.sendRecords(session, new Map(heartbeat.versions.map((v) => [v.device, v.seq])));
     this.reach.onHeartbeat(session);
   }
@@ -714,33 +734,49 @@ export class PeerNode implements SessionHost {
 
   // --- own address ------------------------------------------------------------------------
 
-  /** A peer reports where it sees us: a new outside host means our address changed. */
-  private async observe(seenAddress: string): Promise<void> {
+  /**
+   * A peer reports where it sees us: a new outside host means our address changed. Our record
+   * goes to every friend, so one friend alone must not steer it (docs/SECURITY.md "A friend
+   * turned hostile"): only IP literals, and only once two distinct users saw us there.
+   */
+  private async observe(session: PeerSession, seenAddress: string): Promise<void> {
     // An announced address is the operator's word: sightings from behind a NAT or a container
     // port mapping would only add addresses nobody can dial.
-    if (!seenAddress || this.options.announce?.length) return;
-    const host = normaliseHost(hostOf(seenAddress));
+    if (this.options.announce?.length) return;
+    const host = observedHost(seenAddress, this.port);
+    if (host === undefined) return;
     const advertised = listeningAddresses(this.options.host, this.port).map(hostOf);
     if (advertised.includes(host) || this.observedHosts.includes(host)) return;
     // Loopback sightings say nothing about the outside unless we listen on loopback ourselves.
     if ((host.startsWith('127.') || host === '::1') && !this.options.host.startsWith('127.')) return;
-    this.observedHosts = [host, ...this.observedHosts].slice(0, MAX_OBSERVED);
-    await this.refreshOwnRecord();
+    const seenBy = this.sightings.get(host) ?? new Set<string>();
+    seenBy.add(session.userId);
+    this.sightings.delete(host);
+    this.sightings.set(host, seenBy);
+    for (const oldest of this.sightings.keys()) {
+      if (this.sightings.size <= MAX_SIGHTINGS) break;
+      this.sightings.delete(oldest);
+    }
+    if (seenBy.size < 2) return;
+    await this.refreshOwnRecord([host, ...this.observedHosts].slice(0, MAX_OBSERVED));
   }
 
-  ownAddresses(): string[] {
+  ownAddresses(observed: readonly string[] = this.observedHosts): string[] {
     if (this.options.announce?.length) return [...this.options.announce];
     const base = listeningAddresses(this.options.host, this.port);
-    return [...new Set([...base, ...this.observedHosts.map((h) => formatAddress(h, this.port))])];
+    return [...new Set([...base, ...observed.map((h) => formatAddress(h, this.port))])];
   }
 
   get ownAddressRecord(): AddressRecord | undefined {
     return this.ownRecord;
   }
 
-  /** Re-signs our record when our addresses changed; gossips it and tries every known node. */
-  private async refreshOwnRecord(): Promise<void> {
-    const addresses = this.ownAddresses();
+  /**
+   * Re-signs our record when our addresses changed; gossips it and tries every known node.
+   * `observed` (outside hosts peers saw us at) is kept only once a record with it is signed.
+   */
+  private async refreshOwnRecord(observed: readonly string[] = this.observedHosts): Promise<void> {
+    const addresses = this.ownAddresses(observed);
     const current = this.ownRecord ?? (await this.addresses.get(this.deviceId));
     const relay = this.options.device.relay;
     const relayCertified =
@@ -748,6 +784,7 @@ export class PeerNode implements SessionHost {
       (current?.relay !== undefined && constantTimeEqual(current.relay.linkKey, relay.link.publicKey));
     if (current && ((sameSet(current.addresses, addresses) && relayCertified) || this.locked)) {
       // Locked, the device key cannot sign: the record signed while unlocked stands.
+      this.observedHosts = [...observed];
       this.ownRecord = current;
       return;
     }
@@ -758,6 +795,7 @@ export class PeerNode implements SessionHost {
       issuedAt: this.clock(),
       ...(relay ? { relay: { linkKey: relay.link.publicKey, relaySigner: relay.signing.publicKey } } : {}),
     });
+    this.observedHosts = [...observed];
     this.ownRecord = verifyAddressRecord(bytes);
     await this.offerAddressRecord(this.ownRecord);
     this.log.info({ addresses, seq: this.ownRecord.seq }, 'own address record updated');

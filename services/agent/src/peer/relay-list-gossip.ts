@@ -21,6 +21,7 @@ import type { PeerSession } from './peer-session.ts';
 const CHANGES = new Set([
   'pairing.completed',
   'friend.added',
+  'friend.removed',
   'identity.updated',
   'device.revoked',
   'peer.online',

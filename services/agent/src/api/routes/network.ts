@@ -6,6 +6,7 @@ import { ROUTES } from '@kith/api/routes';
 import { verifyLog } from '@kith/core/identity/log';
 import type { PairingService } from '../../peer/pairing-service.ts';
 import type { PeerNode } from '../../peer/peer-node.ts';
+import { unfriend } from '../../peer/unfriend.ts';
 import type { ApiPlugin } from '../context.ts';
 
 export function networkRoutes(node: PeerNode, pairing: PairingService): ApiPlugin {
@@ -62,6 +63,20 @@ export function networkRoutes(node: PeerNode, pairing: PairingService): ApiPlugi
           locked: node.locked,
         };
       },
+    );
+
+    app.post(
+      ROUTES.unfriend.path,
+      {
+        schema: {
+          summary:
+            'Unfriend and block a user: links to their devices close, their handshakes are refused, what we held for them is dropped.',
+          tags: ['friends'],
+          params: ROUTES.unfriend.params,
+          response: { 200: ROUTES.unfriend.response },
+        },
+      },
+      async (request) => unfriend(node, (request.params as { userId: string }).userId),
     );
 
     app.get(
