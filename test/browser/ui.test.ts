@@ -15,6 +15,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterDatabases, clusterDatabaseKind, type KithNode } from '../helpers/cluster.ts';
 import { makeTempDir } from '../helpers/database.ts';
+import { runKith } from '../helpers/kith-cli.ts';
 import { axeViolations, DESKTOP, launchChromium, newContext, PHONE, Shots } from './browser.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -97,7 +98,7 @@ describe(`web UI in Chromium (${kind})`, () => {
           [a, pageA],
           [b, pageB],
         ] as const) {
-          const code = await node.cli<{ code: string; url: string; expiresAt: string }>('web', 'code');
+          const code = await webCode(node);
           expect(code.url).toContain(code.code);
           expect(Date.parse(code.expiresAt)).toBeGreaterThan(Date.now());
           await page.goto(code.url);
@@ -109,7 +110,7 @@ describe(`web UI in Chromium (${kind})`, () => {
         // A used code does not sign in a second time.
         const ctx = await newContext(browser, DESKTOP);
         const other = await ctx.newPage();
-        const code = await a.cli<{ code: string; url: string }>('web', 'code');
+        const code = await webCode(a);
         await other.goto(code.url);
         await other.getByRole('heading', { name: 'Conversations', level: 1 }).waitFor(WAIT);
         const second = await ctx.browser()!.newContext(DESKTOP);
@@ -290,6 +291,13 @@ describe(`web UI in Chromium (${kind})`, () => {
     240_000,
   );
 });
+
+/** `kith web code --json`, with room for a busy machine (the CLI may take a while to load). */
+async function webCode(node: KithNode): Promise<{ code: string; url: string; expiresAt: string }> {
+  const r = await runKith(['web', 'code', '--data', node.dataDir, '--json'], { timeoutMs: 300_000 });
+  if (r.code !== 0) throw new Error(`kith web code failed (${r.code}): ${r.stdout} ${r.stderr}`);
+  return r.json as { code: string; url: string; expiresAt: string };
+}
 
 async function visit(page: Page, screen: string): Promise<void> {
   await page
