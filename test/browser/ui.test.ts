@@ -121,7 +121,7 @@ describe(`web UI in Chromium (${kind})`, () => {
         await ctx.close();
         await second.close();
       }),
-    240_000,
+    900_000,
   );
 
   it(
