@@ -142,6 +142,7 @@ describe(`web UI in Chromium (${kind})`, () => {
         const digitsA = await pageA.locator('.sas .digits .sr').textContent(WAIT);
         expect(digitsA).toMatch(/^(\d ){5}\d$/);
         expect(digitsB).toBe(digitsA);
+        await pageB.locator('.sas').scrollIntoViewIfNeeded();
         await shots.take(pageB, 'friends-digits-phone');
         await pageA.getByRole('button', { name: 'The digits match' }).click();
         await pageB.getByRole('button', { name: 'The digits match' }).click();
@@ -196,9 +197,9 @@ describe(`web UI in Chromium (${kind})`, () => {
         await pageA.getByLabel('Topic').fill('Where do we meet on Friday?');
         await pageA.getByLabel('Pattern').selectOption('proposal');
         await pageA.getByLabel('How it is decided').selectOption('custom');
-        await pageA.getByLabel('Custom rule').fill('tally.turnout >=');
+        await pageA.getByLabel('Custom rule').fill('turnout >=');
         await pageA.locator('#rule-state.error').waitFor(WAIT);
-        await pageA.getByLabel('Custom rule').fill('tally.turnout >= 2');
+        await pageA.getByLabel('Custom rule').fill('remaining == 0 && turnout >= 2');
         await pageA.locator('#rule-state').filter({ hasText: 'The rule is valid.' }).waitFor(WAIT);
         await pageA.getByLabel('How it is decided').selectOption('irv');
         await pageA.getByLabel('Options (one per line)').fill('Park\nCafé\nLibrary');
@@ -251,7 +252,11 @@ describe(`web UI in Chromium (${kind})`, () => {
         const friendDevice = peers.find((p) => !p.own)!;
         await visit(pageA, 'Network');
         await pageA.locator(`g[data-device="${friendDevice.deviceId}"][data-online="true"]`).waitFor(WAIT);
-        await pageA.locator('line.link.up').first().waitFor(WAIT);
+        // An SVG line has an empty box when vertical: attached, not 'visible', is what counts.
+        await pageA
+          .locator('line.link.up')
+          .first()
+          .waitFor({ ...WAIT, state: 'attached' });
         await shots.take(pageA, 'network');
         await visit(pageB, 'Network');
         await pageB.locator('g[data-online="true"]').first().waitFor(WAIT);
