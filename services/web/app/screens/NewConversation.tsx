@@ -104,7 +104,7 @@ export function NewConversationScreen() {
               aria-invalid={ruleState ? !ruleState.ok : undefined}
               aria-describedby="rule-state"
               onInput={(e) => set({ rule: e.currentTarget.value })}
-              placeholder="tally.turnout >= 2 && tally.yesNo.yes > tally.yesNo.no"
+              placeholder="remaining == 0 && turnout >= 2"
             />
             <p id="rule-state" class={ruleState?.ok === false ? 'error' : 'hint'} aria-live="polite">
               {ruleState === null
