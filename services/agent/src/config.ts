@@ -40,6 +40,8 @@ export const AgentConfigSchema = Type.Object({
     /** Most items held per friend (user). */
     userQuotaItems: Type.Integer({ minimum: 1 }),
   }),
+  /** Bytes of items one friend may have this device store per day (docs/SECURITY.md "Relay quotas"). */
+  friendMessageBytesPerDay: Bytes,
   /** File holding the passphrase that unlocks the keys at start (absolute path). */
   passphraseFile: Type.Optional(Type.String({ minLength: 1 })),
   /** Consensus worker timing (docs/CONSENSUS.md "The consensus worker"); built-in defaults when unset. */
@@ -225,6 +227,15 @@ export const CONFIG_VARIABLES = {
     schema: Type.Integer({ minimum: 1 }),
     parse: asInteger,
   },
+  friendMessageBytesPerDay: {
+    env: 'KITH_FRIEND_MESSAGE_BYTES_PER_DAY',
+    default: '256MiB',
+    expected: BYTES_EXPECTED,
+    meaning:
+      'Most bytes of messages one friend may have this device store per day; more waits in their outbox.',
+    schema: Bytes,
+    parse: asBytes,
+  },
   passphraseFile: {
     env: 'KITH_PASSPHRASE_FILE',
     flag: 'passphraseFile',
@@ -337,6 +348,7 @@ export function parseConfig(input: ParseConfigInput = {}): AgentConfig {
       userQuotaBytes: values.relayUserQuotaBytes as number,
       userQuotaItems: values.relayUserQuotaItems as number,
     },
+    friendMessageBytesPerDay: values.friendMessageBytesPerDay as number,
   };
   if (values.databaseUrl !== undefined) config.databaseUrl = values.databaseUrl as string;
   if (values.passphraseFile !== undefined)
