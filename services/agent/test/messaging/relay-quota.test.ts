@@ -62,7 +62,7 @@ describe('relay quotas', () => {
       startInProcessNode(join(dir, 'g'), '127.0.0.4'),
       startInProcessNode(join(dir, 't'), '127.0.0.5'),
     ]);
-    for (const x of [f, g, t]) await pairInProcess(r, x);
+    await Promise.all([f, g, t].map((x) => pairInProcess(r, x)));
     await waitFor('R linked to F, G and T', async () =>
       [f, g, t].every((x) => r.node.session(x.node.deviceId) && x.node.session(r.node.deviceId)),
     );
@@ -73,7 +73,7 @@ describe('relay quotas', () => {
       if (e.type === 'relay.held' || e.type === 'relay.refused')
         decisions.push({ type: e.type, data: e.data as Record<string, unknown> });
     });
-  }, 240_000);
+  }, 600_000);
 
   afterAll(async () => {
     await Promise.all([r, f, g].map((x) => x?.shutdown()));
