@@ -62,9 +62,11 @@ describe('relay quotas', () => {
       startInProcessNode(join(dir, 'g'), '127.0.0.4'),
       startInProcessNode(join(dir, 't'), '127.0.0.5'),
     ]);
-    await Promise.all([f, g, t].map((x) => pairInProcess(r, x)));
-    await waitFor('R linked to F, G and T', async () =>
-      [f, g, t].every((x) => r.node.session(x.node.deviceId) && x.node.session(r.node.deviceId)),
+    for (const x of [f, g, t]) await pairInProcess(r, x);
+    await waitFor(
+      'R linked to F, G and T',
+      async () => [f, g, t].every((x) => r.node.session(x.node.deviceId) && x.node.session(r.node.deviceId)),
+      180_000,
     );
     tDevice = t.node.deviceId;
     await t.shutdown();
