@@ -45,7 +45,7 @@ export const DEFAULT_LINK_LIMITS: Readonly<LinkLimits> = {
   maxQueuedBytes: 8 * 1024 * 1024,
   maxQueuedMessages: 4096,
   handshakeTimeoutMs: 10_000,
-  headerTimeoutMs: 3_000,
+  headerTimeoutMs: 5_000,
   maxUnconfirmed: 256,
   maxUnconfirmedPerSource: 8,
   timestampWindowMs: 120_000,
