@@ -67,7 +67,7 @@ export const relayQueue = pgTable(
   {
     itemId: bytea('item_id').notNull(),
     targetDevice: text('target_device').notNull(),
-    /** Whose quota it counts against: the user of the device that made the item. */
+    /** Whose quota it counts against: the user whose device handed it over (relay-hold.ts). */
     ownerUser: text('owner_user').notNull(),
     origin: text('origin').notNull(),
     kind: text('kind').notNull(),

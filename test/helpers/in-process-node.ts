@@ -24,6 +24,8 @@ export async function startInProcessNode(
     archive?: RunNodeOptions['archive'];
     /** The user's BIP39 seed (e.g. from a known phrase); fresh random when absent. */
     seed?: Uint8Array;
+    /** More configuration variables (e.g. KITH_RELAY_USER_QUOTA_BYTES). */
+    env?: Record<string, string>;
   } = {},
 ): Promise<RunningNode> {
   const seed = options.seed ?? new Uint8Array(randomBytes(64));
@@ -43,7 +45,7 @@ export async function startInProcessNode(
       heartbeatMeanMs: String(options.heartbeatMeanMs ?? 300),
       logLevel: 'silent',
     },
-    env: options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {},
+    env: { ...options.env, ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}) },
     handleSignals: false,
     logger: createLogger({ level: 'silent' }),
     ...(options.extend ? { extend: options.extend } : {}),

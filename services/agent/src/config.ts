@@ -49,6 +49,8 @@ export const AgentConfigSchema = Type.Object({
     /** Most items held per friend (user). */
     userQuotaItems: Type.Integer({ minimum: 1 }),
   }),
+  /** Bytes of items one friend may have this device store per day (docs/SECURITY.md "Relay quotas"). */
+  friendMessageBytesPerDay: Bytes,
   /** File holding the passphrase that unlocks the keys at start (absolute path). */
   passphraseFile: Type.Optional(Type.String({ minLength: 1 })),
   /** Where a new identity's seed phrase goes on first start without a terminal (absolute path). */
@@ -285,6 +287,15 @@ export const CONFIG_VARIABLES = {
     schema: Type.Integer({ minimum: 1 }),
     parse: asInteger,
   },
+  friendMessageBytesPerDay: {
+    env: 'KITH_FRIEND_MESSAGE_BYTES_PER_DAY',
+    default: '256MiB',
+    expected: BYTES_EXPECTED,
+    meaning:
+      'Most bytes of messages one friend may have this device store per day; more waits in their outbox.',
+    schema: Bytes,
+    parse: asBytes,
+  },
   passphraseFile: {
     env: 'KITH_PASSPHRASE_FILE',
     flag: 'passphraseFile',
@@ -421,6 +432,7 @@ export function parseConfig(input: ParseConfigInput = {}): AgentConfig {
       userQuotaBytes: values.relayUserQuotaBytes as number,
       userQuotaItems: values.relayUserQuotaItems as number,
     },
+    friendMessageBytesPerDay: values.friendMessageBytesPerDay as number,
   };
   if (values.databaseUrl !== undefined) config.databaseUrl = values.databaseUrl as string;
   if (values.apiShareDir !== undefined) config.apiShareDir = resolve(cwd, values.apiShareDir as string);

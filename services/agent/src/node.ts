@@ -94,8 +94,10 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
       pairing = new PairingService(node);
       messenger = new Messenger(node, {
         relayEnabled: config.relay.enabled,
+        totalQuotaBytes: config.relay.quotaBytes,
         userQuotaBytes: config.relay.userQuotaBytes,
         userQuotaItems: config.relay.userQuotaItems,
+        friendBytesPerDay: config.friendMessageBytesPerDay,
         pumpMs: Math.max(250, Math.min(2000, config.heartbeatMeanMs)),
       });
       // Conversations (DESIGN §8): items travel as messages between the members' devices.

@@ -23,7 +23,7 @@ import {
 } from './options.ts';
 import type { LinkRegistry } from './registry.ts';
 import { ReplayGuard } from './replay-guard.ts';
-import { clearConnectionDeadline, silenceHttpServer } from './silent-server.ts';
+import { clearConnectionDeadline, clearHeaderDeadline, silenceHttpServer } from './silent-server.ts';
 import { NOISE_MAX_MESSAGE } from '@kith/core/noise/handshake-state';
 
 /** What the responder learns before deciding to answer an initiator. */
@@ -96,7 +96,7 @@ export async function createLinkListener(
   const maxHello = linkHelloLength('IKpsk2');
 
   const server: Server = createServer();
-  silenceHttpServer(server, limits.handshakeTimeoutMs);
+  silenceHttpServer(server, limits, random);
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: NOISE_MAX_MESSAGE,
@@ -108,6 +108,7 @@ export async function createLinkListener(
   let accepting = true;
 
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    clearHeaderDeadline(socket);
     if (!accepting || pending.size >= limits.maxPendingHandshakes) {
       socket.destroy();
       return;

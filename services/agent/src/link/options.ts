@@ -17,8 +17,18 @@ export interface LinkLimits {
   maxQueuedBytes: number;
   /** Application messages not yet flushed, past which `send` refuses. */
   maxQueuedMessages: number;
-  /** From TCP connect to a confirmed link; a handshake still open then is dropped. */
+  /**
+   * From TCP connect to a confirmed link; a handshake still open then is dropped. Each
+   * connection gets its own deadline, drawn between this and 1.5 times this, so the port's
+   * timeouts give no fingerprint.
+   */
   handshakeTimeoutMs: number;
+  /** From TCP connect to the complete upgrade request (randomised the same way). */
+  headerTimeoutMs: number;
+  /** Connections not yet confirmed as links, in all; more are closed at once, in silence. */
+  maxUnconfirmed: number;
+  /** Connections not yet confirmed as links from one IP address. */
+  maxUnconfirmedPerSource: number;
   /** How far a hello timestamp may be from the responder's clock, either way. */
   timestampWindowMs: number;
   /** Hellos being checked at once; more are dropped in silence. */
@@ -35,10 +45,19 @@ export const DEFAULT_LINK_LIMITS: Readonly<LinkLimits> = {
   maxQueuedBytes: 8 * 1024 * 1024,
   maxQueuedMessages: 4096,
   handshakeTimeoutMs: 10_000,
+  headerTimeoutMs: 5_000,
+  maxUnconfirmed: 256,
+  maxUnconfirmedPerSource: 8,
   timestampWindowMs: 120_000,
   maxPendingHandshakes: 64,
   rekeyInterval: 65536,
 };
+
+/** A deadline between `baseMs` and 1.5 × `baseMs`, from two random bytes. */
+export function jitteredDeadline(baseMs: number, random: (n: number) => Uint8Array): number {
+  const [a = 0, b = 0] = random(2);
+  return Math.round(baseMs * (1 + ((a << 8) | b) / 2 ** 17));
+}
 
 export function resolveLinkLimits(limits: Partial<LinkLimits> | undefined): LinkLimits {
   return { ...DEFAULT_LINK_LIMITS, ...limits };

@@ -1,20 +1,54 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import type { RandomSource } from '@kith/core/crypto/index';
+import { jitteredDeadline, type LinkLimits } from './options.ts';
 
 /**
  * Makes a node http server answer nothing by itself (DESIGN §6: strangers get silence). Node
  * writes on its own in several places: 400 on a parse error (clientError), 408 on timeouts,
  * 100 Continue / 417 for Expect headers, and the 'request' path for any plain request. Each
  * of these is replaced by destroying the socket. Only the 'upgrade' handler may ever answer.
+ *
+ * It also bounds what strangers can hold (docs/SECURITY.md "Strangers"): connections not yet
+ * confirmed as links are capped in all and per source address, each must deliver its upgrade
+ * request within a short deadline and confirm within a longer one, both drawn at random per
+ * connection. Past a cap a connection is closed at once, in silence.
  */
-export function silenceHttpServer(server: Server, deadlineMs: number): void {
+export function silenceHttpServer(
+  server: Server,
+  limits: Pick<
+    LinkLimits,
+    'handshakeTimeoutMs' | 'headerTimeoutMs' | 'maxUnconfirmed' | 'maxUnconfirmedPerSource'
+  >,
+  random: RandomSource,
+): void {
+  let unconfirmed = 0;
+  const perSource = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
     socket.on('error', () => undefined);
-    // A hard deadline from TCP connect (not an idle timer, which a slow sender could keep
-    // alive); the link clears it once the peer has confirmed the handshake.
-    const deadline = setTimeout(() => socket.destroy(), deadlineMs);
-    deadlines.set(socket, deadline);
-    socket.once('close', () => clearTimeout(deadline));
+    const source = socket.remoteAddress ?? '';
+    const fromSource = perSource.get(source) ?? 0;
+    if (unconfirmed >= limits.maxUnconfirmed || fromSource >= limits.maxUnconfirmedPerSource) {
+      socket.destroy();
+      return;
+    }
+    unconfirmed += 1;
+    perSource.set(source, fromSource + 1);
+    // Hard deadlines from TCP connect (not idle timers, which a slow sender could keep alive);
+    // the upgrade lifts the first, the link lifts the second once the peer has confirmed.
+    const header = setTimeout(() => socket.destroy(), jitteredDeadline(limits.headerTimeoutMs, random));
+    const deadline = setTimeout(() => socket.destroy(), jitteredDeadline(limits.handshakeTimeoutMs, random));
+    const release = () => {
+      if (!tracked.delete(socket)) return;
+      clearTimeout(header);
+      clearTimeout(deadline);
+      unconfirmed -= 1;
+      const n = (perSource.get(source) ?? 1) - 1;
+      if (n > 0) perSource.set(source, n);
+      else perSource.delete(source);
+    };
+    tracked.set(socket, { header, release });
+    socket.once('close', release);
   });
   server.on('request', (req) => req.socket.destroy());
   server.on('clientError', (_err, socket) => socket.destroy());
@@ -25,15 +59,21 @@ export function silenceHttpServer(server: Server, deadlineMs: number): void {
     req.socket.destroy();
     socket.destroy();
   });
-  server.headersTimeout = deadlineMs;
-  server.requestTimeout = deadlineMs;
+  // Node's own timers are a backstop only: the deadlines above act first.
+  server.headersTimeout = 2 * limits.handshakeTimeoutMs;
+  server.requestTimeout = 2 * limits.handshakeTimeoutMs;
   server.keepAliveTimeout = 0;
 }
 
-const deadlines = new WeakMap<Socket, ReturnType<typeof setTimeout>>();
+const tracked = new WeakMap<Socket, { header: ReturnType<typeof setTimeout>; release: () => void }>();
 
-/** Lifts the connect-time deadline of an authenticated connection. */
+/** The upgrade request has arrived: lifts the header deadline (the handshake's stays). */
+export function clearHeaderDeadline(socket: Socket): void {
+  const t = tracked.get(socket);
+  if (t) clearTimeout(t.header);
+}
+
+/** Lifts the connect-time deadlines of an authenticated connection; it no longer counts as unconfirmed. */
 export function clearConnectionDeadline(socket: Socket): void {
-  clearTimeout(deadlines.get(socket));
-  deadlines.delete(socket);
+  tracked.get(socket)?.release();
 }

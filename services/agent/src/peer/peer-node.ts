@@ -45,7 +45,8 @@ import { formatAddress, hostOf, listeningAddresses, normaliseHost, observedHost 
 import { ReachGossip, type ReachTiming, defaultReachTiming } from './reach-gossip.ts';
 import { RelayListGossip } from './relay-list-gossip.ts';
 import { type ArchiveSessionMessage, PeerSession, type SessionHost } from './peer-session.ts';
-import { WorkBudget, type WorkBudgetOptions } from './work-budget.ts';
+import { recordsToCheck } from './address-intake.ts';
+import { type WorkBudget, type WorkBudgetOptions, WorkBudgets } from './work-budget.ts';
 
 export interface PeerTiming {
   heartbeatMeanMs: number;
@@ -125,7 +126,7 @@ export class PeerNode implements SessionHost {
   private readonly sessions = new Map<string, PeerSession>();
   private readonly dialing = new Map<string, { attempt: number; nextAt: number; busy: boolean }>();
   /** Per peer device, kept across its links so reconnecting does not refill it. */
-  private readonly budgets = new Map<string, WorkBudget>();
+  private readonly budgets: WorkBudgets;
   private listener: LinkListener | undefined;
   private dialTimer: ReturnType<typeof setInterval> | undefined;
   private observedHosts: string[] = [];
@@ -157,6 +158,7 @@ export class PeerNode implements SessionHost {
       backoff: options.timing?.backoff ?? DEFAULT_BACKOFF,
     };
     this.heartbeatMeanMs = this.timing.heartbeatMeanMs;
+    this.budgets = new WorkBudgets(options.workBudget);
     this.reach = new ReachGossip(this, {
       ...defaultReachTiming(this.timing.heartbeatMeanMs),
       ...options.reach,
@@ -580,35 +582,19 @@ export class PeerNode implements SessionHost {
   }
 
   /**
-   * Address records from a peer. The cheap checks come first (docs/SECURITY.md "Flooding"):
-   * only the newest copy per device, only a device we know as active, of the sender's own user
-   * (our own devices may tell us about friends too), only a seq above what we hold; the
-   * signatures of what is left are checked within the peer's work budget.
+   * Address records from a peer: the cheap checks first (address-intake.ts), then the
+   * signatures of what is left, within the peer's work budget.
    */
   async onAddressRecords(session: PeerSession, records: Uint8Array[]): Promise<void> {
-    const fromOwn = session.userId === this.userId;
-    const newest = new Map<string, { seq: number; bytes: Uint8Array }>();
-    for (const bytes of records) {
-      let claim: { deviceId: string; seq: number };
-      try {
-        claim = peekAddressRecord(bytes);
-      } catch {
-        continue;
-      }
-      if (claim.deviceId === this.deviceId) continue;
-      const seen = newest.get(claim.deviceId);
-      if (!seen || seen.seq < claim.seq) newest.set(claim.deviceId, { seq: claim.seq, bytes });
-    }
-    if (newest.size === 0) return;
-    const held = await this.addresses.versions();
-    const devices = new Map((await this.identity.allDevices()).map((d) => [d.deviceId, d]));
-    const due: Uint8Array[] = [];
-    for (const [deviceId, claim] of newest) {
-      const row = devices.get(deviceId);
-      if (row?.status !== 'active' || claim.seq <= (held.get(deviceId) ?? -1)) continue;
-      if (fromOwn ? !(await this.isOursOrFriend(row.userId)) : row.userId !== session.userId) continue;
-      due.push(claim.bytes);
-    }
+    if (records.length === 0) return;
+    const due = await recordsToCheck(records, {
+      ownDeviceId: this.deviceId,
+      senderUserId: session.userId,
+      fromOwn: session.userId === this.userId,
+      held: await this.addresses.versions(),
+      devices: new Map((await this.identity.allDevices()).map((d) => [d.deviceId, d])),
+      isRelated: (userId) => this.isOursOrFriend(userId),
+    });
     if (due.length === 0) return;
     await this.budgetFor(session).spend(due.length);
     let fresh = false;
@@ -633,12 +619,7 @@ export class PeerNode implements SessionHost {
 
   /** The work budget of the peer device behind a session (work-budget.ts). */
   budgetFor(session: PeerSession): WorkBudget {
-    let budget = this.budgets.get(session.deviceId);
-    if (!budget) {
-      budget = new WorkBudget(this.options.workBudget);
-      this.budgets.set(session.deviceId, budget);
-    }
-    return budget;
+    return this.budgets.of(session.deviceId);
   }
 
   async onRelayLists(session: PeerSession, lists: Uint8Array[]): Promise<void> {

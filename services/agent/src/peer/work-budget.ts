@@ -51,3 +51,19 @@ export class WorkBudget {
     this.#at = t;
   }
 }
+
+/** One budget per peer device, kept across its links so reconnecting does not refill it. */
+export class WorkBudgets {
+  readonly #byDevice = new Map<string, WorkBudget>();
+
+  constructor(private readonly options: WorkBudgetOptions = DEFAULT_WORK_BUDGET) {}
+
+  of(deviceId: string): WorkBudget {
+    let budget = this.#byDevice.get(deviceId);
+    if (!budget) {
+      budget = new WorkBudget(this.options);
+      this.#byDevice.set(deviceId, budget);
+    }
+    return budget;
+  }
+}

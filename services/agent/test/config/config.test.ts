@@ -29,6 +29,7 @@ describe('parseConfig', () => {
       heartbeatMeanMs: 15000,
       logLevel: 'info',
       relay: { enabled: true, quotaBytes: 2 ** 30, userQuotaBytes: 256 * 2 ** 20, userQuotaItems: 50_000 },
+      friendMessageBytesPerDay: 256 * 2 ** 20,
     });
   });
 
@@ -47,6 +48,7 @@ describe('parseConfig', () => {
         KITH_RELAY: 'off',
         KITH_RELAY_QUOTA_BYTES: '500MB',
         KITH_RELAY_USER_QUOTA_BYTES: '1024',
+        KITH_FRIEND_MESSAGE_BYTES_PER_DAY: '8MiB',
         KITH_PASSPHRASE_FILE: 'secrets/pass',
       },
     });
@@ -61,6 +63,7 @@ describe('parseConfig', () => {
       databaseUrl: 'postgres://postgres@127.0.0.1:5432/test',
       logLevel: 'debug',
       relay: { enabled: false, quotaBytes: 500_000_000, userQuotaBytes: 1024, userQuotaItems: 50_000 },
+      friendMessageBytesPerDay: 8 * 2 ** 20,
       passphraseFile: '/srv/kith/secrets/pass',
     });
   });
