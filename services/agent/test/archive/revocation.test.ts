@@ -12,7 +12,6 @@ import { sealedTestBlob } from '../../../../test/helpers/archive-blob.ts';
 import { createLogger } from '../../src/logger.ts';
 import { type RunningNode, runNode } from '../../src/node.ts';
 
-
 function start(dir: string, host: string): Promise<RunningNode> {
   return runNode({
     flags: { data: dir, host, peerPort: '0', apiPort: '0', heartbeatMeanMs: '300', logLevel: 'silent' },
