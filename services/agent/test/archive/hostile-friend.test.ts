@@ -154,159 +154,175 @@ describe.each(clusterDatabaseKind())('a hostile friend against the archive on %s
     await databases.dispose();
   }, 60_000);
 
-  it('a current item (header v3): F holds it and its holder share, and gets no owner share by any route', async () => {
-    const sealed = await sealCurrent({
-      transcript: transcript('conv-v3', null),
-      owners: owners(),
-      holders: [key(f).publicKey],
-      sender: signer(g0),
-      createdAt: Date.now(),
-      random,
-    });
-    const put = await g0.archive.put('current', sealed, { preferHolders: [f.node.deviceId] });
-    expect(put.sentTo).toEqual([f.node.deviceId]);
-    const id = contentId(sealed);
-    // F's own share: the holder group's.
-    expect((await unwrapShares(sealed, key(f))).map((s) => s.group)).toEqual([1]);
+  it(
+    'a current item (header v3): F holds it and its holder share, and gets no owner share by any route',
+    async () => {
+      const sealed = await sealCurrent({
+        transcript: transcript('conv-v3', null),
+        owners: owners(),
+        holders: [key(f).publicKey],
+        sender: signer(g0),
+        createdAt: Date.now(),
+        random,
+      });
+      const put = await g0.archive.put('current', sealed, { preferHolders: [f.node.deviceId] });
+      expect(put.sentTo).toEqual([f.node.deviceId]);
+      const id = contentId(sealed);
+      // F's own share: the holder group's.
+      expect((await unwrapShares(sealed, key(f))).map((s) => s.group)).toEqual([1]);
 
-    // 1. G's wraps in F's own re-signed envelope, stored as F's on each of G's devices.
-    const forged = reSignEnvelope(sealed, signer(f));
-    for (const device of [g0, g1]) {
-      fStores(device, f.node.userId, forged, 'current');
-      const answer = await fAsks(device, { blob: contentId(forged) });
-      expect(answer.share).toBeUndefined();
-    }
-    // 2. G's own bytes stored as F's (the id is G's): refused, so nothing to re-wrap.
-    fStores(g1, f.node.userId, sealed, 'current');
-    expect((await fAsks(g1, { blob: id })).code).toBe('ARCHIVE_NOT_FOUND');
-    // 3. Stored under G's name: a device stores only for the user its link belongs to.
-    fStores(g1, userG, sealed, 'current');
-    expect(await gHolds(g1, id)).toBe(false);
-    // 4. Asking for G's item as G: F is no device of G.
-    await expect(
-      f.archive.fetcher.request(g0.node.deviceId, { owner: userG, blob: id, rewrap: true }),
-    ).rejects.toMatchObject({ code: 'ARCHIVE_NOT_OWNER' });
-
-    // G's own retrieval still works: G1 gets F's holder share and opens it.
-    const got = await g1.archive.fetchBlob(id, { rewrap: true });
-    expect(got.share).toBeDefined();
-    const opened = await openTranscript(got.ciphertext, { keys: [key(g1)], shares: [got.share!] });
-    expect(opened.transcript.conversation).toBe('conv-v3');
-  }, SLOW);
-
-  it('items sealed before header v3 (v2): a re-signed copy yields no owner or history share either', async () => {
-    const current = await sealLegacyEnvelope({
-      kind: 'archive-current',
-      plaintext: new Uint8Array(32),
-      shareGroups: [owners(), [key(f).publicKey]],
-      threshold: 2,
-      sender: signer(g0),
-      createdAt: Date.now(),
-      random,
-    });
-    const history = await sealLegacyEnvelope({
-      kind: 'archive-history',
-      plaintext: new Uint8Array(32),
-      shareGroups: [[key(g0).publicKey], [key(g1).publicKey], [recovery]],
-      threshold: 2,
-      sender: signer(g0),
-      createdAt: Date.now(),
-      random,
-    });
-    // G put the v2 current item with F as holder (as before the upgrade); F has it.
-    await g0.archive.put('current', current, { preferHolders: [f.node.deviceId] });
-    for (const [bytes, blobKind] of [
-      [current, 'current'],
-      [history, 'history'],
-    ] as const) {
-      const forged = reSignEnvelope(bytes, signer(f));
-      for (const device of [g0, g1]) {
-        fStores(device, f.node.userId, forged, blobKind);
-        const answer = await fAsks(device, { blob: contentId(forged) });
-        // Stored (F signed it and F is its owner), but G's device hands over no share of it.
-        expect(answer.code).toBeUndefined();
-        expect(answer.share).toBeUndefined();
-      }
-    }
-    // G's own v2 item still opens: F (holder) re-wraps its holder share to G1.
-    const got = await g1.archive.fetchBlob(contentId(current), { rewrap: true, from: [f.node.deviceId] });
-    expect(got.share).toBeDefined();
-  }, SLOW);
-
-  it('the history index (v3 and v2): F’s own list carrying G’s wraps gets no content key', async () => {
-    const list = { v: 1 as const, entries: [] };
-    const v3 = await sealArchiveIndex({
-      name: 'conversations',
-      list,
-      owners: owners(),
-      recovery,
-      sender: signer(g0),
-      createdAt: Date.now(),
-      random,
-    });
-    const v2 = await sealLegacyEnvelope({
-      kind: 'archive-conversations',
-      plaintext: new Uint8Array(8),
-      shareGroups: [[...owners(), recovery]],
-      threshold: 1,
-      sender: signer(g0),
-      createdAt: Date.now(),
-      random,
-    });
-    let version = 1;
-    for (const sealed of [v3, v2]) {
+      // 1. G's wraps in F's own re-signed envelope, stored as F's on each of G's devices.
       const forged = reSignEnvelope(sealed, signer(f));
       for (const device of [g0, g1]) {
-        f.node.session(device.node.deviceId)!.send({
-          v: 1,
-          t: 'archive-index-put',
-          owner: f.node.userId,
-          name: 'conversations',
-          version: version++,
-          ciphertext: forged,
-        });
-        const answer = await fAsks(device, { index: 'conversations' });
+        fStores(device, f.node.userId, forged, 'current');
+        const answer = await fAsks(device, { blob: contentId(forged) });
         expect(answer.share).toBeUndefined();
-        // G's genuine list passed off as F's is not kept at all.
-        f.node.session(device.node.deviceId)!.send({
-          v: 1,
-          t: 'archive-index-put',
-          owner: f.node.userId,
-          name: 'active',
-          version: 1,
-          ciphertext: sealed,
-        });
-        expect((await fAsks(device, { index: 'active' })).code).toBe('ARCHIVE_NOT_FOUND');
       }
-    }
-  }, SLOW);
+      // 2. G's own bytes stored as F's (the id is G's): refused, so nothing to re-wrap.
+      fStores(g1, f.node.userId, sealed, 'current');
+      expect((await fAsks(g1, { blob: id })).code).toBe('ARCHIVE_NOT_FOUND');
+      // 3. Stored under G's name: a device stores only for the user its link belongs to.
+      fStores(g1, userG, sealed, 'current');
+      expect(await gHolds(g1, id)).toBe(false);
+      // 4. Asking for G's item as G: F is no device of G.
+      await expect(
+        f.archive.fetcher.request(g0.node.deviceId, { owner: userG, blob: id, rewrap: true }),
+      ).rejects.toMatchObject({ code: 'ARCHIVE_NOT_OWNER' });
 
-  it('an id F took first does not stand in for G’s copy: G’s later store is G’s own row', async () => {
-    const sealed = await sealHistory({
-      transcript: transcript('conv-squat', 1_700_000_100_000),
-      archivist: key(g0).publicKey,
-      second: key(g1).publicKey,
-      recovery,
-      sender: signer(g0),
-      createdAt: Date.now(),
-      random,
-    });
-    const id = contentId(sealed);
-    // As if F had stored G's bytes before holders checked who sealed them.
-    await g1.archive.blobs.put({ id, ownerId: f.node.userId, kind: 'history', ciphertext: sealed });
-    expect(await gHolds(g1, id)).toBe(false);
-    const put = await g0.archive.put({
-      kind: 'history',
-      ciphertext: sealed,
-      preferHolders: [g1.node.deviceId],
-    });
-    expect(put.sentTo).toEqual([g1.node.deviceId]);
-    await waitFor('G1 holds G’s own copy', async () => gHolds(g1, id));
-    // G's fetch from G1 works, with G1's share; F's "own" copy gives F nothing.
-    const share = await g0.archive.requestShare(g1.node.deviceId, id);
-    expect((await openTranscript(sealed, { keys: [key(g0)], shares: [share] })).kind).toBe('history');
-    expect((await fAsks(g1, { blob: id })).share).toBeUndefined();
-  }, SLOW);
+      // G's own retrieval still works: G1 gets F's holder share and opens it.
+      const got = await g1.archive.fetchBlob(id, { rewrap: true, from: [f.node.deviceId] });
+      expect(got.share).toBeDefined();
+      const opened = await openTranscript(got.ciphertext, { keys: [key(g1)], shares: [got.share!] });
+      expect(opened.transcript.conversation).toBe('conv-v3');
+    },
+    SLOW,
+  );
+
+  it(
+    'items sealed before header v3 (v2): a re-signed copy yields no owner or history share either',
+    async () => {
+      const current = await sealLegacyEnvelope({
+        kind: 'archive-current',
+        plaintext: new Uint8Array(32),
+        shareGroups: [owners(), [key(f).publicKey]],
+        threshold: 2,
+        sender: signer(g0),
+        createdAt: Date.now(),
+        random,
+      });
+      const history = await sealLegacyEnvelope({
+        kind: 'archive-history',
+        plaintext: new Uint8Array(32),
+        shareGroups: [[key(g0).publicKey], [key(g1).publicKey], [recovery]],
+        threshold: 2,
+        sender: signer(g0),
+        createdAt: Date.now(),
+        random,
+      });
+      // G put the v2 current item with F as holder (as before the upgrade); F has it.
+      await g0.archive.put('current', current, { preferHolders: [f.node.deviceId] });
+      for (const [bytes, blobKind] of [
+        [current, 'current'],
+        [history, 'history'],
+      ] as const) {
+        const forged = reSignEnvelope(bytes, signer(f));
+        for (const device of [g0, g1]) {
+          fStores(device, f.node.userId, forged, blobKind);
+          const answer = await fAsks(device, { blob: contentId(forged) });
+          // Stored (F signed it and F is its owner), but G's device hands over no share of it.
+          expect(answer.code).toBeUndefined();
+          expect(answer.share).toBeUndefined();
+        }
+      }
+      // G's own v2 item still opens: F (holder) re-wraps its holder share to G1.
+      const got = await g1.archive.fetchBlob(contentId(current), { rewrap: true, from: [f.node.deviceId] });
+      expect(got.share).toBeDefined();
+    },
+    SLOW,
+  );
+
+  it(
+    'the history index (v3 and v2): F’s own list carrying G’s wraps gets no content key',
+    async () => {
+      const list = { v: 1 as const, entries: [] };
+      const v3 = await sealArchiveIndex({
+        name: 'conversations',
+        list,
+        owners: owners(),
+        recovery,
+        sender: signer(g0),
+        createdAt: Date.now(),
+        random,
+      });
+      const v2 = await sealLegacyEnvelope({
+        kind: 'archive-conversations',
+        plaintext: new Uint8Array(8),
+        shareGroups: [[...owners(), recovery]],
+        threshold: 1,
+        sender: signer(g0),
+        createdAt: Date.now(),
+        random,
+      });
+      let version = 1;
+      for (const sealed of [v3, v2]) {
+        const forged = reSignEnvelope(sealed, signer(f));
+        for (const device of [g0, g1]) {
+          f.node.session(device.node.deviceId)!.send({
+            v: 1,
+            t: 'archive-index-put',
+            owner: f.node.userId,
+            name: 'conversations',
+            version: version++,
+            ciphertext: forged,
+          });
+          const answer = await fAsks(device, { index: 'conversations' });
+          expect(answer.share).toBeUndefined();
+          // G's genuine list passed off as F's is not kept at all.
+          f.node.session(device.node.deviceId)!.send({
+            v: 1,
+            t: 'archive-index-put',
+            owner: f.node.userId,
+            name: 'active',
+            version: 1,
+            ciphertext: sealed,
+          });
+          expect((await fAsks(device, { index: 'active' })).code).toBe('ARCHIVE_NOT_FOUND');
+        }
+      }
+    },
+    SLOW,
+  );
+
+  it(
+    'an id F took first does not stand in for G’s copy: G’s later store is G’s own row',
+    async () => {
+      const sealed = await sealHistory({
+        transcript: transcript('conv-squat', 1_700_000_100_000),
+        archivist: key(g0).publicKey,
+        second: key(g1).publicKey,
+        recovery,
+        sender: signer(g0),
+        createdAt: Date.now(),
+        random,
+      });
+      const id = contentId(sealed);
+      // As if F had stored G's bytes before holders checked who sealed them.
+      await g1.archive.blobs.put({ id, ownerId: f.node.userId, kind: 'history', ciphertext: sealed });
+      expect(await gHolds(g1, id)).toBe(false);
+      const put = await g0.archive.put({
+        kind: 'history',
+        ciphertext: sealed,
+        preferHolders: [g1.node.deviceId],
+      });
+      expect(put.sentTo).toEqual([g1.node.deviceId]);
+      await waitFor('G1 holds G’s own copy', async () => gHolds(g1, id));
+      // G's fetch from G1 works, with G1's share; F's "own" copy gives F nothing.
+      const share = await g0.archive.requestShare(g1.node.deviceId, id);
+      expect((await openTranscript(sealed, { keys: [key(g0)], shares: [share] })).kind).toBe('history');
+      expect((await fAsks(g1, { blob: id })).share).toBeUndefined();
+    },
+    SLOW,
+  );
 
   it('with everything it gathered, F opens none of G’s items', () => {
     expect(obtained).toEqual([]);
