@@ -98,13 +98,13 @@ describe.each(testDatabaseKinds())('archive replication on %s', (kind) => {
         blob: blobId,
         holder: device!.signingPublicKey,
         owner: a.node.userId,
-        size: 3000,
+        size,
       });
       expect(r.owner).toBe(a.node.userId);
     }
     // The holder keeps the copy against A's quota; it is not its own item.
     const atHolder = await first.archive.status();
-    expect(atHolder.heldForOthers).toEqual({ items: 1, bytes: 3000 });
+    expect(atHolder.heldForOthers).toEqual({ items: 1, bytes: size });
     expect(atHolder.items).toBe(0);
     expect((await first.archive.blobs.quotas.usage(a.node.userId)).usedBytes).toBe(size);
   }, 60_000);
