@@ -41,13 +41,16 @@ export const ARCHIVE_HOLDER_STATUSES = ['held', 'failed', 'lost'] as const;
 export type ArchiveHolderStatus = (typeof ARCHIVE_HOLDER_STATUSES)[number];
 
 /**
- * Content-addressed ciphertext. `id` is the 32-byte content hash of `ciphertext`, so storing the
- * same bytes twice stores them once; `size` is kept next to it so usage needs no detoasting.
+ * Content-addressed ciphertext, keyed by (owner, id). `id` is the 32-byte content hash of
+ * `ciphertext`, so one owner storing the same bytes twice stores them once; another owner's
+ * copy of the same bytes is its own row, so no one can take an id before its owner stores it
+ * (docs/SECURITY.md "A friend holding your archive item"). `size` is kept next to it so usage
+ * needs no detoasting.
  */
 export const archiveBlobs = pgTable(
   'archive_blobs',
   {
-    id: bytea('id').primaryKey(),
+    id: bytea('id').notNull(),
     ownerId: text('owner_id').notNull(),
     kind: text('kind', { enum: ARCHIVE_BLOB_KINDS }).notNull(),
     size: integer('size').notNull(),
@@ -56,7 +59,7 @@ export const archiveBlobs = pgTable(
     ciphertext: bytea('ciphertext').notNull(),
   },
   (t) => [
-    index('archive_blobs_owner').on(t.ownerId, t.id),
+    primaryKey({ columns: [t.ownerId, t.id] }),
     check('archive_blobs_id_length', sql`octet_length(${t.id}) = 32`),
     check('archive_blobs_size', sql`${t.size} = octet_length(${t.ciphertext})`),
     check('archive_blobs_kind', sql`${t.kind} in (${oneOf(ARCHIVE_BLOB_KINDS)})`),
@@ -65,11 +68,13 @@ export const archiveBlobs = pgTable(
 
 /**
  * The replication ledger (DESIGN §7): which devices hold a copy of a blob, the signed storage
- * receipt each returned, and the outcome of the last possession check.
+ * receipt each returned, and the outcome of the last possession check. Only the blobs of this
+ * device's own user have a ledger, so (blob, device) stays the key; `owner_id` names the row.
  */
 export const archiveHolders = pgTable(
   'archive_holders',
   {
+    ownerId: text('owner_id').notNull(),
     blobId: bytea('blob_id').notNull(),
     deviceId: text('device_id').notNull(),
     /** The holder's signed storage receipt, as received (opaque here). */
@@ -83,9 +88,9 @@ export const archiveHolders = pgTable(
   (t) => [
     primaryKey({ columns: [t.blobId, t.deviceId] }),
     foreignKey({
-      columns: [t.blobId],
-      foreignColumns: [archiveBlobs.id],
-      name: 'archive_holders_blob',
+      columns: [t.ownerId, t.blobId],
+      foreignColumns: [archiveBlobs.ownerId, archiveBlobs.id],
+      name: 'archive_holders_owner_blob',
     }).onDelete('cascade'),
     index('archive_holders_device').on(t.deviceId),
     check('archive_holders_status', sql`${t.status} in (${oneOf(ARCHIVE_HOLDER_STATUSES)})`),
@@ -129,11 +134,11 @@ export const archiveIndexes = pgTable(
   (t) => [
     primaryKey({ columns: [t.ownerId, t.name] }),
     foreignKey({
-      columns: [t.blobId],
-      foreignColumns: [archiveBlobs.id],
-      name: 'archive_indexes_blob',
+      columns: [t.ownerId, t.blobId],
+      foreignColumns: [archiveBlobs.ownerId, archiveBlobs.id],
+      name: 'archive_indexes_owner_blob',
     }).onDelete('restrict'),
-    index('archive_indexes_blob').on(t.blobId),
+    index('archive_indexes_owner_blob').on(t.ownerId, t.blobId),
     check('archive_indexes_name', sql`${t.name} in (${oneOf(ARCHIVE_INDEX_NAMES)})`),
     check('archive_indexes_version', sql`${t.version} > 0`),
   ],

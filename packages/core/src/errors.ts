@@ -324,6 +324,11 @@ export const ERROR_CATALOGUE = {
     status: 403,
     message: "Only an active device of the archive's owner may fetch it or ask for its key share.",
   },
+  ARCHIVE_SENDER_NOT_OWNER: {
+    status: 403,
+    message:
+      'The archive item is not sealed by a device of the owner it is stored for, so it is not kept and no key share of it is handed over; store only items your own active devices sealed.',
+  },
   ARCHIVE_NOT_FOUND: { status: 404, message: 'No device that answered holds this archive item.' },
   ARCHIVE_NO_SHARE: { status: 404, message: 'That device holds no key share of this archive item.' },
   ARCHIVE_LIST_UNREADABLE: {

@@ -6,9 +6,9 @@ import {
   type ArchiveBlobKind,
   type BlobInput,
   type BlobMeta,
+  blobKey,
   blobProblem,
   compareIds,
-  idKey,
   MAX_BLOB_BYTES,
   type StoredBlob,
 } from './blob.ts';
@@ -59,16 +59,16 @@ const INSERT_COLUMNS = [
   archiveBlobs.ciphertext,
 ];
 const INSERT_HEAD = `insert into "${getTableName(archiveBlobs)}" (${INSERT_COLUMNS.map((c) => `"${c.name}"`).join(', ')}) values `;
-const INSERT_TAIL = ` on conflict do nothing returning "${archiveBlobs.id.name}"`;
+const INSERT_TAIL = ` on conflict do nothing returning "${archiveBlobs.ownerId.name}", "${archiveBlobs.id.name}"`;
 
 /**
- * One multi-row `INSERT ... ON CONFLICT DO NOTHING RETURNING id`; returns the ids actually
- * inserted. The statement is built by hand: drizzle's insert builder spends about 30 µs per row
+ * One multi-row `INSERT ... ON CONFLICT DO NOTHING RETURNING owner_id, id`; returns the keys
+ * (blobKey) of the rows actually inserted. The statement is built by hand: drizzle's insert builder spends about 30 µs per row
  * turning values into parameters (15 ms for a 500-row batch, more than the database's own
  * work), while the text below costs about 2 µs per row. Values are passed exactly as drizzle
  * would pass them (bytes as Uint8Array, instants as ISO strings), so both drivers see the same.
  */
-async function insertBlobRows(tx: Executor, blobs: readonly BlobInput[], at: Date): Promise<Uint8Array[]> {
+async function insertBlobRows(tx: Executor, blobs: readonly BlobInput[], at: Date): Promise<string[]> {
   const time = at.toISOString();
   const params: unknown[] = [];
   const tuples = blobs.map((b) => {
@@ -78,13 +78,14 @@ async function insertBlobRows(tx: Executor, blobs: readonly BlobInput[], at: Dat
   const result = await tx._.session
     .prepareQuery({ sql: INSERT_HEAD + tuples.join(', ') + INSERT_TAIL, params }, undefined, undefined, false)
     .execute();
-  return rowsOf<{ id: Uint8Array }>(result).map((row) => row.id);
+  return rowsOf<{ owner_id: string; id: Uint8Array }>(result).map((row) => blobKey(row.owner_id, row.id));
 }
 
 /**
- * Content-addressed ciphertext (DESIGN §7, §9). A put checks each id against the bytes, counts
- * usage against the owner's quota and writes all rows of one call in one transaction, with one
- * multi-row INSERT that skips ids already present.
+ * Content-addressed ciphertext (DESIGN §7, §9), keyed by (owner, id): each owner's copy is its
+ * own row, so an id one user stored first does not stand in for another's. A put checks each id
+ * against the bytes, counts usage against the owner's quota and writes all rows of one call in
+ * one transaction, with one multi-row INSERT that skips rows already present.
  */
 export class BlobRepository {
   readonly quotas: QuotaRepository;
@@ -115,7 +116,7 @@ export class BlobRepository {
     return blobs.map((blob, i) => {
       const problem = problems[i];
       if (problem) return { status: 'refused', error: problem };
-      const key = idKey(blob.id);
+      const key = blobKey(blob.ownerId, blob.id);
       const outcome = written.get(key) ?? PRESENT;
       if (seen.has(key)) return outcome.status === 'stored' ? PRESENT : outcome;
       seen.add(key);
@@ -132,14 +133,14 @@ export class BlobRepository {
 
   /**
    * The write inside a caller's transaction, for blobs already checked with `blobProblem`.
-   * Returns the outcome per id (hex key). Quota rows are locked first, then rows inserted in
+   * Returns the outcome per row (`blobKey(owner, id)`). Quota rows are locked first, then rows inserted in
    * id order, so concurrent writers take locks in the same order.
    */
   async putIn(tx: Executor, blobs: readonly BlobInput[]): Promise<Map<string, PutOutcome>> {
     const at = new Date(this.clock());
     const unique = new Map<string, BlobInput>();
     for (const blob of blobs) {
-      const key = idKey(blob.id);
+      const key = blobKey(blob.ownerId, blob.id);
       if (!unique.has(key)) unique.set(key, blob);
     }
     const byOwner = new Map<string, [string, BlobInput][]>();
@@ -162,6 +163,7 @@ export class BlobRepository {
       // Near the limit: blobs already stored cost nothing, the rest are admitted in arrival order.
       const present = await this.#existing(
         tx,
+        owner,
         list.map(([, b]) => b.id),
       );
       let bytes = 0;
@@ -182,11 +184,14 @@ export class BlobRepository {
         admitted.push(entry);
       }
     }
-    admitted.sort(([, a], [, b]) => compareIds(a.id, b.id));
+    admitted.sort(
+      ([, a], [, b]) =>
+        compareIds(a.id, b.id) || (a.ownerId < b.ownerId ? -1 : a.ownerId > b.ownerId ? 1 : 0),
+    );
     const inserted = new Set<string>();
     for (let i = 0; i < admitted.length; i += ROWS_PER_INSERT) {
       const chunk = admitted.slice(i, i + ROWS_PER_INSERT).map(([, b]) => b);
-      for (const id of await insertBlobRows(tx, chunk, at)) inserted.add(idKey(id));
+      for (const key of await insertBlobRows(tx, chunk, at)) inserted.add(key);
     }
     const deltas = new Map<string, UsageDelta>();
     for (const [key, blob] of admitted) {
@@ -202,29 +207,34 @@ export class BlobRepository {
     return outcomes;
   }
 
-  async get(id: Uint8Array): Promise<StoredBlob | undefined> {
-    const [row] = await this.db.select().from(archiveBlobs).where(eq(archiveBlobs.id, id)).limit(1);
+  /** `ownerId`'s blob with this id (another owner's copy of the same bytes is not it). */
+  async get(ownerId: string, id: Uint8Array): Promise<StoredBlob | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(archiveBlobs)
+      .where(and(eq(archiveBlobs.ownerId, ownerId), eq(archiveBlobs.id, id)))
+      .limit(1);
     return row;
   }
 
-  async has(id: Uint8Array): Promise<boolean> {
+  async has(ownerId: string, id: Uint8Array): Promise<boolean> {
     const rows = await this.db
       .select({ one: sql<number>`1` })
       .from(archiveBlobs)
-      .where(eq(archiveBlobs.id, id))
+      .where(and(eq(archiveBlobs.ownerId, ownerId), eq(archiveBlobs.id, id)))
       .limit(1);
     return rows.length > 0;
   }
 
   /**
-   * Deletes blobs and gives their room back; returns how many existed. Refuses, deleting none,
-   * when one is the current version of an encrypted index (ARCHIVE_BLOB_IN_USE).
+   * Deletes `ownerId`'s blobs and gives their room back; returns how many existed. Refuses,
+   * deleting none, when one is the current version of an encrypted index (ARCHIVE_BLOB_IN_USE).
    */
-  async delete(ids: Uint8Array | readonly Uint8Array[]): Promise<number> {
+  async delete(ownerId: string, ids: Uint8Array | readonly Uint8Array[]): Promise<number> {
     const list = ids instanceof Uint8Array ? [ids] : [...ids];
     if (list.length === 0) return 0;
     try {
-      return await this.db.transaction((tx) => this.deleteIn(tx, list));
+      return await this.db.transaction((tx) => this.deleteIn(tx, ownerId, list));
     } catch (error) {
       const state = sqlState(error);
       if (state === FOREIGN_KEY_VIOLATION || state === RESTRICT_VIOLATION) {
@@ -235,20 +245,12 @@ export class BlobRepository {
   }
 
   /** The delete inside a caller's transaction (quota rows locked first, as in `putIn`). */
-  async deleteIn(tx: Executor, ids: readonly Uint8Array[]): Promise<number> {
+  async deleteIn(tx: Executor, ownerId: string, ids: readonly Uint8Array[]): Promise<number> {
     if (ids.length === 0) return 0;
-    const owners = await tx
-      .selectDistinct({ ownerId: archiveBlobs.ownerId })
-      .from(archiveBlobs)
-      .where(inArray(archiveBlobs.id, [...ids]));
-    if (owners.length === 0) return 0;
-    await this.quotas.lock(
-      tx,
-      owners.map((o) => o.ownerId),
-    );
+    await this.quotas.lock(tx, [ownerId]);
     const deleted = await tx
       .delete(archiveBlobs)
-      .where(inArray(archiveBlobs.id, [...ids]))
+      .where(and(eq(archiveBlobs.ownerId, ownerId), inArray(archiveBlobs.id, [...ids])))
       .returning({ ownerId: archiveBlobs.ownerId, size: archiveBlobs.size });
     const deltas = new Map<string, UsageDelta>();
     for (const row of deleted) {
@@ -287,14 +289,17 @@ export class BlobRepository {
     return { items: row?.items ?? 0, bytes: row?.bytes ?? 0 };
   }
 
-  async #existing(tx: Executor, ids: Uint8Array[]): Promise<Set<string>> {
+  /** Which of `ownerId`'s ids are stored, as blobKey keys. */
+  async #existing(tx: Executor, ownerId: string, ids: Uint8Array[]): Promise<Set<string>> {
     const found = new Set<string>();
     for (let i = 0; i < ids.length; i += ROWS_PER_INSERT) {
       const rows = await tx
         .select({ id: archiveBlobs.id })
         .from(archiveBlobs)
-        .where(inArray(archiveBlobs.id, ids.slice(i, i + ROWS_PER_INSERT)));
-      for (const row of rows) found.add(idKey(row.id));
+        .where(
+          and(eq(archiveBlobs.ownerId, ownerId), inArray(archiveBlobs.id, ids.slice(i, i + ROWS_PER_INSERT))),
+        );
+      for (const row of rows) found.add(blobKey(ownerId, row.id));
     }
     return found;
   }

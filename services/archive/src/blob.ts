@@ -83,6 +83,11 @@ export function idKey(id: Uint8Array): string {
   return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex');
 }
 
+/** A map key for a blob row: rows are keyed by (owner, id). */
+export function blobKey(ownerId: string, id: Uint8Array): string {
+  return `${ownerId}/${idKey(id)}`;
+}
+
 /** Byte order of ids, the order rows are written in (so concurrent writers lock alike). */
 export function compareIds(a: Uint8Array, b: Uint8Array): number {
   return Buffer.compare(a, b);

@@ -41,6 +41,8 @@ export class HolderRepository {
 
   /** Records (or renews) a device's receipt for a blob this store has; the copy counts as held. */
   async recordReceipt(input: {
+    /** The blob's owner (the ledger is for this device's own user's blobs). */
+    ownerId: string;
     blobId: Uint8Array;
     deviceId: string;
     receipt: Uint8Array;
@@ -48,6 +50,7 @@ export class HolderRepository {
   }): Promise<void> {
     const receiptAt = input.receiptAt ?? new Date(this.clock());
     const row = {
+      ownerId: input.ownerId,
       blobId: input.blobId,
       deviceId: input.deviceId,
       receipt: input.receipt,
@@ -134,7 +137,11 @@ export class HolderRepository {
       .from(archiveBlobs)
       .leftJoin(
         archiveHolders,
-        and(eq(archiveHolders.blobId, archiveBlobs.id), eq(archiveHolders.status, 'held')),
+        and(
+          eq(archiveHolders.ownerId, archiveBlobs.ownerId),
+          eq(archiveHolders.blobId, archiveBlobs.id),
+          eq(archiveHolders.status, 'held'),
+        ),
       )
       .where(options.ownerId === undefined ? undefined : eq(archiveBlobs.ownerId, options.ownerId))
       .groupBy(archiveBlobs.id, archiveBlobs.ownerId)

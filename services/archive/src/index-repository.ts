@@ -1,7 +1,7 @@
 import { KithError } from '@kith/core/errors';
 import { and, eq } from 'drizzle-orm';
 import { type ArchiveIndexName, archiveBlobs, archiveIndexes } from '@kith/db/schema';
-import { blobInput, blobProblem, idKey, sameBytes } from './blob.ts';
+import { blobInput, blobKey, blobProblem, sameBytes } from './blob.ts';
 import { BlobRepository } from './blob-repository.ts';
 import type { Clock, KithDb } from './database.ts';
 
@@ -54,7 +54,10 @@ export class IndexRepository {
         updatedAt: archiveIndexes.updatedAt,
       })
       .from(archiveIndexes)
-      .innerJoin(archiveBlobs, eq(archiveBlobs.id, archiveIndexes.blobId))
+      .innerJoin(
+        archiveBlobs,
+        and(eq(archiveBlobs.ownerId, archiveIndexes.ownerId), eq(archiveBlobs.id, archiveIndexes.blobId)),
+      )
       .where(and(eq(archiveIndexes.ownerId, ownerId), eq(archiveIndexes.name, name)))
       .limit(1);
     return row;
@@ -77,7 +80,7 @@ export class IndexRepository {
     const problem = blobProblem(blob, this.blobs.maxBlobBytes);
     if (problem) throw problem;
     return this.db.transaction(async (tx) => {
-      const outcome = (await this.blobs.putIn(tx, [blob])).get(idKey(blob.id));
+      const outcome = (await this.blobs.putIn(tx, [blob])).get(blobKey(ownerId, blob.id));
       if (outcome?.status === 'refused') throw outcome.error;
       const [current] = await tx
         .select({ version: archiveIndexes.version, blobId: archiveIndexes.blobId })
@@ -106,9 +109,9 @@ export class IndexRepository {
           const [stillUsed] = await tx
             .select({ name: archiveIndexes.name })
             .from(archiveIndexes)
-            .where(eq(archiveIndexes.blobId, current.blobId))
+            .where(and(eq(archiveIndexes.ownerId, ownerId), eq(archiveIndexes.blobId, current.blobId)))
             .limit(1);
-          if (!stillUsed) await this.blobs.deleteIn(tx, [current.blobId]);
+          if (!stillUsed) await this.blobs.deleteIn(tx, ownerId, [current.blobId]);
         }
       }
       return { version, blobId: blob.id };
@@ -131,7 +134,7 @@ export class IndexRepository {
     try {
       return await this.db.transaction(async (tx) => {
         // The blob write locks the owner's quota row first, which also orders concurrent writers.
-        const outcome = (await this.blobs.putIn(tx, [blob])).get(idKey(blob.id));
+        const outcome = (await this.blobs.putIn(tx, [blob])).get(blobKey(ownerId, blob.id));
         if (outcome?.status === 'refused') throw outcome.error;
         const [current] = await tx
           .select({ version: archiveIndexes.version, blobId: archiveIndexes.blobId })
@@ -157,9 +160,9 @@ export class IndexRepository {
           const [stillUsed] = await tx
             .select({ name: archiveIndexes.name })
             .from(archiveIndexes)
-            .where(eq(archiveIndexes.blobId, current.blobId))
+            .where(and(eq(archiveIndexes.ownerId, ownerId), eq(archiveIndexes.blobId, current.blobId)))
             .limit(1);
-          if (!stillUsed) await this.blobs.deleteIn(tx, [current.blobId]);
+          if (!stillUsed) await this.blobs.deleteIn(tx, ownerId, [current.blobId]);
         }
         return { status: 'stored', version, blobId: blob.id } as const;
       });

@@ -148,7 +148,7 @@ forEachDatabase('BatchWriter', (ctx) => {
       expect(new Set(reasons).size).toBe(1); // the same error for all
       expect((reasons[0] as Error).message).toContain('refused by the test trigger');
       expect(writer.stats).toMatchObject({ batches: 0, failedBatches: 1 });
-      for (const b of inputs) expect(await blobs.has(b.id)).toBe(false);
+      for (const b of inputs) expect(await blobs.has(b.ownerId, b.id)).toBe(false);
       expect(await blobs.quotas.usage(owner)).toMatchObject({ usedBytes: 0, usedCount: 0 });
 
       // The writer goes on: the next batch (without the refused owner) is stored.
@@ -187,7 +187,7 @@ forEachDatabase('BatchWriter', (ctx) => {
     const writer = new BatchWriter(blobs, { maxDelayMs: 1 });
     const blob = blobInput(freshOwner(), 'current', ciphertext(5));
     expect(await writer.put(blob)).toBe('stored');
-    expect(await blobs.has(blob.id)).toBe(true);
+    expect(await blobs.has(blob.ownerId, blob.id)).toBe(true);
     await writer.close();
   });
 

@@ -43,7 +43,7 @@ forEachDatabase('BlobRepository', (ctx) => {
     for (const bytes of samples) {
       const input = blobInput(owner, 'history', bytes);
       expect(await blobs.put(input)).toBe('stored');
-      const back = await blobs.get(input.id);
+      const back = await blobs.get(owner, input.id);
       expect(back?.ciphertext.constructor).toBe(Uint8Array);
       expect(back?.id.constructor).toBe(Uint8Array);
       expect(back?.ciphertext.length).toBe(bytes.length);
@@ -60,7 +60,7 @@ forEachDatabase('BlobRepository', (ctx) => {
       fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), async (bytes) => {
         const input = blobInput(owner, 'current', bytes);
         await blobs.put(input);
-        const back = await blobs.get(input.id);
+        const back = await blobs.get(owner, input.id);
         expect(back?.ciphertext).toEqual(bytes);
       }),
       { numRuns: 40 },
@@ -78,11 +78,19 @@ forEachDatabase('BlobRepository', (ctx) => {
     expect(await blobs.put(a)).toBe('present');
     expect(await blobs.stats(owner)).toEqual({ items: 2, bytes: 150 });
     expect(await blobs.quotas.usage(owner)).toMatchObject({ usedBytes: 150, usedCount: 2 });
-    // The same bytes under another owner stay the first owner's (first writer wins, counted once).
+    // The same bytes under another owner are that owner's own row, counted for it: an id one
+    // user stored first does not stand in for another's (no squatting).
     const other = freshOwner();
+    expect(await blobs.put({ ...a, ownerId: other })).toBe('stored');
     expect(await blobs.put({ ...a, ownerId: other })).toBe('present');
-    expect(await blobs.stats(other)).toEqual({ items: 0, bytes: 0 });
-    expect((await blobs.get(a.id))?.ownerId).toBe(owner);
+    expect(await blobs.stats(other)).toEqual({ items: 1, bytes: 100 });
+    expect(await blobs.stats(owner)).toEqual({ items: 2, bytes: 150 });
+    expect((await blobs.get(owner, a.id))?.ownerId).toBe(owner);
+    expect((await blobs.get(other, a.id))?.ownerId).toBe(other);
+    expect(await blobs.get(freshOwner(), a.id)).toBeUndefined();
+    // Deleting one owner's row leaves the other's.
+    expect(await blobs.delete(other, a.id)).toBe(1);
+    expect(await blobs.has(owner, a.id)).toBe(true);
   });
 
   it('refuses an id that is not the content hash of the bytes, without failing the rest', async () => {
@@ -99,7 +107,7 @@ forEachDatabase('BlobRepository', (ctx) => {
       expect(o?.status === 'refused' && isKithError(o.error, 'ARCHIVE_BLOB_ID_MISMATCH')).toBe(true);
     }
     // What is stored under the id is the real content.
-    expect(Buffer.compare((await blobs.get(good.id))!.ciphertext, good.ciphertext)).toBe(0);
+    expect(Buffer.compare((await blobs.get(owner, good.id))!.ciphertext, good.ciphertext)).toBe(0);
     await expect(blobs.put(forged)).rejects.toMatchObject({ code: 'ARCHIVE_BLOB_ID_MISMATCH' });
   });
 
@@ -125,13 +133,14 @@ forEachDatabase('BlobRepository', (ctx) => {
     const a = blobInput(owner, 'current', ciphertext(30));
     const b = blobInput(owner, 'history', ciphertext(20));
     await blobs.putMany([a, b]);
-    expect(await blobs.has(a.id)).toBe(true);
-    expect(await blobs.get(contentId(ciphertext(5)))).toBeUndefined();
-    expect(await blobs.has(contentId(ciphertext(5)))).toBe(false);
-    expect(await blobs.delete(a.id)).toBe(1);
-    expect(await blobs.delete([a.id, b.id, contentId(ciphertext(3))])).toBe(1);
-    expect(await blobs.delete([])).toBe(0);
-    expect(await blobs.has(a.id)).toBe(false);
+    expect(await blobs.has(owner, a.id)).toBe(true);
+    expect(await blobs.get(owner, contentId(ciphertext(5)))).toBeUndefined();
+    expect(await blobs.has(owner, contentId(ciphertext(5)))).toBe(false);
+    expect(await blobs.delete(freshOwner(), a.id)).toBe(0);
+    expect(await blobs.delete(owner, a.id)).toBe(1);
+    expect(await blobs.delete(owner, [a.id, b.id, contentId(ciphertext(3))])).toBe(1);
+    expect(await blobs.delete(owner, [])).toBe(0);
+    expect(await blobs.has(owner, a.id)).toBe(false);
     expect(await blobs.stats(owner)).toEqual({ items: 0, bytes: 0 });
     expect(await blobs.quotas.usage(owner)).toMatchObject({ usedBytes: 0, usedCount: 0 });
     // Deleted bytes can be stored again.

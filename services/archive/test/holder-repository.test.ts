@@ -15,9 +15,19 @@ forEachDatabase('HolderRepository', (ctx) => {
     const { blobs, holders } = repos();
     const blob = blobInput(freshOwner(), 'history', ciphertext(40));
     await blobs.put(blob);
-    await holders.recordReceipt({ blobId: blob.id, deviceId: 'dev-b', receipt: receipt(2) });
+    await holders.recordReceipt({
+      ownerId: blob.ownerId,
+      blobId: blob.id,
+      deviceId: 'dev-b',
+      receipt: receipt(2),
+    });
     ctx().advance(1000);
-    await holders.recordReceipt({ blobId: blob.id, deviceId: 'dev-a', receipt: receipt(1) });
+    await holders.recordReceipt({
+      ownerId: blob.ownerId,
+      blobId: blob.id,
+      deviceId: 'dev-a',
+      receipt: receipt(1),
+    });
     const list = await holders.holdersOf(blob.id);
     expect(list.map((h) => h.deviceId)).toEqual(['dev-a', 'dev-b']);
     expect(list[0]).toMatchObject({ status: 'held', checkedAt: null, checkPassed: null });
@@ -26,6 +36,7 @@ forEachDatabase('HolderRepository', (ctx) => {
     expect(list[1]?.receiptAt.getTime()).toBe(ctx().clock() - 1000);
     // A renewed receipt replaces the old one.
     await holders.recordReceipt({
+      ownerId: blob.ownerId,
       blobId: blob.id,
       deviceId: 'dev-a',
       receipt: receipt(9),
@@ -39,7 +50,12 @@ forEachDatabase('HolderRepository', (ctx) => {
   it('a receipt for a blob the store does not have is NOT_FOUND', async () => {
     const { holders } = repos();
     await expect(
-      holders.recordReceipt({ blobId: contentId(ciphertext(8)), deviceId: 'dev-a', receipt: receipt(1) }),
+      holders.recordReceipt({
+        ownerId: freshOwner(),
+        blobId: contentId(ciphertext(8)),
+        deviceId: 'dev-a',
+        receipt: receipt(1),
+      }),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
@@ -50,9 +66,24 @@ forEachDatabase('HolderRepository', (ctx) => {
     const owner = freshOwner();
     const [zero, one, two] = [0, 1, 2].map(() => blobInput(owner, 'history', ciphertext(16)));
     await blobs.putMany([zero!, one!, two!]);
-    await holders.recordReceipt({ blobId: one!.id, deviceId: devA, receipt: receipt(1) });
-    await holders.recordReceipt({ blobId: two!.id, deviceId: devA, receipt: receipt(1) });
-    await holders.recordReceipt({ blobId: two!.id, deviceId: devB, receipt: receipt(2) });
+    await holders.recordReceipt({
+      ownerId: one!.ownerId,
+      blobId: one!.id,
+      deviceId: devA,
+      receipt: receipt(1),
+    });
+    await holders.recordReceipt({
+      ownerId: two!.ownerId,
+      blobId: two!.id,
+      deviceId: devA,
+      receipt: receipt(1),
+    });
+    await holders.recordReceipt({
+      ownerId: two!.ownerId,
+      blobId: two!.id,
+      deviceId: devB,
+      receipt: receipt(2),
+    });
     const under = async (r: number) =>
       (await holders.underReplicated(r, { ownerId: owner })).map((u) => [hex(u.blobId), u.holders]);
     expect(await under(2)).toEqual([
@@ -83,7 +114,12 @@ forEachDatabase('HolderRepository', (ctx) => {
     // A lost holder stays lost whatever a late check says; a new receipt brings it back.
     await holders.recordCheck(one!.id, devA, true);
     expect((await holders.holdersOf(one!.id))[0]?.status).toBe('lost');
-    await holders.recordReceipt({ blobId: one!.id, deviceId: devA, receipt: receipt(3) });
+    await holders.recordReceipt({
+      ownerId: one!.ownerId,
+      blobId: one!.id,
+      deviceId: devA,
+      receipt: receipt(3),
+    });
     expect((await holders.holdersOf(one!.id))[0]?.status).toBe('held');
   });
 
@@ -94,7 +130,12 @@ forEachDatabase('HolderRepository', (ctx) => {
     const b = blobInput(owner, 'current', ciphertext(16));
     await blobs.putMany([a, b]);
     for (const blob of [a, b]) {
-      await holders.recordReceipt({ blobId: blob.id, deviceId: 'dev-c', receipt: receipt(1) });
+      await holders.recordReceipt({
+        ownerId: blob.ownerId,
+        blobId: blob.id,
+        deviceId: 'dev-c',
+        receipt: receipt(1),
+      });
     }
     expect(await holders.markLost('dev-c', [a.id])).toBe(1);
     expect(await holders.markLost('dev-c', [])).toBe(0);
@@ -111,8 +152,13 @@ forEachDatabase('HolderRepository', (ctx) => {
     const { blobs, holders } = repos();
     const blob = blobInput(freshOwner(), 'current', ciphertext(16));
     await blobs.put(blob);
-    await holders.recordReceipt({ blobId: blob.id, deviceId: 'dev-a', receipt: receipt(1) });
-    await blobs.delete(blob.id);
+    await holders.recordReceipt({
+      ownerId: blob.ownerId,
+      blobId: blob.id,
+      deviceId: 'dev-a',
+      receipt: receipt(1),
+    });
+    await blobs.delete(blob.ownerId, blob.id);
     expect(await holders.holdersOf(blob.id)).toEqual([]);
   });
 });

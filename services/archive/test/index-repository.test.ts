@@ -103,21 +103,21 @@ forEachDatabase('IndexRepository', (ctx) => {
       ciphertext: ciphertext(70),
       expectedVersion: 1,
     });
-    expect(await blobs.has(first.blobId)).toBe(false);
+    expect(await blobs.has(owner, first.blobId)).toBe(false);
     expect(await blobs.stats(owner)).toEqual({ items: 1, bytes: 70 });
     expect(await quotas.usage(owner)).toMatchObject({ usedBytes: 70, usedCount: 1 });
-    expect((await blobs.get(second.blobId))?.kind).toBe('index');
-    await expect(blobs.delete(second.blobId)).rejects.toMatchObject({ code: 'ARCHIVE_BLOB_IN_USE' });
-    expect(await blobs.has(second.blobId)).toBe(true);
+    expect((await blobs.get(owner, second.blobId))?.kind).toBe('index');
+    await expect(blobs.delete(owner, second.blobId)).rejects.toMatchObject({ code: 'ARCHIVE_BLOB_IN_USE' });
+    expect(await blobs.has(owner, second.blobId)).toBe(true);
     // Storing the same bytes again moves the version on and keeps the blob.
     const same = await index.store({
       ownerId: owner,
       name: 'conversations',
-      ciphertext: (await blobs.get(second.blobId))!.ciphertext,
+      ciphertext: (await blobs.get(owner, second.blobId))!.ciphertext,
       expectedVersion: 2,
     });
     expect(same.version).toBe(3);
-    expect(await blobs.has(second.blobId)).toBe(true);
+    expect(await blobs.has(owner, second.blobId)).toBe(true);
   });
 
   it('an index beyond the owner’s quota is refused and the old version stays', async () => {

@@ -6,11 +6,12 @@ import { forEachDatabase, freshOwner } from './fixture.ts';
 /**
  * Model-based property: any sequence of batched puts (with duplicates, two owners, tight quotas)
  * and deletes leaves stats() and the quota usage equal to a plain in-memory model, and every
- * put outcome is the one the model predicts.
+ * put outcome is the one the model predicts. Rows are keyed by (owner, id): the same bytes
+ * under two owners are two rows, each counted for its owner.
  */
 type Op =
   | { kind: 'put'; items: { owner: number; payload: number }[] }
-  | { kind: 'delete'; payloads: number[] };
+  | { kind: 'delete'; owner: number; payloads: number[] };
 
 const LIMIT = { bytes: 120, count: 5 };
 const PAYLOADS = 10;
@@ -25,6 +26,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   }),
   fc.record({
     kind: fc.constant('delete' as const),
+    owner: fc.nat(1),
     payloads: fc.array(fc.nat(PAYLOADS - 1), { minLength: 1, maxLength: 3 }),
   }),
 );
@@ -49,18 +51,19 @@ forEachDatabase('archive model', (ctx) => {
             bytes[5] = 0xee;
             return bytes;
           });
-          /** id hex -> owner index and size: what should be stored. */
+          /** owner index / id hex -> owner index and size: what should be stored. */
           const model = new Map<string, { owner: number; size: number }>();
           const inputFor = (owner: number, p: number): BlobInput =>
             blobInput(owners[owner]!, 'current', payload[p]!);
-          const key = (p: number) => Buffer.from(inputFor(0, p).id).toString('hex');
+          const key = (owner: number, p: number) =>
+            `${owner}/${Buffer.from(inputFor(0, p).id).toString('hex')}`;
 
           for (const op of ops) {
             if (op.kind === 'put') {
               const expected: string[] = [];
               const seen = new Set<string>();
               for (const { owner, payload: p } of op.items) {
-                const k = key(p);
+                const k = key(owner, p);
                 if (seen.has(k) || model.has(k)) {
                   // A duplicate follows the first occurrence: refused stays refused, else present.
                   expected.push(seen.has(k) && !model.has(k) ? 'refused' : 'present');
@@ -83,9 +86,9 @@ forEachDatabase('archive model', (ctx) => {
               expect(outcomes.map((o) => o.status)).toEqual(expected);
             } else {
               const ids = op.payloads.map((p) => inputFor(0, p).id);
-              const existing = new Set(op.payloads.map(key).filter((k) => model.has(k)));
+              const existing = new Set(op.payloads.map((p) => key(op.owner, p)).filter((k) => model.has(k)));
               for (const k of existing) model.delete(k);
-              expect(await blobs.delete(ids)).toBe(existing.size);
+              expect(await blobs.delete(owners[op.owner]!, ids)).toBe(existing.size);
             }
             for (const [i, owner] of owners.entries()) {
               const mine = [...model.values()].filter((v) => v.owner === i);
@@ -98,7 +101,11 @@ forEachDatabase('archive model', (ctx) => {
             }
           }
           // Leave nothing behind for the next run's global figures.
-          await blobs.delete(payload.map((_, p) => inputFor(0, p).id));
+          for (const owner of owners)
+            await blobs.delete(
+              owner,
+              payload.map((_, p) => inputFor(0, p).id),
+            );
         },
       ),
       { numRuns: 40 },

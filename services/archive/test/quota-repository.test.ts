@@ -67,7 +67,7 @@ forEachDatabase('QuotaRepository', (ctx) => {
     await blobs.put(a);
     const b = blobInput(owner, 'current', ciphertext(10));
     await expect(blobs.put(b)).rejects.toMatchObject({ code: 'ARCHIVE_QUOTA_EXCEEDED' });
-    await blobs.delete(a.id);
+    await blobs.delete(owner, a.id);
     expect(await blobs.put(b)).toBe('stored');
     expect(await quotas.usage(owner)).toMatchObject({ usedBytes: 10, usedCount: 1, limitBytes: 10 });
   });

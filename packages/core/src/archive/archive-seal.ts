@@ -1,6 +1,7 @@
 /**
  * Archive encryption (DESIGN §5; docs/ARCHITECTURE.md "Archive encryption and retrieval").
- * Every archived item is an envelope with share groups (header v2):
+ * Every archived item is an envelope with share groups (header v3, every wrap bound to the
+ * whole header, so a reader cannot reuse the wraps in an envelope of its own):
  *
  *   current transcript, active list   2-of-2: [owner's active devices] [holder group]
  *   history transcript                2-of-3: [device X] [device Y] [recovery key]

@@ -3,24 +3,22 @@
  * of those versions did, so their committed fixtures still reproduce), and a hostile reader's
  * re-signed copy of someone else's envelope (its wraps kept, header fields changed).
  */
+import { decodeCanonical, encodeCanonical, type CanonicalValue } from '../../src/codec.ts';
 import type { CryptoBackend, RandomSource } from '../../src/crypto/backend.ts';
 import { hpkeSeal } from '../../src/crypto/hpke.ts';
-import { concatBytes, nobleBackend } from '../../src/crypto/index.ts';
+import { concatBytes, nobleBackend, utf8 } from '../../src/crypto/index.ts';
 import { splitSecret } from '../../src/crypto/shamir.ts';
 import { EnvelopeFormat } from '../../src/envelope.ts';
-import {
-  decodeHeader,
-  type Header,
-  HeaderV1Format,
-  HeaderV2Format,
-  HeaderV3Format,
-  WRAP_INFO,
-  wrapAadV1,
-  wrapAadV2,
-} from '../../src/envelope-header.ts';
 import type { SigningKeyPair } from '../../src/identity/derive.ts';
 import { SIG } from '../../src/labels.ts';
 import { signWithLabel } from '../../src/signing.ts';
+
+// Written out here (not imported) so this helper also runs against code from before header v3.
+const WRAP_INFO_V1 = utf8.encode('kith/v1/hpke/envelope-wrap');
+const WRAP_INFO_V2 = utf8.encode('kith/v1/hpke/envelope-wrap-group');
+
+/** A decoded header of any version, as plain canonical data. */
+export type AnyHeader = { [key: string]: CanonicalValue } & { v: number; sender: Uint8Array };
 
 export interface LegacySealOptions {
   kind: string;
@@ -65,8 +63,8 @@ export async function sealLegacyEnvelope(options: LegacySealOptions): Promise<Ui
         Promise.all(
           keys.map(async (key) => {
             const { enc, ciphertext } = await hpkeSeal(key, secrets[i]!, {
-              info: WRAP_INFO[2],
-              aad: wrapAadV2(nonce, t, n, i),
+              info: WRAP_INFO_V2,
+              aad: concatBytes(nonce, Uint8Array.of(t, n, i)),
               random: options.random,
             });
             return { key, enc, wrapped: ciphertext };
@@ -74,7 +72,7 @@ export async function sealLegacyEnvelope(options: LegacySealOptions): Promise<Ui
         ),
       ),
     );
-    header = HeaderV2Format.encode({ v: 2, ...base, groups: wrapped, meta });
+    header = encodeCanonical({ v: 2, ...base, groups: wrapped, meta });
   } else {
     const recipients = options.recipients!;
     const secrets =
@@ -82,14 +80,14 @@ export async function sealLegacyEnvelope(options: LegacySealOptions): Promise<Ui
     const wraps = await Promise.all(
       recipients.map(async (key, i) => {
         const { enc, ciphertext } = await hpkeSeal(key, secrets[i]!, {
-          info: WRAP_INFO[1],
-          aad: wrapAadV1(nonce, t),
+          info: WRAP_INFO_V1,
+          aad: concatBytes(nonce, Uint8Array.of(t)),
           random: options.random,
         });
         return { key, enc, wrapped: ciphertext };
       }),
     );
-    header = HeaderV1Format.encode({ v: 1, ...base, recipients: wraps, meta });
+    header = encodeCanonical({ v: 1, ...base, recipients: wraps, meta });
   }
   const body = backend.xchacha20poly1305Seal(contentKey, nonce, options.plaintext, header);
   return sign(header, body, options.sender, backend);
@@ -100,19 +98,14 @@ export async function sealLegacyEnvelope(options: LegacySealOptions): Promise<Ui
  * `sender` set to its own key and any other field changed by `edit`, signed by itself. The
  * body is kept (the forger cannot re-encrypt it; only the wraps matter to the attack).
  */
-export function reSignEnvelope(
+export function reSignEnvelope<H extends AnyHeader = AnyHeader>(
   bytes: Uint8Array,
   signer: SigningKeyPair,
-  edit: (header: Header) => Header = (h) => h,
+  edit: (header: H) => H = (h) => h,
   backend: CryptoBackend = nobleBackend,
 ): Uint8Array {
   const outer = EnvelopeFormat.decode(bytes);
-  const header = edit({ ...decodeHeader(outer.header), sender: signer.publicKey });
-  const encoded =
-    header.v === 3
-      ? HeaderV3Format.encode(header)
-      : header.v === 2
-        ? HeaderV2Format.encode(header)
-        : HeaderV1Format.encode(header);
-  return sign(encoded, outer.body, signer, backend);
+  const decoded = decodeCanonical(outer.header) as H;
+  const header = edit({ ...decoded, sender: signer.publicKey });
+  return sign(encodeCanonical(header), outer.body, signer, backend);
 }

@@ -5,12 +5,13 @@
  * Asking side: fetch a blob or one of this user's two encrypted lists from the devices that
  * hold them, and ask a holder (or own device X/Y) for its key share re-wrapped to this device.
  * Holder side: answer only active devices of the blob's owner; re-wrap only this device's own
- * share; keep the highest version of a pushed list.
+ * share, and only of an item its owner's device sealed (archive-sender.ts); keep the highest
+ * version of a pushed list that an active device of its owner sealed.
  */
 import { openRewrappedShare, rewrapShare } from '@kith/core/archive/archive-seal';
 import { checkStorageReceipt, signStorageReceipt } from '@kith/core/archive/storage-receipt';
-import { constantTimeEqual, toHex } from '@kith/core/crypto/index';
-import { envelopeId, unwrapShares, verifyEnvelope } from '@kith/core/envelope';
+import { toHex } from '@kith/core/crypto/index';
+import { envelopeId, unwrapShares, type VerifiedEnvelope, verifyEnvelope } from '@kith/core/envelope';
 import { ERROR_CATALOGUE, type ErrorCode, KithError, isKithError } from '@kith/core/errors';
 import { ARCHIVE_REPLICA_MAX_BYTES } from '@kith/core/wire/archive-store';
 import {
@@ -23,6 +24,7 @@ import {
 } from '@kith/archive';
 import type { PeerNode } from '../peer/peer-node.ts';
 import type { ArchiveSessionMessage, PeerSession } from '../peer/peer-session.ts';
+import { checkArchiveSender, inGroup, releasableGroups, storeRefusal } from './archive-sender.ts';
 
 type Msg<T extends ArchiveSessionMessage['t']> = Extract<ArchiveSessionMessage, { t: T }>;
 
@@ -172,8 +174,8 @@ export class ArchiveFetcher {
   async fetchBlob(blobId: Uint8Array, opts: { rewrap?: boolean; from?: string[] } = {}): Promise<Fetched> {
     const rewrap = opts.rewrap === true;
     const local = async (): Promise<Fetched | undefined> => {
-      const b = await this.blobs.get(blobId);
-      if (!b || b.ownerId !== this.user) return undefined;
+      const b = await this.blobs.get(this.user, blobId);
+      if (!b) return undefined;
       return { blob: b.id, kind: b.kind, ciphertext: b.ciphertext, from: this.me };
     };
     if (!opts.from && !rewrap) {
@@ -405,7 +407,7 @@ export class ArchiveFetcher {
   ): Promise<void> {
     const [device, blob] = await Promise.all([
       this.node.identity.device(session.deviceId),
-      this.blobs.get(message.blob),
+      this.blobs.get(this.user, message.blob),
     ]);
     if (!device || !blob) return settle(false);
     try {
@@ -436,28 +438,36 @@ export class ArchiveFetcher {
   }
 
   /**
-   * This device's own share, re-wrapped to `to`: of the groups this device's key is in and
-   * `to` is not, the highest (a share of a group `to` is in would add nothing).
+   * This device's own share, re-wrapped to `to`: of the groups this device's key is in, `to` is
+   * not, and archive-sender.ts lets it hand over for `owner`'s item, the highest (a share of a
+   * group `to` is in would add nothing).
    */
-  private async rewrapOwnShare(ciphertext: Uint8Array, to: Uint8Array): Promise<Uint8Array | undefined> {
+  private async rewrapOwnShare(
+    ciphertext: Uint8Array,
+    envelope: VerifiedEnvelope,
+    owner: string,
+    to: Uint8Array,
+  ): Promise<Uint8Array | undefined> {
     // The share is sealed to the device key, closed while locked: the ciphertext goes alone.
     if (this.node.locked) return undefined;
     let shares: { group: number; share: Uint8Array }[];
-    let groups: readonly (readonly Uint8Array[])[];
     try {
-      groups = verifyEnvelope(ciphertext).groups;
       shares = await unwrapShares(ciphertext, this.node.options.device.keys.agreement);
     } catch (err) {
-      if (isKithError(err) && (err.code.startsWith('ENVELOPE_') || err.code.startsWith('CODEC_'))) {
-        return undefined; // not a recipient, or not an envelope: nothing to hand over
-      }
+      if (isKithError(err) && err.code.startsWith('ENVELOPE_')) return undefined; // not a recipient
       throw err;
     }
-    const useful = shares.filter((s) => !groups[s.group]?.some((k) => constantTimeEqual(k, to)));
+    const allowed = releasableGroups(
+      envelope,
+      shares.map((s) => s.group),
+      owner,
+      this.user,
+    );
+    const useful = shares.filter((s) => allowed.includes(s.group) && !inGroup(envelope, s.group, to));
     if (useful.length === 0) return undefined;
     const last = useful.reduce((a, b) => (b.group > a.group ? b : a));
     return rewrapShare({
-      envelopeId: envelopeId(ciphertext),
+      envelopeId: envelope.id,
       share: last.share,
       to,
       random: this.node.random,
@@ -474,8 +484,8 @@ export class ArchiveFetcher {
     if ((message.blob === undefined) === (message.index === undefined)) return refuse('INVALID_INPUT');
     let found: { blob: Uint8Array; kind: ArchiveBlobKind; ciphertext: Uint8Array; version?: number };
     if (message.blob) {
-      const b = await this.blobs.get(message.blob);
-      if (!b || b.ownerId !== message.owner) return refuse('ARCHIVE_NOT_FOUND');
+      const b = await this.blobs.get(message.owner, message.blob);
+      if (!b) return refuse('ARCHIVE_NOT_FOUND');
       found = { blob: b.id, kind: b.kind, ciphertext: b.ciphertext };
     } else {
       const ix = await this.indexes.get(message.owner, message.index!);
@@ -485,8 +495,19 @@ export class ArchiveFetcher {
     if (found.ciphertext.length > ARCHIVE_REPLICA_MAX_BYTES) return refuse('ARCHIVE_BLOB_TOO_LARGE');
     let share: Uint8Array | undefined;
     if (message.rewrap) {
+      // Only a share of an item sealed by a device of its owner leaves (archive-sender.ts);
+      // bytes that are no envelope have no share to give.
+      const sealed = await checkArchiveSender(this.node.identity, found.ciphertext, message.owner, 'known');
+      if (!sealed.ok && sealed.code === 'ARCHIVE_SENDER_NOT_OWNER') return refuse(sealed.code);
       const device = await this.node.identity.device(session.deviceId);
-      if (device) share = await this.rewrapOwnShare(found.ciphertext, device.staticPublicKey);
+      if (device && sealed.ok) {
+        share = await this.rewrapOwnShare(
+          found.ciphertext,
+          sealed.envelope,
+          message.owner,
+          device.staticPublicKey,
+        );
+      }
     }
     session.send({
       v: 1,
@@ -507,6 +528,8 @@ export class ArchiveFetcher {
     if (denied) return void refuse(denied);
     if (message.owner !== this.user && !this.options.holdForFriends)
       return void refuse('ARCHIVE_NOT_HOLDING');
+    const unsealed = await storeRefusal(this.node.identity, message.ciphertext, message.owner);
+    if (unsealed) return void refuse(unsealed);
     let outcome: Awaited<ReturnType<IndexRepository['storeNewer']>>;
     try {
       outcome = await this.indexes.storeNewer({

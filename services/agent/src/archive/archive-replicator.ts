@@ -31,6 +31,7 @@ import type { AgentService } from '../components.ts';
 import type { ArchiveHandler, PeerNode } from '../peer/peer-node.ts';
 import type { ArchiveSessionMessage, PeerSession } from '../peer/peer-session.ts';
 import { ArchiveFetcher } from './archive-fetcher.ts';
+import { assertSealedByOwner, storeRefusal } from './archive-sender.ts';
 
 /**
  * A `current` blob is only of use on a holder with its group-1 share, i.e. a friend's device
@@ -242,9 +243,11 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
         `It has ${ciphertext.length} bytes; a replicated blob has at most ${ARCHIVE_REPLICA_MAX_BYTES}.`,
       );
     }
+    await assertSealedByOwner(this.node.identity, ciphertext, this.node.userId); // holders check it too
     const input = blobInput(this.node.userId, kind, ciphertext);
     const status = await this.blobs.put(input);
     await this.holders.recordReceipt({
+      ownerId: input.ownerId,
       blobId: input.id,
       deviceId: this.me,
       receipt: signStorageReceipt(
@@ -356,9 +359,9 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
   private async onReceipt(session: PeerSession, blobId: Uint8Array, receipt: Uint8Array): Promise<void> {
     const key = `${hex(blobId)}/${session.deviceId}`;
     this.pendingStores.delete(key);
-    const blob = await this.blobs.get(blobId);
+    const blob = await this.blobs.get(this.node.userId, blobId);
     const device = await this.node.identity.device(session.deviceId);
-    if (!blob || blob.ownerId !== this.node.userId || !device) return;
+    if (!blob || !device) return;
     // Only blobs this device replicates (it has a ledger row for its own copy) take receipts.
     if ((await this.holders.holdersOf(blobId)).length === 0) return;
     try {
@@ -376,7 +379,12 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
       );
       return;
     }
-    await this.holders.recordReceipt({ blobId, deviceId: session.deviceId, receipt });
+    await this.holders.recordReceipt({
+      ownerId: this.node.userId,
+      blobId,
+      deviceId: session.deviceId,
+      receipt,
+    });
     this.node.options.events.publish('archive.replicated', { blob: hex(blobId), holder: session.deviceId });
   }
 
@@ -389,7 +397,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
     if (!pending || pending.deviceId !== session.deviceId || hex(pending.blobId) !== hex(message.blob))
       return;
     this.pendingChallenges.delete(key);
-    const blob = await this.blobs.get(message.blob);
+    const blob = await this.blobs.get(this.node.userId, message.blob);
     if (!blob) return;
     const passed =
       message.proof !== undefined && checkPossessionProof(message.nonce, blob.ciphertext, message.proof);
@@ -410,8 +418,12 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
   ) {
     const refuse = (code: string) => session.send({ v: 1, t: 'archive-refused', blob: message.blob, code });
     const own = session.userId === this.node.userId;
-    if (message.owner !== session.userId || (!own && !this.options.holdForFriends)) {
-      refuse('ARCHIVE_NOT_HOLDING');
+    const denied =
+      message.owner !== session.userId || (!own && !this.options.holdForFriends)
+        ? 'ARCHIVE_NOT_HOLDING'
+        : await storeRefusal(this.node.identity, message.ciphertext, message.owner);
+    if (denied) {
+      refuse(denied);
       return;
     }
     try {
@@ -438,9 +450,9 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
     session: PeerSession,
     message: Extract<ArchiveSessionMessage, { t: 'archive-challenge' }>,
   ) {
-    const blob = await this.blobs.get(message.blob);
     // Only the owner's devices learn whether this device holds one of the owner's blobs.
-    const mine = blob !== undefined && blob.ownerId === session.userId;
+    const blob = await this.blobs.get(session.userId, message.blob);
+    const mine = blob !== undefined;
     session.send({
       v: 1,
       t: 'archive-proof',
@@ -500,7 +512,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
       this.progress = { ...this.progress, total: Math.max(this.progress.total, under.length) };
     }
     const online = under.length === 0 ? [] : await this.candidates();
-    for (const id of under) await this.replicate(id, () => this.blobs.get(id), online);
+    for (const id of under) await this.replicate(id, () => this.blobs.get(this.node.userId, id), online);
     const remaining = under.length === 0 ? 0 : await this.countUnderReplicated();
     if (this.progress.running) {
       this.progress = {
@@ -615,7 +627,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
       await this.db.execute(sql`
         select copies, count(*) as items, coalesce(sum(size), 0) as bytes from (
           select h.blob_id, b.size, count(*) filter (where h.status = 'held') as copies
-          from archive_holders h join archive_blobs b on b.id = h.blob_id
+          from archive_holders h join archive_blobs b on b.owner_id = h.owner_id and b.id = h.blob_id
           group by h.blob_id, b.size) t
         group by copies order by copies`),
     );
@@ -658,7 +670,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
     const [others] = rowsOf<{ items: number | string; bytes: number | string }>(
       await this.db.execute(sql`
         select count(*) as items, coalesce(sum(b.size), 0) as bytes from archive_blobs b
-        where not exists (select 1 from archive_holders h where h.blob_id = b.id)`),
+        where not exists (select 1 from archive_holders h where h.owner_id = b.owner_id and h.blob_id = b.id)`),
     );
     return {
       replicas: this.options.replicas,

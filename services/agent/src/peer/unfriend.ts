@@ -8,7 +8,7 @@
  */
 import { KithError } from '@kith/core/errors';
 import { eq, inArray, or } from 'drizzle-orm';
-import { archiveBlobs, relayQueue } from '../../../../db/schema.ts';
+import { archiveBlobs, relayQueue } from '@kith/db/schema';
 import type { PeerNode } from './peer-node.ts';
 
 export interface UnfriendResult {

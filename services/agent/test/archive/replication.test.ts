@@ -1,9 +1,3 @@
-/**
- * Archive replication (DESIGN §7) with three real nodes in this process (real links on
- * loopback, real PGlite): A replicates to its friends B and C. The repair loop's timer is
- * replaced by explicit `repair()` calls, so each step happens when the test says.
- */
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { checkStorageReceipt } from '@kith/core/archive/storage-receipt';
 import { contentId } from '@kith/archive';
@@ -15,6 +9,7 @@ import type { ArchiveStatus } from '../../src/archive/archive-replicator.ts';
 import type { AgentEvent } from '../../src/event-bus.ts';
 import type { RunningNode } from '../../src/node.ts';
 import { startInProcessNode } from '../../../../test/helpers/in-process-node.ts';
+import { sealedTestBlob } from '../../../../test/helpers/archive-blob.ts';
 
 const GRACE_MS = 1500;
 
@@ -51,6 +46,8 @@ describe.each(testDatabaseKinds())('archive replication on %s', (kind) => {
   let first: RunningNode;
   let second: RunningNode;
   let blobId: Uint8Array;
+  /** Bytes of the first test's sealed blob. */
+  let size = 0;
   const events: AgentEvent[] = [];
 
   beforeAll(async () => {
@@ -82,7 +79,8 @@ describe.each(testDatabaseKinds())('archive replication on %s', (kind) => {
   }, 60_000);
 
   it('a put is held by two devices, each with a verified storage receipt', async () => {
-    const ciphertext = new Uint8Array(randomBytes(3000));
+    const ciphertext = await sealedTestBlob(a, 3000);
+    size = ciphertext.length;
     const put = await a.archive.put('history', ciphertext);
     expect(put.status).toBe('stored');
     expect(put.sentTo).toEqual([first.node.deviceId]);
@@ -91,7 +89,7 @@ describe.each(testDatabaseKinds())('archive replication on %s', (kind) => {
       const st = await a.archive.status();
       return st.copies['2'] === 1 ? st : undefined;
     });
-    expect(s).toMatchObject({ items: 1, bytes: 3000, underReplicated: 0, copies: { '2': 1 } });
+    expect(s).toMatchObject({ items: 1, bytes: size, underReplicated: 0, copies: { '2': 1 } });
     const ledger = await a.archive.holders.holdersOf(blobId);
     expect(ledger.map((h) => h.deviceId).sort()).toEqual([a.node.deviceId, first.node.deviceId].sort());
     for (const h of ledger) {
@@ -100,19 +98,19 @@ describe.each(testDatabaseKinds())('archive replication on %s', (kind) => {
         blob: blobId,
         holder: device!.signingPublicKey,
         owner: a.node.userId,
-        size: 3000,
+        size,
       });
       expect(r.owner).toBe(a.node.userId);
     }
     // The holder keeps the copy against A's quota; it is not its own item.
     const atHolder = await first.archive.status();
-    expect(atHolder.heldForOthers).toEqual({ items: 1, bytes: 3000 });
+    expect(atHolder.heldForOthers).toEqual({ items: 1, bytes: size });
     expect(atHolder.items).toBe(0);
-    expect((await first.archive.blobs.quotas.usage(a.node.userId)).usedBytes).toBe(3000);
+    expect((await first.archive.blobs.quotas.usage(a.node.userId)).usedBytes).toBe(size);
   }, 60_000);
 
   it('a holder that lost the blob fails the challenge and is replaced', async () => {
-    expect(await first.archive.blobs.delete(blobId)).toBe(1);
+    expect(await first.archive.blobs.delete(a.node.userId, blobId)).toBe(1);
     expect(await a.archive.checkAll()).toBe(1);
     const s = await repairUntil(
       a,
@@ -122,7 +120,7 @@ describe.each(testDatabaseKinds())('archive replication on %s', (kind) => {
     const failed = s.holders.find((h) => h.deviceId === first.node.deviceId);
     expect(failed).toMatchObject({ held: 0, failed: 1 });
     expect(events.some((e) => e.type === 'archive.checked' && e.data.passed === false)).toBe(true);
-    expect(await second.archive.blobs.has(blobId)).toBe(true);
+    expect(await second.archive.blobs.has(a.node.userId, blobId)).toBe(true);
   }, 60_000);
 
   it('a holder unreachable past the grace period is replaced; repair progress is published', async () => {
@@ -139,12 +137,12 @@ describe.each(testDatabaseKinds())('archive replication on %s', (kind) => {
     const progress = events.filter((e) => e.type === 'archive.repair');
     expect(progress.at(-1)?.data).toMatchObject({ underReplicated: 0 });
     expect(progress.some((e) => e.data.underReplicated === 1)).toBe(true);
-    expect(await first.archive.blobs.has(blobId)).toBe(true);
+    expect(await first.archive.blobs.has(a.node.userId, blobId)).toBe(true);
   }, 60_000);
 
   it('a holder over its quota for the owner refuses with a clear code, and the blob stays under-replicated', async () => {
     await first.archive.blobs.quotas.setLimits(a.node.userId, { bytes: 0 });
-    const put = await a.archive.put('history', new Uint8Array(randomBytes(100)));
+    const put = await a.archive.put('history', await sealedTestBlob(a, 100));
     expect(put.sentTo).toEqual([first.node.deviceId]);
     const refused = await waitFor('refused', async () =>
       events.find((e) => e.type === 'archive.refused' && e.data.blob === put.id),
@@ -158,7 +156,7 @@ describe.each(testDatabaseKinds())('archive replication on %s', (kind) => {
 
   it('a holder refuses a copy claimed for another owner, and a friend when it does not relay', async () => {
     const session = first.node.session(a.node.deviceId)!;
-    const bytes = new Uint8Array(randomBytes(64));
+    const bytes = await sealedTestBlob(a, 64);
     const blob = contentId(bytes);
     const store = (owner: string) =>
       first.archive.onArchive(session, {
@@ -185,6 +183,7 @@ describe.each(testDatabaseKinds())('archive replication on %s', (kind) => {
     } finally {
       first.archive.options.holdForFriends = true;
     }
-    expect(await first.archive.blobs.has(blob)).toBe(false);
+    expect(await first.archive.blobs.has(a.node.userId, blob)).toBe(false);
+    expect(await first.archive.blobs.has(first.node.userId, blob)).toBe(false);
   }, 60_000);
 });

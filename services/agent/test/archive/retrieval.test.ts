@@ -139,7 +139,7 @@ describe.each(clusterDatabaseKind())('archive retrieval on %s', (kind) => {
     const put = await a0.archive.put('current', sealed, { preferHolders: [b.node.deviceId] });
     expect(put.sentTo).toEqual([b.node.deviceId]);
     const id = contentId(sealed);
-    await waitFor('B holds it', async () => b.archive.blobs.has(id));
+    await waitFor('B holds it', async () => b.archive.blobs.has(userA, id));
     currentId = id;
 
     // A2 never had it: it comes from B, with B's holder share sealed to A2.
@@ -203,7 +203,7 @@ describe.each(clusterDatabaseKind())('archive retrieval on %s', (kind) => {
     });
     expect(put.sentTo).toEqual([a1.node.deviceId]);
     const id = contentId(sealed);
-    await waitFor('A1 holds it', async () => a1.archive.blobs.has(id));
+    await waitFor('A1 holds it', async () => a1.archive.blobs.has(userA, id));
 
     const fromY = await a0.archive.requestShare(a1.node.deviceId, id);
     expect((await openTranscript(sealed, { keys: [key(a0)], shares: [fromY] })).kind).toBe('history');
@@ -346,7 +346,7 @@ describe.each(clusterDatabaseKind())('archive retrieval on %s', (kind) => {
         [a0, a1, b].every((n) => !n.node.isOnline(a2.node.deviceId)) && a2.node.onlineSessions().length === 0,
     );
     // A2 has no copy of it and every device that has one refuses or is unreachable now.
-    expect(await a2.archive.blobs.has(currentId)).toBe(false);
+    expect(await a2.archive.blobs.has(userA, currentId)).toBe(false);
     expect(await codeOf(a2.archive.fetchBlob(currentId, { rewrap: true }))).toBe('ARCHIVE_NOT_FOUND');
   });
 });

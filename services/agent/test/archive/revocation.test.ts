@@ -4,15 +4,13 @@
  * revokes the appliance, its copies stop counting at once (no grace period) and the repair
  * loop copies them to B. Real links on loopback, real PGlite; repair passes driven by the test.
  */
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../../test/helpers/cluster.ts';
 import { makeTempDir } from '../../../../test/helpers/database.ts';
 import { startPhoneApplianceAndFriend } from '../../../../test/helpers/in-process-node.ts';
+import { sealedTestBlob } from '../../../../test/helpers/archive-blob.ts';
 import { createLogger } from '../../src/logger.ts';
 import { type RunningNode, runNode } from '../../src/node.ts';
-
-const random = (n: number) => new Uint8Array(randomBytes(n));
 
 function start(dir: string, host: string): Promise<RunningNode> {
   return runNode({
@@ -45,12 +43,12 @@ describe('archive holders and revocation', () => {
   }, 60_000);
 
   it('a current blob goes to a friend’s device first (only a friend holds its second share)', async () => {
-    const put = await phone.archive.put('current', random(1024));
+    const put = await phone.archive.put('current', await sealedTestBlob(phone, 1024));
     expect(put.sentTo).toEqual([friend.node.deviceId]);
   }, 60_000);
 
   it('other kinds go to own devices first; a revoked holder is replaced by a friend at the next repair', async () => {
-    const put = await phone.archive.put('history', random(2048));
+    const put = await phone.archive.put('history', await sealedTestBlob(phone, 2048));
     expect(put.sentTo).toEqual([appliance.node.deviceId]);
     await waitFor('the appliance holds it', async () => (await phone.archive.status()).underReplicated === 0);
     expect((await appliance.archive.status()).heldForOthers.items).toBe(1);
@@ -65,6 +63,8 @@ describe('archive holders and revocation', () => {
     });
     expect(s.holders.find((h) => h.deviceId === appliance.node.deviceId)).toMatchObject({ held: 0, lost: 1 });
     expect(s.copies).toEqual({ '2': 2 });
-    expect(await friend.archive.blobs.has(new Uint8Array(Buffer.from(put.id, 'hex')))).toBe(true);
+    expect(
+      await friend.archive.blobs.has(phone.node.userId, new Uint8Array(Buffer.from(put.id, 'hex'))),
+    ).toBe(true);
   }, 60_000);
 });

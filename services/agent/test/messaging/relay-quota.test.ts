@@ -12,7 +12,7 @@ import { sealChatMessage } from '@kith/core/messaging/chat-message';
 import { itemId } from '@kith/core/messaging/item-id';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messages, relayQueue } from '../../../../db/schema.ts';
+import { messages, relayQueue } from '@kith/db/schema';
 import { waitFor } from '../../../../test/helpers/cluster.ts';
 import { makeTempDir } from '../../../../test/helpers/database.ts';
 import { pairInProcess, startInProcessNode } from '../../../../test/helpers/in-process-node.ts';
