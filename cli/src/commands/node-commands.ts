@@ -1,11 +1,12 @@
+import type { BodyOf } from '@kith/api';
 import qrcode from 'qrcode-terminal';
 import { KithError } from '@kith/core/errors';
 import { parseDeviceId, parseUserId } from '@kith/core/ids';
 import { decodeInvite } from '@kith/core/pairing/invite-code';
 import { enrolFromInvite } from '@kith/agent/peer/enrol-from-invite';
-import { consensusExtension } from '@kith/consensus/in-process';
-import { connectAgent } from '../client.ts';
+import { connectAgent } from '@kith/api/locate-agent';
 import { type Command, flagString } from '../command.ts';
+import { consensusExtension } from '../consensus-in-process.ts';
 import { unlockPassphrase } from './identity-common.ts';
 import { NODE_FLAGS, ensureIdentity, nodeFlags, runUntilStopped } from './run-node.ts';
 import { readSecretFile } from '../io.ts';
@@ -35,16 +36,6 @@ export const upCommand: Command = {
   },
 };
 
-interface Status {
-  userId: string;
-  deviceId: string;
-  peerPort: number;
-  addresses: string[];
-  peers: number;
-  online: number;
-  friends: number;
-}
-
 export const statusCommand: Command = {
   name: 'status',
   usage: 'kith status [--json]',
@@ -53,7 +44,7 @@ export const statusCommand: Command = {
   maxPositionals: 0,
   async run({ dataDir, out }) {
     const agent = await connectAgent(dataDir);
-    const s = await agent.get<Status>('/status');
+    const s = await agent.status();
     out.result(
       s,
       `User ${s.userId}, device ${s.deviceId}\nPeer port ${s.peerPort} at ${s.addresses.join(', ')}\n` +
@@ -69,9 +60,7 @@ export const friendsCommand: Command = {
   flags: {},
   maxPositionals: 0,
   async run({ dataDir, out }) {
-    const friends = await (await connectAgent(dataDir)).get<
-      { userId: string; name: string | null; online: boolean; address: string | null }[]
-    >('/friends');
+    const friends = await (await connectAgent(dataDir)).friends();
     out.result(
       friends,
       friends.length
@@ -90,16 +79,7 @@ export const peersCommand: Command = {
   flags: {},
   maxPositionals: 0,
   async run({ dataDir, out }) {
-    const peers = await (await connectAgent(dataDir)).get<
-      {
-        deviceId: string;
-        userId: string;
-        own: boolean;
-        online: boolean;
-        address: string | null;
-        clockOffsetMs: number | null;
-      }[]
-    >('/peers');
+    const peers = await (await connectAgent(dataDir)).peers();
     out.result(
       peers,
       peers.length
@@ -122,19 +102,6 @@ export function parseDuration(text: string): number {
   const n = Number(m[1]);
   const unit = m[2] ?? 'ms';
   return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const)[unit as 'ms' | 's' | 'm' | 'h'];
-}
-
-interface InviteStatus {
-  used: boolean;
-  expiresAt: string;
-  result: {
-    userId: string;
-    deviceId: string;
-    sas: string;
-    name: string | null;
-    role: string;
-    recovery?: true;
-  } | null;
 }
 
 export const inviteCommand: Command = {
@@ -161,16 +128,13 @@ export const inviteCommand: Command = {
       );
     }
     const ttl = flagString(args, 'ttl');
-    const body: Record<string, unknown> = { role };
+    const body: BodyOf<'createInvite'> = { role };
     if (ttl !== undefined) body.ttlMs = parseDuration(ttl);
     if (phraseFile !== undefined) body.phrase = await readSecretFile(phraseFile, 'phrase');
     const b39 = flagString(args, 'bip39-passphrase-file');
     if (b39 !== undefined) body.bip39Passphrase = await readSecretFile(b39, 'BIP39 passphrase');
     const agent = await connectAgent(dataDir);
-    const invite = await agent.post<{ id: string; code: string; expiresAt: string; role: string }>(
-      '/invites',
-      body,
-    );
+    const invite = await agent.createInvite({ body });
     const wait = args.flags.wait === true || !out.json;
     if (!out.json) {
       qrcode.generate(invite.code, { small: true }, (qr) => process.stdout.write(`${qr}\n`));
@@ -185,7 +149,7 @@ export const inviteCommand: Command = {
     }
     const deadline = Date.parse(invite.expiresAt);
     for (;;) {
-      const status = await agent.get<InviteStatus>(`/invites/${invite.id}`);
+      const status = await agent.invite({ params: { id: invite.id } });
       if (status.used && status.result) {
         const r = status.result;
         out.result(
@@ -231,12 +195,7 @@ export const acceptCommand: Command = {
       );
       return;
     }
-    const r = await (await connectAgent(dataDir)).post<{
-      userId: string;
-      name: string | null;
-      deviceId: string;
-      sas: string;
-    }>('/pairing/accept', { code });
+    const r = await (await connectAgent(dataDir)).acceptInvite({ body: { code } });
     out.result(
       { ...r, role: 'friend' },
       `Paired with ${r.userId}${r.name ? ` (${r.name})` : ''}.\nCompare this with the other screen: ${r.sas}`,
@@ -258,16 +217,13 @@ export const revokeCommand: Command = {
     const phraseFile = flagString(args, 'phrase-file');
     if (!deviceId || phraseFile === undefined)
       throw new KithError('USAGE', 'revoke needs DEVICE_ID and --phrase-file F.');
-    const body: Record<string, unknown> = {
+    const body: BodyOf<'revokeDevice'> = {
       deviceId: parseDeviceId(deviceId),
       phrase: await readSecretFile(phraseFile, 'phrase'),
     };
     const b39 = flagString(args, 'bip39-passphrase-file');
     if (b39 !== undefined) body.bip39Passphrase = await readSecretFile(b39, 'BIP39 passphrase');
-    const r = await (await connectAgent(dataDir)).post<{ deviceId: string; index: number }>(
-      '/devices/revoke',
-      body,
-    );
+    const r = await (await connectAgent(dataDir)).revokeDevice({ body });
     out.result(r, `Revoked device ${r.deviceId} (index ${r.index}).`);
   },
 };
@@ -289,13 +245,10 @@ export const sendCommand: Command = {
     if ((to === undefined) === (conversation === undefined)) {
       throw new KithError('USAGE', 'Give exactly one of --to USER_ID or --conversation ID.');
     }
-    const body: Record<string, unknown> = { text };
+    const body: BodyOf<'sendMessage'> = { text };
     if (to !== undefined) body.to = parseUserId(to);
     if (conversation !== undefined) body.conversation = conversation;
-    const r = await (await connectAgent(dataDir)).post<{ id: string; conversation: string }>(
-      '/messages',
-      body,
-    );
+    const r = await (await connectAgent(dataDir)).sendMessage({ body });
     out.result(r, `Sent ${r.id} in ${r.conversation}.`);
   },
 };
@@ -308,9 +261,7 @@ export const messagesCommand: Command = {
   maxPositionals: 0,
   async run({ dataDir, args, out }) {
     const c = flagString(args, 'conversation');
-    const list = await (await connectAgent(dataDir)).get<
-      { id: string; from: string; text: string; conversation: string; sentAt: string; delivered: string[] }[]
-    >(`/messages${c ? `?conversation=${encodeURIComponent(c)}` : ''}`);
+    const list = await (await connectAgent(dataDir)).messages({ query: c ? { conversation: c } : {} });
     out.result(
       list,
       list.length

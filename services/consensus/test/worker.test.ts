@@ -19,9 +19,10 @@ import {
   person,
   type TestNode,
 } from '../../agent/test/conversations/fixture.ts';
-import { httpAgent, locateAgent } from '../src/http-agent.ts';
-import { localAgent } from '../src/local-agent.ts';
-import type { Timers } from '../src/timing.ts';
+import { locateAgent } from '@kith/api/locate-agent';
+import type { Timers } from '@kith/core/clock';
+import { localAgent } from '../../../cli/src/consensus-in-process.ts';
+import { httpAgent } from '../src/http-agent.ts';
 import { ConsensusWorker } from '../src/worker.ts';
 
 /** Timers that fire only when the test advances the clock. */
@@ -211,7 +212,12 @@ describe('consensus worker', () => {
         options: ['x', 'y'],
         members: [me],
       });
-      expect((await port.listOpen()).map((c) => c.id)).toEqual([id]);
+      // Waits follow the agent's state: under load the API may answer after a while.
+      const open = await waitFor('the API to list the conversation as open', async () => {
+        const list = await port.listOpen();
+        return list.some((c) => c.id === id) ? list : undefined;
+      });
+      expect(open.map((c) => c.id)).toEqual([id]);
       expect(await port.evaluation(id)).toMatchObject({ id, status: 'open', done: false, createdHere: true });
       const refused = await port.record(id).catch((e: unknown) => e);
       expect(isKithError(refused, 'CONVERSATION_NOT_DONE')).toBe(true);
@@ -225,7 +231,11 @@ describe('consensus worker', () => {
       });
       expect(closed.outcome?.result).toMatchObject({ winner: 'y' });
       expect(remote.recorded.map((r) => r.id)).toEqual([id]);
-      expect(await port.listOpen()).toEqual([]);
+      expect(
+        await waitFor('the API to list nothing open', async () =>
+          (await port.listOpen()).length === 0 ? [] : undefined,
+        ),
+      ).toEqual([]);
     });
   });
 });
