@@ -1,11 +1,8 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { deriveDeviceKeys, deriveRootKeys } from '@kith/core/identity/derive';
-import { enrolDevice } from '@kith/core/identity/enrol';
-import { createGenesis, verifyLog } from '@kith/core/identity/log';
-import { generatePhrase, phraseToSeed } from '@kith/core/identity/phrase';
 import { writeFileAtomic } from '@kith/agent/keystore/atomic-write';
-import { createKeystore, hasKeystore } from '@kith/agent/keystore/index';
+import { createIdentity } from '@kith/agent/keystore/create-identity';
+import { hasKeystore } from '@kith/agent/keystore/index';
 import { join } from 'node:path';
 import type { ConfigFlags } from '@kith/agent/config';
 import { type RunNodeOptions, runNode } from '@kith/agent/node';
@@ -49,19 +46,14 @@ export function nodeFlags(args: Parsed, dataDir: string): ConfigFlags {
  */
 export async function ensureIdentity(dataDir: string, out: Output): Promise<void> {
   if (await hasKeystore(dataDir)) return;
-  const random = (n: number) => new Uint8Array(randomBytes(n));
-  const phrase = generatePhrase(random);
-  const seed = phraseToSeed(phrase);
-  const root = deriveRootKeys(seed);
-  const device = deriveDeviceKeys(seed, 0);
-  const log = enrolDevice(verifyLog([createGenesis(root)]), root, device, {
+  const { phrase, userId } = await createIdentity({
+    dataDir,
     deviceName: hostname().slice(0, 64),
-    now: Date.now(),
+    random: (n: number) => new Uint8Array(randomBytes(n)),
   });
-  await createKeystore({ dataDir, userId: root.userId, device, logEntries: log.entries });
-  out.note(`No identity in ${dataDir}: created user ${root.userId}.`);
+  out.note(`No identity in ${dataDir}: created user ${userId}.`);
   if (process.stderr.isTTY) {
-    showPhrase(out, phrase);
+    showPhrase(out, phrase!);
     return;
   }
   // No terminal (a service, a container): the phrase must not go to a log. It is written once,
