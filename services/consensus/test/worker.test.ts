@@ -225,10 +225,13 @@ describe('consensus worker', () => {
       remote = new ConsensusWorker({ agent: port, timing: TIMING, logger });
       await remote.start();
       await node.service.vote(id, { choice: 'y' });
-      const closed = await waitFor('the remote worker to record', async () => {
-        const shown = await node.service.show(id);
-        return shown.status === 'closed' ? shown : undefined;
-      });
+      // The agent closes the conversation before the worker has read the answer to its call:
+      // wait for the worker's own record, not for the closed state alone.
+      await waitFor('the remote worker to record', async () =>
+        remote.recorded.some((r) => r.id === id) ? true : undefined,
+      );
+      const closed = await node.service.show(id);
+      expect(closed.status).toBe('closed');
       expect(closed.outcome?.result).toMatchObject({ winner: 'y' });
       expect(remote.recorded.map((r) => r.id)).toEqual([id]);
       expect(
