@@ -18,34 +18,19 @@ const PACKAGES = {
   cli: { path: '^cli/', allowed: ['core', 'api', 'db', 'archive', 'agent', 'consensus', 'web'] },
 };
 
-/**
- * KNOWN VIOLATION, allowed until it is removed (issue #11, part B): the consensus worker still
- * imports the agent's classes here; it is to reach the agent through its port (HTTP, or an
- * in-process implementation wired where the node is assembled). Remove each file as it goes.
- */
-const CONSENSUS_IMPORTS_AGENT_UNTIL_PORT =
-  '^services/consensus/src/(in-process|local-agent|run|timing)[.]ts$';
-
 const SOURCES = '^(packages/[^/]+/src|services/[^/]+/src|cli/src|db)/';
 
 const arrows = Object.entries(PACKAGES).map(([name, { path, allowed }]) => ({
   name: `arrows-${name}`,
   comment: `${name} may import only ${allowed.length ? allowed.join(', ') : 'itself'} among Kith's packages`,
   severity: 'error',
-  from: { path, ...(name === 'consensus' ? { pathNot: CONSENSUS_IMPORTS_AGENT_UNTIL_PORT } : {}) },
+  from: { path },
   to: { path: SOURCES, pathNot: [path, ...allowed.map((a) => PACKAGES[a].path)] },
 }));
 
 module.exports = {
   forbidden: [
     ...arrows,
-    {
-      name: 'arrows-consensus-known-exception',
-      comment: 'the four consensus files of the known violation may import the agent too, nothing else',
-      severity: 'error',
-      from: { path: CONSENSUS_IMPORTS_AGENT_UNTIL_PORT },
-      to: { path: SOURCES, pathNot: [PACKAGES.consensus.path, PACKAGES.core.path, PACKAGES.agent.path] },
-    },
   ],
   options: {
     includeOnly: SOURCES,

@@ -9,6 +9,7 @@ import { deriveDeviceKeys, deriveRootKeys } from '@kith/core/identity/derive';
 import { enrolDevice } from '@kith/core/identity/enrol';
 import { createGenesis, verifyLog } from '@kith/core/identity/log';
 import { generatePhrase, phraseToSeed } from '@kith/core/identity/phrase';
+import { createIdentity } from '../../services/agent/src/keystore/create-identity.ts';
 import { createKeystore } from '../../services/agent/src/keystore/index.ts';
 import { createLogger } from '../../services/agent/src/logger.ts';
 import { type RunNodeOptions, type RunningNode, runNode } from '../../services/agent/src/node.ts';
@@ -29,13 +30,12 @@ export async function startInProcessNode(
   } = {},
 ): Promise<RunningNode> {
   const seed = options.seed ?? new Uint8Array(randomBytes(64));
-  const root = deriveRootKeys(seed);
-  const device = deriveDeviceKeys(seed, 0);
-  const log = enrolDevice(verifyLog([createGenesis(root)]), root, device, {
+  await createIdentity({
+    dataDir: dir,
     deviceName: host,
-    now: Date.now(),
+    seed,
+    random: (n) => new Uint8Array(randomBytes(n)),
   });
-  await createKeystore({ dataDir: dir, userId: root.userId, device, logEntries: log.entries });
   return runNode({
     flags: {
       data: dir,
@@ -99,19 +99,7 @@ export async function startPhoneApplianceAndFriend(options: {
   }
   let startFriend = options.startFriend;
   if (!startFriend) {
-    const friendSeed = random(64);
-    const friendRoot = deriveRootKeys(friendSeed);
-    const friendKeys = deriveDeviceKeys(friendSeed, 0);
-    const friendLog = enrolDevice(verifyLog([createGenesis(friendRoot)]), friendRoot, friendKeys, {
-      deviceName: 'friend',
-      now: Date.now(),
-    });
-    await createKeystore({
-      dataDir: join(dir, 'friend'),
-      userId: friendRoot.userId,
-      device: friendKeys,
-      logEntries: friendLog.entries,
-    });
+    await createIdentity({ dataDir: join(dir, 'friend'), deviceName: 'friend', seed: random(64), random });
     startFriend = start;
   }
   const [phone, appliance, friend] = await Promise.all([

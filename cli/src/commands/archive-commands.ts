@@ -8,31 +8,12 @@ import { deriveDeviceKeys, deriveRootKeys } from '@kith/core/identity/derive';
 import { checkPhrase, phraseToSeed } from '@kith/core/identity/phrase';
 import { toHex } from '@kith/core/crypto/index';
 import { KithError } from '@kith/core/errors';
-import { type AgentClient, connectAgent } from '../client.ts';
+import type { ApiClient, ResponseOf } from '@kith/api';
+import { connectAgent } from '@kith/api/locate-agent';
 import { type Command, flagString } from '../command.ts';
 import { readSecretFile } from '../io.ts';
 
-interface HolderView {
-  deviceId: string;
-  userId: string | null;
-  own: boolean;
-  self: boolean;
-  online: boolean;
-  held: number;
-  failed: number;
-  lost: number;
-}
-
-export interface ArchiveStatusView {
-  replicas: number;
-  items: number;
-  bytes: number;
-  copies: Record<string, number>;
-  holders: HolderView[];
-  underReplicated: number;
-  repair: { running: boolean; total: number; done: number; pendingStores: number; lastPassAt: string | null };
-  heldForOthers: { items: number; bytes: number };
-}
+export type ArchiveStatusView = ResponseOf<'archiveStatus'>;
 
 const BAR_WIDTH = 30;
 
@@ -78,11 +59,11 @@ export function describeStatus(s: ArchiveStatusView): string {
   return lines.join('\n');
 }
 
-async function waitRepaired(agent: AgentClient, timeoutMs: number): Promise<ArchiveStatusView> {
+async function waitRepaired(agent: ApiClient, timeoutMs: number): Promise<ArchiveStatusView> {
   const deadline = Date.now() + timeoutMs;
   const tty = process.stderr.isTTY;
   for (;;) {
-    const s = await agent.get<ArchiveStatusView>('/archive/status');
+    const s = await agent.archiveStatus();
     if (s.underReplicated === 0) {
       if (tty) process.stderr.write('\n');
       return s;
@@ -118,7 +99,7 @@ export const archiveStatusCommand: Command = {
         throw new KithError('USAGE', '--timeout is a number of seconds, more than 0.');
       s = await waitRepaired(agent, seconds * 1000);
     } else {
-      s = await agent.get<ArchiveStatusView>('/archive/status');
+      s = await agent.archiveStatus();
     }
     out.result(s, describeStatus(s));
   },
@@ -143,13 +124,9 @@ export const archivePutCommand: Command = {
       throw new KithError('FILE_UNREADABLE', `Cannot read ${path} (${(e as NodeJS.ErrnoException).code}).`);
     }
     const agent = await connectAgent(dataDir);
-    const r = await agent.post<{ id: string; size: number; status: string; sentTo: string[] }>(
-      '/archive/blobs',
-      {
-        kind,
-        ciphertext: bytes.toString('base64'),
-      },
-    );
+    const r = await agent.putBlob({
+      body: { kind: kind as 'current' | 'history' | 'index', ciphertext: bytes.toString('base64') },
+    });
     out.result(
       r,
       `${r.status === 'stored' ? 'Stored' : 'Already stored'} ${r.id} (${r.size} bytes); copies sent to ${r.sentTo.length} device${r.sentTo.length === 1 ? '' : 's'}.`,
@@ -159,15 +136,6 @@ export const archivePutCommand: Command = {
 
 // --- archived conversations (docs/ARCHITECTURE.md "Archive encryption and retrieval") ---------
 
-interface SyncView {
-  conversations: number;
-  sealedCurrent: number;
-  movedToHistory: number;
-  unchanged: number;
-  keptCurrent: number;
-  failed: { topic: string; code: string }[];
-}
-
 export const archiveSyncCommand: Command = {
   name: 'archive sync',
   usage: 'kith archive sync [--json]',
@@ -176,7 +144,7 @@ export const archiveSyncCommand: Command = {
   maxPositionals: 0,
   async run({ dataDir, out }) {
     const agent = await connectAgent(dataDir);
-    const r = await agent.post<SyncView>('/archive/sync', {});
+    const r = await agent.syncArchive({ body: {} });
     out.result(
       r,
       `${r.conversations} conversations: ${r.sealedCurrent} sealed as current, ${r.movedToHistory} moved to history, ` +
@@ -186,25 +154,14 @@ export const archiveSyncCommand: Command = {
   },
 };
 
-interface HistoryView {
-  id: string;
-  topic: string;
-  conversation: string | null;
-  closedAt: string;
-  messages: number;
-}
-
-interface IdentityView {
-  userId: string;
-  devices: { deviceId: string; index: number; status: string }[];
-}
+type HistoryView = ResponseOf<'archiveHistory'>[number];
 
 /**
  * The keys the phrase gives back: the recovery key and every device key of the user's identity
  * log (revoked ones too: a lost X or Y still holds its share in the sealed items). In memory only.
  */
 async function phraseKeys(
-  agent: AgentClient,
+  agent: ApiClient,
   args: Parameters<Command['run']>[0]['args'],
 ): Promise<AgreementKeyPair[]> {
   const file = flagString(args, 'phrase-file');
@@ -213,7 +170,7 @@ async function phraseKeys(
   const b39 = flagString(args, 'bip39-passphrase-file');
   const seed = phraseToSeed(phrase, b39 === undefined ? '' : await readSecretFile(b39, 'BIP39 passphrase'));
   const root = deriveRootKeys(seed);
-  const identity = await agent.get<IdentityView>('/identity');
+  const identity = await agent.identity();
   if (root.userId !== identity.userId) {
     throw new KithError('INVALID_INPUT', 'That phrase belongs to another user than this device’s.');
   }
@@ -241,18 +198,21 @@ export const archiveHistoryCommand: Command = {
     let items: HistoryView[];
     const keys = await phraseKeys(agent, args);
     if (keys.length > 0) {
-      const r = await agent.get<{ ciphertext: string; version: number }>('/archive/indexes/conversations');
+      const r = await agent.archiveIndex({ params: { name: 'conversations' } });
       const index = await openHistoryIndex(new Uint8Array(Buffer.from(r.ciphertext, 'base64')), { keys });
       // The agent keeps these entries, so its next pass re-seals the index to this device too.
-      await agent.post('/archive/indexes/conversations/adopt', {
-        version: r.version,
-        entries: historySegments(index).map((e) => ({
-          topic: toHex(e.topic),
-          blob: toHex(e.blob),
-          from: e.from,
-          closedAt: e.closedAt,
-          messages: e.messages,
-        })),
+      await agent.adoptIndex({
+        params: { name: 'conversations' },
+        body: {
+          version: r.version,
+          entries: historySegments(index).map((e) => ({
+            topic: toHex(e.topic),
+            blob: toHex(e.blob),
+            from: e.from,
+            closedAt: e.closedAt,
+            messages: e.messages,
+          })),
+        },
       });
       items = index.entries
         .map((e) => ({
@@ -264,7 +224,7 @@ export const archiveHistoryCommand: Command = {
         }))
         .sort((a, b) => (a.closedAt < b.closedAt ? 1 : a.closedAt > b.closedAt ? -1 : 0));
     } else {
-      items = await agent.get<HistoryView[]>('/archive/history');
+      items = await agent.archiveHistory();
     }
     out.result(
       items,
@@ -280,18 +240,7 @@ export const archiveHistoryCommand: Command = {
   },
 };
 
-interface TranscriptView {
-  id: string;
-  topic: string;
-  archive: 'current' | 'history';
-  conversation: string;
-  title: string;
-  kind: 'direct' | 'group';
-  members: string[];
-  closedAt: string | null;
-  messages: { id: string; from: string; device: string; sentAt: string; text: string }[];
-  events: number;
-}
+type TranscriptView = ResponseOf<'archiveItem'>;
 
 function viewOf(id: string, archive: 'current' | 'history', t: Transcript): TranscriptView {
   return {
@@ -308,27 +257,23 @@ function viewOf(id: string, archive: 'current' | 'history', t: Transcript): Tran
   };
 }
 
-interface CurrentView {
-  id: string;
-  topic: string;
-  conversation: string | null;
-  updatedAt: string;
-}
+type CurrentView = ResponseOf<'archiveCurrent'>[number];
 
 /** The active list opened with the phrase's keys plus the holder's share the agent fetched. */
-async function currentByPhrase(agent: AgentClient, keys: AgreementKeyPair[]): Promise<CurrentView[]> {
-  const r = await agent.get<{ ciphertext: string; version: number; share?: string }>(
-    '/archive/indexes/active',
-  );
+async function currentByPhrase(agent: ApiClient, keys: AgreementKeyPair[]): Promise<CurrentView[]> {
+  const r = await agent.archiveIndex({ params: { name: 'active' } });
   const shares = r.share ? [new Uint8Array(Buffer.from(r.share, 'base64'))] : [];
   const list = await openActiveList(new Uint8Array(Buffer.from(r.ciphertext, 'base64')), { keys, shares });
-  await agent.post('/archive/indexes/active/adopt', {
-    version: r.version,
-    entries: list.entries.map((e) => ({
-      topic: toHex(e.topic),
-      blob: toHex(e.blob),
-      updatedAt: e.updatedAt,
-    })),
+  await agent.adoptIndex({
+    params: { name: 'active' },
+    body: {
+      version: r.version,
+      entries: list.entries.map((e) => ({
+        topic: toHex(e.topic),
+        blob: toHex(e.blob),
+        updatedAt: e.updatedAt,
+      })),
+    },
   });
   return list.entries
     .map((e) => ({
@@ -346,10 +291,10 @@ async function currentByPhrase(agent: AgentClient, keys: AgreementKeyPair[]): Pr
  * topic or conversation id every history segment of it, oldest first. The id itself when no
  * list names it (the agent then looks it up).
  */
-async function blobsByPhrase(agent: AgentClient, keys: AgreementKeyPair[], id: string): Promise<string[]> {
+async function blobsByPhrase(agent: ApiClient, keys: AgreementKeyPair[], id: string): Promise<string[]> {
   const wanted = new Set([id.toLowerCase(), toHex(topicHash(id))]);
   try {
-    const r = await agent.get<{ ciphertext: string }>('/archive/indexes/conversations');
+    const r = await agent.archiveIndex({ params: { name: 'conversations' } });
     const index = await openHistoryIndex(new Uint8Array(Buffer.from(r.ciphertext, 'base64')), { keys });
     const segments = historySegments(index);
     const one = segments.find((e) => wanted.has(toHex(e.blob)));
@@ -392,10 +337,7 @@ export const archiveCurrentCommand: Command = {
   async run({ dataDir, args, out }) {
     const agent = await connectAgent(dataDir);
     const keys = await phraseKeys(agent, args);
-    const items =
-      keys.length > 0
-        ? await currentByPhrase(agent, keys)
-        : await agent.get<CurrentView[]>('/archive/current');
+    const items = keys.length > 0 ? await currentByPhrase(agent, keys) : await agent.archiveCurrent();
     out.result(
       items,
       items.length === 0
@@ -429,9 +371,7 @@ export const archiveGetCommand: Command = {
     if (keys.length > 0) {
       const views: TranscriptView[] = [];
       for (const blob of await blobsByPhrase(agent, keys, id)) {
-        const r = await agent.get<{ id: string; kind: string; ciphertext: string; share?: string }>(
-          `/archive/blobs/${blob}`,
-        );
+        const r = await agent.archiveBlob({ params: { id: blob } });
         // A current item: the phrase gives the owner-group key, the holder's share comes through the agent.
         const shares = r.share ? [new Uint8Array(Buffer.from(r.share, 'base64'))] : [];
         const opened = await openTranscript(new Uint8Array(Buffer.from(r.ciphertext, 'base64')), {
@@ -442,7 +382,7 @@ export const archiveGetCommand: Command = {
       }
       t = joinViews(views);
     } else {
-      t = await agent.get<TranscriptView>(`/archive/items/${id}`);
+      t = await agent.archiveItem({ params: { id } });
     }
     out.result(
       t,

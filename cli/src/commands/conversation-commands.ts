@@ -3,10 +3,14 @@
  * `kith post`, `kith vote`, and `kith consensus` (the worker as its own process). Everything but
  * `consensus` is one call to the running agent's local API.
  */
+import type { BodyOf, ResponseOf } from '@kith/api';
 import { KithError } from '@kith/core/errors';
-import type { LogLevel } from '@kith/agent/logger';
+import { parseConfig } from '@kith/agent/config';
+import { createLogger, LOG_LEVELS, type LogLevel } from '@kith/agent/logger';
+import { runConsensus } from '@kith/consensus/run';
+import { timingFromConfig } from '@kith/consensus/timing';
 import type { Parsed } from '../args.ts';
-import { connectAgent } from '../client.ts';
+import { connectAgent } from '@kith/api/locate-agent';
 import { type Command, flagList, flagString } from '../command.ts';
 
 const CONVERSATION_ID = /^[0-9a-f]{64}$/;
@@ -73,7 +77,7 @@ export function optionNumbers(text: string, flag: string): Record<string, number
 }
 
 /** The vote flags of `kith vote` as the API's vote body (exactly one form). */
-export function voteBody(args: Parsed): Record<string, unknown> {
+export function voteBody(args: Parsed): BodyOf<'vote'> {
   const f = args.flags;
   const s = (name: string) => flagString(args, name);
   const forms: [string, () => unknown][] = [];
@@ -116,42 +120,13 @@ export function voteBody(args: Parsed): Record<string, unknown> {
         : 'Give only one way to vote at a time.',
     );
   const [name, value] = forms[0]!;
-  return { [name]: value() };
+  return { [name]: value() } as BodyOf<'vote'>;
 }
 
-interface Summary {
-  id: string;
-  topic: string;
-  pattern: string;
-  method: string;
-  status: 'open' | 'closed';
-  members: string[];
-  options: string[];
-  deadline: string | null;
-}
+type View = ResponseOf<'conversation'>;
+type Params = NonNullable<BodyOf<'createConversation'>['params']>;
 
-interface OutcomeView {
-  id: string;
-  result: { passed: boolean; winner?: string | null; reason: string };
-  heads: string[];
-  evaluatedAt: string;
-  by: { userId: string; deviceId: string };
-}
-
-interface View extends Summary {
-  rule: string | null;
-  events: number;
-  pending: number;
-  done: boolean;
-  result: OutcomeView['result'];
-  tally: { eligible: number; turnout: number };
-  outcome: OutcomeView | null;
-  conflicts: OutcomeView[];
-  disagreements: (OutcomeView & { reason: string; detail: string })[];
-  timeline: { author: string; kind: string; createdAt: string; body: Record<string, unknown> }[];
-}
-
-function resultText(r: OutcomeView['result']): string {
+function resultText(r: View['result']): string {
   const winner = r.winner === undefined ? '' : r.winner === null ? ', no winner' : `, winner ${r.winner}`;
   return `${r.passed ? 'passed' : 'not passed'}${winner} (${r.reason})`;
 }
@@ -233,18 +208,19 @@ export const conversationCreateCommand: Command = {
     const membership = flagString(args, 'membership');
     if (membership !== undefined && !['creator', 'members', 'fixed'].includes(membership))
       throw new KithError('USAGE', '--membership takes creator, members or fixed.');
-    const body: Record<string, unknown> = { topic, pattern, members };
+    const body: BodyOf<'createConversation'> = { topic, pattern, members };
     if (method !== undefined) body.method = method;
     if (rule !== undefined) body.rule = rule;
     const p = params(flagList(args, 'param'), '--param');
-    if (p) body.params = p;
+    // JSON values: the agent checks them as canonical values.
+    if (p) body.params = p as Params;
     const pp = params(flagList(args, 'pattern-param'), '--pattern-param');
-    if (pp) body.patternParams = pp;
+    if (pp) body.patternParams = pp as Params;
     const options = flagList(args, 'option');
     if (options.length) body.options = options;
     if (deadline !== undefined) body.deadline = new Date(Date.parse(deadline)).toISOString();
-    if (membership !== undefined) body.membership = membership;
-    const created = await (await connectAgent(dataDir)).post<Summary>('/conversations', body);
+    if (membership !== undefined) body.membership = membership as BodyOf<'createConversation'>['membership'];
+    const created = await (await connectAgent(dataDir)).createConversation({ body });
     out.result(
       created,
       `Conversation ${created.id}\n(${created.pattern}, ${created.method}; ${created.members.length} members)`,
@@ -260,7 +236,7 @@ export const conversationShowCommand: Command = {
   maxPositionals: 1,
   async run({ dataDir, args, out }) {
     const id = conversationId(args, 'conversation show');
-    const view = await (await connectAgent(dataDir)).get<View>(`/conversations/${id}`);
+    const view = await (await connectAgent(dataDir)).conversation({ params: { id } });
     out.result(view, showText(view));
   },
 };
@@ -275,9 +251,7 @@ export const conversationListCommand: Command = {
     const status = flagString(args, 'status');
     if (status !== undefined && status !== 'open' && status !== 'closed')
       throw new KithError('USAGE', '--status takes open or closed.');
-    const list = await (await connectAgent(dataDir)).get<Summary[]>(
-      `/conversations${status ? `?status=${status}` : ''}`,
-    );
+    const list = await (await connectAgent(dataDir)).conversations({ query: status ? { status } : {} });
     out.result(
       list,
       list.length
@@ -298,12 +272,7 @@ export const postCommand: Command = {
     const id = conversationId(args, 'post');
     const text = args.positionals[1];
     if (text === undefined || text === '') throw new KithError('USAGE', 'post needs the TEXT (quote it).');
-    const r = await (await connectAgent(dataDir)).post<{ id: string; conversation: string }>(
-      `/conversations/${id}/posts`,
-      {
-        text,
-      },
-    );
+    const r = await (await connectAgent(dataDir)).post({ params: { id }, body: { text } });
     out.result(r, `Posted ${r.id}.`);
   },
 };
@@ -334,10 +303,7 @@ export const voteCommand: Command = {
   async run({ dataDir, args, out }) {
     const id = conversationId(args, 'vote');
     const body = voteBody(args);
-    const r = await (await connectAgent(dataDir)).post<{ id: string; conversation: string }>(
-      `/conversations/${id}/votes`,
-      body,
-    );
+    const r = await (await connectAgent(dataDir)).vote({ params: { id }, body });
     out.result(r, `Voted (${r.id}).`);
   },
 };
@@ -363,7 +329,11 @@ export const consensusCommand: Command = {
     const level = (flagString(args, 'log-level') ?? 'info') as LogLevel;
     if (!LOG_LEVELS.includes(level))
       throw new KithError('USAGE', `--log-level takes ${LOG_LEVELS.join(', ')}.`);
-    const running = await runConsensus({ dataDir, logger: createLogger({ level }) });
+    const running = await runConsensus({
+      dataDir,
+      logger: createLogger({ level }),
+      timing: timingFromConfig(parseConfig({ env: process.env })),
+    });
     out.note(`kith: consensus worker running for ${dataDir}. Stop with Ctrl-C.`);
     await running.closed;
   },

@@ -1,13 +1,11 @@
 import { open } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { KithError } from '@kith/core/errors';
-import { deriveDeviceKeys, deriveRootKeys } from '@kith/core/identity/derive';
-import { createGenesis, verifyLog } from '@kith/core/identity/log';
-import { generatePhrase, phraseToSeed } from '@kith/core/identity/phrase';
-import { createKeystore, hasKeystore } from '@kith/agent/keystore/index';
+import { createIdentity } from '@kith/agent/keystore/create-identity';
+import { hasKeystore } from '@kith/agent/keystore/index';
 import { type Command, flagString } from '../command.ts';
 import type { Output } from '../io.ts';
-import { bip39Passphrase, checkName, enrolDevice, random, unlockPassphrase } from './identity-common.ts';
+import { bip39Passphrase, checkName, random, unlockPassphrase } from './identity-common.ts';
 
 async function writePhraseFile(path: string, phrase: string): Promise<void> {
   let handle: Awaited<ReturnType<typeof open>>;
@@ -68,24 +66,21 @@ export const initCommand: Command = {
     const passphrase = await unlockPassphrase(args);
     const seedPassphrase = await bip39Passphrase(args);
 
-    const phrase = generatePhrase(random);
-    const seed = phraseToSeed(phrase, seedPassphrase);
-    const root = deriveRootKeys(seed);
-    const device = deriveDeviceKeys(seed, 0);
-    const log = enrolDevice(verifyLog([createGenesis(root)]), root, device, {
+    const phraseFile = flagString(args, 'phrase-file');
+    const { phrase, userId, device } = await createIdentity({
+      dataDir,
       deviceName,
       userName: userName?.trim(),
-      now: Date.now(),
+      passphrase,
+      bip39Passphrase: seedPassphrase,
+      random,
+      ...(phraseFile !== undefined ? { savePhrase: (p: string) => writePhraseFile(phraseFile, p) } : {}),
     });
 
-    const phraseFile = flagString(args, 'phrase-file');
-    if (phraseFile !== undefined) await writePhraseFile(phraseFile, phrase);
-    await createKeystore({ dataDir, userId: root.userId, device, logEntries: log.entries, passphrase });
-
-    if (phraseFile === undefined) showPhrase(out, phrase);
+    if (phraseFile === undefined) showPhrase(out, phrase!);
     out.result(
-      { userId: root.userId, deviceId: device.deviceId, deviceIndex: device.index, dataDir },
-      `Created user ${root.userId}\nThis device: ${device.deviceId} (index 0)\nData: ${dataDir}`,
+      { userId, deviceId: device.deviceId, deviceIndex: device.index, dataDir },
+      `Created user ${userId}\nThis device: ${device.deviceId} (index 0)\nData: ${dataDir}`,
     );
   },
 };

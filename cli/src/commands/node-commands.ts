@@ -1,6 +1,8 @@
+import type { BodyOf } from '@kith/api';
 import { KithError } from '@kith/core/errors';
 import { parseDeviceId, parseUserId } from '@kith/core/ids';
-import { connectAgent } from '../client.ts';
+import { connectAgent } from '@kith/api/locate-agent';
+import { connectAgent as connectUntypedAgent } from '../client.ts';
 import { type Command, flagString } from '../command.ts';
 import { NODE_FLAGS, nodeFlags } from './node-flags.ts';
 import { readSecretFile } from '../io.ts';
@@ -29,24 +31,13 @@ export const upCommand: Command = {
     const { ensureIdentity, runUntilStopped } = await import('./run-node.ts');
     await ensureIdentity(dataDir, out, nodeFlags(args, dataDir));
     // Every part in one process: the consensus worker too (DESIGN §3).
-    const { consensusExtension } = await import('@kith/consensus/in-process');
+    const { consensusExtension } = await import('../consensus-in-process.ts');
     const { startWebPart } = await import('./web-commands.ts');
     await runUntilStopped({ flags: nodeFlags(args, dataDir), extend: consensusExtension() }, out, (running) =>
       startWebPart(running, out),
     );
   },
 };
-
-interface Status {
-  userId: string;
-  deviceId: string;
-  peerPort: number;
-  addresses: string[];
-  peers: number;
-  online: number;
-  friends: number;
-  locked: boolean;
-}
 
 export const statusCommand: Command = {
   name: 'status',
@@ -56,7 +47,7 @@ export const statusCommand: Command = {
   maxPositionals: 0,
   async run({ dataDir, out }) {
     const agent = await connectAgent(dataDir);
-    const s = await agent.get<Status>('/status');
+    const s = await agent.status();
     out.result(
       s,
       `User ${s.userId}, device ${s.deviceId}\nPeer port ${s.peerPort} at ${s.addresses.join(', ')}\n` +
@@ -73,9 +64,7 @@ export const friendsCommand: Command = {
   flags: {},
   maxPositionals: 0,
   async run({ dataDir, out }) {
-    const friends = await (await connectAgent(dataDir)).get<
-      { userId: string; name: string | null; online: boolean; address: string | null }[]
-    >('/friends');
+    const friends = await (await connectAgent(dataDir)).friends();
     out.result(
       friends,
       friends.length
@@ -94,16 +83,7 @@ export const peersCommand: Command = {
   flags: {},
   maxPositionals: 0,
   async run({ dataDir, out }) {
-    const peers = await (await connectAgent(dataDir)).get<
-      {
-        deviceId: string;
-        userId: string;
-        own: boolean;
-        online: boolean;
-        address: string | null;
-        clockOffsetMs: number | null;
-      }[]
-    >('/peers');
+    const peers = await (await connectAgent(dataDir)).peers();
     out.result(
       peers,
       peers.length
@@ -126,19 +106,6 @@ export function parseDuration(text: string): number {
   const n = Number(m[1]);
   const unit = m[2] ?? 'ms';
   return n * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const)[unit as 'ms' | 's' | 'm' | 'h'];
-}
-
-interface InviteStatus {
-  used: boolean;
-  expiresAt: string;
-  result: {
-    userId: string;
-    deviceId: string;
-    sas: string;
-    name: string | null;
-    role: string;
-    recovery?: true;
-  } | null;
 }
 
 export const inviteCommand: Command = {
@@ -165,16 +132,13 @@ export const inviteCommand: Command = {
       );
     }
     const ttl = flagString(args, 'ttl');
-    const body: Record<string, unknown> = { role };
+    const body: BodyOf<'createInvite'> = { role };
     if (ttl !== undefined) body.ttlMs = parseDuration(ttl);
     if (phraseFile !== undefined) body.phrase = await readSecretFile(phraseFile, 'phrase');
     const b39 = flagString(args, 'bip39-passphrase-file');
     if (b39 !== undefined) body.bip39Passphrase = await readSecretFile(b39, 'BIP39 passphrase');
     const agent = await connectAgent(dataDir);
-    const invite = await agent.post<{ id: string; code: string; expiresAt: string; role: string }>(
-      '/invites',
-      body,
-    );
+    const invite = await agent.createInvite({ body });
     const wait = args.flags.wait === true || !out.json;
     if (!out.json) {
       const { default: qrcode } = await import('qrcode-terminal');
@@ -190,7 +154,7 @@ export const inviteCommand: Command = {
     }
     const deadline = Date.parse(invite.expiresAt);
     for (;;) {
-      const status = await agent.get<InviteStatus>(`/invites/${invite.id}`);
+      const status = await agent.invite({ params: { id: invite.id } });
       if (status.used && status.result) {
         const r = status.result;
         out.result(
@@ -239,12 +203,7 @@ export const acceptCommand: Command = {
       );
       return;
     }
-    const r = await (await connectAgent(dataDir)).post<{
-      userId: string;
-      name: string | null;
-      deviceId: string;
-      sas: string;
-    }>('/pairing/accept', { code });
+    const r = await (await connectAgent(dataDir)).acceptInvite({ body: { code } });
     out.result(
       { ...r, role: 'friend' },
       `Paired with ${r.userId}${r.name ? ` (${r.name})` : ''}.\nCompare this with the other screen: ${r.sas}`,
@@ -266,16 +225,13 @@ export const revokeCommand: Command = {
     const phraseFile = flagString(args, 'phrase-file');
     if (!deviceId || phraseFile === undefined)
       throw new KithError('USAGE', 'revoke needs DEVICE_ID and --phrase-file F.');
-    const body: Record<string, unknown> = {
+    const body: BodyOf<'revokeDevice'> = {
       deviceId: parseDeviceId(deviceId),
       phrase: await readSecretFile(phraseFile, 'phrase'),
     };
     const b39 = flagString(args, 'bip39-passphrase-file');
     if (b39 !== undefined) body.bip39Passphrase = await readSecretFile(b39, 'BIP39 passphrase');
-    const r = await (await connectAgent(dataDir)).post<{ deviceId: string; index: number }>(
-      '/devices/revoke',
-      body,
-    );
+    const r = await (await connectAgent(dataDir)).revokeDevice({ body });
     out.result(r, `Revoked device ${r.deviceId} (index ${r.index}).`);
   },
 };
@@ -290,12 +246,7 @@ export const unfriendCommand: Command = {
   async run({ dataDir, args, out }) {
     const userId = args.positionals[0];
     if (!userId) throw new KithError('USAGE', 'unfriend needs the USER_ID (see `kith friends`).');
-    const r = await (await connectAgent(dataDir)).post<{
-      userId: string;
-      linksClosed: number;
-      relayItemsDropped: number;
-      archiveBlobsDropped: number;
-    }>(`/friends/${encodeURIComponent(parseUserId(userId))}/unfriend`, {});
+    const r = await (await connectAgent(dataDir)).unfriend({ params: { userId: parseUserId(userId) } });
     out.result(
       r,
       `Unfriended and blocked ${r.userId}: ${r.linksClosed} links closed, ${r.relayItemsDropped} relayed items and ` +
@@ -321,13 +272,10 @@ export const sendCommand: Command = {
     if ((to === undefined) === (conversation === undefined)) {
       throw new KithError('USAGE', 'Give exactly one of --to USER_ID or --conversation ID.');
     }
-    const body: Record<string, unknown> = { text };
+    const body: BodyOf<'sendMessage'> = { text };
     if (to !== undefined) body.to = parseUserId(to);
     if (conversation !== undefined) body.conversation = conversation;
-    const r = await (await connectAgent(dataDir)).post<{ id: string; conversation: string }>(
-      '/messages',
-      body,
-    );
+    const r = await (await connectAgent(dataDir)).sendMessage({ body });
     out.result(r, `Sent ${r.id} in ${r.conversation}.`);
   },
 };
@@ -340,9 +288,7 @@ export const messagesCommand: Command = {
   maxPositionals: 0,
   async run({ dataDir, args, out }) {
     const c = flagString(args, 'conversation');
-    const list = await (await connectAgent(dataDir)).get<
-      { id: string; from: string; text: string; conversation: string; sentAt: string; delivered: string[] }[]
-    >(`/messages${c ? `?conversation=${encodeURIComponent(c)}` : ''}`);
+    const list = await (await connectAgent(dataDir)).messages({ query: c ? { conversation: c } : {} });
     out.result(
       list,
       list.length

@@ -1,10 +1,12 @@
 /**
- * What the consensus worker needs from the agent (DESIGN §3, §8): the open conversations, whether
- * one is done now, and "record the outcome" — evaluation and signing happen in the agent, where
- * the events and the device keys are. Two adapters: in-process (`kith up`, local-agent.ts) and
- * over the local API (`kith consensus`, http-agent.ts).
+ * What the consensus worker needs from the agent (docs/ARCHITECTURE.md "Ports"): the open
+ * conversations, whether one is done now, and "record the outcome" — evaluation and signing
+ * happen in the agent, where the events and the device keys are. The shapes are the local
+ * API's (@kith/api). Two implementations: over the local API (http-agent.ts: `kith consensus`,
+ * its own process or container) and in process (`kith up`, wired in the CLI where the node is
+ * assembled). The worker imports nothing from the agent.
  */
-import type { MethodResult } from '@kith/core/consensus/index';
+import type { ResponseOf } from '@kith/api';
 
 export interface OpenConversation {
   id: string;
@@ -14,17 +16,10 @@ export interface OpenConversation {
   createdHere: boolean;
 }
 
-export interface ConversationEvaluation extends OpenConversation {
-  status: 'open' | 'closed';
-  done: boolean;
-  result: MethodResult;
-}
+export type ConversationEvaluation = ResponseOf<'evaluation'>;
 
-export interface RecordedOutcome {
-  /** False when another worker (or a member's outcome) closed it first. */
-  recorded: boolean;
-  outcome: { id: string; result: MethodResult; evaluatedAt: string; heads: string[] };
-}
+/** `recorded` is false when another worker (or a member's outcome) closed it first. */
+export type RecordedOutcome = ResponseOf<'recordOutcome'>;
 
 /** A change the agent reports: a conversation created, changed or closed, or "resync all". */
 export type AgentChange =
@@ -41,4 +36,11 @@ export interface ConsensusAgent {
   record(id: string): Promise<RecordedOutcome>;
   /** Calls back on changes; returns the function that stops listening. */
   subscribe(listener: (change: AgentChange) => void): () => void;
+}
+
+/** Maps an agent event (`conversation.*`, see docs/API.md) to a change the worker acts on. */
+export function changeOf(type: string, data: Record<string, unknown>): AgentChange | null {
+  if (type === 'stream.ready') return { type: 'resync' };
+  if (!type.startsWith('conversation.') || typeof data.id !== 'string') return null;
+  return type === 'conversation.closed' ? { type: 'closed', id: data.id } : { type: 'changed', id: data.id };
 }

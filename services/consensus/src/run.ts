@@ -1,16 +1,17 @@
 /**
  * `kith consensus`: the worker as its own process (the compose `consensus` service), talking to
- * the running agent of a data dir over its local API. It waits for the agent when the agent is
- * not up yet, and follows it across restarts. Runs until SIGTERM/SIGINT.
+ * the running agent of a data dir over its local API only. It waits for the agent when the
+ * agent is not up yet, and follows it across restarts. Runs until SIGTERM/SIGINT.
  */
-import type { Logger } from '@kith/agent/logger';
-import { httpAgent, locateAgent, type AgentEndpoint } from './http-agent.ts';
-import { timingFromEnv, type WorkerTiming } from './timing.ts';
-import { ConsensusWorker } from './worker.ts';
+import { type AgentEndpoint, locateAgent } from '@kith/api/locate-agent';
+import { httpAgent } from './http-agent.ts';
+import type { WorkerTiming } from './timing.ts';
+import { ConsensusWorker, type WorkerLogger } from './worker.ts';
 
 export interface RunConsensusOptions {
   dataDir: string;
-  logger: Logger;
+  logger: WorkerLogger & { child(bindings: Record<string, unknown>): WorkerLogger };
+  /** From the config (timingFromConfig); defaults for what is not given. */
   timing?: Partial<WorkerTiming>;
   /** Where the agent is (default: DATA/api.json and DATA/api-token, read again on failures). */
   locate?: () => Promise<AgentEndpoint>;
@@ -29,7 +30,7 @@ export async function runConsensus(options: RunConsensusOptions): Promise<Runnin
   const logger = options.logger.child({ part: 'consensus' });
   const worker = new ConsensusWorker({
     agent: httpAgent({ locate: options.locate ?? (() => locateAgent(options.dataDir)), logger }),
-    timing: { ...timingFromEnv(), ...options.timing },
+    timing: options.timing ?? {},
     logger,
   });
   let finish: () => void = () => {};

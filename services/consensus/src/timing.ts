@@ -1,9 +1,11 @@
 /**
  * Timing knobs of the consensus worker (injected, so tests drive time). Environment:
- * KITH_CONSENSUS_POLL_MS, KITH_CONSENSUS_FALLBACK_MS (docs/CONSENSUS.md "The consensus worker").
+ * KITH_CONSENSUS_POLL_MS, KITH_CONSENSUS_FALLBACK_MS (docs/CONSENSUS.md "The consensus worker"),
+ * read by the agent's config schema; whoever starts the worker passes them in.
  */
 import type { Timers } from '@kith/core/time';
-import { parseConfig } from '@kith/agent/config';
+
+export type { Timers } from '@kith/core/time';
 
 export interface WorkerTiming {
   /** Full re-check of every open conversation: catches missed events and rules that read `now`. */
@@ -26,16 +28,16 @@ export const DEFAULT_WORKER_TIMING: WorkerTiming = {
   retryMs: 5_000,
 };
 
-export type { Timers } from '@kith/core/time';
-
 export const realTimers: Timers = {
   set: (callback, ms) => setTimeout(callback, ms),
   clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
-/** The worker's timing from the one config schema (services/agent/src/config.ts). */
-export function timingFromEnv(env: Record<string, string | undefined> = process.env): Partial<WorkerTiming> {
-  const config = parseConfig({ env });
+/** The worker's timing from the config's consensus settings (services/agent/src/config.ts). */
+export function timingFromConfig(config: {
+  consensusPollMs?: number | undefined;
+  consensusFallbackMs?: number | undefined;
+}): Partial<WorkerTiming> {
   const out: Partial<WorkerTiming> = {};
   if (config.consensusPollMs !== undefined) out.pollMs = config.consensusPollMs;
   if (config.consensusFallbackMs !== undefined) out.fallbackMs = config.consensusFallbackMs;

@@ -19,9 +19,10 @@ import {
   person,
   type TestNode,
 } from '../../agent/test/conversations/fixture.ts';
-import { httpAgent, locateAgent } from '../src/http-agent.ts';
-import { localAgent } from '../src/local-agent.ts';
-import type { Timers } from '../src/timing.ts';
+import { locateAgent } from '@kith/api/locate-agent';
+import type { Timers } from '@kith/core/time';
+import { localAgent } from '../../../cli/src/consensus-in-process.ts';
+import { httpAgent } from '../src/http-agent.ts';
 import { ConsensusWorker } from '../src/worker.ts';
 
 /** Timers that fire only when the test advances the clock. */
@@ -211,7 +212,12 @@ describe('consensus worker', () => {
         options: ['x', 'y'],
         members: [me],
       });
-      expect((await port.listOpen()).map((c) => c.id)).toEqual([id]);
+      // Waits follow the agent's state: under load the API may answer after a while.
+      const open = await waitFor('the API to list the conversation as open', async () => {
+        const list = await port.listOpen();
+        return list.some((c) => c.id === id) ? list : undefined;
+      });
+      expect(open.map((c) => c.id)).toEqual([id]);
       expect(await port.evaluation(id)).toMatchObject({ id, status: 'open', done: false, createdHere: true });
       const refused = await port.record(id).catch((e: unknown) => e);
       expect(isKithError(refused, 'CONVERSATION_NOT_DONE')).toBe(true);
@@ -219,13 +225,20 @@ describe('consensus worker', () => {
       remote = new ConsensusWorker({ agent: port, timing: TIMING, logger });
       await remote.start();
       await node.service.vote(id, { choice: 'y' });
-      const closed = await waitFor('the remote worker to record', async () => {
-        const shown = await node.service.show(id);
-        return shown.status === 'closed' ? shown : undefined;
-      });
+      // The agent closes the conversation before the worker has read the answer to its call:
+      // wait for the worker's own record, not for the closed state alone.
+      await waitFor('the remote worker to record', async () =>
+        remote.recorded.some((r) => r.id === id) ? true : undefined,
+      );
+      const closed = await node.service.show(id);
+      expect(closed.status).toBe('closed');
       expect(closed.outcome?.result).toMatchObject({ winner: 'y' });
       expect(remote.recorded.map((r) => r.id)).toEqual([id]);
-      expect(await port.listOpen()).toEqual([]);
+      expect(
+        await waitFor('the API to list nothing open', async () =>
+          (await port.listOpen()).length === 0 ? [] : undefined,
+        ),
+      ).toEqual([]);
     });
   });
 });
