@@ -11,6 +11,7 @@ import { KithError } from '@kith/core/errors';
 import { type AgentClient, connectAgent } from '../client.ts';
 import { type Command, flagString } from '../command.ts';
 import { readSecretFile } from '../io.ts';
+import { describeHeldFor, relayStatus } from './relay-view.ts';
 
 interface HolderView {
   deviceId: string;
@@ -120,7 +121,8 @@ export const archiveStatusCommand: Command = {
     } else {
       s = await agent.get<ArchiveStatusView>('/archive/status');
     }
-    out.result(s, describeStatus(s));
+    const relay = await relayStatus(agent);
+    out.result({ ...s, relay }, `${describeStatus(s)}\n${describeHeldFor(relay)}`);
   },
 };
 

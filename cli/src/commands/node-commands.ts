@@ -1,6 +1,7 @@
 import { KithError } from '@kith/core/errors';
 import { parseDeviceId, parseUserId } from '@kith/core/ids';
 import { connectAgent } from '../client.ts';
+import { relayStatus, relaySummary } from './relay-view.ts';
 import { type Command, flagString } from '../command.ts';
 import { NODE_FLAGS, nodeFlags } from './node-flags.ts';
 import { readSecretFile } from '../io.ts';
@@ -53,10 +54,11 @@ export const statusCommand: Command = {
   async run({ dataDir, out }) {
     const agent = await connectAgent(dataDir);
     const s = await agent.get<Status>('/status');
+    const relay = await relayStatus(agent);
     out.result(
-      s,
+      { ...s, relayFor: relay.relayFor },
       `User ${s.userId}, device ${s.deviceId}\nPeer port ${s.peerPort} at ${s.addresses.join(', ')}\n` +
-        `${s.online} of ${s.peers} peer devices online, ${s.friends} friends`,
+        `${s.online} of ${s.peers} peer devices online, ${s.friends} friends\n${relaySummary(relay)}`,
     );
   },
 };
