@@ -20,6 +20,8 @@ export interface NodeOptions {
   databaseUrl?: string;
   /** Extra environment for `kith up` (settings a test injects, e.g. KITH_ARCHIVE_HISTORY_AFTER_DAYS). */
   env?: Record<string, string>;
+  /** How long `start()` waits for "running" (default 60 s). */
+  startTimeoutMs?: number;
 }
 
 export class KithNode {
@@ -73,7 +75,7 @@ export class KithNode {
       let text = '';
       const timer = setTimeout(
         () => reject(new Error(`node ${o.host} did not start:\n${text.slice(-3000)}`)),
-        60_000,
+        o.startTimeoutMs ?? 60_000,
       );
       child.stderr!.on('data', (d: Buffer) => {
         log.write(d);
