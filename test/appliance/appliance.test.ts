@@ -96,15 +96,11 @@ describe.skipIf(problem !== undefined)('the appliance: docker compose up', () =>
       KITH_HEARTBEAT_MEAN_MS: '1000',
       KITH_LOG_LEVEL: 'debug',
     });
+    const upAt = Date.now();
     await stack.ok(['up', '-d', '--no-build'], { timeoutMs: 600_000 });
     await untilHealthy();
-    host = new KithNode({
-      dataDir: join(dir, 'host'),
-      host: '127.0.0.9',
-      ...nextPorts(),
-      heartbeatMeanMs: 1000,
-    });
-    await host.start();
+    // Reported, not asserted (deploy/README.md "Measured").
+    console.info(`[appliance tier] up -> four healthy in ${((Date.now() - upAt) / 1000).toFixed(1)} s`);
   }, 1_800_000);
 
   afterAll(async () => {
