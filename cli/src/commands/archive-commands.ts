@@ -12,6 +12,7 @@ import type { ApiClient, ResponseOf } from '@kith/api';
 import { connectAgent } from '@kith/api/locate-agent';
 import { type Command, flagString } from '../command.ts';
 import { readSecretFile } from '../io.ts';
+import { describeHeldFor, relayStatus } from './relay-view.ts';
 
 export type ArchiveStatusView = ResponseOf<'archiveStatus'>;
 
@@ -101,7 +102,8 @@ export const archiveStatusCommand: Command = {
     } else {
       s = await agent.archiveStatus();
     }
-    out.result(s, describeStatus(s));
+    const relay = await relayStatus(agent);
+    out.result({ ...s, relay }, `${describeStatus(s)}\n${describeHeldFor(relay)}`);
   },
 };
 

@@ -3,6 +3,7 @@ import { KithError } from '@kith/core/errors';
 import { parseDeviceId, parseUserId } from '@kith/core/ids';
 import { connectAgent } from '@kith/api/locate-agent';
 import { connectAgent as connectUntypedAgent } from '../client.ts';
+import { relayStatus, relaySummary } from './relay-view.ts';
 import { type Command, flagString } from '../command.ts';
 import { NODE_FLAGS, nodeFlags } from './node-flags.ts';
 import { readSecretFile } from '../io.ts';
@@ -48,10 +49,11 @@ export const statusCommand: Command = {
   async run({ dataDir, out }) {
     const agent = await connectAgent(dataDir);
     const s = await agent.status();
+    const relay = await relayStatus(agent);
     out.result(
-      s,
+      { ...s, relayFor: relay.relayFor },
       `User ${s.userId}, device ${s.deviceId}\nPeer port ${s.peerPort} at ${s.addresses.join(', ')}\n` +
-        `${s.online} of ${s.peers} peer devices online, ${s.friends} friends` +
+        `${s.online} of ${s.peers} peer devices online, ${s.friends} friends\n${relaySummary(relay)}` +
         (s.locked ? '\nLocked: relaying only; run `kith unlock` to read your messages.' : ''),
     );
   },

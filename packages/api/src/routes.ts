@@ -35,6 +35,7 @@ export const ROUTES = {
   status: route({ method: 'GET', path: '/status', response: N.AgentStatus }),
   friends: route({ method: 'GET', path: '/friends', response: Type.Array(N.Friend) }),
   peers: route({ method: 'GET', path: '/peers', response: Type.Array(N.Peer) }),
+  relayStatus: route({ method: 'GET', path: '/relay/status', response: Ar.RelayStatus }),
   unfriend: route({
     method: 'POST',
     path: '/friends/:userId/unfriend',

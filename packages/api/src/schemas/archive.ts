@@ -153,3 +153,22 @@ export const SealedIndex = Type.Object({
   ciphertext: Type.String(),
   share: Type.Optional(Type.String()),
 });
+
+const HeldAmount = Type.Object({ items: Type.Integer(), bytes: Type.Integer() });
+
+/** GET /relay/status: this node as its friends' relay; counts and bytes, never contents. */
+export const RelayStatus = Type.Object({
+  enabled: Type.Boolean(),
+  quota: Type.Object({ bytes: Type.Integer(), userBytes: Type.Integer(), userItems: Type.Integer() }),
+  relayFor: Type.Array(
+    Type.Object({ userId: Type.String(), name: Type.Union([Type.String(), Type.Null()]) }),
+  ),
+  heldFor: Type.Array(
+    Type.Object({
+      userId: Type.String(),
+      name: Type.Union([Type.String(), Type.Null()]),
+      archive: HeldAmount,
+      relayed: HeldAmount,
+    }),
+  ),
+});

@@ -7,8 +7,8 @@
 import { once } from 'node:events';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, createGzip } from 'node:zlib';
 import { KithError } from '@kith/core/errors';
 import type { KithDatabase } from '@kith/db/database';
@@ -107,26 +107,37 @@ export interface RestoreReport {
   rows: number;
 }
 
+/** The plaintext's JSON lines. Errors of any stage (passphrase, cut short, gzip) reach the reader. */
 async function* lines(sealed: AsyncIterable<Uint8Array>, passphrase: string): AsyncGenerator<Line> {
   const plain = Readable.from(openBackup(sealed, passphrase));
   const gunzip = createGunzip();
   plain.on('error', (err) => gunzip.destroy(err));
   plain.pipe(gunzip);
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  const parse = (text: string): Line => {
+    try {
+      return JSON.parse(text) as Line;
+    } catch {
+      throw new KithError('BACKUP_INVALID');
+    }
+  };
   try {
-    for await (const text of createInterface({ input: gunzip, crlfDelay: Number.POSITIVE_INFINITY })) {
-      if (text === '') continue;
-      let line: Line;
-      try {
-        line = JSON.parse(text) as Line;
-      } catch {
-        throw new KithError('BACKUP_INVALID');
+    for await (const piece of gunzip as AsyncIterable<Buffer>) {
+      rest += decoder.write(piece);
+      let nl = rest.indexOf('\n');
+      while (nl >= 0) {
+        const text = rest.slice(0, nl);
+        rest = rest.slice(nl + 1);
+        if (text !== '') yield parse(text);
+        nl = rest.indexOf('\n');
       }
-      yield line;
     }
   } catch (err) {
     if (err instanceof KithError) throw err;
     throw new KithError('BACKUP_INVALID', undefined, { cause: err });
   }
+  if (rest !== '') yield parse(rest);
 }
 
 /** Restores a backup: the database in one transaction, then the key files. Nothing half-done. */

@@ -130,7 +130,7 @@ describe.each(testDatabaseKinds())('backup and restore on %s', (kind) => {
     } finally {
       await restored.shutdown();
     }
-  }, 60_000);
+  }, 300_000);
 
   it('refuses a wrong passphrase, a file cut short, and an existing identity, changing nothing', async () => {
     const target = join(dir, 'refused');
@@ -165,5 +165,5 @@ describe.each(testDatabaseKinds())('backup and restore on %s', (kind) => {
     } finally {
       await database.close();
     }
-  }, 60_000);
+  }, 300_000);
 });

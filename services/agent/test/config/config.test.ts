@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isKithError, type KithError } from '@kith/core/errors';
 import fc from 'fast-check';
@@ -23,6 +25,7 @@ describe('parseConfig', () => {
       dataDir: '/srv/kith/data',
       host: '0.0.0.0',
       apiHost: '127.0.0.1',
+      apiNetwork: false,
       peerPort: 7470,
       apiPort: 7471,
       webPort: 7480,
@@ -56,6 +59,7 @@ describe('parseConfig', () => {
       dataDir: '/srv/kith/node-a',
       host: '127.0.0.5',
       apiHost: '127.0.0.5', // loopback KITH_HOST: the API follows it
+      apiNetwork: false,
       peerPort: 17470,
       apiPort: 0,
       webPort: 17480,
@@ -194,10 +198,55 @@ describe('.env.example', () => {
     }
   });
 
-  it('lists no variable the agent does not read', () => {
+  it('lists no variable the agent does not read (but those compose and the CLI read)', () => {
     const known = new Set<string>(Object.values(CONFIG_VARIABLES).map((v) => v.env));
-    const listed = [...text.matchAll(/^#?\s?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!);
+    const [agentPart, composePart = ''] = text.split('# --- docker compose only');
+    const listed = [...agentPart!.matchAll(/^#?\s?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!);
     expect(listed.filter((n) => !known.has(n))).toEqual([]);
+    const compose = readFileSync(
+      fileURLToPath(new URL('../../../../docker-compose.yml', import.meta.url)),
+      'utf8',
+    );
+    for (const [, name] of composePart.matchAll(/^#?\s?([A-Z][A-Z0-9_]+)=/gm)) {
+      if (name === 'KITH_BACKUP_PASSPHRASE_FILE') continue; // read by `kith backup` / `kith restore`
+      expect(compose, `${name} is not used in docker-compose.yml`).toContain(`\${${name}:-`);
+    }
+  });
+
+  it('every variable docker-compose.yml passes from .env is documented', () => {
+    const compose = readFileSync(
+      fileURLToPath(new URL('../../../../docker-compose.yml', import.meta.url)),
+      'utf8',
+    );
+    for (const [, name] of compose.matchAll(/\$\{([A-Z][A-Z0-9_]+):-/g)) {
+      expect(text, `${name} is missing from .env.example`).toMatch(new RegExp(`^#?\\s?${name}=`, 'm'));
+    }
+  });
+
+  it('reads a setting from NAME_FILE, and names the file when it cannot', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kith-config-'));
+    writeFileSync(join(dir, 'url'), 'postgres://kith:pw@db:5432/kith\n');
+    expect(parseConfig({ env: { DATABASE_URL_FILE: join(dir, 'url') }, cwd: CWD }).databaseUrl).toBe(
+      'postgres://kith:pw@db:5432/kith',
+    );
+    expect(() => parseConfig({ env: { DATABASE_URL_FILE: join(dir, 'missing') }, cwd: CWD })).toThrow(
+      /DATABASE_URL_FILE .*cannot be read \(ENOENT\)/,
+    );
+  });
+
+  it('KITH_API_NETWORK=on allows a non-loopback API address; KITH_ANNOUNCE is a host:port list', () => {
+    expect(() => parseConfig({ env: { KITH_API_HOST: '0.0.0.0' }, cwd: CWD })).toThrow(/KITH_API_HOST/);
+    const c = parseConfig({
+      env: {
+        KITH_API_HOST: '0.0.0.0',
+        KITH_API_NETWORK: 'on',
+        KITH_ANNOUNCE: 'kith.example.net:7470, [::1]:9',
+      },
+      cwd: CWD,
+    });
+    expect(c.apiHost).toBe('0.0.0.0');
+    expect(c.announce).toEqual(['kith.example.net:7470', '[::1]:9']);
+    expect(() => parseConfig({ env: { KITH_ANNOUNCE: 'no-port' }, cwd: CWD })).toThrow(/KITH_ANNOUNCE/);
   });
 
   it('its values parse', () => {

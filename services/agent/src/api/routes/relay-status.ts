@@ -3,38 +3,20 @@
  * Which friends list this device in their signed relay list, the quotas from the settings, and
  * what it holds for each friend (counts and bytes, never contents).
  */
-import Type from 'typebox';
+import { ROUTES } from '@kith/api/routes';
 import { heldForFriends } from '../../archive/held-for-friends.ts';
 import type { PeerNode } from '../../peer/peer-node.ts';
 import type { ApiPlugin } from '../context.ts';
 
-const Amount = Type.Object({ items: Type.Integer(), bytes: Type.Integer() });
-
-const RelayStatus = Type.Object({
-  enabled: Type.Boolean(),
-  quota: Type.Object({ bytes: Type.Integer(), userBytes: Type.Integer(), userItems: Type.Integer() }),
-  relayFor: Type.Array(
-    Type.Object({ userId: Type.String(), name: Type.Union([Type.String(), Type.Null()]) }),
-  ),
-  heldFor: Type.Array(
-    Type.Object({
-      userId: Type.String(),
-      name: Type.Union([Type.String(), Type.Null()]),
-      archive: Amount,
-      relayed: Amount,
-    }),
-  ),
-});
-
 export function relayStatusRoutes(node: PeerNode): ApiPlugin {
   return async (app) => {
     app.get(
-      '/relay/status',
+      ROUTES.relayStatus.path,
       {
         schema: {
           summary: 'Friends this device relays for, the relay quotas, and what it holds for each friend.',
           tags: ['archive'],
-          response: { 200: RelayStatus },
+          response: { 200: ROUTES.relayStatus.response },
         },
       },
       async () => {
