@@ -29,9 +29,7 @@ const arrows = Object.entries(PACKAGES).map(([name, { path, allowed }]) => ({
 }));
 
 module.exports = {
-  forbidden: [
-    ...arrows,
-  ],
+  forbidden: [...arrows],
   options: {
     includeOnly: SOURCES,
     // Workspace packages are symlinks in node_modules: report where they really are.
