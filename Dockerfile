@@ -6,6 +6,8 @@ FROM node:24-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
 COPY packages/core/package.json packages/core/
+COPY packages/api/package.json packages/api/
+COPY db/package.json db/
 COPY services/agent/package.json services/agent/
 COPY services/archive/package.json services/archive/
 COPY services/consensus/package.json services/consensus/
@@ -25,6 +27,8 @@ FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY --from=build /src/package.json /src/package-lock.json ./
 COPY --from=build /src/packages/core/package.json packages/core/
+COPY --from=build /src/packages/api/package.json packages/api/
+COPY --from=build /src/db/package.json db/
 COPY --from=build /src/services/agent/package.json services/agent/
 COPY --from=build /src/services/archive/package.json services/archive/
 COPY --from=build /src/services/consensus/package.json services/consensus/

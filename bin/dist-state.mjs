@@ -26,7 +26,7 @@ export function distState(root) {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       if (entry.isDirectory()) {
         if (!SKIPPED.has(entry.name)) walk(join(dir, entry.name));
-      } else if (entry.name.endsWith('.ts') || entry.name.endsWith('.sql') || entry.name.endsWith('.json')) {
+      } else if (/\.(ts|tsx|sql|json|css|html)$/.test(entry.name)) {
         sawSources = true;
         newest = Math.max(newest, statSync(join(dir, entry.name)).mtimeMs);
       }

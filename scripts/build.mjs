@@ -3,8 +3,10 @@
  * Builds the runnable JavaScript in dist/ from the TypeScript sources (docs/ARCHITECTURE.md,
  * "Build"). esbuild bundles the workspace packages (@kith/*, imported as .ts) into ES modules,
  * split per dynamic import so a command loads only what it needs; every npm dependency stays
- * external and is loaded from node_modules at run time. `npm ci` runs this through `prepare`.
+ * external and is loaded from node_modules at run time; the web UI's app is built with Vite into
+ * dist/web. `npm ci` runs this through `prepare`.
  */
+import { execFileSync } from 'node:child_process';
 import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -58,6 +60,13 @@ cpSync(`${root}db/migrations`, `${dist}/migrations`, {
   recursive: true,
   filter: (source) => !source.endsWith('_snapshot.json'),
 });
+// The web UI's single-page app (services/web, Vite): built into services/web/dist and copied to
+// dist/web, where the bundled web part serves it from (services/web/src/static-files.ts).
+execFileSync(process.execPath, [`${root}node_modules/vite/bin/vite.js`, 'build', '--logLevel', 'warn'], {
+  cwd: `${root}services/web`,
+  stdio: 'inherit',
+});
+cpSync(`${root}services/web/dist`, `${dist}/web`, { recursive: true });
 writeFileSync(`${dist}/build-info.json`, `${JSON.stringify({ builtAt: new Date().toISOString() })}\n`);
 if (!process.argv.includes('--quiet'))
   console.error(`kith build: dist/ written in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -1,13 +1,23 @@
 /**
- * The built single-page app (services/web/dist, made by `npm run build:web`): files by path,
+ * The built single-page app (dist/web, or services/web/dist in a source run; both made by
+ * `npm run build`): files by path,
  * index.html for any other page path (the app routes itself), long caching for hashed assets.
  */
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../dist/', import.meta.url));
+/**
+ * Where the app is: dist/web beside the bundled chunks (scripts/build.mjs copies it there), or
+ * services/web/dist when this module runs as TypeScript source (tests, tsx).
+ */
+export const DEFAULT_STATIC_DIR =
+  [new URL('./web/', import.meta.url), new URL('../dist/', import.meta.url)]
+    .map((url) => fileURLToPath(url))
+    .find((dir) => existsSync(join(dir, 'index.html'))) ??
+  fileURLToPath(new URL('../dist/', import.meta.url));
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
