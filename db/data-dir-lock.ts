@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { KithError } from '@kith/core/errors';
 
 /**
- * One process at a time per data directory (DESIGN §9: PGlite in DATA/db is single-process).
+ * One process at a time per data directory (docs/DESIGN.md §9: PGlite in DATA/db is single-process).
  * The lock is a file created with O_EXCL holding who owns it. A lock left by a process that
  * died is taken over; a live owner gets DATA_DIR_LOCKED. Liveness is the pid plus its start
  * time from /proc where there is one, so a pid reused after a reboot or in a fresh container

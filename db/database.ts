@@ -23,7 +23,7 @@ export type Executor = KithDb | KithTx;
 export interface KithDatabase {
   readonly db: KithDb;
   readonly kind: DatabaseKind;
-  /** Applies the committed migrations under the advisory lock (DESIGN §9). */
+  /** Applies the committed migrations under the advisory lock (docs/DESIGN.md §9). */
   migrate(options?: { logger?: MigrationLogger }): Promise<MigrationReport>;
   /** Closes the connections and, for PGlite, releases the data-dir lock. Idempotent. */
   close(): Promise<void>;

@@ -1,5 +1,5 @@
 /**
- * The one drizzle schema of Kith (DESIGN §9), used for Postgres and PGlite alike.
+ * The one drizzle schema of Kith (docs/DESIGN.md §9), used for Postgres and PGlite alike.
  * Each part keeps its tables in `db/schema/<part>.ts`; add a line here for a new file, then
  * run `npm run db:generate` and commit the generated migration.
  */

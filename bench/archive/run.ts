@@ -1,6 +1,6 @@
 /**
  * Archive ingest: 1 KiB ciphertext blobs per second through the BatchWriter (group commit),
- * next to the raw multi-row INSERT ceiling of the same database in the same run (DESIGN §3:
+ * next to the raw multi-row INSERT ceiling of the same database in the same run (docs/DESIGN.md §3:
  * each benchmark measures its own ceiling). Run:
  *   node --import tsx bench/archive/run.ts [--ms 2000] [--batch 500] [--in-flight 2] [--json]
  * Postgres when DATABASE_URL is set (a fresh database is created and dropped), PGlite always.

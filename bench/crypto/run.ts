@@ -1,6 +1,6 @@
 /**
  * Crypto throughput per backend, next to the raw node:crypto ceiling measured in the same run
- * (DESIGN §3: each benchmark measures its own ceiling). Run:
+ * (docs/DESIGN.md §3: each benchmark measures its own ceiling). Run:
  *   node --import tsx bench/crypto/run.ts [--ms 600] [--json]
  * About 15 s with the default 600 ms per row and cell.
  *

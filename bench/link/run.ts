@@ -1,5 +1,5 @@
 /**
- * Peer-link throughput and latency next to raw WebSocket, measured in the same run (DESIGN §3:
+ * Peer-link throughput and latency next to raw WebSocket, measured in the same run (docs/DESIGN.md §3:
  * each benchmark measures its own ceiling). Run:
  *   node --import tsx bench/link/run.ts [--ms 2000] [--backend native|noble] [--json]
  * About 4 x ms plus setup (~10 s by default).

@@ -1,6 +1,6 @@
 /**
  * Messaging: 1 KiB texts per second and latency, one hop (A → B) and relayed (A → N → B), with
- * the ceiling of each layer measured in the same run (DESIGN §3: each benchmark measures its own
+ * the ceiling of each layer measured in the same run (docs/DESIGN.md §3: each benchmark measures its own
  * ceiling). Run:
  *   node --import tsx bench/messaging/run.ts [--ms 3000] [--rates 20,100] [--window 64] [--json]
  * PGlite by default; Postgres when DATABASE_URL is set (one fresh database per node, dropped
@@ -27,7 +27,7 @@
  *   - raw ws: 1 KiB binary frames over loopback, one way, sender kept busy up to the link's
  *     queue bound; RTT of one-at-a-time ping-pong; and a two-hop chain through a forwarder;
  *   - raw crypto per message (native backend): one Ed25519 sign + one verify + one
- *     XChaCha20-Poly1305 seal + open of 1 KiB, what DESIGN §5 budgets per message; the same
+ *     XChaCha20-Poly1305 seal + open of 1 KiB, what docs/DESIGN.md §5 budgets per message; the same
  *     with node:crypto KeyObjects built once (the floor); and, for context, the core message
  *     functions as the messenger calls them today;
  *   - raw database: multi-row INSERT of 1 KiB rows (500 per statement) into a table created

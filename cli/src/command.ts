@@ -17,7 +17,7 @@ export interface Command {
   run(ctx: CommandContext): Promise<void>;
 }
 
-/** Every command takes these (DESIGN §12). */
+/** Every command takes these (docs/DESIGN.md §12). */
 export const GLOBAL_FLAGS: FlagSpecs = {
   data: { kind: 'string', description: 'data directory (default ./data)', env: 'KITH_DATA' },
   json: { kind: 'boolean', description: 'print exactly one JSON document on stdout' },

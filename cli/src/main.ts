@@ -1,5 +1,5 @@
 /**
- * The `kith` command line (DESIGN §12). Exit codes: 0 success, 1 failure, 2 usage error.
+ * The `kith` command line (docs/DESIGN.md §12). Exit codes: 0 success, 1 failure, 2 usage error.
  * With --json exactly one JSON document goes to stdout (errors too); logs go to stderr.
  */
 import { resolve } from 'node:path';

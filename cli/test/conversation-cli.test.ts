@@ -1,5 +1,5 @@
 /**
- * Conversations from the command line with real processes on ONE node (DESIGN §12): `kith up`
+ * Conversations from the command line with real processes on ONE node (docs/DESIGN.md §12): `kith up`
  * (the consensus worker runs inside), `kith conversation create … --member <own id>`, `kith post`,
  * `kith vote`, and `kith conversation show --json` reaching `closed` with `result.winner`, for
  * `--method schulze` and for a custom `--rule`; usage errors exit 2 naming the problem. Then the

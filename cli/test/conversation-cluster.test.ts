@@ -1,5 +1,5 @@
 /**
- * A conversation between two friends' nodes, end to end (DESIGN §7, §8, §12): two `kith up`
+ * A conversation between two friends' nodes, end to end (docs/DESIGN.md §7, §8, §12): two `kith up`
  * processes pair from the command line; A creates a conversation with both as members; the
  * genesis and each vote travel as messages; A's worker (the creating device) records the
  * outcome once B's ballot arrived, and B takes it after re-evaluating it: both show the same

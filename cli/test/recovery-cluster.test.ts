@@ -1,5 +1,5 @@
 /**
- * Recovery from the phrase with a friend's invite, end to end (issue #5 item 5; DESIGN §4, §5,
+ * Recovery from the phrase with a friend's invite, end to end (issue #5 item 5; docs/DESIGN.md §4, §5,
  * §12): A (`kith init`, plus a second own device enrolled from the phrase) and B are friends on
  * `kith up` processes; A's conversation with B is archived as history (2-of-3: A's two devices
  * and the recovery key), held by B. Both of A's machines are destroyed. On a fresh data dir,

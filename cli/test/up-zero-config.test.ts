@@ -1,5 +1,5 @@
 /**
- * Zero-config start (DESIGN §1): `kith up` on an empty data dir creates an identity and runs.
+ * Zero-config start (docs/DESIGN.md §1): `kith up` on an empty data dir creates an identity and runs.
  * Without a terminal the phrase waits sealed in DATA/pending-phrase (0600) until `kith phrase
  * --reveal` shows it once; it never goes to the log.
  */

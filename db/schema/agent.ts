@@ -14,11 +14,11 @@ import {
 } from 'drizzle-orm/pg-core';
 import { bytea } from './bytea.ts';
 
-/** Timestamps are instants; the clock that fills them is injected (DESIGN §3). */
+/** Timestamps are instants; the clock that fills them is injected (docs/DESIGN.md §3). */
 const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 /**
- * Identity logs (DESIGN §2, §4): ours and every friend's, append-only and hash-linked.
+ * Identity logs (docs/DESIGN.md §2, §4): ours and every friend's, append-only and hash-linked.
  * `entry` is the canonical CBOR of the signed entry; `hash` is its content hash, kept so a
  * fork (a second entry at the same seq) is found without decoding.
  */
@@ -35,7 +35,7 @@ export const identityLogEntries = pgTable(
 );
 
 /**
- * Friends: users whose identity was exchanged in person (DESIGN §2). `relay` is true when
+ * Friends: users whose identity was exchanged in person (docs/DESIGN.md §2). `relay` is true when
  * we chose this friend's nodes to hold our ciphertext (store-and-forward and archive, §7).
  */
 export const friends = pgTable('friends', {
@@ -46,7 +46,7 @@ export const friends = pgTable('friends', {
 });
 
 /**
- * Devices of every known user, ours included, as learned from identity logs (DESIGN §4).
+ * Devices of every known user, ours included, as learned from identity logs (docs/DESIGN.md §4).
  * An index is never reused for a user, hence the unique (user_id, device_index).
  */
 export const devices = pgTable(
@@ -75,7 +75,7 @@ export const devices = pgTable(
 );
 
 /**
- * The newest signed address record known per device (DESIGN §6). `seq` orders records;
+ * The newest signed address record known per device (docs/DESIGN.md §6). `seq` orders records;
  * `observed_address` is where we last saw the device ourselves, which may differ.
  */
 export const addressRecords = pgTable('address_records', {
@@ -87,7 +87,7 @@ export const addressRecords = pgTable('address_records', {
 });
 
 /**
- * Link state per peer device (DESIGN §6): what the heartbeats measured last. Rows survive a
+ * Link state per peer device (docs/DESIGN.md §6): what the heartbeats measured last. Rows survive a
  * restart so a node can try its last known peers first when it comes back.
  */
 export const peers = pgTable('peers', {
@@ -103,7 +103,7 @@ export const peers = pgTable('peers', {
 });
 
 /**
- * One-time in-person invites (DESIGN §6: Noise_IKpsk2 first contact). The inviter needs the
+ * One-time in-person invites (docs/DESIGN.md §6: Noise_IKpsk2 first contact). The inviter needs the
  * one-time secret itself to answer the handshake, so it is kept sealed (`secret_sealed`, the
  * ciphertext under this device's keys), never in the clear. `used_at` makes it single use.
  * Used and expired rows keep an empty `secret_sealed`: a device invite's box holds the new
@@ -127,7 +127,7 @@ export const invites = pgTable(
   ],
 );
 
-/** Small encrypted-at-rest secrets by name (DESIGN §1: every byte at rest is ciphertext). */
+/** Small encrypted-at-rest secrets by name (docs/DESIGN.md §1: every byte at rest is ciphertext). */
 export const secrets = pgTable('secrets', {
   name: text('name').primaryKey(),
   ciphertext: bytea('ciphertext').notNull(),

@@ -14,12 +14,12 @@ import {
 import { bytea } from './bytea.ts';
 
 /**
- * The encrypted archive store (DESIGN §7, §9). A relay stores what it cannot read: every
+ * The encrypted archive store (docs/DESIGN.md §7, §9). A relay stores what it cannot read: every
  * column here is an id, a size, a time, a counter or ciphertext. Nothing says what a blob
  * contains or which conversation it belongs to.
  */
 
-/** Timestamps are instants; the clock that fills them is injected (DESIGN §3). */
+/** Timestamps are instants; the clock that fills them is injected (docs/DESIGN.md §3). */
 const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 /** A check-constraint list built from the same constants the code uses. */
@@ -27,7 +27,7 @@ const oneOf = (values: readonly string[]) => sql.raw(values.map((v) => `'${v}'`)
 
 /**
  * What a blob is for, as much as the relay needs to know: `current` items are sealed 2-of-2
- * (owner + relay), `history` items 2-of-3, `index` blobs hold an encrypted index (DESIGN §5).
+ * (owner + relay), `history` items 2-of-3, `index` blobs hold an encrypted index (docs/DESIGN.md §5).
  */
 export const ARCHIVE_BLOB_KINDS = ['current', 'history', 'index'] as const;
 export type ArchiveBlobKind = (typeof ARCHIVE_BLOB_KINDS)[number];
@@ -67,7 +67,7 @@ export const archiveBlobs = pgTable(
 );
 
 /**
- * The replication ledger (DESIGN §7): which devices hold a copy of a blob, the signed storage
+ * The replication ledger (docs/DESIGN.md §7): which devices hold a copy of a blob, the signed storage
  * receipt each returned, and the outcome of the last possession check. Only the blobs of this
  * device's own user have a ledger, so (blob, device) stays the key; `owner_id` names the row.
  */

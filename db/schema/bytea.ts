@@ -1,7 +1,7 @@
 import { customType } from 'drizzle-orm/pg-core';
 
 /**
- * `bytea` as a plain `Uint8Array` on both drivers (DESIGN §9: ciphertext lives in bytea).
+ * `bytea` as a plain `Uint8Array` on both drivers (docs/DESIGN.md §9: ciphertext lives in bytea).
  * postgres.js hands back a Node `Buffer` and PGlite a `Uint8Array`; both are copied into a
  * plain `Uint8Array` so callers compare and hash the same type whatever the database.
  */

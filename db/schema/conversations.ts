@@ -5,8 +5,8 @@ import { bytea } from './bytea.ts';
 const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
 /**
- * Conversations this device takes part in (DESIGN §8). Every byte of content is sealed under
- * the device storage key (DESIGN §1; services/agent/src/conversations/store.ts): only ids,
+ * Conversations this device takes part in (docs/DESIGN.md §8). Every byte of content is sealed under
+ * the device storage key (docs/DESIGN.md §1; services/agent/src/conversations/store.ts): only ids,
  * statuses and times are in the clear. `id` is the conversation id (hex).
  */
 export const conversations = pgTable(

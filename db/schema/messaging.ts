@@ -22,7 +22,7 @@ export const messages = pgTable(
   (t) => [index('messages_conversation').on(t.conversationId, t.sentAt)],
 );
 
-/** Epoch keys (DESIGN §5), sealed under the device storage key. */
+/** Epoch keys (docs/DESIGN.md §5), sealed under the device storage key. */
 export const epochKeys = pgTable(
   'epoch_keys',
   {
@@ -61,7 +61,7 @@ export const outbox = pgTable(
   ],
 );
 
-/** Ciphertext held for friends' devices that were offline (store-and-forward, DESIGN §7). */
+/** Ciphertext held for friends' devices that were offline (store-and-forward, docs/DESIGN.md §7). */
 export const relayQueue = pgTable(
   'relay_queue',
   {

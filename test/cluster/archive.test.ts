@@ -1,5 +1,5 @@
 /**
- * The archive end to end (DESIGN §1 "resilient data", §5, §7; issue #5 base case): three
+ * The archive end to end (docs/DESIGN.md §1 "resilient data", §5, §7; issue #5 base case): three
  * `kith up` processes, A's phone, A's appliance (an own device enrolled from A's phrase) and
  * B's phone (a friend). A's items go to its own appliance first. Messages A<->B are archived as
  * current (opened with B's re-wrapped share), then — the history age injected as 0 days — move

@@ -1,5 +1,5 @@
 /**
- * Cluster tier (DESIGN §11): real `kith up` processes on distinct loopback addresses, driven
+ * Cluster tier (docs/DESIGN.md §11): real `kith up` processes on distinct loopback addresses, driven
  * through the real CLI. Each node keeps its stderr in DATA/node.log for post-mortems.
  */
 import { type ChildProcess, spawn } from 'node:child_process';

@@ -6,7 +6,7 @@ import postgres from 'postgres';
 import { describeUrl, type KithDatabase, openDatabase } from '@kith/db/database';
 
 /**
- * Database selection for the medium tier (DESIGN §11): PGlite always, and real Postgres too
+ * Database selection for the medium tier (docs/DESIGN.md §11): PGlite always, and real Postgres too
  * when DATABASE_URL is set (here: postgres://postgres@127.0.0.1:5432/test, trust auth).
  * Each target gets its own database (Postgres: a fresh uniquely named database, dropped
  * after; PGlite: a fresh data dir) so test files running in parallel never collide.

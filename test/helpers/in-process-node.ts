@@ -69,7 +69,7 @@ export interface PhoneApplianceAndFriend {
 }
 
 /**
- * The base case of DESIGN §1 in this process: user A's phone and appliance (two devices from
+ * The base case of docs/DESIGN.md §1 in this process: user A's phone and appliance (two devices from
  * one phrase, enrolled offline) and A's friend, started with `start` (the friend too unless
  * `startFriend` is given), the appliance told where the phone listens, the friend paired with
  * the phone; resolves once the phone is linked to both.

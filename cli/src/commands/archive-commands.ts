@@ -1,4 +1,4 @@
-/** `kith archive …`: the replicated archive of this device's user (DESIGN §7, §12). */
+/** `kith archive …`: the replicated archive of this device's user (docs/DESIGN.md §7, §12). */
 import { readFile } from 'node:fs/promises';
 import { openActiveList, openHistoryIndex, openTranscript, topicHash } from '@kith/core/archive/archive-seal';
 import { historySegments } from '@kith/core/archive/history-index';

@@ -1,5 +1,5 @@
 /**
- * Conversations from the command line (DESIGN §8, §12): `kith conversation create|show|list`,
+ * Conversations from the command line (docs/DESIGN.md §8, §12): `kith conversation create|show|list`,
  * `kith post`, `kith vote`, and `kith consensus` (the worker as its own process). Everything but
  * `consensus` is one call to the running agent's local API.
  */

@@ -31,7 +31,7 @@ export const upCommand: Command = {
     // Imported here, like every heavy part below: `kith status` and friends load none of them.
     const { ensureIdentity, runUntilStopped } = await import('./run-node.ts');
     await ensureIdentity(dataDir, out, nodeFlags(args, dataDir));
-    // Every part in one process: the consensus worker too (DESIGN §3).
+    // Every part in one process: the consensus worker too (docs/DESIGN.md §3).
     const { consensusExtension } = await import('../consensus-in-process.ts');
     const { startWebPart } = await import('./web-commands.ts');
     await runUntilStopped({ flags: nodeFlags(args, dataDir), extend: consensusExtension() }, out, (running) =>

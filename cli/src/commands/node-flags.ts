@@ -1,7 +1,7 @@
 import type { ConfigFlags } from '@kith/agent/config';
 import type { FlagSpecs, Parsed } from '../args.ts';
 
-/** Flags shared by `kith up` and `kith agent` (DESIGN §12); values are checked by the config schema. */
+/** Flags shared by `kith up` and `kith agent` (docs/DESIGN.md §12); values are checked by the config schema. */
 export const NODE_FLAGS: FlagSpecs = {
   host: { kind: 'string', description: 'address the peer port and web UI bind (KITH_HOST)' },
   'peer-port': { kind: 'string', description: 'peer port (KITH_PEER_PORT, default 7470)' },

@@ -13,7 +13,7 @@ import type { Output } from '../io.ts';
 import { showPhrase } from './init.ts';
 
 /**
- * Zero-config start (DESIGN §1): a data dir without an identity gets one, as `kith init` would,
+ * Zero-config start (docs/DESIGN.md §1): a data dir without an identity gets one, as `kith init` would,
  * its key file protected by the unlock passphrase when one is given. The phrase (the root key)
  * is never left beside the keys (docs/SECURITY.md "Keys at rest"): on a terminal it is shown
  * once; without one it goes to the `--phrase-out` file the person chose, or else waits sealed in

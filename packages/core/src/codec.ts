@@ -1,5 +1,5 @@
 /**
- * The canonical codec (DESIGN §5): deterministic CBOR (RFC 8949 §4.2.1 core deterministic
+ * The canonical codec (docs/DESIGN.md §5): deterministic CBOR (RFC 8949 §4.2.1 core deterministic
  * encoding, via cborg) is the one byte form that is hashed, signed and sent.
  *
  * Allowed values: null, booleans, safe integers, strings, byte strings (Uint8Array), arrays and

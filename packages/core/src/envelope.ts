@@ -1,5 +1,5 @@
 /**
- * The envelope (DESIGN §5): the one encryption format of Kith.
+ * The envelope (docs/DESIGN.md §5): the one encryption format of Kith.
  *
  *   header  = canonical CBOR { v: 3, kind, sender, createdAt, t, nonce, groups[][], meta }
  *   body    = XChaCha20-Poly1305(contentKey, nonce, plaintext, aad = header bytes)
@@ -303,7 +303,7 @@ async function unwrapAll(
 
 /**
  * One recipient's unwrapped share (t ≥ 2) or content key (t = 1); for header v2, the share of
- * the first group that holds the key. The active-retrieval flow (DESIGN §5) re-seals this to
+ * the first group that holds the key. The active-retrieval flow (docs/DESIGN.md §5) re-seals this to
  * the requesting device rather than ever opening the body.
  */
 export async function unwrapShare(

@@ -162,7 +162,7 @@ export const ERROR_CATALOGUE = {
   },
   LINK_HANDSHAKE_TIMEOUT: { status: 504, message: 'The link handshake did not complete in time.' },
 
-  // --- consensus (DESIGN §8; docs/CONSENSUS.md) ---
+  // --- consensus (docs/DESIGN.md §8; docs/CONSENSUS.md) ---
   CONSENSUS_UNKNOWN_METHOD: { status: 400, message: 'The consensus method is not one Kith knows.' },
   CONSENSUS_BAD_PARAMS: { status: 400, message: 'The parameters of the consensus method are not valid.' },
   CONSENSUS_BAD_INPUT: {
@@ -189,7 +189,7 @@ export const ERROR_CATALOGUE = {
   },
   CONSENSUS_CEL_RUNTIME: { status: 422, message: 'The custom rule failed while it was evaluated.' },
 
-  // --- conversations and message patterns (DESIGN §8; docs/CONSENSUS.md "Conversations and patterns") ---
+  // --- conversations and message patterns (docs/DESIGN.md §8; docs/CONSENSUS.md "Conversations and patterns") ---
   CONVERSATION_BAD_GENESIS: { status: 400, message: 'The conversation genesis is not valid.' },
   CONVERSATION_UNKNOWN_PATTERN: { status: 400, message: 'The message pattern is not one Kith knows.' },
   CONVERSATION_BAD_PATTERN_PARAMS: {
@@ -268,7 +268,7 @@ export const ERROR_CATALOGUE = {
     message: 'The recovered identity log does not extend the friend’s copy with a new device: refused.',
   },
 
-  // --- encrypted archive store (services/archive; DESIGN §7, §9) ---
+  // --- encrypted archive store (services/archive; docs/DESIGN.md §7, §9) ---
   ARCHIVE_QUOTA_EXCEEDED: {
     status: 507,
     message:
@@ -290,7 +290,7 @@ export const ERROR_CATALOGUE = {
     message: 'The archive writer is shut down and accepts no more items.',
   },
 
-  // --- archive replication (services/agent/src/archive; DESIGN §7) ---
+  // --- archive replication (services/agent/src/archive; docs/DESIGN.md §7) ---
   ARCHIVE_RECEIPT_INVALID: {
     status: 400,
     message: 'The storage receipt is not valid or does not match the blob.',

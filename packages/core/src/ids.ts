@@ -1,5 +1,5 @@
 /**
- * User and device ids (DESIGN §4): base32 of a hash of the public key, with a check
+ * User and device ids (docs/DESIGN.md §4): base32 of a hash of the public key, with a check
  * character, grouped for reading aloud.
  *
  *   id = crockford32( SHA-256( label || publicKey )[0..15] )  -> 24 characters (120 bits)

@@ -1,5 +1,5 @@
 /**
- * Every domain-separation label Kith uses, in one place (DESIGN §4).
+ * Every domain-separation label Kith uses, in one place (docs/DESIGN.md §4).
  * A label is bound into each signature and each KDF so that a signature or key made for one
  * purpose can never be replayed as another. Labels are versioned; never change one in place.
  */

@@ -1,5 +1,5 @@
 /**
- * Relay list (DESIGN §7, docs/PROTOCOL.md §10): the devices that hold a user's items while
+ * Relay list (docs/DESIGN.md §7, docs/PROTOCOL.md §10): the devices that hold a user's items while
  * that user's devices are offline: the user's own devices and those of friends who agreed to
  * relay. Signed by any active device of the user (the reader checks that against the user's
  * identity log), with a sequence number so the newest wins. Gossiped to friends and own devices.

@@ -1,6 +1,6 @@
 /**
  * A signed, versioned record: `{ v, body, sig }` where `body` is the canonical bytes of its own
- * versioned format and `sig` is Ed25519 over them under one domain label (DESIGN §4). Device
+ * versioned format and `sig` is Ed25519 over them under one domain label (docs/DESIGN.md §4). Device
  * certificates, address records, relay lists, delivery and storage receipts are all this shape;
  * each names in its body the key that must have signed it.
  */

@@ -1,5 +1,5 @@
 /**
- * Domain-separated Ed25519 (DESIGN §4): every signature covers frameWithLabel(label, bytes),
+ * Domain-separated Ed25519 (docs/DESIGN.md §4): every signature covers frameWithLabel(label, bytes),
  * with the label taken from labels.ts, so a signature made for one purpose never verifies as
  * another.
  */

@@ -55,7 +55,7 @@ export interface Agent {
 export const AGENT_VERSION: string = rootPackage.version;
 
 /**
- * Assembles the agent from its configuration and injected components (DESIGN §3): the event
+ * Assembles the agent from its configuration and injected components (docs/DESIGN.md §3): the event
  * bus, the API token (DATA/api-token, made on first use) and the local API with its routes.
  * The database must be open and migrated already.
  */

@@ -6,7 +6,7 @@ import type { Clock } from '@kith/core/time';
 
 export type { Clock } from '@kith/core/time';
 
-/** What a service receives instead of reaching for globals (DESIGN §3). */
+/** What a service receives instead of reaching for globals (docs/DESIGN.md §3). */
 export interface AgentComponents {
   db: KithDatabase;
   logger: Logger;

@@ -7,7 +7,7 @@ import { Value } from 'typebox/value';
 import { LOG_LEVELS } from './logger.ts';
 
 /**
- * The agent's one typed configuration (DESIGN §10, §12), parsed once at boot from the
+ * The agent's one typed configuration (docs/DESIGN.md §10, §12), parsed once at boot from the
  * environment and command-line flags (a flag beats its variable). Every variable is listed in
  * `.env.example` with its meaning; a test keeps the two in step.
  */
@@ -34,7 +34,7 @@ export const AgentConfigSchema = Type.Object({
   peerPort: Port,
   apiPort: Port,
   webPort: Port,
-  /** Mean of the random heartbeat interval (DESIGN §6). */
+  /** Mean of the random heartbeat interval (docs/DESIGN.md §6). */
   heartbeatMeanMs: Type.Integer({ minimum: 50, maximum: 3_600_000 }),
   /** Postgres URL; PGlite in DATA/db when absent. */
   databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
@@ -58,7 +58,7 @@ export const AgentConfigSchema = Type.Object({
   /** Consensus worker timing (docs/CONSENSUS.md "The consensus worker"); built-in defaults when unset. */
   consensusPollMs: Type.Optional(Type.Integer({ minimum: 1 })),
   consensusFallbackMs: Type.Optional(Type.Integer({ minimum: 1 })),
-  /** Days without activity after which a conversation moves to history (default 30; DESIGN §5). */
+  /** Days without activity after which a conversation moves to history (default 30; docs/DESIGN.md §5). */
   archiveHistoryAfterDays: Type.Optional(Type.Number({ minimum: 0, maximum: 36_500 })),
 });
 export type AgentConfig = Static<typeof AgentConfigSchema>;

@@ -1,8 +1,8 @@
 import { pino } from 'pino';
 
 /**
- * The agent's logger: pino, JSON lines on stderr (stdout belongs to `--json` output, DESIGN
- * §12). Logs never carry key material (DESIGN §1): before a line is written, every value
+ * The agent's logger: pino, JSON lines on stderr (stdout belongs to `--json` output,
+ * docs/DESIGN.md §12). Logs never carry key material (docs/DESIGN.md §1): before a line is written, every value
  * under a sensitive key is replaced by "[redacted]" at any depth, and every byte array is
  * written as "<n bytes>", never as its content.
  */

@@ -51,7 +51,7 @@ export interface RunningAgent {
 }
 
 /**
- * Boots an agent (DESIGN §12, `kith agent`): config from env and flags, database (PGlite
+ * Boots an agent (docs/DESIGN.md §12, `kith agent`): config from env and flags, database (PGlite
  * under its lock, or Postgres), migrations under the advisory lock, the agent, its API.
  */
 export async function runAgent(options: RunAgentOptions = {}): Promise<RunningAgent> {

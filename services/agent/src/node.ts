@@ -100,7 +100,7 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
         friendBytesPerDay: config.friendMessageBytesPerDay,
         pumpMs: Math.max(250, Math.min(2000, config.heartbeatMeanMs)),
       });
-      // Conversations (DESIGN §8): items travel as messages between the members' devices.
+      // Conversations (docs/DESIGN.md §8): items travel as messages between the members' devices.
       const delivery = messenger;
       conversations = new ConversationService({
         db: components.db.db,
@@ -128,7 +128,7 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
       messenger.conversationHandler = async (kind, bytes, fromUserId) => {
         await service.receive(kind, bytes, fromUserId);
       };
-      // Replication (DESIGN §7): repair every 2 heartbeats (1-30 s), holders lost after 40.
+      // Replication (docs/DESIGN.md §7): repair every 2 heartbeats (1-30 s), holders lost after 40.
       const beat = config.heartbeatMeanMs;
       archive = new ArchiveReplicator(node, {
         repairIntervalMs: Math.max(1000, Math.min(30_000, 2 * beat)),
@@ -138,7 +138,7 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
         holdForFriends: config.relay.enabled,
         ...options.archive,
       });
-      // Archive of conversations (DESIGN §5): current 2-of-2 / history 2-of-3, passes debounced
+      // Archive of conversations (docs/DESIGN.md §5): current 2-of-2 / history 2-of-3, passes debounced
       // after messages (every 10 heartbeats, 2-60 s) and every 10 minutes.
       archivist = new Archivist(node, archive, messenger, conversations, {
         historyAfterMs: historyAfterMs(config.archiveHistoryAfterDays),

@@ -82,7 +82,7 @@ async function insertBlobRows(tx: Executor, blobs: readonly BlobInput[], at: Dat
 }
 
 /**
- * Content-addressed ciphertext (DESIGN §7, §9), keyed by (owner, id): each owner's copy is its
+ * Content-addressed ciphertext (docs/DESIGN.md §7, §9), keyed by (owner, id): each owner's copy is its
  * own row, so an id one user stored first does not stand in for another's. A put checks each id
  * against the bytes, counts usage against the owner's quota and writes all rows of one call in
  * one transaction, with one multi-row INSERT that skips rows already present.

@@ -6,7 +6,7 @@ import { FOREIGN_KEY_VIOLATION, sqlState } from './pg-error.ts';
 
 export type { ArchiveHolderStatus };
 
-/** One device's copy of one blob, as the replication ledger knows it (DESIGN §7). */
+/** One device's copy of one blob, as the replication ledger knows it (docs/DESIGN.md §7). */
 export interface HolderRecord {
   readonly blobId: Uint8Array;
   readonly deviceId: string;
@@ -28,7 +28,7 @@ export interface UnderReplicated {
 }
 
 /**
- * The replication ledger (DESIGN §7): which devices hold each blob, their storage receipts and
+ * The replication ledger (docs/DESIGN.md §7): which devices hold each blob, their storage receipts and
  * possession checks. A copy counts toward the replication factor only while its holder's
  * status is `held`: a failed check (`failed`) or a lost device (`lost`) stops it counting, and
  * a fresh receipt from that device makes it count again.

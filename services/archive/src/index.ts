@@ -1,4 +1,4 @@
-/** The encrypted archive store (DESIGN §7, §9): repositories over Postgres/PGlite and group commit. */
+/** The encrypted archive store (docs/DESIGN.md §7, §9): repositories over Postgres/PGlite and group commit. */
 export { BatchWriter, type BatchWriterOptions, type BatchWriterStats } from './batch-writer.ts';
 export {
   type ArchiveBlobKind,

@@ -1,5 +1,5 @@
 /**
- * The consensus worker (DESIGN §3 services/consensus, §8): watches the open conversations of one
+ * The consensus worker (docs/DESIGN.md §3 services/consensus, §8): watches the open conversations of one
  * agent, asks whether each one's method is done when something may have changed it (a new
  * event, its deadline, a periodic re-check), and then asks the agent to record the signed
  * outcome, which the agent ships to the members.

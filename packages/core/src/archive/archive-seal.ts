@@ -1,5 +1,5 @@
 /**
- * Archive encryption (DESIGN §5; docs/ARCHITECTURE.md "Archive encryption and retrieval").
+ * Archive encryption (docs/DESIGN.md §5; docs/ARCHITECTURE.md "Archive encryption and retrieval").
  * Every archived item is an envelope with share groups (header v3, every wrap bound to the
  * whole header, so a reader cannot reuse the wraps in an envelope of its own):
  *

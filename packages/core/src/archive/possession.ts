@@ -1,5 +1,5 @@
 /**
- * Possession checks (DESIGN §7): the owner sends a fresh nonce; the holder answers
+ * Possession checks (docs/DESIGN.md §7): the owner sends a fresh nonce; the holder answers
  * SHA-256(nonce || ciphertext), which it can only compute with the whole blob at hand. The
  * owner, which keeps its own copy, computes the same and compares.
  */

@@ -1,5 +1,5 @@
 /**
- * Storage receipts (DESIGN §7): a holder device says, under its signing key, that it stores a
+ * Storage receipts (docs/DESIGN.md §7): a holder device says, under its signing key, that it stores a
  * blob for an owner. The owner keeps the receipt in its replication ledger; a receipt is what
  * makes a remote copy count toward the replication factor.
  */

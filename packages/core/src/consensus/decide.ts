@@ -1,5 +1,5 @@
 /**
- * One entry point for the conversation worker (DESIGN §8): a consensus spec from the genesis,
+ * One entry point for the conversation worker (docs/DESIGN.md §8): a consensus spec from the genesis,
  * prepared once (params validated, CEL compiled), then run over the ordered, validated ballots.
  */
 import { KithError } from '../errors.ts';

@@ -1,4 +1,4 @@
-/** Consensus (DESIGN §8): tally, methods and custom CEL rules. See docs/CONSENSUS.md. */
+/** Consensus (docs/DESIGN.md §8): tally, methods and custom CEL rules. See docs/CONSENSUS.md. */
 export { assertBallot, checkBallot, DEFAULT_RULES } from './ballot.ts';
 export {
   CEL_LIMITS,

@@ -1,5 +1,5 @@
 /**
- * The deterministic tally (DESIGN §8, docs/CONSENSUS.md "Tally"). A pure function of its input:
+ * The deterministic tally (docs/DESIGN.md §8, docs/CONSENSUS.md "Tally"). A pure function of its input:
  * no clock, no randomness; the same input gives the same JSON, byte for byte, on every member's
  * machine. Ballots from the same voter replace each other in event order (latest wins); the
  * order of different voters' ballots changes nothing except who is first on an RSVP list.

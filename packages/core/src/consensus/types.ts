@@ -1,5 +1,5 @@
 /**
- * The typed vocabulary of consensus (DESIGN §8, docs/CONSENSUS.md): ballots, the tally input
+ * The typed vocabulary of consensus (docs/DESIGN.md §8, docs/CONSENSUS.md): ballots, the tally input
  * and the tally itself. Everything here is plain JSON data (no bigint, no Map, no undefined in
  * a Tally) so that a tally can be signed, stored and compared byte for byte.
  */

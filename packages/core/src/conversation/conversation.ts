@@ -1,5 +1,5 @@
 /**
- * One conversation as a member's node holds it (DESIGN §8): the verified genesis, the accepted
+ * One conversation as a member's node holds it (docs/DESIGN.md §8): the verified genesis, the accepted
  * events, and the outcome once one is recorded. Pure: no clock (`now` and `createdAt` are
  * arguments), no I/O; the caller stores the bytes and sends them.
  *

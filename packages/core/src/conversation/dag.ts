@@ -1,5 +1,5 @@
 /**
- * The hash-linked event DAG of one conversation (DESIGN §8). Events are added only when every
+ * The hash-linked event DAG of one conversation (docs/DESIGN.md §8). Events are added only when every
  * parent is known (else CONVERSATION_MISSING_PARENTS: callers buffer and retry) and when they
  * follow the rules given their causal past (rules.ts), so the set of accepted events, and every
  * verdict, is the same on every member's machine whatever the arrival order.

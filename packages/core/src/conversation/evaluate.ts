@@ -1,5 +1,5 @@
 /**
- * Evaluation (DESIGN §8): the accepted events in canonical order -> ballots in the consensus
+ * Evaluation (docs/DESIGN.md §8): the accepted events in canonical order -> ballots in the consensus
  * module's form -> tally -> method -> { done, result, heads }. Pure: the same genesis, events
  * and `now` give the same evaluation, byte for byte, on every member's machine.
  *

@@ -1,5 +1,5 @@
 /**
- * A conversation event (DESIGN §8): { conversation, author, author device key, kind, body,
+ * A conversation event (docs/DESIGN.md §8): { conversation, author, author device key, kind, body,
  * parents, createdAt }, signed by the device under SIG.CONVERSATION_EVENT. Its id is the hash
  * of the signed body (HASH.CONVERSATION_EVENT_ID). `parents` are the heads the author saw, in
  * ascending byte order without repeats; the first events name the genesis (the conversation id).

@@ -1,5 +1,5 @@
 /**
- * The genesis of a conversation (DESIGN §8): topic, members (the eligible voters), message
+ * The genesis of a conversation (docs/DESIGN.md §8): topic, members (the eligible voters), message
  * pattern, consensus method, options, optional deadline and membership rule, signed by the
  * creating device under SIG.CONVERSATION_GENESIS. The conversation id is the hash of the signed
  * body (HASH.CONVERSATION_ID). A random nonce keeps two otherwise identical conversations apart.

@@ -1,5 +1,5 @@
 /**
- * Content ids of a conversation (DESIGN §5 "ids are content hashes", §8). Each id is
+ * Content ids of a conversation (docs/DESIGN.md §5 "ids are content hashes", §8). Each id is
  * SHA-256 over a labelled frame of the SIGNED BODY bytes (not of the signature), so the same
  * content always has the same id; ids are shown and passed around as lowercase hex, whose
  * string order is the byte order.

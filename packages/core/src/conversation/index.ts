@@ -1,5 +1,5 @@
 /**
- * Conversations and message patterns (DESIGN §8; docs/CONSENSUS.md "Conversations and
+ * Conversations and message patterns (docs/DESIGN.md §8; docs/CONSENSUS.md "Conversations and
  * patterns"): signed genesis, signed events in a hash-linked DAG, pattern and membership rules,
  * evaluation through the consensus module, and signed outcomes any member can verify.
  */

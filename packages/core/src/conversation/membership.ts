@@ -1,5 +1,5 @@
 /**
- * Membership changes by rule (DESIGN §8; docs/CONSENSUS.md "Membership"). `member-add` and
+ * Membership changes by rule (docs/DESIGN.md §8; docs/CONSENSUS.md "Membership"). `member-add` and
  * `member-remove` events name one user. Who may post them is the genesis membership rule
  * (genesis.ts, MembershipRule); a member may always leave unless the membership is fixed.
  *

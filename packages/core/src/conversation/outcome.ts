@@ -1,5 +1,5 @@
 /**
- * The outcome record (DESIGN §8): once the method's predicate is true, the evaluating device
+ * The outcome record (docs/DESIGN.md §8): once the method's predicate is true, the evaluating device
  * signs (SIG.CONVERSATION_OUTCOME) the exact heads it evaluated, the time it evaluated at, the
  * method, the result and the digest of the tally. Any member re-evaluates the events up to those
  * heads at that time and must reach the same record (verifyOutcome); a disagreement is

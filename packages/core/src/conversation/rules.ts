@@ -1,5 +1,5 @@
 /**
- * The rules every event must follow to be accepted (DESIGN §8; docs/CONSENSUS.md
+ * The rules every event must follow to be accepted (docs/DESIGN.md §8; docs/CONSENSUS.md
  * "Conversations and patterns"): its kind exists in the pattern, its body has the right form,
  * its author may post it (creator, member or either), and the kind's own checks pass. Votes
  * are common to all patterns: a ballot of a kind the pattern allows and the method counts (or

@@ -47,5 +47,5 @@ export interface CryptoBackend {
   pbkdf2Sha512(password: Uint8Array, salt: Uint8Array, iterations: number, length: number): Uint8Array;
 }
 
-/** Randomness is injected (DESIGN §3): core never reaches for a global source itself. */
+/** Randomness is injected (docs/DESIGN.md §3): core never reaches for a global source itself. */
 export type RandomSource = (length: number) => Uint8Array;

@@ -1,5 +1,5 @@
 /**
- * HPKE (RFC 9180) for wrapping envelope keys to recipients (DESIGN §5): DHKEM(X25519,
+ * HPKE (RFC 9180) for wrapping envelope keys to recipients (docs/DESIGN.md §5): DHKEM(X25519,
  * HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305, through @hpke/core with the
  * @hpke/dhkem-x25519 and @hpke/chacha20poly1305 extensions.
  *

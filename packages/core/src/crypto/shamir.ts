@@ -1,5 +1,5 @@
 /**
- * Shamir secret sharing over GF(2^8) (DESIGN §5, envelope thresholds t >= 2), wrapping the
+ * Shamir secret sharing over GF(2^8) (docs/DESIGN.md §5, envelope thresholds t >= 2), wrapping the
  * audited `shamir-secret-sharing` package. A share is the secret's length plus one byte: the
  * last byte is the share's x-coordinate (1..255).
  *

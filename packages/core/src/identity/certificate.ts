@@ -1,5 +1,5 @@
 /**
- * Device certificate (DESIGN §2, §4): the root key vouches for one device's signing and
+ * Device certificate (docs/DESIGN.md §2, §4): the root key vouches for one device's signing and
  * agreement keys at one device index. Format v1, canonical CBOR, signed under SIG.DEVICE_CERT.
  */
 import { Type } from '@sinclair/typebox';

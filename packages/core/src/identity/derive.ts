@@ -1,5 +1,5 @@
 /**
- * Kith's key tree (DESIGN §4). Every key of a user comes from the seed phrase:
+ * Kith's key tree (docs/DESIGN.md §4). Every key of a user comes from the seed phrase:
  *
  *   m/1263096904'/0'            root key (Ed25519) — adds and revokes devices; lives on paper
  *   m/1263096904'/1'            recovery key: HKDF(label RECOVERY_X25519) -> X25519, offline

@@ -1,5 +1,5 @@
 /**
- * Enrolling a device (DESIGN §4): the root key certifies the device's keys and appends it to the
+ * Enrolling a device (docs/DESIGN.md §4): the root key certifies the device's keys and appends it to the
  * identity log; a first enrolment may also set the user's name.
  */
 import type { CryptoBackend } from '../crypto/backend.ts';

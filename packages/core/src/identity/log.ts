@@ -1,5 +1,5 @@
 /**
- * The identity log (DESIGN §2, §4): a user's append-only, hash-linked list of signed entries.
+ * The identity log (docs/DESIGN.md §2, §4): a user's append-only, hash-linked list of signed entries.
  * Friends keep a copy and refuse forks, gaps, bad signatures, reused device indexes and entries
  * signed by revoked devices.
  *

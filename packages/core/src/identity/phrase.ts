@@ -1,5 +1,5 @@
 /**
- * The seed phrase (DESIGN §4): 24 BIP39 English words (256 bits of entropy) and an optional
+ * The seed phrase (docs/DESIGN.md §4): 24 BIP39 English words (256 bits of entropy) and an optional
  * BIP39 passphrase. Wraps @scure/bip39; the PBKDF2 step runs on the injected backend so the
  * native fast path is used under Node (byte-identical, checked against the BIP39 vectors).
  */

@@ -1,5 +1,5 @@
 /**
- * Recovery from the phrase with a friend's invite (DESIGN §4; docs/PROTOCOL.md "Recovery with a
+ * Recovery from the phrase with a friend's invite (docs/DESIGN.md §4; docs/PROTOCOL.md "Recovery with a
  * friend's invite"). The recovering machine takes the friend's copy of its user's identity log,
  * appends root-signed revocations and an add-device for itself, and hands the result back; the
  * friend accepts it only as an extension of its copy that adds a device. Both checks are here so
@@ -58,7 +58,7 @@ export function extendForRecovery(
     );
     revoked.push(id);
   }
-  // Indexes are never reused (DESIGN §4): the next one after every index the log ever listed.
+  // Indexes are never reused (docs/DESIGN.md §4): the next one after every index the log ever listed.
   const device = deriveDeviceKeys(options.seed, nextDeviceIndex(state), backend);
   state = enrolDevice(state, root, device, { deviceName: options.deviceName, now: options.now }, backend);
   return { state, device, revoked };

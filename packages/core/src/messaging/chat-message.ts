@@ -1,5 +1,5 @@
 /**
- * A chat message sealed under its sender's epoch key (DESIGN §5, sender keys): per message the
+ * A chat message sealed under its sender's epoch key (docs/DESIGN.md §5, sender keys): per message the
  * sender makes one signature and one AEAD, each recipient one verification and one AEAD, and
  * relays none.
  *
@@ -138,7 +138,7 @@ export function openChatMessage(
 
 /**
  * Opens a message whose signature the caller has already checked with `verifyChatMessage`
- * (e.g. before storing it), so a recipient makes one verification per message (DESIGN §5).
+ * (e.g. before storing it), so a recipient makes one verification per message (docs/DESIGN.md §5).
  * The AEAD still authenticates the header and body under the epoch key; only the sender's
  * signature is not checked again.
  */

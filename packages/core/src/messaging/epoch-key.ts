@@ -1,5 +1,5 @@
 /**
- * Epoch keys (DESIGN §5): each sending device has one epoch key per conversation, sent once in
+ * Epoch keys (docs/DESIGN.md §5): each sending device has one epoch key per conversation, sent once in
  * a t=1 envelope to every member device; messages are sealed under keys derived from it. A new
  * epoch starts when the member devices change (membership, enrolment, revocation) or the epoch
  * grows old, which bounds what a stolen device reveals of the past.
@@ -12,7 +12,7 @@ import { KithError } from '../errors.ts';
 import type { AgreementKeyPair, SigningKeyPair } from '../identity/derive.ts';
 
 export const EPOCH_KIND = 'epoch-key';
-/** An epoch lasts at most this long (the schedule part of DESIGN §5's rotation). */
+/** An epoch lasts at most this long (the schedule part of docs/DESIGN.md §5's rotation). */
 export const EPOCH_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
 export const EPOCH_MAX_MESSAGES = 10_000;
 

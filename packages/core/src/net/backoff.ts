@@ -1,5 +1,5 @@
 /**
- * Reconnect delays (DESIGN §6): exponential with full jitter, capped, so a cluster whose hub
+ * Reconnect delays (docs/DESIGN.md §6): exponential with full jitter, capped, so a cluster whose hub
  * restarts does not reconnect in one burst.
  */
 import type { RandomSource } from '../crypto/backend.ts';

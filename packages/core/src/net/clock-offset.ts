@@ -1,5 +1,5 @@
 /**
- * NTP-style clock offset estimate per peer (DESIGN §6). A heartbeat carries the sender's
+ * NTP-style clock offset estimate per peer (docs/DESIGN.md §6). A heartbeat carries the sender's
  * clock t1; its echo comes back with t2 (peer receive) and t3 (peer send), received at t4:
  *   offset = ((t2 − t1) + (t3 − t4)) / 2,  delay = (t4 − t1) − (t3 − t2)
  * Keeps the samples of a short window and reports the one with the least delay (the least

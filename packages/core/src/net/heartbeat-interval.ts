@@ -1,5 +1,5 @@
 /**
- * Heartbeat timing (DESIGN §6): each interval is drawn uniformly from [0.5, 1.5] × the mean,
+ * Heartbeat timing (docs/DESIGN.md §6): each interval is drawn uniformly from [0.5, 1.5] × the mean,
  * so heartbeats of a cluster never fall into lockstep and their timing reveals little.
  */
 import type { RandomSource } from '../crypto/backend.ts';

@@ -1,5 +1,5 @@
 /**
- * The in-person invite (DESIGN §6, docs/PROTOCOL.md "Pairing"): everything the acceptor needs to
+ * The in-person invite (docs/DESIGN.md §6, docs/PROTOCOL.md "Pairing"): everything the acceptor needs to
  * open a Noise IKpsk2 link to the inviter, as a code to scan (QR) or type.
  *
  *   payload = canonical CBOR { v, role, user, key, id, secret, addrs, exp }

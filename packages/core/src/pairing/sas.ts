@@ -1,5 +1,5 @@
 /**
- * Short authentication string (DESIGN §2): both people read six digits derived from the Noise
+ * Short authentication string (docs/DESIGN.md §2): both people read six digits derived from the Noise
  * handshake hash, which only two parties who ran the same handshake share. A man in the middle
  * would have to make two different handshakes land on the same 20 bits.
  */

@@ -3,7 +3,7 @@ import { ARCHIVE_REPLICA_MAX_BYTES } from './archive-store.ts';
 import { defineMessage } from './message.ts';
 
 /**
- * Archive retrieval (docs/PROTOCOL.md "Archive retrieval"; DESIGN §5 active retrieval). A device
+ * Archive retrieval (docs/PROTOCOL.md "Archive retrieval"; docs/DESIGN.md §5 active retrieval). A device
  * asks a holder (a friend's device or its own) for one blob or one of its user's two encrypted
  * lists. Answered only when the sender is an active device of `owner`; otherwise
  * `archive-fetch-refused`. With `rewrap`, a holder that is a recipient of the envelope also

@@ -8,7 +8,7 @@ import { defineMessage } from './message.ts';
 export const ARCHIVE_REPLICA_MAX_BYTES = 4 * 1024 * 1024 - 4096;
 
 /**
- * Owner device → holder: keep this blob for `owner` (DESIGN §7 "Replication"). The holder
+ * Owner device → holder: keep this blob for `owner` (docs/DESIGN.md §7 "Replication"). The holder
  * checks that the owner is the sender's user, stores it against that owner's quota and answers
  * with `archive-receipt` or `archive-refused`.
  */

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { defineMessage } from './message.ts';
 
 /**
- * Heartbeat (DESIGN §6), sent at random intervals. Carries the sender's clock (`sentAt`, t1),
+ * Heartbeat (docs/DESIGN.md §6), sent at random intervals. Carries the sender's clock (`sentAt`, t1),
  * the echo of the last heartbeat received (t1 of it, and when it arrived, t2) for the NTP-style
  * offset, the address at which the receiver was seen, and the address-record versions the
  * sender knows (device id -> seq).

@@ -22,7 +22,7 @@ export const PairAcceptMessage = defineMessage('pair-accept', 1, 4 * 1024 * 1024
 
 /**
  * The inviter's answer to an own-device invite: the new device's private keys, derived from
- * the phrase by the root holder (DESIGN §4), and the identity log that now lists it. Only ever
+ * the phrase by the root holder (docs/DESIGN.md §4), and the identity log that now lists it. Only ever
  * sent inside the Noise session; never stored or logged by anyone but the new device.
  */
 export const DeviceEnrolMessage = defineMessage('device-enrol', 1, 4 * 1024 * 1024, {

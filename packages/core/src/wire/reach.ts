@@ -4,7 +4,7 @@ import { defineMessage } from './message.ts';
 
 /**
  * Longest route kept, in links: the origin's hand-off plus at most MAX_HOPS forwards, so an
- * item sent along any route stays within the `deliver` hop bound (DESIGN §7).
+ * item sent along any route stays within the `deliver` hop bound (docs/DESIGN.md §7).
  */
 export const REACH_MAX_DISTANCE = MAX_HOPS + 1;
 

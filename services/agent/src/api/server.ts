@@ -14,7 +14,7 @@ export const API_PREFIX = '/api';
 const BODY_LIMIT = 1 << 20;
 
 /**
- * The local API (DESIGN §3, §12): fastify with typebox schemas, OpenAPI at /api/docs, bearer
+ * The local API (docs/DESIGN.md §3, §12): fastify with typebox schemas, OpenAPI at /api/docs, bearer
  * token on everything but /api/health and the docs UI's pages (the OpenAPI document itself needs
  * it), errors as `{ error: { code, message } }`.
  * Not listening: the agent's `start()` does that. `plugins` are mounted under /api.

@@ -1,5 +1,5 @@
 /**
- * Archive retrieval (DESIGN §5 "active-retrieval flow"; docs/ARCHITECTURE.md "Archive encryption
+ * Archive retrieval (docs/DESIGN.md §5 "active-retrieval flow"; docs/ARCHITECTURE.md "Archive encryption
  * and retrieval"; messages in docs/PROTOCOL.md "Archive retrieval").
  *
  * Asking side: fetch a blob or one of this user's two encrypted lists from the devices that

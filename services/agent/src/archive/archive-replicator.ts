@@ -1,5 +1,5 @@
 /**
- * Archive replication (DESIGN §1 "resilient data", §7 "Replication"): every blob this device
+ * Archive replication (docs/DESIGN.md §1 "resilient data", §7 "Replication"): every blob this device
  * puts lives on at least `replicas` devices (default 2; the local copy counts). Holders are the
  * user's own other devices first, then friends' devices that relay; each returns a signed
  * storage receipt, kept in the replication ledger (HolderRepository). A repair loop marks
@@ -49,7 +49,7 @@ export function holderOrder<T extends { userId: string }>(
   return [...sessions].sort((a, b) => own(a) - own(b));
 }
 
-/** Replication factor floor: DESIGN §1 promises two devices. */
+/** Replication factor floor: docs/DESIGN.md §1 promises two devices. */
 export const MIN_REPLICAS = 2;
 
 /** A timer the tests can drive: calls `tick` every `ms` until the returned function is called. */

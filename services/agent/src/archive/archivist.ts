@@ -1,5 +1,5 @@
 /**
- * The archivist (DESIGN §5, §7; docs/ARCHITECTURE.md "Archive encryption and retrieval"): keeps
+ * The archivist (docs/DESIGN.md §5, §7; docs/ARCHITECTURE.md "Archive encryption and retrieval"): keeps
  * every conversation this device has in the replicated archive, sealed so that no single
  * system can read it.
  *

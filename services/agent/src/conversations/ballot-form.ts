@@ -1,5 +1,5 @@
 /**
- * The ways a person casts a vote (DESIGN §12 `kith vote`), mapped to the consensus module's
+ * The ways a person casts a vote (docs/DESIGN.md §12 `kith vote`), mapped to the consensus module's
  * ballots (docs/CONSENSUS.md "Ballots"). Exactly one form per vote. Whether the ballot suits
  * the conversation (its kind, options, score range, dot budget) is checked by the model when
  * the vote is posted.

@@ -1,5 +1,5 @@
 /**
- * Conversations on this device (DESIGN §8): create (a signed genesis), post and vote (signed
+ * Conversations on this device (docs/DESIGN.md §8): create (a signed genesis), post and vote (signed
  * events), record the outcome when the method is done (for the consensus worker: the keys live
  * here), and take what other members' devices send, in any order. Built on the pure model
  * (@kith/core/conversation); this service adds storage (sealed at rest, store.ts), shipping to

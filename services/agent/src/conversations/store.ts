@@ -1,5 +1,5 @@
 /**
- * Conversations at rest (DESIGN §1 "every byte at rest is ciphertext", §9). Every item is kept
+ * Conversations at rest (docs/DESIGN.md §1 "every byte at rest is ciphertext", §9). Every item is kept
  * as its signed bytes, sealed under the device storage key with sealBox; the purpose (the AEAD's
  * associated data) names the kind and the ids of the row, so a sealed item moved to another row
  * does not open. Only ids, statuses, verdicts and times are in the clear.

@@ -1,5 +1,5 @@
 /**
- * The seam between conversations and messaging (DESIGN §7, §8). The conversation service hands
+ * The seam between conversations and messaging (docs/DESIGN.md §7, §8). The conversation service hands
  * every signed item it makes (genesis, event, outcome) to a ConversationSync, which ships the
  * bytes to every device of the members; the messaging layer hands every conversation item that
  * arrives to `ConversationService.receive(kind, bytes, fromUserId)`, in any order, duplicates

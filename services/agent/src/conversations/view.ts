@@ -1,5 +1,5 @@
 /**
- * The JSON views of a conversation the local API returns (DESIGN §12 `kith conversation show`):
+ * The JSON views of a conversation the local API returns (docs/DESIGN.md §12 `kith conversation show`):
  * plain data, times as ISO strings, ids as text. They hold what the owner of this device may
  * read (topics, texts), so they are served on the loopback API only and never logged.
  */

@@ -1,5 +1,5 @@
 /**
- * The device's keystore in its data directory (DESIGN §4, §12):
+ * The device's keystore in its data directory (docs/DESIGN.md §4, §12):
  *
  *   DATA/keys/device.key      the key file (key-file.ts), 0600
  *   DATA/identity/log.sealed  this user's identity log, sealed under the device storage key

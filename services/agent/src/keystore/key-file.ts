@@ -1,5 +1,5 @@
 /**
- * The device key file (DESIGN §4): the device's private keys at rest.
+ * The device key file (docs/DESIGN.md §4): the device's private keys at rest.
  *
  *   KeyFile v1 = { v, userId, deviceId, index, protection, kdf, nonce, secret }
  *   protection "passphrase": secret = XChaCha20-Poly1305(K, nonce, payload, aad = header), where

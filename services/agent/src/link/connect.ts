@@ -44,7 +44,7 @@ export interface ConnectLinkOptions {
 }
 
 /**
- * Opens a link to a peer (DESIGN §6): the hello rides in the upgrade request, message 2 comes
+ * Opens a link to a peer (docs/DESIGN.md §6): the hello rides in the upgrade request, message 2 comes
  * back as the first binary frame, and a CONFIRM frame completes it. Rejects with
  * LINK_CONNECT_FAILED (refused, silence, wrong peer key, bad message 2) or
  * LINK_HANDSHAKE_TIMEOUT.

@@ -51,7 +51,7 @@ export interface LinkParams {
 }
 
 /**
- * An established, authenticated link to one peer device (DESIGN §6): one Noise transport
+ * An established, authenticated link to one peer device (docs/DESIGN.md §6): one Noise transport
  * message per WebSocket binary frame. Messages received while nobody listens for 'message'
  * are held (bounded; the socket is paused past the bound) and delivered to the first listener.
  */

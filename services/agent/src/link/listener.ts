@@ -78,7 +78,7 @@ export interface LinkListener {
 const KEY_REGEX = /^[+/0-9A-Za-z]{22}==$/;
 
 /**
- * Listens on the peer port (DESIGN §6). Anything that is not a WebSocket upgrade carrying a
+ * Listens on the peer port (docs/DESIGN.md §6). Anything that is not a WebSocket upgrade carrying a
  * valid hello from an authorised initiator is dropped without a single byte in reply. An
  * accepted link is handed to `onLink` once the initiator's CONFIRM frame has arrived (and, with
  * a registry, only if it wins the one-link-per-pair tie-break).

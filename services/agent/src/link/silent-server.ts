@@ -4,7 +4,7 @@ import type { RandomSource } from '@kith/core/crypto/index';
 import { jitteredDeadline, type LinkLimits } from './options.ts';
 
 /**
- * Makes a node http server answer nothing by itself (DESIGN §6: strangers get silence). Node
+ * Makes a node http server answer nothing by itself (docs/DESIGN.md §6: strangers get silence). Node
  * writes on its own in several places: 400 on a parse error (clientError), 408 on timeouts,
  * 100 Continue / 417 for Expect headers, and the 'request' path for any plain request. Each
  * of these is replaced by destroying the socket. Only the 'upgrade' handler may ever answer.

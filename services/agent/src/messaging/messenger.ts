@@ -1,10 +1,10 @@
 /**
- * Messages between friends (issue "Network agent II", DESIGN §5, §7). Each item (a chat message
+ * Messages between friends (issue "Network agent II", docs/DESIGN.md §5, §7). Each item (a chat message
  * sealed under the sender's epoch key, an epoch-key envelope, a receipt) takes the first route
  * that works:
  *   1. straight to each target device that is online;
  *   2. otherwise to a linked peer that gossiped a route to the target (peer/reachability.ts);
- *   3. otherwise handed to the online peers on the target user's signed relay list (DESIGN §7),
+ *   3. otherwise handed to the online peers on the target user's signed relay list (docs/DESIGN.md §7),
  *      or, when none of those is online, to every online peer: one that has a link to the
  *      target forwards it (bounded hops), one that relays for the target's user holds it;
  * and the sender keeps it in its outbox until the target's signed "delivered" receipt arrives,
@@ -385,7 +385,7 @@ export class Messenger {
     return all;
   }
 
-  /** This device's epoch for a conversation, rotated when the member devices change or it is old (DESIGN §5). */
+  /** This device's epoch for a conversation, rotated when the member devices change or it is old (docs/DESIGN.md §5). */
   private async currentEpoch(conversation: string, targets: DeviceRow[]): Promise<CurrentEpoch> {
     const fingerprint = recipientsFingerprint(targets.map((t) => t.staticPublicKey));
     for (;;) {
@@ -533,7 +533,7 @@ export class Messenger {
           let entry = this.handedTo.get(key);
           if (entry && now - entry.at > this.options.pumpMs * REOFFER_AFTER_PUMPS) entry = undefined;
           const handed = entry?.sessions ?? new Set<PeerSession>();
-          // Reach routing (DESIGN §7, peer/reachability.ts): a peer that gossiped a route to the
+          // Reach routing (docs/DESIGN.md §7, peer/reachability.ts): a peer that gossiped a route to the
           // target goes before the relays, one at a time: each has ROUTE_WAIT_PUMPS intervals to
           // bring the receipt before the next is tried.
           const hop = nextRouteHop(

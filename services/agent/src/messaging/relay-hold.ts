@@ -1,5 +1,5 @@
 /**
- * Holding items for friends' devices that are offline (store-and-forward, DESIGN §7), within
+ * Holding items for friends' devices that are offline (store-and-forward, docs/DESIGN.md §7), within
  * quotas a friend cannot spend on anyone else (docs/SECURITY.md "Relay quotas"):
  *   - an item is held only when its signature verifies and its signer is the active device it
  *     claims as `origin`, of our user or a friend;

@@ -1,5 +1,5 @@
 /**
- * The new device's side of an own-device invite (DESIGN §4): run by `kith accept CODE` on a
+ * The new device's side of an own-device invite (docs/DESIGN.md §4): run by `kith accept CODE` on a
  * fresh data dir, with no agent. It links to the inviter with the invite, receives the keys the
  * root holder derived for it, checks them against the signed log, and writes its keystore.
  */

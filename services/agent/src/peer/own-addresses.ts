@@ -1,5 +1,5 @@
 /**
- * The addresses this node advertises in its address record (DESIGN §6): where its peer port
+ * The addresses this node advertises in its address record (docs/DESIGN.md §6): where its peer port
  * listens, plus the outside addresses peers report seeing it at (their heartbeats carry it).
  */
 import { isIP } from 'node:net';

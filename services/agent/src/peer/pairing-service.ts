@@ -1,5 +1,5 @@
 /**
- * Pairing in person (DESIGN §6, docs/PROTOCOL.md "Pairing"). The inviter's node makes a one-time
+ * Pairing in person (docs/DESIGN.md §6, docs/PROTOCOL.md "Pairing"). The inviter's node makes a one-time
  * invite (code + QR); the acceptor opens a Noise IKpsk2 link with the invite's key and secret and
  * sends `pair-request`. A friend invite swaps identity logs; an own-device invite hands the new
  * device the keys the root holder derived from the phrase, and the log that now lists it.

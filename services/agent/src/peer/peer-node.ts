@@ -1,5 +1,5 @@
 /**
- * The peer node (DESIGN §6): listens on the peer port, keeps one link to every active device of
+ * The peer node (docs/DESIGN.md §6): listens on the peer port, keeps one link to every active device of
  * its user and of its friends, exchanges identity logs, heartbeats and address records, and
  * re-dials with jittered backoff. A change of its own address bumps its signed record, which
  * is gossiped at once, and every known node is tried again.
@@ -113,9 +113,9 @@ export class PeerNode implements SessionHost {
   readonly friends: FriendRepository;
   readonly addresses: AddressRepository;
   readonly peerStats: PeerRepository;
-  /** Our user's signed relay list and the lists of friends (DESIGN §7). */
+  /** Our user's signed relay list and the lists of friends (docs/DESIGN.md §7). */
   readonly relayLists: RelayListGossip;
-  /** Which devices each linked peer can reach (DESIGN §7, peer/reachability.ts). */
+  /** Which devices each linked peer can reach (docs/DESIGN.md §7, peer/reachability.ts). */
   readonly reach: ReachGossip;
   readonly registry = new LinkRegistry();
   readonly clock: () => number;
@@ -536,7 +536,7 @@ export class PeerNode implements SessionHost {
     return result.state;
   }
 
-  /** Revokes one of our devices with the root key from the phrase (DESIGN §4), and tells everyone. */
+  /** Revokes one of our devices with the root key from the phrase (docs/DESIGN.md §4), and tells everyone. */
   async revokeDevice(
     deviceId: string,
     phrase: string,
@@ -785,7 +785,7 @@ export class PeerNode implements SessionHost {
       if (s.ready) s.send({ v: 1, t: 'address-records', records: [bytes] });
     }
     if (current) {
-      // Our address changed: try every known node now (DESIGN §6).
+      // Our address changed: try every known node now (docs/DESIGN.md §6).
       for (const d of this.dialing.values()) d.nextAt = 0;
       void this.dialDue();
     }

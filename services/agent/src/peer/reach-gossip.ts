@@ -1,5 +1,5 @@
 /**
- * Reach gossip on the peer network (DESIGN §7, docs/PROTOCOL.md §11): keeps the routing table
+ * Reach gossip on the peer network (docs/DESIGN.md §7, docs/PROTOCOL.md §11): keeps the routing table
  * (reachability.ts) fed from `reach` messages and tells each linked peer what this node
  * reaches. No timers of its own: a link coming up or going down and a changed table send at
  * once, at most one message per link per `minIntervalMs` (what is held back goes at the

@@ -1,5 +1,5 @@
 /**
- * Reachability learned from gossip (DESIGN §7 "a connected peer that can reach them"): a
+ * Reachability learned from gossip (docs/DESIGN.md §7 "a connected peer that can reach them"): a
  * distance-vector table over this node's links. Each linked peer tells us, in `reach` messages
  * (docs/PROTOCOL.md §11), the devices it reaches and in how many links; we reach them through
  * it in one link more. Loops are kept out by split horizon (a peer is never told of routes

@@ -1,5 +1,5 @@
 /**
- * Recovery from the phrase with a friend's invite (DESIGN §4, docs/PROTOCOL.md §9 step 6): run by
+ * Recovery from the phrase with a friend's invite (docs/DESIGN.md §4, docs/PROTOCOL.md §9 step 6): run by
  * `kith recover --phrase-file F --invite CODE` on a fresh data dir, with no agent. It links to the
  * friend with the invite, gets the friend's copy of this user's identity log, appends (root from
  * the phrase, in memory only) revocations and an add-device for this machine at the next index,

@@ -1,5 +1,5 @@
 /**
- * Relay lists on the peer network (DESIGN §7, docs/PROTOCOL.md §10): this node keeps its user's
+ * Relay lists on the peer network (docs/DESIGN.md §7, docs/PROTOCOL.md §10): this node keeps its user's
  * signed list current (the user's own active devices, then the active devices of friends marked
  * `relay`, at most 64), re-signs it with seq + 1 whenever that set changes, and gossips lists the
  * way address records go: a friend gets our user's list, our own devices get every list we hold.

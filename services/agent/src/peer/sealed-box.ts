@@ -1,5 +1,5 @@
 /**
- * Small secrets in the database, sealed under the device storage key (DESIGN §1: every byte at
+ * Small secrets in the database, sealed under the device storage key (docs/DESIGN.md §1: every byte at
  * rest is ciphertext). Layout: nonce (24) || XChaCha20-Poly1305(key, nonce, plaintext, aad = purpose).
  */
 import type { RandomSource } from '@kith/core/crypto/index';

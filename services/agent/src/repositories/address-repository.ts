@@ -4,7 +4,7 @@ import { addressRecords } from '@kith/db/schema';
 import type { Clock } from '../components.ts';
 import type { KithDb } from '@kith/db/database';
 
-/** The newest signed address record per device (DESIGN §6): a higher seq replaces a lower one. */
+/** The newest signed address record per device (docs/DESIGN.md §6): a higher seq replaces a lower one. */
 export class AddressRepository {
   constructor(
     private readonly db: KithDb,

@@ -5,7 +5,7 @@ import type { KithDb } from '@kith/db/database';
 
 export type FriendRow = typeof friends.$inferSelect;
 
-/** Friends: users paired in person (DESIGN §2). Every friend relays for us by default (§7). */
+/** Friends: users paired in person (docs/DESIGN.md §2). Every friend relays for us by default (§7). */
 export class FriendRepository {
   constructor(
     private readonly db: KithDb,

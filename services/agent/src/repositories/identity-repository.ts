@@ -1,5 +1,5 @@
 /**
- * Identity logs and the devices they list (DESIGN §2, §4): ours and every friend's. A log is
+ * Identity logs and the devices they list (docs/DESIGN.md §2, §4): ours and every friend's. A log is
  * only ever replaced by a copy that extends it (mergeLog refuses forks), and the devices table
  * is rebuilt from the verified log, so it never says more than a signed entry does.
  */

@@ -7,7 +7,7 @@ export type InviteRow = typeof invites.$inferSelect;
 const WIPED = new Uint8Array(0);
 
 /**
- * One-time invites (DESIGN §6). The secret is stored sealed; `consume` makes an invite single-use.
+ * One-time invites (docs/DESIGN.md §6). The secret is stored sealed; `consume` makes an invite single-use.
  * A used or expired invite keeps no secret: a device invite's sealed box holds the new device's
  * private keys, so it is emptied on use and on expiry (docs/SECURITY.md "Pairing").
  */

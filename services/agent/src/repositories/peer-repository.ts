@@ -4,7 +4,7 @@ import type { KithDb } from '@kith/db/database';
 
 export type PeerRow = typeof peers.$inferSelect;
 
-/** Link statistics per peer device, kept across restarts (DESIGN §6). */
+/** Link statistics per peer device, kept across restarts (docs/DESIGN.md §6). */
 export class PeerRepository {
   constructor(private readonly db: KithDb) {}
 

@@ -6,7 +6,7 @@ import type { KithDb } from '@kith/db/database';
 import type { IdentityRepository } from './identity-repository.ts';
 
 /**
- * The newest signed relay list per user (DESIGN §7): a higher seq replaces a lower one, and a
+ * The newest signed relay list per user (docs/DESIGN.md §7): a higher seq replaces a lower one, and a
  * list counts only when an active device of that user signed it (checked against the user's
  * identity log as we hold it).
  */

@@ -1,5 +1,5 @@
 /**
- * The archivist (DESIGN §5, §7; docs/ARCHITECTURE.md "Archive encryption and retrieval") with
+ * The archivist (docs/DESIGN.md §5, §7; docs/ARCHITECTURE.md "Archive encryption and retrieval") with
  * three real nodes in this process: A's phone (X) and A's appliance (Y), two devices from one
  * phrase, and A's friend B. Real links on loopback, real PGlite; every pass and repair is run by
  * the test. Covers: current (2-of-2 with the friend's share), change detection, the move to

@@ -1,5 +1,5 @@
 /**
- * Holder choice and revocation (DESIGN §4, §7): user A has a phone and an appliance (two
+ * Holder choice and revocation (docs/DESIGN.md §4, §7): user A has a phone and an appliance (two
  * devices from one phrase) and a friend B. A's items go to A's own appliance first; when A
  * revokes the appliance, its copies stop counting at once (no grace period) and the repair
  * loop copies them to B. Real links on loopback, real PGlite; repair passes driven by the test.

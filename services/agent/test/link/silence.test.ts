@@ -18,7 +18,7 @@ import {
 } from './helpers.ts';
 
 /**
- * DESIGN §6: "Strangers, scanners and replays get silence." Every probe below opens a raw TCP
+ * docs/DESIGN.md §6: "Strangers, scanners and replays get silence." Every probe below opens a raw TCP
  * connection, sends something that must not be answered, and waits for the server to close
  * the connection: not one byte may arrive first.
  */

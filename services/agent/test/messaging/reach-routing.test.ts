@@ -1,5 +1,5 @@
 /**
- * Reachability learned from gossip (DESIGN §7, docs/PROTOCOL.md §11): real nodes in this
+ * Reachability learned from gossip (docs/DESIGN.md §7, docs/PROTOCOL.md §11): real nodes in this
  * process (real links on loopback, real PGlite). A, N, B and M are four users: A–N, N–B and
  * A–B are friends, M is a friend of N only. A cannot link to B (B moved to an address A never
  * learns); A learns from N's reach gossip that N reaches B, and A's items for B go through N.

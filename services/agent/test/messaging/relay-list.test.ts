@@ -1,5 +1,5 @@
 /**
- * Relay lists (DESIGN §7, docs/PROTOCOL.md §10): four real nodes in this process (real links on
+ * Relay lists (docs/DESIGN.md §7, docs/PROTOCOL.md §10): four real nodes in this process (real links on
  * loopback, real PGlite). B's signed list reaches its friend A and names B's relays; with B
  * offline, A hands B's items to B's listed relay N and not to M, a friend of B that B did not
  * list, while N is online; with N offline too, A falls back to every online peer.

@@ -1,5 +1,5 @@
 /**
- * The reach routing table (peer/reachability.ts, DESIGN §7): a synchronous simulation of nodes
+ * The reach routing table (peer/reachability.ts, docs/DESIGN.md §7): a synchronous simulation of nodes
  * that exchange their lists in rounds, as the reach gossip does over links.
  */
 import { REACH_MAX_DISTANCE } from '@kith/core/wire/reach';

@@ -1,5 +1,5 @@
 /**
- * Recovery from the phrase with a friend's invite (DESIGN §4, docs/PROTOCOL.md §9 step 6), at
+ * Recovery from the phrase with a friend's invite (docs/DESIGN.md §4, docs/PROTOCOL.md §9 step 6), at
  * the friend's node: user A (known phrase) and friend B run in this process on real PGlite and
  * real loopback links; A's machine is then gone. The recovering side is the same function
  * `kith recover --invite` runs; the refusals are driven with hand-made wire messages.

@@ -1,5 +1,5 @@
 /**
- * Custom consensus rules in CEL (DESIGN §8, docs/CONSENSUS.md "Custom rules").
+ * Custom consensus rules in CEL (docs/DESIGN.md §8, docs/CONSENSUS.md "Custom rules").
  *
  * At creation a rule is refused unless it is at most CEL_LIMITS.maxBytes long, parses, has an
  * AST no deeper than maxDepth with at most maxLoops nested macros, uses only allow-listed

@@ -1,4 +1,4 @@
-/** The contract every consensus method fulfils (DESIGN §8: a method is a predicate over a tally). */
+/** The contract every consensus method fulfils (docs/DESIGN.md §8: a method is a predicate over a tally). */
 import type { BallotKind, BallotRules, MethodOutcome, Tally } from '../types.ts';
 
 export interface ConsensusMethod<P> {

@@ -1,4 +1,4 @@
-/** Every consensus method by its kebab-case name (DESIGN §8, docs/CONSENSUS.md). */
+/** Every consensus method by its kebab-case name (docs/DESIGN.md §8, docs/CONSENSUS.md). */
 import { allAcknowledged } from './acknowledged.ts';
 import { apacheRelease } from './apache.ts';
 import { consent, lazyConsensus } from './consent.ts';

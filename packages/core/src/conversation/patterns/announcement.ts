@@ -1,5 +1,5 @@
 /**
- * Announcement (DESIGN §8 "announcement: only the author posts, others acknowledge"): the
+ * Announcement (docs/DESIGN.md §8 "announcement: only the author posts, others acknowledge"): the
  * creator posts `announce` events (the first is the announcement, later ones amend it); members
  * acknowledge with an `ack` vote once an announcement precedes it. The author's own announcement
  * counts as their acknowledgement when they are a member, so nobody acks their own news.

@@ -1,5 +1,5 @@
 /**
- * Debate (DESIGN §8 "debate: positions and arguments for/against"). The claims under debate are
+ * Debate (docs/DESIGN.md §8 "debate: positions and arguments for/against"). The claims under debate are
  * the genesis options and the `position` events members put forward; an `argument` is for or
  * against one claim; a `rebuttal` answers an argument (or another rebuttal). Members then vote
  * in the form the method needs.

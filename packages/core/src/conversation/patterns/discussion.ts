@@ -1,5 +1,5 @@
 /**
- * Discussion (DESIGN §8 "discussion: threaded replies"): anyone taking part posts, replies to a
+ * Discussion (docs/DESIGN.md §8 "discussion: threaded replies"): anyone taking part posts, replies to a
  * post or a reply (a thread), and reacts. A member marks the discussion done for them with an
  * `ack` vote, so "all-acknowledged", "consent" and "lazy-consensus" (or a deadline rule) end it.
  */

@@ -1,5 +1,5 @@
 /**
- * Invitation (DESIGN §8 "invitation: RSVPs with capacity"): the creator posts the `details`
+ * Invitation (docs/DESIGN.md §8 "invitation: RSVPs with capacity"): the creator posts the `details`
  * (and may update them); members answer with an `rsvp` vote (yes, no or maybe) before the
  * deadline. With a capacity, the first `capacity` yes answers in canonical order are confirmed
  * and later ones wait-listed (the tally's rsvp section).

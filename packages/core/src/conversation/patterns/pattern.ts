@@ -1,5 +1,5 @@
 /**
- * The contract of a message pattern (DESIGN §8): which event kinds it has, who may post each
+ * The contract of a message pattern (docs/DESIGN.md §8): which event kinds it has, who may post each
  * and when, how each body is shaped, and which ballots its `vote` events may carry.
  * Every check is a pure function of the event and of the events it follows (its causal past),
  * so every member gives the same verdict on the same event, whatever the arrival order.

@@ -1,5 +1,5 @@
 /**
- * Proposal (DESIGN §8 "proposal: votes, objections, blocks"): members vote in the form the
+ * Proposal (docs/DESIGN.md §8 "proposal: votes, objections, blocks"): members vote in the form the
  * method needs (choice, approval set, ranking, scores, dots, yes/no, ack for consent, Apache
  * +1/0/-1) and may object or block with a reason at any time; an objection or block is recorded
  * even when the method does not count it. Anyone taking part may comment (threaded).

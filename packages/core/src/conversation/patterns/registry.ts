@@ -1,4 +1,4 @@
-/** Every message pattern by its name (DESIGN §8, docs/CONSENSUS.md "Conversations and patterns"). */
+/** Every message pattern by its name (docs/DESIGN.md §8, docs/CONSENSUS.md "Conversations and patterns"). */
 import { KithError } from '../../errors.ts';
 import { announcement } from './announcement.ts';
 import { debate } from './debate.ts';
