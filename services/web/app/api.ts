@@ -250,7 +250,7 @@ export const api = {
   accept: (code: string) => call<PairingResult>('POST', '/api/pairing/accept', { code }),
   revokeDevice: (deviceId: string, phrase: string) =>
     call<{ deviceId: string }>('POST', '/api/devices/revoke', { deviceId, phrase }),
-  removeFriend: (userId: string) => call('DELETE', `/api/friends/${id(userId)}`),
+  removeFriend: (userId: string) => call('POST', `/api/friends/${id(userId)}/unfriend`, {}),
 
   messages: (conversation?: string) =>
     call<Message[]>('GET', conversation ? `/api/messages?conversation=${id(conversation)}` : '/api/messages'),

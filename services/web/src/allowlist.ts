@@ -30,17 +30,13 @@ const RULES: readonly [method: string, pattern: string][] = [
   ['GET', '/api/archive/history'],
   ['GET', '/api/archive/current'],
   ['GET', `/api/archive/items/${ID}`],
-  // Routes other parts add; forwarded when the agent has them (404 otherwise).
+  ['GET', '/api/relay/status'],
   ['GET', '/api/identity/phrase'],
   ['POST', '/api/identity/phrase/reveal'],
-  ['POST', '/api/identity/phrase/confirm'],
+  ['GET', '/api/lock'],
   ['POST', '/api/unlock'],
   ['POST', '/api/lock'],
-  ['PUT', '/api/name'],
-  ['POST', '/api/name'],
-  ['DELETE', `/api/friends/${ID}`],
-  ['POST', `/api/friends/${ID}/remove`],
-  ['PUT', `/api/friends/${ID}/relay`],
+  ['POST', `/api/friends/${ID}/unfriend`],
 ];
 
 const COMPILED = RULES.map(([method, pattern]) => ({ method, re: new RegExp(`^${pattern}$`) }));

@@ -104,8 +104,8 @@ export function OnboardingScreen() {
       ) : null}
       {step === 'unsupported' ? (
         <p>
-          This node keeps a new phrase in the file <code>seed-phrase.txt</code> of its data directory: copy it
-          to paper, then delete the file.
+          This node cannot show its phrase here: run <code>kith phrase --reveal</code> on it, and copy the
+          phrase to paper.
         </p>
       ) : null}
       <h2>Add this machine to an identity you have</h2>
