@@ -11,7 +11,10 @@
  */
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { sealEnvelope } from '@kith/core/envelope';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unlock } from '../../services/agent/src/keystore/index.ts';
 import {
   ClusterDatabases,
   clusterDatabaseKind,
@@ -111,7 +114,19 @@ describe.each(clusterDatabaseKind())('archive cluster on %s', (kind) => {
 
   it('an item put on the phone is held by the phone and its own appliance first', async () => {
     const file = join(dir, 'item.bin');
-    await writeFile(file, Buffer.from('not really ciphertext, but the archive cannot tell'.repeat(40)));
+    // Holders keep only envelopes an active device of the owner sealed (archive-sender.ts): the
+    // test seals one with the phone's own keys, read from its data dir.
+    const device = await unlock(phone.dataDir, undefined);
+    const sealed = await sealEnvelope({
+      kind: 'test',
+      plaintext: new Uint8Array(randomBytes(2000)),
+      recipients: [device.keys.agreement.publicKey],
+      threshold: 1,
+      sender: device.keys.signing,
+      createdAt: Date.now(),
+      random: (n) => new Uint8Array(randomBytes(n)),
+    });
+    await writeFile(file, sealed);
     const put = await phone.cli<{ id: string; size: number; sentTo: string[] }>('archive', 'put', file);
     expect(put.sentTo).toEqual([ids.appliance]);
     const status = await waitFor('two copies', async () => {
