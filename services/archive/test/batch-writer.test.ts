@@ -53,12 +53,13 @@ forEachDatabase('BatchWriter', (ctx) => {
     const writer = new BatchWriter(blobs, { maxItems: 7, maxDelayMs: 0, maxInFlight: 4 });
     const owners = [freshOwner(), freshOwner(), freshOwner()];
     const payloads = Array.from({ length: 60 }, () => ciphertext(16));
-    // Each payload is put three times, under rotating owners, in an interleaved order.
+    // Each payload is put three times, under rotating owners, in an interleaved order. Rows are
+    // keyed by (owner, id), so each owner stores its own copy of every payload.
     const puts = [0, 1, 2].flatMap((round) =>
       payloads.map((bytes, i) => writer.put(blobInput(owners[(i + round) % 3]!, 'current', bytes))),
     );
     const statuses = await Promise.all(puts);
-    expect(statuses.filter((s) => s === 'stored')).toHaveLength(60);
+    expect(statuses.filter((s) => s === 'stored')).toHaveLength(180);
     let items = 0;
     for (const owner of owners) {
       const stats = await blobs.stats(owner);
@@ -68,7 +69,7 @@ forEachDatabase('BatchWriter', (ctx) => {
       });
       items += stats.items;
     }
-    expect(items).toBe(60);
+    expect(items).toBe(180);
     expect(writer.stats.failedBatches).toBe(0);
     await writer.close();
   });

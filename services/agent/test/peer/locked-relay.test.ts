@@ -17,6 +17,7 @@ import { openEpochKey } from '@kith/core/messaging/epoch-key';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { relayQueue } from '@kith/db/schema';
+import { sealedTestBlob } from '../../../../test/helpers/archive-blob.ts';
 import { waitFor } from '../../../../test/helpers/cluster.ts';
 import { makeTempDir } from '../../../../test/helpers/database.ts';
 import { pairInProcess, startInProcessNode } from '../../../../test/helpers/in-process-node.ts';
@@ -151,7 +152,8 @@ describe('locked relay mode', () => {
     );
 
     // An archive item of A: stored by L, receipted under L's relay signing key, served back.
-    const ciphertext = new Uint8Array(randomBytes(3000));
+    // Holders keep only envelopes a device of the owner sealed (archive-sender.ts).
+    const ciphertext = await sealedTestBlob(a, 3000);
     const replicated = new Promise<void>((resolve) => {
       const off = a.node.options.events.subscribe((e) => {
         if (e.type === 'archive.replicated' && e.data.holder === l.node.deviceId) {
