@@ -5,6 +5,7 @@
 //   web        the web server's /healthz answers
 // Plain JavaScript with no imports beyond Node, so it starts fast every few seconds.
 import { readFileSync } from 'node:fs';
+import { get } from 'node:https';
 import { join } from 'node:path';
 
 const role = process.argv[2] ?? 'agent';
@@ -21,6 +22,17 @@ else if (role === 'consensus') {
 } else {
   process.stderr.write(`healthcheck: unknown role ${role} (agent, consensus or web)\n`);
   process.exit(2);
+}
+// Off loopback the web part serves HTTPS with its own certificate: checked as such, unverified.
+if (role === 'web') {
+  const https = await new Promise((resolve) => {
+    const req = get(url.replace('http:', 'https:'), { rejectUnauthorized: false, timeout: 4000 }, (res) =>
+      resolve(res.statusCode === 200),
+    );
+    req.on('error', () => resolve(undefined));
+    req.on('timeout', () => req.destroy());
+  });
+  if (https !== undefined) process.exit(https ? 0 : 1);
 }
 try {
   const response = await fetch(url, { signal: AbortSignal.timeout(4000) });

@@ -123,7 +123,8 @@ export const webCommand: Command = {
       host: config.host,
       port: config.webPort,
       dataDir: config.dataDir,
-      agent: agentFromDataDir(config.dataDir),
+      // In compose the agent shares its URL and token in KITH_API_SHARE_DIR (read-only here).
+      agent: agentFromDataDir(config.apiShareDir ?? config.dataDir),
       warn: (m) => out.note(m),
     });
     out.note(

@@ -181,7 +181,8 @@ export const CONFIG_VARIABLES = {
     expected: 'a directory path',
     meaning:
       'Directory where the agent also writes api.json and api-token (0600) for the containers that use ' +
-      'its API; they point their KITH_DATA at it. Unset: only KITH_DATA holds them.',
+      'its API; the consensus worker points its KITH_DATA at it, `kith web` reads the agent from it. ' +
+      'Unset: only KITH_DATA holds them.',
     schema: Type.String({ minLength: 1 }),
     parse: asString,
   },

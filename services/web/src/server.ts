@@ -81,6 +81,15 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
     if (!reading && !originAllowed(req.headers.origin, scheme, req.headers.host))
       throw new KithError('WEB_ORIGIN_REFUSED');
 
+    // The container health check (bin/healthcheck.mjs): up, and the agent behind it answers.
+    if (path === '/healthz' && reading) {
+      const ok = await agentCall(agent, 'GET', '/api/health').then(
+        () => true,
+        () => false,
+      );
+      return json(res, ok ? 200 : 503, { ok });
+    }
+
     if (path === '/web/signin' && method === 'POST') {
       const body = (await readJson(req)) as { code?: unknown };
       if (typeof body.code !== 'string')
