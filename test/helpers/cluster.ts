@@ -20,7 +20,7 @@ export interface NodeOptions {
   webPort?: number;
   heartbeatMeanMs: number;
   databaseUrl?: string;
-  /** How long `start()` waits for the node to say it runs (default 60 s). */
+  /** How long `start()` waits for the node to say it runs (default 120 s: a loaded machine). */
   startTimeoutMs?: number;
   /** Extra environment for `kith up` (settings a test injects, e.g. KITH_ARCHIVE_HISTORY_AFTER_DAYS). */
   env?: Record<string, string>;
@@ -79,7 +79,7 @@ export class KithNode {
       let text = '';
       const timer = setTimeout(
         () => reject(new Error(`node ${o.host} did not start:\n${text.slice(-3000)}`)),
-        o.startTimeoutMs ?? 60_000,
+        o.startTimeoutMs ?? 120_000,
       );
       child.stderr!.on('data', (d: Buffer) => {
         log.write(d);

@@ -7,6 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sealedTestBlob } from '../../../../test/helpers/archive-blob.ts';
 import { ClusterDatabases, waitFor } from '../../../../test/helpers/cluster.ts';
 import { makeTempDir, testDatabaseKinds } from '../../../../test/helpers/database.ts';
 import { pairInProcess, startInProcessNode } from '../../../../test/helpers/in-process-node.ts';
@@ -64,7 +65,9 @@ describe.each(testDatabaseKinds())('backup and restore on %s', (kind) => {
       const list = await api<MessageView[]>(a, 'GET', '/messages');
       return list.length >= 2 ? list : undefined;
     });
-    await api(a, 'POST', '/archive/blobs', { ciphertext: Buffer.alloc(200_000, 7).toString('base64') });
+    // Holders keep only envelopes a device of the owner sealed (archive-sender.ts).
+    const blob = await sealedTestBlob(a, 200_000);
+    await api(a, 'POST', '/archive/blobs', { ciphertext: Buffer.from(blob).toString('base64') });
     const status = await api<{ items: number }>(a, 'GET', '/archive/status');
     before = {
       messages: (await api<MessageView[]>(a, 'GET', '/messages')).map((m) => m.text).sort(),
