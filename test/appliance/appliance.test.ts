@@ -8,6 +8,7 @@
  * unless KITH_APPLIANCE_REQUIRED=1 (CI), where a missing engine fails.
  */
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { get } from 'node:https';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -153,8 +154,13 @@ describe.skipIf(problem !== undefined)('the appliance: docker compose up', () =>
   });
 
   it('answers on the web port with the agent’s health', async () => {
-    const page = await (await fetch(`http://127.0.0.1:${webPort}/`)).text();
-    expect(page).toContain('data-ok="true"');
+    // Off loopback the web part serves HTTPS with the certificate it made at first start.
+    const health = await httpsGet(`https://127.0.0.1:${webPort}/healthz`);
+    expect(health.status).toBe(200);
+    expect(JSON.parse(health.body)).toEqual({ ok: true });
+    const page = await httpsGet(`https://127.0.0.1:${webPort}/`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<title>Kith</title>');
   });
 
   it('keeps the API token out of docker inspect', async () => {
@@ -232,3 +238,19 @@ describe.skipIf(problem !== undefined)('the appliance: docker compose up', () =>
     );
   }, 900_000);
 });
+
+/** GET over HTTPS without checking the certificate (the appliance's own, self-signed). */
+function httpsGet(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { rejectUnauthorized: false, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error(`no answer from ${url}`)));
+  });
+}
