@@ -1,3 +1,4 @@
+import type { ResponseOf } from '@kith/api';
 /**
  * The browser's view of the agent: same-origin calls to the web part, which holds the agent's
  * token and passes allowed routes on (the browser never sees the token). The shapes are those
@@ -52,15 +53,7 @@ export interface Peer {
   roundTripMs: number | null;
   status: string;
 }
-export interface Status {
-  userId: string;
-  deviceId: string;
-  peerPort: number;
-  addresses: string[];
-  peers: number;
-  online: number;
-  friends: number;
-}
+export type Status = ResponseOf<'status'>;
 export interface Message {
   id: string;
   conversation: string;
@@ -92,19 +85,7 @@ export interface InviteState {
   used: boolean;
   result: PairingResult | null;
 }
-export interface ConversationSummary {
-  id: string;
-  topic: string;
-  pattern: string;
-  method: string;
-  status: 'open' | 'closed';
-  creator: string;
-  members: string[];
-  options: string[];
-  deadline: string | null;
-  createdAt: string;
-  closedAt: string | null;
-}
+export type ConversationSummary = ResponseOf<'conversations'>[number];
 export interface TimelineEntry {
   id: string;
   author: string;
