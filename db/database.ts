@@ -10,6 +10,7 @@ import postgres from 'postgres';
 import { type MigrationLogger, type MigrationReport, migrateDatabase } from './migrate.ts';
 import * as schema from './schema.ts';
 import { acquireDataDirLock } from './data-dir-lock.ts';
+import { PGLITE_TEMPLATE_FILE, createFromPgliteTemplate, isNewPgliteDir } from './pglite-template.ts';
 
 export type KithSchema = typeof schema;
 /** The drizzle handle; the same type whichever driver is underneath. */
@@ -35,6 +36,11 @@ export interface OpenDatabaseOptions {
   dataDir: string;
   /** Postgres pool size (default 10). */
   maxConnections?: number;
+  /**
+   * The initialised PGlite data directory a new DATA/db starts from (db/pglite-template.ts);
+   * default the one `npm run build` writes into dist/, `false` for a plain initdb.
+   */
+  pgliteTemplate?: string | false;
 }
 
 /**
@@ -45,7 +51,7 @@ export interface OpenDatabaseOptions {
 export async function openDatabase(options: OpenDatabaseOptions): Promise<KithDatabase> {
   return options.databaseUrl
     ? openPostgres(options.databaseUrl, options.maxConnections ?? 10)
-    : openPglite(options.dataDir);
+    : openPglite(options.dataDir, options.pgliteTemplate ?? PGLITE_TEMPLATE_FILE);
 }
 
 async function openPostgres(url: string, max: number): Promise<KithDatabase> {
@@ -76,12 +82,15 @@ async function openPostgres(url: string, max: number): Promise<KithDatabase> {
   };
 }
 
-async function openPglite(dataDir: string): Promise<KithDatabase> {
+async function openPglite(dataDir: string, template: string | false): Promise<KithDatabase> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const lock = acquireDataDirLock(join(dataDir, 'db.lock'));
+  const path = join(dataDir, 'db');
   let client: PGlite;
   try {
-    client = await PGlite.create(join(dataDir, 'db'));
+    const fromTemplate =
+      template !== false && isNewPgliteDir(path) ? await createFromPgliteTemplate(path, template) : undefined;
+    client = fromTemplate ?? (await PGlite.create(path));
   } catch (cause) {
     lock.release();
     throw new KithError('DB_UNAVAILABLE', `The embedded database in ${join(dataDir, 'db')} did not open.`, {

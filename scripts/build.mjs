@@ -8,7 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, rmSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import { distState } from '../bin/dist-state.mjs';
 
@@ -27,12 +27,22 @@ try {
   process.exit(0);
 }
 
-/** npm packages stay imports; only our own workspace packages are bundled. */
+/**
+ * Pure-JS packages of many small modules, bundled with our own: loading TypeBox from
+ * node_modules resolves and reads some 1,400 files, which cost `kith status` most of its start
+ * (bench/README.md). They keep no state across copies that matters here (TypeBox marks schema
+ * kinds with plain or registered-symbol keys; no formats or types are registered).
+ */
+const BUNDLED_NPM = /^(typebox|@sinclair\/typebox|@noble\/(curves|hashes|ciphers))(\/|$)/;
+
+/** Other npm packages stay imports; our own workspace packages are bundled. */
 const externalNpmPackages = {
   name: 'external-npm-packages',
   setup(build) {
     build.onResolve({ filter: /^[^./]/ }, (args) =>
-      args.path.startsWith('@kith/') ? undefined : { path: args.path, external: true },
+      args.path.startsWith('@kith/') || BUNDLED_NPM.test(args.path)
+        ? undefined
+        : { path: args.path, external: true },
     );
   },
 };
@@ -60,6 +70,25 @@ cpSync(`${root}db/migrations`, `${dist}/migrations`, {
   recursive: true,
   filter: (source) => !source.endsWith('_snapshot.json'),
 });
+// A PGlite data directory initialised in memory with every migration applied, so a new node's
+// first start loads it instead of running initdb on disk (db/pglite-template.ts). Bundled to a
+// scratch file in dist/ (so it finds node_modules and dist/migrations as the chunks do), run,
+// and removed.
+const templateTool = `${dist}/pglite-template-tool.js`;
+await esbuild.build({
+  absWorkingDir: root,
+  entryPoints: ['db/pglite-template.ts'],
+  outfile: templateTool,
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  plugins: [externalNpmPackages],
+  logLevel: 'warning',
+});
+const { writePgliteTemplate } = await import(pathToFileURL(templateTool).href);
+await writePgliteTemplate(`${dist}/pglite-template.tar.gz`);
+rmSync(templateTool);
 // The web UI's single-page app (services/web, Vite): built into services/web/dist and copied to
 // dist/web, where the bundled web part serves it from (services/web/src/static-files.ts).
 execFileSync(process.execPath, [`${root}node_modules/vite/bin/vite.js`, 'build', '--logLevel', 'warn'], {

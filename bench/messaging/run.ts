@@ -158,7 +158,9 @@ function startNode(spec: NodeSpec, host: string): Promise<RunningNode> {
 
 async function pair(x: RunningNode, y: RunningNode): Promise<void> {
   const invite = await x.pairing.createInvite({ role: 'friend' });
-  await y.pairing.acceptFriend(invite.code);
+  const paired = await y.pairing.acceptFriend(invite.code);
+  await y.pairing.pending.confirm(paired.userId);
+  await x.pairing.pending.confirm(y.node.userId);
   await waitFor(`${x.config.host} and ${y.config.host} linked`, () =>
     Boolean(x.node.session(y.node.deviceId) && y.node.session(x.node.deviceId)),
   );

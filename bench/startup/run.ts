@@ -2,8 +2,9 @@
  * Startup bench (bench/README.md, "Startup"): wall time of `node -e 0`, `kith --version`,
  * `kith status` (against a running agent) and `kith up` on an empty data dir until its local
  * API answers /api/health, interleaved in one run; medians and the difference to `node -e 0`.
- * The floor of `kith status`: a bare Node process reading the same two files and fetching the
- * same /api/status (what is left is what the CLI adds; the rest is the agent answering).
+ * The floor of `kith status`: a bare Node process reading the same two files and asking for the
+ * same /api/status, with `fetch` and with `node:http` (the CLI's transport): what is left is what
+ * the CLI adds; the rest is the agent answering.
  *
  *   node --import tsx bench/startup/run.ts [--runs 7] [--up-runs 3] [--kith bin/kith.mjs] [--light '--version'] [--json]
  *
@@ -113,12 +114,29 @@ fetch(url + '/api/status', { headers: { authorization: 'Bearer ' + token } }).th
   if (!r.ok) process.exit(1);
 });`;
 
+/** The same call over node:http, as the CLI makes it (packages/api/src/http-transport.ts). */
+const HTTP_STATUS = `
+const { readFileSync } = require('node:fs');
+const http = require('node:http');
+const dir = process.argv[1];
+const { url } = JSON.parse(readFileSync(dir + '/api.json', 'utf8'));
+const token = readFileSync(dir + '/api-token', 'utf8').trim();
+http.get(url + '/api/status', { headers: { authorization: 'Bearer ' + token }, agent: false }, (r) => {
+  let body = '';
+  r.on('data', (c) => (body += c));
+  r.on('end', () => {
+    JSON.parse(body);
+    if (r.statusCode !== 200) process.exit(1);
+  });
+});`;
+
 const LIGHT = values.light!.split(' ');
 const lightName = `kith ${values.light}`;
 const samples: Record<string, number[]> = {
   'node -e 0': [],
   [lightName]: [],
   'node: fetch /api/status (floor)': [],
+  'node: http /api/status (floor)': [],
   'kith status': [],
   'kith up (ready)': [],
 };
@@ -133,6 +151,7 @@ try {
       samples['node -e 0']!.push(await timeProcess(['-e', '0']));
       samples[lightName]!.push(await timeProcess([KITH, ...LIGHT]));
       samples['node: fetch /api/status (floor)']!.push(await timeProcess(['-e', FETCH_STATUS, agentDir]));
+      samples['node: http /api/status (floor)']!.push(await timeProcess(['-e', HTTP_STATUS, agentDir]));
       samples['kith status']!.push(await timeProcess([KITH, 'status', '--data', agentDir]));
     }
   } finally {

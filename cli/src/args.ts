@@ -73,12 +73,3 @@ export function parseArgs(argv: string[], specs: FlagSpecs, maxPositionals: numb
   }
   return { flags, positionals };
 }
-
-export function helpText(usage: string, summary: string, specs: FlagSpecs): string {
-  const lines = Object.entries(specs).map(([name, s]) => {
-    const value = s.kind === 'boolean' ? '' : s.kind === 'list' ? ' VALUE…' : ' VALUE';
-    const env = s.env ? ` (env ${s.env})` : '';
-    return `  --${name}${value}`.padEnd(28) + s.description + env;
-  });
-  return `Usage: ${usage}\n\n${summary}\n\nOptions:\n${lines.join('\n')}\n`;
-}

@@ -5,6 +5,8 @@ export interface CommandContext {
   dataDir: string;
   args: Parsed;
   out: Output;
+  /** Every command of the table (for `kith completion`). */
+  allCommands: () => Promise<Command[]>;
 }
 
 export interface Command {

@@ -5,12 +5,12 @@
  * `--method schulze` and for a custom `--rule`; usage errors exit 2 naming the problem. Then the
  * same data dir under `kith agent` + `kith consensus` (two processes).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KithNode, waitFor } from '../../test/helpers/cluster.ts';
 import { makeTempDir } from '../../test/helpers/database.ts';
-import { KITH_BIN, runKith } from '../../test/helpers/kith-cli.ts';
+import { runKith, spawnKith } from '../../test/helpers/kith-cli.ts';
 
 interface Shown {
   id: string;
@@ -183,27 +183,16 @@ describe('kith conversation / post / vote (real processes, one node)', () => {
 
   it('kith agent + kith consensus (separate processes) on the same data dir record the outcome', async () => {
     expect(await node.stop()).toBe(0);
-    const spawnKith = (args: string[]) => {
-      const child = spawn(process.execPath, [KITH_BIN, ...args, '--data', node.dataDir], {
-        env: {
-          ...process.env,
-          DATABASE_URL: '',
-          KITH_DATA: '',
-          KITH_PASSPHRASE_FILE: '',
-          KITH_LOG_LEVEL: 'warn',
-        },
-        stdio: ['ignore', 'ignore', 'pipe'],
+    const start = (args: string[]) => {
+      const running = spawnKith([...args, '--data', node.dataDir], {
+        env: { DATABASE_URL: '', KITH_LOG_LEVEL: 'warn' },
       });
-      let err = '';
-      child.stderr!.on('data', (d: Buffer) => {
-        err += d.toString();
-      });
-      children.push(child);
-      return { child, err: () => err };
+      children.push(running.child);
+      return running;
     };
     // the worker first: it waits for the agent
-    const worker = spawnKith(['consensus']);
-    const agent = spawnKith([
+    const worker = start(['consensus']);
+    const agent = start([
       'agent',
       '--host',
       '127.0.0.1',
@@ -212,7 +201,7 @@ describe('kith conversation / post / vote (real processes, one node)', () => {
       '--api-port',
       String(portBase + 1),
     ]);
-    await waitFor('the agent', async () => agent.err().includes('kith: running as'), 60_000);
+    await agent.waitForOutput('kith: running as', 60_000);
     // what was closed under `kith up` is still closed
     expect((await kith('conversation', 'list', '--status', 'closed', '--json')).json).toHaveLength(2);
     const created = await node.cli<{ id: string }>(
@@ -230,11 +219,8 @@ describe('kith conversation / post / vote (real processes, one node)', () => {
     await node.cli('vote', created.id, '--choice', 'yes');
     const shown = await closedView(created.id);
     expect(shown.outcome?.result).toMatchObject({ passed: true, reason: 'all-voted' });
-    const exits = [worker, agent].map(
-      ({ child }) => new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code))),
-    );
     worker.child.kill('SIGTERM');
     agent.child.kill('SIGTERM');
-    expect(await Promise.all(exits)).toEqual([0, 0]);
+    expect(await Promise.all([worker.exited, agent.exited])).toEqual([0, 0]);
   }, 120_000);
 });

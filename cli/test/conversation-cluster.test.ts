@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KithNode, waitFor } from '../../test/helpers/cluster.ts';
+import { KithNode, pairAndConfirm, waitFor } from '../../test/helpers/cluster.ts';
 import { makeTempDir } from '../../test/helpers/database.ts';
 import { runKith } from '../../test/helpers/kith-cli.ts';
 
@@ -60,8 +60,7 @@ describe('a conversation across two friends’ nodes (real processes)', () => {
     aId = (ia.json as { userId: string }).userId;
     bId = (ib.json as { userId: string }).userId;
     await Promise.all([a.start(), b.start()]);
-    const invite = await a.cli<{ code: string }>('invite');
-    await b.cli('accept', invite.code);
+    await pairAndConfirm(a, b);
     await waitFor('A and B are friends and online', async () => {
       const friends = await a.api<{ userId: string; online: boolean }[]>('/friends');
       return friends.some((f) => f.userId === bId && f.online);

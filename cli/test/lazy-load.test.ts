@@ -45,6 +45,8 @@ describe('the built kith loads only what a command needs', () => {
     const status = modulesLoadedBy(['status', '--data', join(dir, 'empty')]);
     expect(status.code).toBe(1); // AGENT_NOT_RUNNING: the command ran
     expect(heavyIn(status.modules)).toEqual([]);
+    // Not even TypeBox or noble from node_modules: they are bundled (scripts/build.mjs).
+    expect(status.modules.filter((m) => m.includes('/node_modules/'))).toEqual([]);
     const help = modulesLoadedBy(['up', '--help']);
     expect(help.code).toBe(0);
     expect(heavyIn(help.modules)).toEqual([]);

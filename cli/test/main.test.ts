@@ -7,5 +7,5 @@ describe('command table', () => {
     const names = COMMAND_LOADERS.map(([name]) => name);
     expect(new Set(names).size).toBe(names.length);
     for (const [name, load] of COMMAND_LOADERS) expect((await load()).name).toBe(name);
-  });
+  }, 120_000);
 });

@@ -5,12 +5,14 @@
  * and the recovery key), held by B. Both of A's machines are destroyed. On a fresh data dir,
  * `kith recover --phrase-file F --invite CODE_FROM_B --revoke …` enrols a new device on B's copy
  * of A's log; after `kith up` B lists A online with the new device, messages go both ways, no
- * node saw a fork, and the new device reads A's history back from B's relay with the phrase.
+ * node saw a fork, and the new device reads A's history back from B's relay with the phrase;
+ * `kith archive restore --phrase-file` brings it into `kith messages`, sealed again to the new device.
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  pairAndConfirm,
   ClusterDatabases,
   clusterDatabaseKind,
   type KithNode,
@@ -20,7 +22,9 @@ import {
 import { makeTempDir } from '../../test/helpers/database.ts';
 import { runKith } from '../../test/helpers/kith-cli.ts';
 
-const HEARTBEAT_MS = 400;
+/** Several nodes on a loaded machine: 2 s heartbeats, and waits that follow state for 90 s. */
+const HEARTBEAT_MS = 2000;
+const WAIT_MS = 90_000;
 
 interface Ids {
   userId: string;
@@ -39,6 +43,12 @@ interface HistoryJson {
 interface SyncJson {
   failed: { topic: string; code: string }[];
   historyIndex: { version: number; entries: number } | null;
+}
+interface RestoreJson {
+  items: number;
+  conversations: number;
+  added: number;
+  failed: { id: string; code: string }[];
 }
 interface TranscriptJson {
   archive: 'current' | 'history';
@@ -88,21 +98,30 @@ describe.each(clusterDatabaseKind())('kith recover --invite on %s (real processe
     const enrolled = await runKith(['accept', deviceInvite.code, '--data', join(dir, 'appliance'), '--json']);
     expect(enrolled.code, enrolled.stderr).toBe(0);
     appliance = enrolled.json as Ids;
-    const invite = await b.cli<{ code: string }>('invite');
-    await a.cli('accept', invite.code);
-    await waitFor('A and B are friends and online', async () =>
-      (await b.api<{ userId: string; online: boolean }[]>('/friends')).some(
-        (f) => f.userId === idsA.userId && f.online,
-      ),
+    await pairAndConfirm(b, a);
+    await waitFor(
+      'A and B are friends and online',
+      async () =>
+        (await b.api<{ userId: string; online: boolean }[]>('/friends')).some(
+          (f) => f.userId === idsA.userId && f.online,
+        ),
+      WAIT_MS,
     );
     conversation = (await a.cli<{ conversation: string }>('send', '--to', idsB.userId, 'before the loss'))
       .conversation;
-    await waitFor('B has A’s first message', async () =>
-      (await b.api<MessageJson[]>('/messages')).some((m) => m.text === 'before the loss'),
+    await waitFor(
+      'B has A’s first message',
+      async () => (await b.api<MessageJson[]>('/messages')).some((m) => m.text === 'before the loss'),
+      WAIT_MS,
     );
+    // For a person, `kith messages` names the sender (a friend's name, not their id).
+    const shown = (await runKith(['messages', '--data', b.dataDir])).stdout.split('\n');
+    expect(shown.find((l) => l.includes('before the loss'))).toMatch(/ {2}Ana \(\S+\) {2}before the loss/);
     await b.cli('send', '--to', idsA.userId, 'still here');
-    await waitFor('A has B’s answer', async () =>
-      (await a.api<MessageJson[]>('/messages')).some((m) => m.text === 'still here'),
+    await waitFor(
+      'A has B’s answer',
+      async () => (await a.api<MessageJson[]>('/messages')).some((m) => m.text === 'still here'),
+      WAIT_MS,
     );
     // The archivist may have moved it already by itself; either way it is in history now.
     expect(await a.cli('archive', 'sync')).toMatchObject({ failed: [] });
@@ -123,7 +142,7 @@ describe.each(clusterDatabaseKind())('kith recover --invite on %s (real processe
     expect(status.code, status.stderr).toBe(0);
     const holders = (status.json as { holders: { deviceId: string; held: number }[] }).holders;
     expect(holders.find((h) => h.deviceId === idsB.deviceId)?.held).toBeGreaterThanOrEqual(1);
-  }, 240_000);
+  }, 400_000);
 
   afterAll(async () => {
     await Promise.all(nodes.map((n) => n.kill()));
@@ -177,6 +196,11 @@ describe.each(clusterDatabaseKind())('kith recover --invite on %s (real processe
     const before = await b.api<PeerJson[]>('/peers');
     expect(before.find((p) => p.deviceId === r.deviceId)?.status).toBe('active');
     expect(before.find((p) => p.deviceId === idsA.deviceId)?.status).toBe('revoked');
+    // For a person: the revoked device is marked so, unlike the new one that is only offline.
+    const lines = (await runKith(['peers', '--data', b.dataDir])).stdout.split('\n');
+    expect(lines.find((l) => l.includes(idsA.deviceId))).toMatch(/^✗ +revoked +\S+ +Ana /);
+    expect(lines.find((l) => l.includes(r.deviceId))).toMatch(/^○ +offline +\S+ +Ana /);
+    expect(lines).toContain('● online   ○ offline   ✗ revoked (refused from its next handshake)');
 
     // The recovered identity: same user, this device, the lost one revoked
     const identity = await runKith(['identity', '--data', fresh.dataDir, '--json']);
@@ -194,28 +218,38 @@ describe.each(clusterDatabaseKind())('kith recover --invite on %s (real processe
     ]);
 
     await fresh.start();
-    await waitFor('B lists A online with the new device', async () => {
-      const friends = await b.api<{ userId: string; online: boolean }[]>('/friends');
-      const peers = await b.api<PeerJson[]>('/peers');
-      return (
-        friends.some((f) => f.userId === idsA.userId && f.online) &&
-        peers.some((p) => p.deviceId === r.deviceId && p.online)
-      );
-    });
+    await waitFor(
+      'B lists A online with the new device',
+      async () => {
+        const friends = await b.api<{ userId: string; online: boolean }[]>('/friends');
+        const peers = await b.api<PeerJson[]>('/peers');
+        return (
+          friends.some((f) => f.userId === idsA.userId && f.online) &&
+          peers.some((p) => p.deviceId === r.deviceId && p.online)
+        );
+      },
+      WAIT_MS,
+    );
     const friendsOfA = await fresh.cli<{ userId: string; name: string | null }[]>('friends');
     expect(friendsOfA.map((f) => [f.userId, f.name])).toEqual([[idsB.userId, 'Ben']]);
 
     await fresh.cli('send', '--to', idsB.userId, 'back from the phrase');
-    await waitFor('B has the recovered device’s message', async () =>
-      (await b.api<MessageJson[]>('/messages')).some(
-        (m) => m.text === 'back from the phrase' && m.from === idsA.userId,
-      ),
+    await waitFor(
+      'B has the recovered device’s message',
+      async () =>
+        (await b.api<MessageJson[]>('/messages')).some(
+          (m) => m.text === 'back from the phrase' && m.from === idsA.userId,
+        ),
+      WAIT_MS,
     );
     await b.cli('send', '--to', idsA.userId, 'welcome back');
-    await waitFor('the recovered device has B’s message', async () =>
-      (await fresh.api<MessageJson[]>('/messages')).some(
-        (m) => m.text === 'welcome back' && m.from === idsB.userId,
-      ),
+    await waitFor(
+      'the recovered device has B’s message',
+      async () =>
+        (await fresh.api<MessageJson[]>('/messages')).some(
+          (m) => m.text === 'welcome back' && m.from === idsB.userId,
+        ),
+      WAIT_MS,
     );
 
     // A's history, read back from B's relay and opened here with the phrase (recovery key and
@@ -246,10 +280,47 @@ describe.each(clusterDatabaseKind())('kith recover --invite on %s (real processe
     await waitFor(
       'the index re-sealed by this device',
       async () => (await indexVersion()) > lostDevicesVersion,
+      WAIT_MS,
     );
     expect(await fresh.cli<HistoryJson[]>('archive', 'history')).toEqual([
       expect.objectContaining({ id: historyId, messages: 2 }),
     ]);
+
+    // The earlier conversation comes back into the message list: opened with the phrase, kept
+    // here, shown by `kith messages` beside what came after the recovery.
+    const restored = await fresh.cli<RestoreJson>('archive', 'restore', '--phrase-file', phraseFile);
+    expect(restored).toMatchObject({ conversations: 1, added: 2, failed: [] });
+    const messagesAfter = await fresh.cli<(MessageJson & { conversation: string })[]>('messages');
+    expect(messagesAfter.map((m) => [m.from, m.text])).toEqual([
+      [idsA.userId, 'before the loss'],
+      [idsB.userId, 'still here'],
+      [idsA.userId, 'back from the phrase'],
+      [idsB.userId, 'welcome back'],
+    ]);
+    expect(new Set(messagesAfter.map((m) => m.conversation))).toEqual(new Set([conversation]));
+    // A second restore adds nothing (kept by message id).
+    expect(await fresh.cli<RestoreJson>('archive', 'restore', '--phrase-file', phraseFile)).toMatchObject({
+      added: 0,
+    });
+    // Sealed again to today's devices: the current item of the conversation now holds the old
+    // messages too, and opens without the phrase (this device's share and B's).
+    await fresh.cli('archive', 'sync');
+    const current = await fresh.cli<{ id: string; topic: string }[]>('archive', 'current');
+    expect(current).toHaveLength(1);
+    const resealed = await fresh.cli<TranscriptJson>('archive', 'get', current[0]!.id);
+    expect(resealed).toMatchObject({ archive: 'current', conversation });
+    expect(resealed.messages.map((m) => m.text)).toEqual([
+      'before the loss',
+      'still here',
+      'back from the phrase',
+      'welcome back',
+    ]);
+
+    // Without the phrase, what this device can open itself: the current item (nothing new in it);
+    // the old history segment stays sealed to the lost devices and the recovery key.
+    const own = await fresh.cli<RestoreJson>('archive', 'restore');
+    expect(own).toMatchObject({ conversations: 1, added: 0 });
+    expect(own.failed.map((f) => f.id)).toEqual([historyId]);
 
     // Neither side refused a log copy (no fork, no identity.fork)
     for (const node of [b, fresh]) {
@@ -257,5 +328,5 @@ describe.each(clusterDatabaseKind())('kith recover --invite on %s (real processe
       expect(log).not.toContain('LOG_FORK');
       expect(log).not.toContain('refused a log copy');
     }
-  }, 240_000);
+  }, 480_000);
 });

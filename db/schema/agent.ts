@@ -120,6 +120,11 @@ export const invites = pgTable(
     usedAt: instant('used_at'),
     /** The user or device that redeemed it. */
     usedBy: text('used_by'),
+    /** Ended before use: `cancelled` (by its maker) or `wrong-code` (a wrong short-code guess). */
+    endedAt: instant('ended_at'),
+    endedReason: text('ended_reason', { enum: ['cancelled', 'wrong-code'] }),
+    /** The number of its short code (docs/PROTOCOL.md §9a), while it has one. */
+    nameplate: integer('nameplate'),
   },
   (t) => [
     index('invites_open').on(t.expiresAt).where(sql`${t.usedAt} is null`),

@@ -18,6 +18,11 @@ export const messages = pgTable(
     sentAt: instant('sent_at').notNull(),
     receivedAt: instant('received_at').notNull(),
     item: bytea('item').notNull(),
+    /**
+     * The text, sealed under the device storage key, once the epoch key is erased (forward
+     * secrecy, messaging/secrecy-sweep.ts); null while the epoch key still opens `item`.
+     */
+    bodySealed: bytea('body_sealed'),
   },
   (t) => [index('messages_conversation').on(t.conversationId, t.sentAt)],
 );
@@ -34,9 +39,34 @@ export const epochKeys = pgTable(
     recipients: text('recipients').notNull(),
     messageCount: integer('message_count').notNull().default(0),
     createdAt: instant('created_at').notNull(),
+    /**
+     * The erasure bucket whose key seals `key_sealed` inside the storage-key box (keystore/
+     * erasure-keys.ts); null for rows written before forward secrecy (storage key only).
+     */
+    eraseBucket: integer('erase_bucket'),
   },
   (t) => [index('epoch_keys_sender').on(t.conversationId, t.senderDevice, t.createdAt)],
 );
+
+/**
+ * This device's prekeys (wire/prekey.ts): the private half sealed under its erasure bucket's
+ * key, then the storage key; the row and the bucket key go once the prekey's time is over.
+ */
+export const devicePrekeys = pgTable('device_prekeys', {
+  publicKey: bytea('public_key').primaryKey(),
+  privateSealed: bytea('private_sealed').notNull(),
+  signed: bytea('signed').notNull(),
+  createdAt: instant('created_at').notNull(),
+  eraseBucket: integer('erase_bucket').notNull(),
+});
+
+/** The newest valid prekey each peer device published (wire/prekey.ts); epoch keys go to it. */
+export const peerPrekeys = pgTable('peer_prekeys', {
+  deviceId: text('device_id').primaryKey(),
+  publicKey: bytea('public_key').notNull(),
+  createdAt: instant('created_at').notNull(),
+  expiresAt: instant('expires_at').notNull(),
+});
 
 /**
  * Items this device made and has not yet seen delivered, per target device. A chat message

@@ -1,19 +1,24 @@
 /**
  * Appliance tier (docs/ARCHITECTURE.md "Test tiers"): the real image and docker-compose.yml.
  * Builds the image, brings the stack up with its ports published on 127.0.0.1 only, waits for
- * four healthy containers, pairs the appliance with a `kith up` node on this machine, sends a
+ * four healthy containers, creates its identity through the web part (setup mode), pairs the
+ * appliance with a `kith up` node on this machine, sends a
  * message each way, probes the peer port as a stranger and the web port as a browser, restarts
  * the stack, then backup -> `down -v` -> restore, and tears everything down.
  * Runs when a Docker engine answers (CI starts one with docker-standins); skipped otherwise,
  * unless KITH_APPLIANCE_REQUIRED=1 (CI), where a missing engine fails.
  */
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { get } from 'node:https';
+import { request } from 'node:https';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sealEnvelope } from '@kith/core/envelope';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unlock } from '../../services/agent/src/keystore/index.ts';
 import { KithNode, nextPorts, waitFor } from '../helpers/cluster.ts';
+import { runKith } from '../helpers/kith-cli.ts';
 import { Stack, engineProblem, freePort, run } from './compose.ts';
 
 const problem = engineProblem();
@@ -24,6 +29,10 @@ if (problem) {
 
 const IMAGE = process.env.KITH_APPLIANCE_IMAGE ?? 'kith:appliance-test';
 const PASSPHRASE = 'a backup passphrase for the appliance test';
+
+interface RelayJson {
+  heldFor: { userId: string; archive: { items: number; bytes: number }; relayed: unknown }[];
+}
 
 interface Message {
   text: string;
@@ -52,20 +61,24 @@ describe.skipIf(problem !== undefined)('the appliance: docker compose up', () =>
   let peerPort: number;
   let webPort: number;
   let appliance: { userId: string; deviceId: string };
+  const phraseFile = () => join(dir, 'host-phrase.txt');
 
-  async function untilHealthy(services = ['db', 'agent', 'consensus', 'web']) {
+  async function untilHealthy(services = ['db', 'agent', 'consensus', 'web'], of: Stack = stack) {
     try {
+      let last: Record<string, string> = {};
       await waitFor(
         `${services.join(', ')} healthy`,
         async () => {
-          const h = await stack.health();
-          return services.every((s) => h[s] === 'healthy') ? h : undefined;
+          last = await of.health();
+          return services.every((s) => last[s] === 'healthy') ? last : undefined;
         },
-        240_000,
+        480_000,
         1000,
-      );
+      ).catch((err: Error) => {
+        throw new Error(`${err.message} (last: ${JSON.stringify(last)})`);
+      });
     } catch (err) {
-      throw new Error(`${(err as Error).message}\n${await stack.logs()}`);
+      throw new Error(`${(err as Error).message}\n${await of.logs()}`);
     }
   }
 
@@ -82,6 +95,17 @@ describe.skipIf(problem !== undefined)('the appliance: docker compose up', () =>
       ...nextPorts(),
       heartbeatMeanMs: 1000,
     });
+    // Made with `kith init` so the test holds the phrase a device invite needs.
+    const init = await runKith([
+      'init',
+      '--data',
+      join(dir, 'host'),
+      '--name',
+      'Host',
+      '--phrase-file',
+      phraseFile(),
+    ]);
+    if (init.code !== 0) throw new Error(`kith init failed: ${init.stderr}`);
     await host.start();
     const built = await run('docker', ['build', '-t', IMAGE, '.'], {
       env: { DOCKER_BUILDKIT: '0' },
@@ -94,6 +118,7 @@ describe.skipIf(problem !== undefined)('the appliance: docker compose up', () =>
       KITH_PUBLISH_PEER: `127.0.0.1:${peerPort}`,
       KITH_PUBLISH_WEB: `127.0.0.1:${webPort}`,
       KITH_ANNOUNCE: `127.0.0.1:${peerPort}`,
+      KITH_WEB_URL: `https://127.0.0.1:${webPort}`,
       KITH_HEARTBEAT_MEAN_MS: '1000',
       KITH_LOG_LEVEL: 'debug',
     });
@@ -110,25 +135,44 @@ describe.skipIf(problem !== undefined)('the appliance: docker compose up', () =>
     if (dir) await rm(dir, { recursive: true, force: true });
   }, 600_000);
 
-  it('made its identity at first start, with no terminal', async () => {
-    const status = await stack.kith<{ userId: string; deviceId: string; addresses: string[] }>('status');
+  it('waits for its owner, who creates the identity from the web UI (setup mode), phrase shown once', async () => {
+    const web = await webSession(stack, `https://127.0.0.1:${webPort}`);
+    expect(await web.call('GET', '/api/setup')).toEqual({ status: 200, json: { state: 'waiting' } });
+    const created = await web.call('POST', '/api/setup/create', { name: 'Appliance' });
+    expect(created.status, JSON.stringify(created.json)).toBe(200);
+    expect(created.json).toMatchObject({ phrasePending: true });
+    // The same agent process goes on as the full node.
+    const status = await waitFor(
+      'the appliance runs as the new identity',
+      () =>
+        stack
+          .kith<{ userId: string; deviceId: string; addresses: string[] }>('status')
+          .catch(() => undefined),
+      120_000,
+    );
     appliance = { userId: status.userId, deviceId: status.deviceId };
+    expect(appliance.userId).toBe((created.json as { userId: string }).userId);
     // What invites and address records carry: the announced address, not the container's.
     expect(status.addresses).toEqual([`127.0.0.1:${peerPort}`]);
-  });
+    const revealed = await web.call('POST', '/api/identity/phrase/reveal', {});
+    expect((revealed.json as { phrase: string }).phrase.split(' ')).toHaveLength(24);
+    expect((await web.call('POST', '/api/identity/phrase/reveal', {})).status).toBe(404);
+  }, 300_000);
 
   it('pairs with a node on the host and carries a message each way', async () => {
     const invite = await stack.kith<{ code: string }>('invite');
-    const accepted = await host.cli<{ userId: string }>('accept', invite.code);
+    const accepted = await host.cli<{ userId: string }>('accept', invite.code, '--yes-digits-match');
     expect(accepted.userId).toBe(appliance.userId);
     const hostStatus = await host.cli<{ userId: string }>('status');
+    // Both people confirm the six digits (docs/SECURITY.md "Pairing: the six digits").
+    await stack.kith('confirm', hostStatus.userId);
     await host.cli('send', '--to', appliance.userId, 'from the host to the appliance');
     await stack.kith('send', '--to', hostStatus.userId, 'from the appliance to the host');
-    await waitFor('the host has both messages', async () => (await messagesAt('host')).length >= 2, 60_000);
+    await waitFor('the host has both messages', async () => (await messagesAt('host')).length >= 2, 120_000);
     await waitFor(
       'the appliance has both messages',
       async () => (await messagesAt('appliance')).length >= 2,
-      60_000,
+      120_000,
     );
     const texts = (await messagesAt('appliance')).map((m) => m.text).sort();
     expect(texts).toEqual(['from the appliance to the host', 'from the host to the appliance']);
@@ -139,14 +183,150 @@ describe.skipIf(problem !== undefined)('the appliance: docker compose up', () =>
         (await stack.kith<{ relayFor: { userId: string }[] }>('status')).relayFor.some(
           (f) => f.userId === hostStatus.userId,
         ),
-      60_000,
+      120_000,
     );
     const archive = await stack.kith<{ relay: { heldFor: unknown[]; quota: { userItems: number } } }>(
       'archive',
       'status',
     );
     expect(archive.relay.quota.userItems).toBe(50_000);
+  }, 360_000);
+
+  it('`kith archive status` shows what it holds for the host user: counts and bytes, no contents', async () => {
+    const hostUser = (await host.cli<{ userId: string }>('status')).userId;
+    // An item of the host's current archive, sealed by the host's own device (holders keep only
+    // what an active device of its owner sealed); its current copies go to the friend's relay.
+    const device = await unlock(host.dataDir, undefined);
+    const sealed = await sealEnvelope({
+      kind: 'test',
+      plaintext: new Uint8Array(randomBytes(3000)),
+      recipients: [device.keys.agreement.publicKey],
+      threshold: 1,
+      sender: device.keys.signing,
+      createdAt: Date.now(),
+      random: (n) => new Uint8Array(randomBytes(n)),
+    });
+    const file = join(dir, 'item.bin');
+    await writeFile(file, sealed);
+    const put = await host.cli<{ size: number; sentTo: string[] }>(
+      'archive',
+      'put',
+      file,
+      '--kind',
+      'current',
+    );
+    expect(put.sentTo).toContain(appliance.deviceId);
+    const held = await waitFor(
+      'the appliance holds the host user’s item',
+      async () => {
+        const s = await stack.kith<{ relay: RelayJson }>('archive', 'status');
+        const entry = s.relay.heldFor.find((h) => h.userId === hostUser);
+        return entry && entry.archive.items >= 1 ? entry : undefined;
+      },
+      60_000,
+    );
+    expect(Object.keys(held).sort()).toEqual(['archive', 'name', 'relayed', 'userId']);
+    expect(held.archive.bytes).toBeGreaterThanOrEqual(put.size);
   }, 180_000);
+
+  it('`kith web code` in the web container prints a URL that signs in', async () => {
+    const base = `https://127.0.0.1:${webPort}`;
+    for (const service of ['web', 'agent']) {
+      const r = await stack.ok(['exec', '-T', service, 'kith', 'web', 'code', '--json']);
+      const minted = JSON.parse(r.stdout.toString()) as { url: string; code: string };
+      // Built on KITH_WEB_URL: the address a browser on the LAN opens, not the container's own.
+      expect(minted.url).toBe(`${base}/#/signin/${minted.code}`);
+      const code = minted.url.split('#/signin/')[1]!;
+      const signin = await https(`${base}/web/signin`, 'POST', JSON.stringify({ code }), { origin: base });
+      expect(signin.status).toBe(200);
+      const cookie = String(signin.headers['set-cookie'] ?? '').split(';')[0]!;
+      const session = await https(`${base}/web/session`, 'GET', undefined, { cookie });
+      expect(session.status).toBe(200);
+      // Once only.
+      const again = await https(`${base}/web/signin`, 'POST', JSON.stringify({ code }), { origin: base });
+      expect(again.status).not.toBe(200);
+    }
+  }, 120_000);
+
+  it('a fresh stack is enrolled from its web page as one more of a host user’s devices, and links back', async () => {
+    // The inviting "laptop" must be reachable from the containers: it listens on the address the
+    // host has on Docker's default bridge (not loopback, which a container cannot reach).
+    // An engine started without a bridge config (as here) lists only the subnet: its gateway is
+    // the subnet's first address, as Docker assigns it.
+    const ipam = JSON.parse(
+      (
+        await run('docker', ['network', 'inspect', 'bridge', '-f', '{{json .IPAM.Config}}'])
+      ).stdout.toString(),
+    ) as { Subnet?: string; Gateway?: string }[];
+    const subnet = ipam[0]?.Subnet?.split('/')[0]?.split('.').map(Number);
+    const gateway =
+      ipam[0]?.Gateway ??
+      (subnet?.length === 4 ? [...subnet.slice(0, 3), (subnet[3] ?? 0) + 1].join('.') : '');
+    expect(gateway).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    const laptopPhrase = join(dir, 'laptop-phrase.txt');
+    const laptop = new KithNode({
+      dataDir: join(dir, 'laptop'),
+      host: gateway,
+      ...nextPorts(),
+      heartbeatMeanMs: 1000,
+    });
+    const init = await runKith(['init', '--data', laptop.dataDir, '--phrase-file', laptopPhrase]);
+    expect(init.code, init.stderr).toBe(0);
+    await laptop.start();
+    const laptopUser = (await laptop.cli<{ userId: string }>('status')).userId;
+    const [peer2, web2] = [await freePort(), await freePort()];
+    const second = new Stack({
+      KITH_IMAGE: IMAGE,
+      KITH_PUBLISH_PEER: `127.0.0.1:${peer2}`,
+      KITH_PUBLISH_WEB: `127.0.0.1:${web2}`,
+      // Published on the host's loopback; the appliance dials the laptop (at the gateway) itself.
+      KITH_ANNOUNCE: `127.0.0.1:${peer2}`,
+      KITH_WEB_URL: `https://127.0.0.1:${web2}`,
+      KITH_HEARTBEAT_MEAN_MS: '1000',
+    });
+    try {
+      await second.ok(['up', '-d', '--no-build'], { timeoutMs: 600_000 });
+      await untilHealthy(undefined, second);
+      const invite = await laptop.cli<{ code: string }>('invite', '--device', '--phrase-file', laptopPhrase);
+      // What a person does: sign in with the code from the web container, paste the invite.
+      const web = await webSession(second, `https://127.0.0.1:${web2}`);
+      const enrolled = await web.call('POST', '/api/setup/enrol', { code: invite.code });
+      expect(enrolled.status, JSON.stringify(enrolled.json)).toBe(200);
+      const device = enrolled.json as { userId: string; deviceId: string; sas: string };
+      expect(device.userId).toBe(laptopUser);
+      expect(device.sas).toMatch(/\d/);
+      const status = await waitFor(
+        'the enrolled appliance runs as the laptop user’s device',
+        () => second.kith<{ userId: string; deviceId: string }>('status').catch(() => undefined),
+        120_000,
+      );
+      expect(status).toMatchObject({ userId: device.userId, deviceId: device.deviceId });
+      // Linked: the laptop sees its new device online, and the appliance the laptop.
+      await waitFor(
+        'the laptop links to the enrolled appliance',
+        async () => {
+          const devices =
+            // The API's /identity says who is online (`kith identity` reads the log on disk).
+            (
+              await laptop.api<{ devices: { deviceId: string; status: string; online: boolean }[] }>(
+                '/identity',
+              )
+            ).devices;
+          return (
+            devices.some((d) => d.deviceId === device.deviceId && d.status === 'active' && d.online) ||
+            undefined
+          );
+        },
+        180_000,
+      );
+      const laptopDevice = (await laptop.cli<{ deviceId: string }>('status')).deviceId;
+      const peers = await second.kith<{ deviceId: string; online: boolean }[]>('peers');
+      expect(peers.find((p) => p.deviceId === laptopDevice)?.online).toBe(true);
+    } finally {
+      await laptop.stop();
+      await second.compose(['down', '-v', '--timeout', '20'], { timeoutMs: 300_000 });
+    }
+  }, 900_000);
 
   it('gives strangers on the peer port zero bytes', async () => {
     expect(await probe(peerPort, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n')).toBe(0);
@@ -155,10 +335,10 @@ describe.skipIf(problem !== undefined)('the appliance: docker compose up', () =>
 
   it('answers on the web port with the agent’s health', async () => {
     // Off loopback the web part serves HTTPS with the certificate it made at first start.
-    const health = await httpsGet(`https://127.0.0.1:${webPort}/healthz`);
+    const health = await https(`https://127.0.0.1:${webPort}/healthz`);
     expect(health.status).toBe(200);
     expect(JSON.parse(health.body)).toEqual({ ok: true });
-    const page = await httpsGet(`https://127.0.0.1:${webPort}/`);
+    const page = await https(`https://127.0.0.1:${webPort}/`);
     expect(page.status).toBe(200);
     expect(page.body).toContain('<title>Kith</title>');
   });
@@ -239,18 +419,54 @@ describe.skipIf(problem !== undefined)('the appliance: docker compose up', () =>
   }, 900_000);
 });
 
-/** GET over HTTPS without checking the certificate (the appliance's own, self-signed). */
-function httpsGet(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = get(url, { rejectUnauthorized: false, timeout: 10_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        body += chunk;
+/** Signs in to a stack's web UI with a code from its web container; calls go through the web part. */
+async function webSession(of: Stack, base: string) {
+  const minted = JSON.parse(
+    (await of.ok(['exec', '-T', 'web', 'kith', 'web', 'code', '--json'])).stdout.toString(),
+  ) as { code: string };
+  const signin = await https(`${base}/web/signin`, 'POST', JSON.stringify({ code: minted.code }), {
+    origin: base,
+  });
+  if (signin.status !== 200) throw new Error(`sign-in refused: ${signin.status} ${signin.body}`);
+  const cookie = String(signin.headers['set-cookie'] ?? '').split(';')[0]!;
+  return {
+    async call(method: string, path: string, body?: unknown) {
+      const r = await https(`${base}${path}`, method, body === undefined ? undefined : JSON.stringify(body), {
+        cookie,
+        origin: base,
       });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
+      return { status: r.status, json: r.body ? (JSON.parse(r.body) as unknown) : undefined };
+    },
+  };
+}
+
+/** A request over HTTPS without checking the certificate (the appliance's own, self-signed). */
+function https(
+  url: string,
+  method = 'GET',
+  body?: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method,
+        rejectUnauthorized: false,
+        timeout: 10_000,
+        headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, headers: res.headers }));
+      },
+    );
     req.on('error', reject);
     req.on('timeout', () => req.destroy(new Error(`no answer from ${url}`)));
+    req.end(body);
   });
 }

@@ -3,20 +3,61 @@
  * (/usr/bin/chromium, installed by .ci/run), the axe-core scan, and screenshots.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import qrcode from 'qrcode-generator';
 
 export const CHROMIUM = process.env.KITH_CHROMIUM ?? '/usr/bin/chromium';
 
-export async function launchChromium(): Promise<Browser> {
+/** Chromium's flags for a fake camera showing the frames of a Y4M file (see `writeQrVideo`). */
+export function fakeCameraArgs(y4m: string): string[] {
+  return [
+    '--use-fake-device-for-media-stream',
+    '--use-fake-ui-for-media-stream',
+    `--use-file-for-fake-video-capture=${y4m}`,
+  ];
+}
+
+/**
+ * A short Y4M video (4:2:0, grey) of `text` as a QR code, for Chromium's fake camera: what a
+ * phone held up to another screen's invite sees.
+ */
+export async function writeQrVideo(path: string, text: string): Promise<void> {
+  const qr = qrcode(0, 'M');
+  qr.addData(text);
+  qr.make();
+  const n = qr.getModuleCount();
+  const size = 640;
+  const scale = Math.floor(size / (n + 8));
+  const offset = Math.floor((size - n * scale) / 2);
+  const y = Buffer.alloc(size * size, 235);
+  for (let r = 0; r < n; r++)
+    for (let c = 0; c < n; c++)
+      if (qr.isDark(r, c))
+        for (let dy = 0; dy < scale; dy++)
+          y.fill(
+            16,
+            (offset + r * scale + dy) * size + offset + c * scale,
+            (offset + r * scale + dy) * size + offset + (c + 1) * scale,
+          );
+  const chroma = Buffer.alloc((size / 2) * (size / 2) * 2, 128);
+  const frame = Buffer.concat([Buffer.from('FRAME\n'), y, chroma]);
+  await writeFile(
+    path,
+    Buffer.concat([Buffer.from(`YUV4MPEG2 W${size} H${size} F10:1 Ip A1:1 C420jpeg\n`), frame, frame, frame]),
+  );
+}
+
+/** `executablePath`: a wrapper that runs Chromium elsewhere, e.g. in a network namespace. */
+export async function launchChromium(extraArgs: string[] = [], executablePath = CHROMIUM): Promise<Browser> {
   if (!existsSync(CHROMIUM))
     throw new Error(
       `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), as .ci/run does.`,
     );
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
     args: [
       '--no-sandbox',
       '--disable-gpu',
@@ -24,6 +65,7 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-component-update',
       '--disable-sync',
       '--disable-dev-shm-usage',
+      ...extraArgs,
     ],
   });
 }

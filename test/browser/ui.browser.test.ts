@@ -16,11 +16,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterDatabases, clusterDatabaseKind, type KithNode } from '../helpers/cluster.ts';
 import { makeTempDir } from '../helpers/database.ts';
 import { runKith } from '../helpers/kith-cli.ts';
-import { axeViolations, DESKTOP, launchChromium, newContext, PHONE, Shots } from './browser.ts';
+import {
+  axeViolations,
+  DESKTOP,
+  fakeCameraArgs,
+  launchChromium,
+  newContext,
+  PHONE,
+  Shots,
+  writeQrVideo,
+} from './browser.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FAILURES = join(ROOT, 'test/browser/failures');
-const WAIT = { timeout: 90_000 };
+/** Generous: in CI's loaded runs a page's first load once took over 90 s. */
+const WAIT = { timeout: 180_000 };
 const SCREENS = [
   'Conversations',
   'New conversation',
@@ -129,6 +139,13 @@ describe(`web UI in Chromium (${kind})`, () => {
     () =>
       step(async () => {
         await visit(pageA, 'Friends');
+        // An invite made and then cancelled from the page is closed on the node (kith invite --cancel).
+        await pageA.getByRole('button', { name: 'Make an invite' }).click();
+        await pageA.getByLabel('Invite code', { exact: true }).waitFor(WAIT);
+        expect((await a.cli<unknown[]>('invites')).length).toBe(1);
+        await pageA.getByRole('button', { name: 'Cancel the invite' }).click();
+        await pageA.getByRole('button', { name: 'Make an invite' }).waitFor(WAIT);
+        expect(await a.cli('invites')).toEqual([]);
         await pageA.getByRole('button', { name: 'Make an invite' }).click();
         const inviteCode = await pageA.getByLabel('Invite code', { exact: true }).inputValue();
         expect(inviteCode.length).toBeGreaterThan(20);
@@ -136,7 +153,7 @@ describe(`web UI in Chromium (${kind})`, () => {
         await shots.take(pageA, 'friends-invite');
         await visit(pageB, 'Friends');
         await pageB.getByLabel('Paste your friend’s invite code').fill(inviteCode);
-        await pageB.getByRole('button', { name: 'Accept' }).click();
+        await pageB.getByRole('button', { name: 'Accept', exact: true }).click();
         const digitsB = await pageB.locator('.sas .digits .sr').textContent(WAIT);
         // A's page learns of the pairing from the event stream, with no reload.
         const digitsA = await pageA.locator('.sas .digits .sr').textContent(WAIT);
@@ -221,7 +238,10 @@ describe(`web UI in Chromium (${kind})`, () => {
         await pageA.getByRole('status').filter({ hasText: 'Vote sent' }).waitFor(WAIT);
 
         await visit(pageB, 'Conversations');
-        await pageB.getByRole('link', { name: /Where do we meet on Friday\?/ }).click();
+        // Never shown on B's page: marked new in the list, live.
+        const listed = pageB.getByRole('link', { name: /Where do we meet on Friday\?/ });
+        await listed.locator('.badge').filter({ hasText: 'new' }).waitFor(WAIT);
+        await listed.click();
         await pageB.getByRole('heading', { name: 'Where do we meet on Friday?' }).waitFor(WAIT);
         // Rank by dragging on the phone page: Library onto the first place (Library, Park, Cafe),
         // then Cafe up twice with the buttons (Cafe, Library, Park): both put Cafe first.
@@ -250,6 +270,44 @@ describe(`web UI in Chromium (${kind})`, () => {
   );
 
   it(
+    'a debate: an argument for a claim from one page shows in the For column of the other, live',
+    () =>
+      step(async () => {
+        await visit(pageA, 'New conversation');
+        await pageA.getByLabel('Topic').fill('Tabs or spaces?');
+        await pageA.getByLabel('Pattern').selectOption('debate');
+        await pageA.getByLabel('Options (one per line)').fill('Tabs\nSpaces');
+        await pageA.getByRole('group', { name: 'Members' }).getByRole('checkbox').nth(1).check();
+        await pageA.getByRole('button', { name: 'Create' }).click();
+        await pageA.getByRole('heading', { name: 'Tabs or spaces?' }).waitFor(WAIT);
+        await visit(pageB, 'Conversations');
+        await pageB.getByRole('link', { name: /Tabs or spaces\?/ }).click();
+        await pageB.getByRole('heading', { name: 'Tabs or spaces?' }).waitFor(WAIT);
+
+        await pageA.getByLabel('Claim').selectOption('o:Spaces');
+        await pageA.getByRole('radio', { name: 'For' }).check();
+        await pageA.getByLabel('Argument', { exact: true }).fill('Diffs stay readable');
+        await pageA.getByRole('button', { name: 'Add the argument' }).click();
+        for (const page of [pageA, pageB])
+          await page
+            .getByRole('region', { name: 'For' })
+            .locator('li')
+            .filter({ hasText: 'Diffs stay readable' })
+            .filter({ hasText: 'Spaces' })
+            .waitFor(WAIT);
+        expect(
+          await pageB
+            .getByRole('region', { name: 'Against' })
+            .locator('li')
+            .filter({ hasText: 'Diffs' })
+            .count(),
+        ).toBe(0);
+        await shots.take(pageA, 'debate');
+      }),
+    240_000,
+  );
+
+  it(
     'draws the network with the friend’s device online',
     () =>
       step(async () => {
@@ -268,6 +326,49 @@ describe(`web UI in Chromium (${kind})`, () => {
         await shots.take(pageB, 'network-phone');
       }),
     120_000,
+  );
+
+  it(
+    'sets my name from the Devices screen (kith name)',
+    () =>
+      step(async () => {
+        await visit(pageB, 'Devices');
+        await pageB.getByLabel('My name (my friends see it)').fill('Ben on the phone');
+        await pageB.getByRole('button', { name: 'Save my name' }).click();
+        await pageB
+          .getByRole('status')
+          .filter({ hasText: 'Your name is now Ben on the phone' })
+          .waitFor(WAIT);
+        expect((await b.api<{ name: string }>('/identity')).name).toBe('Ben on the phone');
+      }),
+    120_000,
+  );
+
+  it(
+    'reads a friend invite QR code with the camera (a fake one showing the code) into the accept field',
+    () =>
+      step(async () => {
+        const invite = await a.apiPost<{ code: string }>('/invites', { role: 'friend' });
+        const video = join(await makeTempDir('kith-camera-'), 'invite.y4m');
+        await writeQrVideo(video, invite.code);
+        const camera = await launchChromium(fakeCameraArgs(video));
+        try {
+          const page = await (await newContext(camera, PHONE)).newPage();
+          await page.goto((await webCode(b)).url);
+          await page.getByRole('heading', { name: 'Conversations', level: 1 }).waitFor(WAIT);
+          await visit(page, 'Friends');
+          await page.getByRole('button', { name: 'Scan the invite with the camera' }).click();
+          // Found: the camera stops and the code is in the paste field, ready to accept.
+          await page.getByRole('status').filter({ hasText: 'Code read from the camera' }).waitFor(WAIT);
+          expect(await page.locator('#accept-code').inputValue()).toBe(invite.code);
+          expect(await page.locator('video.scan-view').count()).toBe(0);
+          await page.locator('#accept-code').scrollIntoViewIfNeeded();
+          await shots.take(page, 'friends-scanned-phone');
+        } finally {
+          await camera.close();
+        }
+      }),
+    240_000,
   );
 
   it(

@@ -16,6 +16,7 @@ import { sealEnvelope } from '@kith/core/envelope';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unlock } from '../../services/agent/src/keystore/index.ts';
 import {
+  pairAndConfirm,
   ClusterDatabases,
   clusterDatabaseKind,
   type KithNode,
@@ -88,8 +89,7 @@ describe.each(clusterDatabaseKind())('archive cluster on %s', (kind) => {
     ).toBe(0);
     expect((await runKith(['init', '--data', friend.dataDir, '--name', 'Ben'])).code).toBe(0);
     await Promise.all([phone.start(), friend.start()]);
-    const invite = await phone.cli<{ code: string }>('invite');
-    await friend.cli('accept', invite.code);
+    await pairAndConfirm(phone, friend);
     const deviceInvite = await phone.cli<{ code: string }>('invite', '--device', '--phrase-file', phrase);
     const enrolled = await runKith(['accept', deviceInvite.code, '--data', appliance.dataDir, '--json']);
     expect(enrolled.code, enrolled.stderr).toBe(0);

@@ -6,7 +6,14 @@
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClusterDatabases, KithNode, nextPorts, type PeerJson, waitFor } from '../helpers/cluster.ts';
+import {
+  ClusterDatabases,
+  KithNode,
+  nextPorts,
+  pairAndConfirm,
+  type PeerJson,
+  waitFor,
+} from '../helpers/cluster.ts';
 import { makeTempDir } from '../helpers/database.ts';
 import { runKith } from '../helpers/kith-cli.ts';
 
@@ -42,8 +49,7 @@ describe('a proposal among three users on three nodes', () => {
   }
 
   async function pair(x: KithNode, y: KithNode): Promise<void> {
-    const invite = await x.cli<{ code: string }>('invite');
-    await y.cli('accept', invite.code);
+    await pairAndConfirm(x, y);
   }
 
   const show = (node: KithNode, id: string) => node.api<Shown>(`/conversations/${id}`);

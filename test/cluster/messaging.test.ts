@@ -10,6 +10,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  pairAndConfirm,
   ClusterDatabases,
   clusterDatabaseKind,
   type KithNode,
@@ -63,8 +64,7 @@ describe.each(clusterDatabaseKind())('messaging cluster on %s', (kind) => {
   }
 
   async function pair(x: KithNode, y: KithNode): Promise<void> {
-    const invite = await x.cli<{ code: string }>('invite');
-    await y.cli('accept', invite.code);
+    await pairAndConfirm(x, y);
   }
 
   const onlineIds = async (node: KithNode) =>

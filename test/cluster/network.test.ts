@@ -51,18 +51,24 @@ describe.each(testDatabaseKinds())('cluster on %s', (kind) => {
   it('A and B pair as friends from the command line; both show the same SAS and see each other online', async () => {
     const invite = await a.cli<{ id: string; code: string; expiresAt: string }>('invite');
     expect(invite.code).toMatch(/^KITH1-/);
-    const accepted = await b.cli<{ userId: string; sas: string }>('accept', invite.code);
+    const accepted = await b.cli<{ userId: string; sas: string; state: string }>('accept', invite.code);
     const aId = (await a.cli<{ userId: string; deviceId: string }>('identity')).userId;
+    const bId = (await b.cli<{ userId: string }>('identity')).userId;
     expect(accepted.userId).toBe(aId);
+    expect(accepted.state).toBe('pending');
     const status = await a.api<{ used: boolean; result: { sas: string; userId: string } }>(
       `/invites/${invite.id}`,
     );
     expect(status.used).toBe(true);
     expect(status.result.sas).toBe(accepted.sas);
-    // single use
+    // Both people say the six digits match; then the friendship is active on both sides.
+    await b.cli('confirm', aId);
+    await a.cli('confirm', bId);
+    // Single use, said so even while B's agent dials A as a friend with the same key (its
+    // regular hellos used to overtake the invite's and make it look replayed: PAIRING_FAILED).
     const again = await runKith(['accept', invite.code, '--data', b.dataDir, '--json']);
     expect(again.code).toBe(1);
-    expect((again.json as { error: { code: string } }).error.code).toMatch(/INVITE_USED|PAIRING_FAILED/);
+    expect((again.json as { error: { code: string } }).error.code).toBe('INVITE_USED');
 
     const bDevice = (await b.cli<{ deviceId: string }>('identity')).deviceId;
     await waitFor('A sees B online', async () => (await onlineIds(a)).includes(bDevice));
@@ -76,12 +82,16 @@ describe.each(testDatabaseKinds())('cluster on %s', (kind) => {
       (await peersOf(a)).find((p) => p.clockOffsetMs !== null),
     );
     expect(Math.abs(peer.clockOffsetMs!)).toBeLessThan(1000);
-  }, 180_000);
+  }, 300_000);
 
   it('a garbled or expired invite gets a clear error', async () => {
     const bad = await runKith(['accept', 'KITH1-0000-1111', '--data', b.dataDir, '--json']);
     expect(bad.code).toBe(1);
-    expect((bad.json as { error: { code: string } }).error.code).toBe('INVITE_INVALID');
+    // Too short to be a whole code: said so, rather than "characters that do not belong".
+    expect((bad.json as { error: { code: string } }).error.code).toBe('INVITE_INCOMPLETE');
+    const garbled = await runKith(['accept', `KITH1-${'!'.repeat(60)}`, '--data', b.dataDir, '--json']);
+    expect(garbled.code).toBe(1);
+    expect((garbled.json as { error: { code: string } }).error.code).toBe('INVITE_INVALID');
   }, 180_000);
 
   it('A enrols its own device A2 from the phrase; A2 links to A and to friend B', async () => {

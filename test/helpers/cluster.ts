@@ -24,6 +24,12 @@ export interface NodeOptions {
   startTimeoutMs?: number;
   /** Extra environment for `kith up` (settings a test injects, e.g. KITH_ARCHIVE_HISTORY_AFTER_DAYS). */
   env?: Record<string, string>;
+  /** A command `kith up` and `cli()` run under, e.g. `ip netns exec NS` (test hosts). */
+  prefix?: string[];
+  /** Extra `kith up` arguments (e.g. `--setup web`). */
+  args?: string[];
+  /** The stderr line `start()` waits for (default `kith: running as`; setup mode says it waits). */
+  readyLine?: string;
 }
 
 export class KithNode {
@@ -36,15 +42,22 @@ export class KithNode {
     return this.options.dataDir;
   }
 
+  /** The `kith up` process id while it runs (bench/peers reads its CPU and memory). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** Starts `kith up` and resolves once it says it runs (or rejects with its log). */
   async start(overrides: Partial<NodeOptions> = {}): Promise<void> {
     this.options = { ...this.options, ...overrides };
     const o = this.options;
     await mkdir(o.dataDir, { recursive: true, mode: 0o700 });
     const log = createWriteStream(join(o.dataDir, 'node.log'), { flags: 'a' });
+    const [command, ...before] = [...(o.prefix ?? []), process.execPath];
     const child = spawn(
-      process.execPath,
+      command!,
       [
+        ...before,
         KITH_BIN,
         'up',
         '--data',
@@ -61,6 +74,7 @@ export class KithNode {
         String(o.heartbeatMeanMs),
         '--log-level',
         'debug',
+        ...(o.args ?? []),
       ],
       {
         env: {
@@ -68,6 +82,10 @@ export class KithNode {
           DATABASE_URL: o.databaseUrl ?? '',
           KITH_DATA: '',
           KITH_PASSPHRASE_FILE: '',
+          // Port windows off unless a test turns them on: these clusters expect a listening port.
+          KITH_PORT_WINDOWS: 'off',
+          // No NAT-PMP/UPnP requests leave a test (test/netns turns it on inside its namespaces).
+          KITH_PORT_MAPPING: 'off',
           ...o.env,
         },
         stdio: ['ignore', 'ignore', 'pipe'],
@@ -81,11 +99,12 @@ export class KithNode {
         () => reject(new Error(`node ${o.host} did not start:\n${text.slice(-3000)}`)),
         o.startTimeoutMs ?? 120_000,
       );
+      const ready = o.readyLine ?? 'kith: running as';
       child.stderr!.on('data', (d: Buffer) => {
         log.write(d);
-        if (!text.includes('kith: running as')) {
+        if (!text.includes(ready)) {
           text += d.toString();
-          if (text.includes('kith: running as')) {
+          if (text.includes(ready)) {
             clearTimeout(timer);
             resolve();
           }
@@ -113,7 +132,9 @@ export class KithNode {
   }
 
   async cli<T = unknown>(...args: string[]): Promise<T> {
-    const r = await runKith([...args, '--data', this.dataDir, '--json']);
+    const r = await runKith([...args, '--data', this.dataDir, '--json'], {
+      ...(this.options.prefix ? { prefix: this.options.prefix } : {}),
+    });
     if (r.code !== 0) throw new Error(`kith ${args.join(' ')} failed (${r.code}): ${r.stdout} ${r.stderr}`);
     return r.json as T;
   }
@@ -143,6 +164,26 @@ export class KithNode {
   }
 }
 
+/**
+ * Pairs two running nodes as friends the way two people do at the command line: `kith invite`,
+ * `kith accept` (the acceptor's person says the six digits match), then the inviter's person
+ * confirms too (`kith confirm`). Returns what `accept` printed.
+ */
+export async function pairAndConfirm(
+  inviter: KithNode,
+  acceptor: KithNode,
+): Promise<{ userId: string; sas: string; state: string }> {
+  const invite = await inviter.cli<{ code: string }>('invite');
+  const accepted = await acceptor.cli<{ userId: string; sas: string; state: string }>(
+    'accept',
+    invite.code,
+    '--yes-digits-match',
+  );
+  const acceptorId = (await acceptor.cli<{ userId: string }>('status')).userId;
+  await inviter.cli('confirm', acceptorId);
+  return accepted;
+}
+
 export interface PeerJson {
   deviceId: string;
   userId: string;
@@ -153,11 +194,15 @@ export interface PeerJson {
   status: string;
 }
 
-/** Polls until `check` returns a value other than undefined/false; fails with the last state. */
+/**
+ * Polls until `check` returns a value other than undefined/false; fails with the last state.
+ * The default ceiling is generous: on a loaded two-core CI machine links and archive passes take
+ * several times longer than alone, and a wait only ever ends early on success.
+ */
 export async function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined | false>,
-  timeoutMs = 30_000,
+  timeoutMs = 90_000,
   intervalMs = 200,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -7,7 +7,8 @@ import { describeUrl, type KithDatabase, openDatabase } from '@kith/db/database'
 
 /**
  * Database selection for the medium tier (docs/DESIGN.md §11): PGlite always, and real Postgres too
- * when DATABASE_URL is set (here: postgres://postgres@127.0.0.1:5432/test, trust auth).
+ * when DATABASE_URL is set (here: postgres://postgres@127.0.0.1:5432/test, trust auth); only
+ * Postgres when KITH_TEST_DATABASES=postgres as well (test/appliance/medium-postgres.test.ts).
  * Each target gets its own database (Postgres: a fresh uniquely named database, dropped
  * after; PGlite: a fresh data dir) so test files running in parallel never collide.
  */
@@ -18,7 +19,10 @@ let announced = false;
 /** The kinds this run covers; says once per test file which were used. */
 export function testDatabaseKinds(): TestDatabaseKind[] {
   const url = process.env.DATABASE_URL;
-  const kinds: TestDatabaseKind[] = url ? ['pglite', 'postgres'] : ['pglite'];
+  // KITH_TEST_DATABASES=postgres: Postgres only (the appliance tier's run against a container).
+  const only = process.env.KITH_TEST_DATABASES;
+  const kinds: TestDatabaseKind[] =
+    only === 'postgres' && url ? ['postgres'] : url ? ['pglite', 'postgres'] : ['pglite'];
   if (!announced) {
     announced = true;
     console.info(
@@ -41,14 +45,23 @@ export interface TestDatabaseTarget {
   dispose(): Promise<void>;
 }
 
-export async function createTestDatabase(kind: TestDatabaseKind): Promise<TestDatabaseTarget> {
+/**
+ * `empty`: a PGlite directory initialised by initdb, with no migration applied, instead of the
+ * build's migrated template that a new node starts from (db/pglite-template.ts); for the tests
+ * of the migrations themselves.
+ */
+export async function createTestDatabase(
+  kind: TestDatabaseKind,
+  options: { empty?: boolean } = {},
+): Promise<TestDatabaseTarget> {
   const dataDir = await makeTempDir(`kith-${kind}-`);
   if (kind === 'pglite') {
+    const pgliteTemplate = options.empty ? false : undefined;
     return {
       kind,
       dataDir,
       databaseUrl: undefined,
-      open: () => openDatabase({ dataDir }),
+      open: () => openDatabase({ dataDir, pgliteTemplate }),
       dispose: () => rm(dataDir, { recursive: true, force: true }),
     };
   }

@@ -23,6 +23,8 @@ export async function startInProcessNode(
     databaseUrl?: string | undefined;
     extend?: RunNodeOptions['extend'];
     archive?: RunNodeOptions['archive'];
+    /** Port-window knobs (clock, timers, skew, invite grace); windows stay off unless env turns them on. */
+    portWindows?: RunNodeOptions['portWindows'];
     /** The user's BIP39 seed (e.g. from a known phrase); fresh random when absent. */
     seed?: Uint8Array;
     /** More configuration variables (e.g. KITH_RELAY_USER_QUOTA_BYTES). */
@@ -45,18 +47,39 @@ export async function startInProcessNode(
       heartbeatMeanMs: String(options.heartbeatMeanMs ?? 300),
       logLevel: 'silent',
     },
-    env: { ...options.env, ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}) },
+    // Port windows off unless a test turns them on: these tests expect a port that listens.
+    env: {
+      KITH_PORT_WINDOWS: 'off',
+      KITH_PORT_MAPPING: 'off',
+      ...options.env,
+      ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+    },
     handleSignals: false,
     logger: createLogger({ level: 'silent' }),
     ...(options.extend ? { extend: options.extend } : {}),
     ...(options.archive ? { archive: options.archive } : {}),
+    ...(options.portWindows ? { portWindows: options.portWindows } : {}),
   });
 }
 
-/** Pairs two running nodes as friends, the way `kith invite` / `kith accept` do. */
+/**
+ * Pairs two running nodes as friends, the way `kith invite` / `kith accept` do, and both people
+ * confirm the six digits (each side holds the other as pending until then).
+ */
 export async function pairInProcess(inviter: RunningNode, acceptor: RunningNode): Promise<void> {
   const invite = await inviter.pairing.createInvite({ role: 'friend' });
-  await acceptor.pairing.acceptFriend(invite.code);
+  const paired = await acceptor.pairing.acceptFriend(invite.code);
+  await confirmBoth(inviter, acceptor, paired.userId);
+}
+
+/** Both sides of a friend pairing say the six digits match (`inviterId`: the acceptor's answer). */
+export async function confirmBoth(
+  inviter: RunningNode,
+  acceptor: RunningNode,
+  inviterId: string,
+): Promise<void> {
+  await acceptor.pairing.pending.confirm(inviterId);
+  await inviter.pairing.pending.confirm(acceptor.node.userId);
 }
 
 export interface PhoneApplianceAndFriend {

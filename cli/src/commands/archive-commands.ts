@@ -1,13 +1,20 @@
 /** `kith archive …`: the replicated archive of this device's user (docs/DESIGN.md §7, §12). */
 import { readFile } from 'node:fs/promises';
-import { openActiveList, openHistoryIndex, openTranscript, topicHash } from '@kith/core/archive/archive-seal';
+import {
+  friendBundleTopic,
+  openActiveList,
+  openHistoryIndex,
+  openTranscript,
+  topicHash,
+} from '@kith/core/archive/archive-seal';
+import { activeListRows, historySegmentRows, transcriptView } from '@kith/core/archive/archive-views';
 import { historySegments } from '@kith/core/archive/history-index';
 import type { Transcript } from '@kith/core/archive/transcript';
 import type { AgreementKeyPair } from '@kith/core/identity/derive';
 import { deriveDeviceKeys, deriveRootKeys } from '@kith/core/identity/derive';
 import { checkPhrase, phraseToSeed } from '@kith/core/identity/phrase';
 import { toHex } from '@kith/core/crypto/index';
-import { KithError } from '@kith/core/errors';
+import { isKithError, KithError } from '@kith/core/errors';
 import type { ApiClient, ResponseOf } from '@kith/api';
 import { connectAgent } from '@kith/api/locate-agent';
 import { type Command, flagString } from '../command.ts';
@@ -146,15 +153,51 @@ export const archiveSyncCommand: Command = {
   maxPositionals: 0,
   async run({ dataDir, out }) {
     const agent = await connectAgent(dataDir);
-    const r = await agent.syncArchive({ body: {} });
-    out.result(
-      r,
-      `${r.conversations} conversations: ${r.sealedCurrent} sealed as current, ${r.movedToHistory} moved to history, ` +
-        `${r.unchanged} unchanged${r.keptCurrent ? `, ${r.keptCurrent} kept current (only one device)` : ''}` +
-        `${r.failed.length ? `, ${r.failed.length} not archived (${[...new Set(r.failed.map((f) => f.code))].join(', ')})` : ''}.`,
+    const { progressLine, withAgentEvents } = await import('../progress.ts');
+    const progress = progressLine(out);
+    progress.update('Archiving every conversation…');
+    const r = await withAgentEvents(
+      dataDir,
+      progress,
+      (e) => {
+        const p = e.data as { done?: unknown; total?: unknown; conversations?: unknown };
+        if (e.type === 'archive.progress' && typeof p.done === 'number' && typeof p.total === 'number')
+          progress.update(`Archiving: ${p.done} of ${p.total} conversations done…`);
+        if (e.type === 'archive.synced' && typeof p.conversations === 'number')
+          progress.update(`Archiving: ${p.conversations} of ${p.conversations} conversations done.`);
+      },
+      () => agent.syncArchive({ body: {} }),
+      (e, r) =>
+        e.type === 'archive.synced' &&
+        (e.data as { conversations?: unknown }).conversations === r.conversations,
     );
+    out.result(r, describeSync(r));
   },
 };
+
+/**
+ * One pass in words. Every conversation is in exactly one of: sealed as current, moved to
+ * history, unchanged, not archived; "kept current" is a note on some of them, not a fifth part.
+ */
+export function describeSync(r: ResponseOf<'syncArchive'>): string {
+  const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+  const codes = [...new Set(r.failed.map((f) => f.code))].join(', ');
+  const parts = [
+    `${r.sealedCurrent} sealed as current`,
+    `${r.movedToHistory} moved to history`,
+    `${r.unchanged} unchanged`,
+    ...(r.failed.length ? [`${r.failed.length} not archived (${codes})`] : []),
+  ];
+  return (
+    `${plural(r.conversations, 'conversation')}: ${parts.join(', ')}.` +
+    (r.keptCurrent
+      ? `\n${plural(r.keptCurrent, 'conversation is', 'conversations are')} due for history but kept current: history needs a second device of yours.`
+      : '')
+  );
+}
+
+/** The same words with or without --phrase-file when there is nothing in history. */
+const NO_HISTORY = 'No conversation is in history yet.';
 
 type HistoryView = ResponseOf<'archiveHistory'>[number];
 
@@ -162,24 +205,37 @@ type HistoryView = ResponseOf<'archiveHistory'>[number];
  * The keys the phrase gives back: the recovery key and every device key of the user's identity
  * log (revoked ones too: a lost X or Y still holds its share in the sealed items). In memory only.
  */
-async function phraseKeys(
+export async function phraseKeys(
   agent: ApiClient,
   args: Parameters<Command['run']>[0]['args'],
 ): Promise<AgreementKeyPair[]> {
+  const seed = await phraseSeed(agent, args);
+  if (seed === undefined) return [];
+  const identity = await agent.identity();
+  return [
+    deriveRootKeys(seed).recovery,
+    ...identity.devices.map((d) => deriveDeviceKeys(seed, d.index).agreement),
+  ];
+}
+
+/** The seed of `--phrase-file` (checked to be this device's user's), or undefined without it. Never stored. */
+export async function phraseSeed(
+  agent: ApiClient,
+  args: Parameters<Command['run']>[0]['args'],
+): Promise<Uint8Array | undefined> {
   const file = flagString(args, 'phrase-file');
-  if (file === undefined) return [];
+  if (file === undefined) return undefined;
   const phrase = checkPhrase(await readSecretFile(file, 'phrase'));
   const b39 = flagString(args, 'bip39-passphrase-file');
   const seed = phraseToSeed(phrase, b39 === undefined ? '' : await readSecretFile(b39, 'BIP39 passphrase'));
-  const root = deriveRootKeys(seed);
   const identity = await agent.identity();
-  if (root.userId !== identity.userId) {
+  if (deriveRootKeys(seed).userId !== identity.userId) {
     throw new KithError('INVALID_INPUT', 'That phrase belongs to another user than this device’s.');
   }
-  return [root.recovery, ...identity.devices.map((d) => deriveDeviceKeys(seed, d.index).agreement)];
+  return seed;
 }
 
-const PHRASE_FLAGS = {
+export const PHRASE_FLAGS = {
   'phrase-file': {
     kind: 'string',
     description: 'open with the recovery phrase (read from this file) instead of the devices’ key shares',
@@ -199,24 +255,28 @@ export const archiveHistoryCommand: Command = {
     const agent = await connectAgent(dataDir);
     let items: HistoryView[];
     const keys = await phraseKeys(agent, args);
-    if (keys.length > 0) {
-      const r = await agent.archiveIndex({ params: { name: 'conversations' } });
+    const r =
+      keys.length > 0
+        ? await agent.archiveIndex({ params: { name: 'conversations' } }).catch((e: unknown) => {
+            // No history index anywhere yet: nothing is in history (as without the phrase).
+            if (isKithError(e, 'ARCHIVE_NOT_FOUND')) return undefined;
+            throw e;
+          })
+        : undefined;
+    if (keys.length > 0 && r === undefined) items = [];
+    else if (r !== undefined) {
       const index = await openHistoryIndex(new Uint8Array(Buffer.from(r.ciphertext, 'base64')), { keys });
       // The agent keeps these entries, so its next pass re-seals the index to this device too.
       await agent.adoptIndex({
         params: { name: 'conversations' },
         body: {
           version: r.version,
-          entries: historySegments(index).map((e) => ({
-            topic: toHex(e.topic),
-            blob: toHex(e.blob),
-            from: e.from,
-            closedAt: e.closedAt,
-            messages: e.messages,
-          })),
+          entries: historySegmentRows(index),
         },
       });
+      const friends = toHex(friendBundleTopic());
       items = index.entries
+        .filter((e) => toHex(e.topic) !== friends) // the friend bundle is no conversation
         .map((e) => ({
           id: toHex(e.blob),
           topic: toHex(e.topic),
@@ -231,7 +291,7 @@ export const archiveHistoryCommand: Command = {
     out.result(
       items,
       items.length === 0
-        ? 'No conversation is in history yet.'
+        ? NO_HISTORY
         : items
             .map(
               (i) =>
@@ -245,24 +305,13 @@ export const archiveHistoryCommand: Command = {
 type TranscriptView = ResponseOf<'archiveItem'>;
 
 function viewOf(id: string, archive: 'current' | 'history', t: Transcript): TranscriptView {
-  return {
-    id,
-    topic: toHex(topicHash(t.conversation)),
-    archive,
-    conversation: t.conversation,
-    title: t.topic,
-    kind: t.kind,
-    members: [...t.members],
-    closedAt: t.closedAt === null ? null : new Date(t.closedAt).toISOString(),
-    messages: t.messages.map((m) => ({ ...m, sentAt: new Date(m.sentAt).toISOString() })),
-    events: t.events?.length ?? 0,
-  };
+  return transcriptView(id, archive, t);
 }
 
 type CurrentView = ResponseOf<'archiveCurrent'>[number];
 
 /** The active list opened with the phrase's keys plus the holder's share the agent fetched. */
-async function currentByPhrase(agent: ApiClient, keys: AgreementKeyPair[]): Promise<CurrentView[]> {
+export async function currentByPhrase(agent: ApiClient, keys: AgreementKeyPair[]): Promise<CurrentView[]> {
   const r = await agent.archiveIndex({ params: { name: 'active' } });
   const shares = r.share ? [new Uint8Array(Buffer.from(r.share, 'base64'))] : [];
   const list = await openActiveList(new Uint8Array(Buffer.from(r.ciphertext, 'base64')), { keys, shares });
@@ -270,11 +319,7 @@ async function currentByPhrase(agent: ApiClient, keys: AgreementKeyPair[]): Prom
     params: { name: 'active' },
     body: {
       version: r.version,
-      entries: list.entries.map((e) => ({
-        topic: toHex(e.topic),
-        blob: toHex(e.blob),
-        updatedAt: e.updatedAt,
-      })),
+      entries: activeListRows(list),
     },
   });
   return list.entries
@@ -339,7 +384,13 @@ export const archiveCurrentCommand: Command = {
   async run({ dataDir, args, out }) {
     const agent = await connectAgent(dataDir);
     const keys = await phraseKeys(agent, args);
-    const items = keys.length > 0 ? await currentByPhrase(agent, keys) : await agent.archiveCurrent();
+    const items =
+      keys.length > 0
+        ? await currentByPhrase(agent, keys).catch((e: unknown) => {
+            if (isKithError(e, 'ARCHIVE_NOT_FOUND')) return [];
+            throw e;
+          })
+        : await agent.archiveCurrent();
     out.result(
       items,
       items.length === 0

@@ -1,14 +1,14 @@
 /** `kith backup` and `kith restore` (docs/ARCHITECTURE.md "Backup and restore"). */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { readFile, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rename, rm, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { restoreBackup } from '@kith/agent/backup/backup';
 import { parseConfig } from '@kith/agent/config';
 import { openDatabase } from '@kith/db/database';
 import { KithError } from '@kith/core/errors';
-import { connectAgent } from '../client.ts';
+import { API_PREFIX, ROUTES } from '@kith/api';
+import { connectAgent, locateAgent } from '@kith/api/locate-agent';
 import { type Command, flagString } from '../command.ts';
 import { readSecretFile } from '../io.ts';
 
@@ -45,7 +45,7 @@ export const backupCommand: Command = {
       throw new KithError('USAGE', 'backup needs --out FILE (or --out - for stdout).');
     const passphrase = await backupPassphrase(flagString(args, 'passphrase-file'));
     const agent = await connectAgent(dataDir);
-    const response = await agent.postForStream('/backup', { passphrase });
+    const response = await agent.stream('backup', { body: { passphrase } });
     if (!response.body) throw new KithError('INTERNAL', 'The agent sent an empty backup.');
     const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
     if (target === '-') {
@@ -69,9 +69,14 @@ export const backupCommand: Command = {
 
 /** A running agent of this data dir answers on its API: restoring under it would corrupt both. */
 async function agentAnswers(dataDir: string): Promise<boolean> {
+  let url: string;
   try {
-    const { url } = JSON.parse(await readFile(join(dataDir, 'api.json'), 'utf8')) as { url: string };
-    const r = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(3000) });
+    url = (await locateAgent(dataDir)).url;
+  } catch {
+    return false;
+  }
+  try {
+    const r = await fetch(`${url}${API_PREFIX}${ROUTES.health.path}`, { signal: AbortSignal.timeout(3000) });
     return r.ok || r.status === 503;
   } catch {
     return false;
@@ -111,19 +116,28 @@ export const restoreCommand: Command = {
       });
     }
     const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    // Progress on a terminal: how much of the file went into the database (stdin: no total).
+    const { bytesProgress, countingStream, progressLine } = await import('../progress.ts');
+    const progress = progressLine(out);
+    const total = file === '-' ? undefined : (await stat(file).catch(() => undefined))?.size;
+    const counted = progress.shown
+      ? source.pipe(countingStream((n) => progress.update(`Restoring: ${bytesProgress(n, total)}`)))
+      : source;
     try {
       await database.migrate();
-      const r = await restoreBackup(source, {
+      const r = await restoreBackup(counted, {
         dataDir: config.dataDir,
         database,
         passphrase,
         replace: args.flags.replace === true,
       });
+      progress.done();
       out.result(
         r,
         `Restored ${r.userId}, device ${r.deviceId} (backup of ${r.createdAt}): ${r.rows} rows in ${r.tables} tables, ${r.files} key files.\nStart the agent again.`,
       );
     } finally {
+      progress.done();
       await database.close();
     }
   },

@@ -3,27 +3,20 @@
  * `kith post`, `kith vote`, and `kith consensus` (the worker as its own process). Everything but
  * `consensus` is one call to the running agent's local API.
  */
-import type { BodyOf, ResponseOf } from '@kith/api';
-import { KithError } from '@kith/core/errors';
-import { parseConfig } from '@kith/agent/config';
-import { createLogger, LOG_LEVELS, type LogLevel } from '@kith/agent/logger';
-import { runConsensus } from '@kith/consensus/run';
-import { timingFromConfig } from '@kith/consensus/timing';
-import type { Parsed } from '../args.ts';
+import type { ApiClient, BodyOf } from '@kith/api';
 import { connectAgent } from '@kith/api/locate-agent';
+import type { LogLevel } from '@kith/agent/logger';
+import { KithError } from '@kith/core/errors';
+import type { Parsed } from '../args.ts';
 import { type Command, flagList, flagString } from '../command.ts';
+import { showText } from './conversation-view.ts';
+import { labeller, people, resolveConversation, resolveUser } from './resolve.ts';
 
-const CONVERSATION_ID = /^[0-9a-f]{64}$/;
-
-function conversationId(args: Parsed, command: string): string {
+/** The conversation ID a command names (full id or a prefix `kith conversation list` shows). */
+async function conversationId(agent: ApiClient, args: Parsed, command: string): Promise<string> {
   const id = args.positionals[0];
   if (id === undefined) throw new KithError('USAGE', `${command} needs the conversation ID.`);
-  if (!CONVERSATION_ID.test(id))
-    throw new KithError(
-      'USAGE',
-      `"${id}" is not a conversation id (64 hex characters, from \`kith conversation create\`).`,
-    );
-  return id;
+  return resolveConversation(agent, id);
 }
 
 /** `k=v`: numbers, booleans, null, [lists] and {maps} as JSON; anything else as text. */
@@ -123,46 +116,12 @@ export function voteBody(args: Parsed): BodyOf<'vote'> {
   return { [name]: value() } as BodyOf<'vote'>;
 }
 
-type View = ResponseOf<'conversation'>;
 type Params = NonNullable<BodyOf<'createConversation'>['params']>;
-
-function resultText(r: View['result']): string {
-  const winner = r.winner === undefined ? '' : r.winner === null ? ', no winner' : `, winner ${r.winner}`;
-  return `${r.passed ? 'passed' : 'not passed'}${winner} (${r.reason})`;
-}
-
-function showText(v: View): string {
-  const lines = [
-    `${v.topic}`,
-    `  ${v.id}`,
-    `  ${v.pattern}, ${v.method}${v.rule ? ` (${v.rule})` : ''}; ${v.status}${v.deadline ? `; deadline ${v.deadline}` : ''}`,
-    `  members: ${v.members.join(', ')}`,
-  ];
-  if (v.options.length) lines.push(`  options: ${v.options.join(', ')}`);
-  lines.push(`  ${v.events} events; ${v.tally.turnout} of ${v.tally.eligible} voted`);
-  for (const e of v.timeline) {
-    const body = typeof e.body.text === 'string' ? e.body.text : JSON.stringify(e.body);
-    lines.push(`    ${e.createdAt}  ${e.author.slice(0, 11)}  ${e.kind}: ${body}`);
-  }
-  if (v.outcome)
-    lines.push(
-      `  outcome: ${resultText(v.outcome.result)}, recorded by ${v.outcome.by.userId} at ${v.outcome.evaluatedAt}`,
-    );
-  else
-    lines.push(
-      `  now: ${resultText(v.result)}${v.done ? ' — done; the outcome is about to be recorded' : ''}`,
-    );
-  for (const c of v.conflicts)
-    lines.push(`  conflicting outcome ${c.id}: ${resultText(c.result)} by ${c.by.userId}`);
-  for (const d of v.disagreements)
-    lines.push(`  DISAGREEING outcome ${d.id} by ${d.by.userId}: ${d.reason} — ${d.detail}`);
-  return lines.join('\n');
-}
 
 export const conversationCreateCommand: Command = {
   name: 'conversation create',
   usage:
-    'kith conversation create --topic T --pattern P (--method M [--param k=v…] | --rule CEL) [--option O…] --member USER_ID… [--deadline ISO] [--json]',
+    'kith conversation create --topic T --pattern P (--method M [--param k=v…] | --rule CEL) [--option O…] --member (me | FRIEND)… [--deadline ISO] [--json]',
   summary:
     'Start a conversation: a topic, a message pattern (discussion, debate, announcement, invitation, proposal,\n' +
     'time-poll, sense-check), a consensus method (docs/CONSENSUS.md) or a custom CEL rule, options and members.',
@@ -179,7 +138,10 @@ export const conversationCreateCommand: Command = {
     },
     rule: { kind: 'string', description: 'a custom CEL rule: done when it is true' },
     option: { kind: 'list', description: 'an option to choose from (repeatable)' },
-    member: { kind: 'list', description: 'a member’s user id: you or a friend (repeatable)' },
+    member: {
+      kind: 'list',
+      description: 'a member: me, or a friend’s name, user id or the start of it (repeatable)',
+    },
     deadline: { kind: 'string', description: 'ISO 8601 date and time, e.g. 2030-01-31T18:00:00Z' },
     membership: { kind: 'string', description: 'who changes the members: creator (default), members, fixed' },
     'pattern-param': {
@@ -201,14 +163,18 @@ export const conversationCreateCommand: Command = {
     if (method !== undefined && rule !== undefined)
       throw new KithError('USAGE', 'Give --method M or --rule CEL, not both.');
     if (members.length === 0)
-      throw new KithError('USAGE', 'conversation create needs at least one --member USER_ID (yours counts).');
+      throw new KithError('USAGE', 'conversation create needs at least one --member (me, or a friend).');
     const deadline = flagString(args, 'deadline');
     if (deadline !== undefined && Number.isNaN(Date.parse(deadline)))
       throw new KithError('USAGE', `--deadline takes an ISO 8601 date and time, not "${deadline}".`);
     const membership = flagString(args, 'membership');
     if (membership !== undefined && !['creator', 'members', 'fixed'].includes(membership))
       throw new KithError('USAGE', '--membership takes creator, members or fixed.');
-    const body: BodyOf<'createConversation'> = { topic, pattern, members };
+    const agent = await connectAgent(dataDir);
+    const known = await people(agent);
+    const memberIds: string[] = [];
+    for (const m of members) memberIds.push(await resolveUser(agent, m, known));
+    const body: BodyOf<'createConversation'> = { topic, pattern, members: memberIds };
     if (method !== undefined) body.method = method;
     if (rule !== undefined) body.rule = rule;
     const p = params(flagList(args, 'param'), '--param');
@@ -220,7 +186,7 @@ export const conversationCreateCommand: Command = {
     if (options.length) body.options = options;
     if (deadline !== undefined) body.deadline = new Date(Date.parse(deadline)).toISOString();
     if (membership !== undefined) body.membership = membership as BodyOf<'createConversation'>['membership'];
-    const created = await (await connectAgent(dataDir)).createConversation({ body });
+    const created = await agent.createConversation({ body });
     out.result(
       created,
       `Conversation ${created.id}\n(${created.pattern}, ${created.method}; ${created.members.length} members)`,
@@ -235,9 +201,10 @@ export const conversationShowCommand: Command = {
   flags: {},
   maxPositionals: 1,
   async run({ dataDir, args, out }) {
-    const id = conversationId(args, 'conversation show');
-    const view = await (await connectAgent(dataDir)).conversation({ params: { id } });
-    out.result(view, showText(view));
+    const agent = await connectAgent(dataDir);
+    const id = await conversationId(agent, args, 'conversation show');
+    const [view, name] = await Promise.all([agent.conversation({ params: { id } }), labeller(agent)]);
+    out.result(view, showText(view, name));
   },
 };
 
@@ -255,7 +222,8 @@ export const conversationListCommand: Command = {
     out.result(
       list,
       list.length
-        ? list.map((c) => `${c.status === 'open' ? '○' : '●'} ${c.id.slice(0, 12)}  ${c.topic}`).join('\n')
+        ? `${list.map((c) => `${c.status === 'open' ? '○' : '●'} ${c.id.slice(0, 12)}  ${c.topic}`).join('\n')}\n` +
+            '○ open  ● closed; the 12-character id works wherever a conversation ID is asked for.'
         : 'No conversations.',
     );
   },
@@ -269,10 +237,12 @@ export const postCommand: Command = {
   flags: {},
   maxPositionals: 2,
   async run({ dataDir, args, out }) {
-    const id = conversationId(args, 'post');
     const text = args.positionals[1];
-    if (text === undefined || text === '') throw new KithError('USAGE', 'post needs the TEXT (quote it).');
-    const r = await (await connectAgent(dataDir)).post({ params: { id }, body: { text } });
+    if (args.positionals[0] !== undefined && (text === undefined || text === ''))
+      throw new KithError('USAGE', 'post needs the TEXT (quote it).');
+    const agent = await connectAgent(dataDir);
+    const id = await conversationId(agent, args, 'post');
+    const r = await agent.post({ params: { id }, body: { text: text! } });
     out.result(r, `Posted ${r.id}.`);
   },
 };
@@ -301,9 +271,11 @@ export const voteCommand: Command = {
   },
   maxPositionals: 1,
   async run({ dataDir, args, out }) {
-    const id = conversationId(args, 'vote');
+    if (args.positionals[0] === undefined) throw new KithError('USAGE', 'vote needs the conversation ID.');
     const body = voteBody(args);
-    const r = await (await connectAgent(dataDir)).vote({ params: { id }, body });
+    const agent = await connectAgent(dataDir);
+    const id = await conversationId(agent, args, 'vote');
+    const r = await agent.vote({ params: { id }, body });
     out.result(r, `Voted (${r.id}).`);
   },
 };
@@ -329,6 +301,8 @@ export const consensusCommand: Command = {
     const level = (flagString(args, 'log-level') ?? 'info') as LogLevel;
     if (!LOG_LEVELS.includes(level))
       throw new KithError('USAGE', `--log-level takes ${LOG_LEVELS.join(', ')}.`);
+    const { parseConfig } = await import('@kith/agent/config');
+    const { timingFromConfig } = await import('@kith/consensus/timing');
     const running = await runConsensus({
       dataDir,
       logger: createLogger({ level }),

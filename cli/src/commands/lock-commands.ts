@@ -1,6 +1,6 @@
 /** `kith unlock` / `kith lock`: locked relay mode (docs/SECURITY.md "Locked relay mode"). */
 import { KithError } from '@kith/core/errors';
-import { connectAgent } from '../client.ts';
+import { connectAgent } from '@kith/api/locate-agent';
 import type { Command } from '../command.ts';
 import { unlockPassphrase } from './identity-common.ts';
 
@@ -58,7 +58,7 @@ export const unlockCommand: Command = {
   async run({ dataDir, args, out }) {
     const agent = await connectAgent(dataDir);
     const passphrase = (await unlockPassphrase(args)) ?? (await promptHidden('Unlock passphrase: '));
-    const r = await agent.post<{ locked: boolean; kept?: number }>('/unlock', { passphrase });
+    const r = await agent.unlock({ body: { passphrase } });
     out.result(
       r,
       `Unlocked.${r.kept ? ` ${r.kept} item${r.kept === 1 ? '' : 's'} kept while locked ${r.kept === 1 ? 'was' : 'were'} read.` : ''}`,
@@ -73,7 +73,7 @@ export const lockCommand: Command = {
   flags: {},
   maxPositionals: 0,
   async run({ dataDir, out }) {
-    const r = await (await connectAgent(dataDir)).post<{ locked: boolean }>('/lock', {});
+    const r = await (await connectAgent(dataDir)).lock();
     out.result(r, 'Locked: the node relays and stores friends’ ciphertext and opens nothing.');
   },
 };

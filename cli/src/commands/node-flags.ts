@@ -12,6 +12,24 @@ export const NODE_FLAGS: FlagSpecs = {
   'log-level': { kind: 'string', description: 'fatal…trace or silent (KITH_LOG_LEVEL)' },
   relay: { kind: 'string', description: 'on/off: hold friends’ ciphertext (KITH_RELAY)' },
   'passphrase-file': { kind: 'string', description: 'unlock passphrase file (KITH_PASSPHRASE_FILE)' },
+  'port-windows': {
+    kind: 'string',
+    description: 'on/off: peer port open only in windows friends can compute (KITH_PORT_WINDOWS, default on)',
+  },
+  'port-mapping': {
+    kind: 'string',
+    description:
+      'on/off: ask the home router (NAT-PMP, UPnP) to forward the peer port (KITH_PORT_MAPPING, default on)',
+  },
+  'window-period-ms': {
+    kind: 'string',
+    description: 'port window period (KITH_WINDOW_PERIOD_MS, default 60000)',
+  },
+  'window-open-ms': { kind: 'string', description: 'port window length (KITH_WINDOW_OPEN_MS, default 5000)' },
+  setup: {
+    kind: 'string',
+    description: 'no identity yet: off = create one now; web = wait for the owner in the web UI (KITH_SETUP)',
+  },
   'phrase-out': {
     kind: 'string',
     description: 'first start without a terminal: write the new seed phrase here, 0600 (KITH_PHRASE_OUT)',
@@ -33,5 +51,10 @@ export function nodeFlags(args: Parsed, dataDir: string): ConfigFlags {
     relay: s('relay'),
     passphraseFile: s('passphrase-file'),
     phraseOut: s('phrase-out'),
+    portWindows: s('port-windows'),
+    portMapping: s('port-mapping'),
+    windowPeriodMs: s('window-period-ms'),
+    windowOpenMs: s('window-open-ms'),
+    setup: s('setup'),
   };
 }

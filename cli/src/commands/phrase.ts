@@ -3,7 +3,7 @@
  * terminal waits, sealed, in DATA/pending-phrase until shown once (docs/SECURITY.md "Keys at
  * rest"). Without --reveal: whether one waits. With it: prints it once; the agent erases it.
  */
-import { connectAgent } from '../client.ts';
+import { connectAgent } from '@kith/api/locate-agent';
 import type { Command } from '../command.ts';
 import { showPhrase } from './init.ts';
 
@@ -18,7 +18,7 @@ export const phraseCommand: Command = {
   async run({ dataDir, args, out }) {
     const agent = await connectAgent(dataDir);
     if (args.flags.reveal !== true) {
-      const status = await agent.get<{ pending: boolean }>('/identity/phrase');
+      const status = await agent.phraseStatus();
       out.result(
         status,
         status.pending
@@ -27,7 +27,7 @@ export const phraseCommand: Command = {
       );
       return;
     }
-    const { phrase } = await agent.post<{ phrase: string }>('/identity/phrase/reveal', {});
+    const { phrase } = await agent.revealPhrase();
     if (out.json) out.result({ phrase }, phrase);
     else {
       showPhrase(out, phrase);

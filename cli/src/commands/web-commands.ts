@@ -6,7 +6,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseConfig } from '@kith/agent/config';
-import type { RunningNode } from '@kith/agent/node';
 import { KithError } from '@kith/core/errors';
 import {
   agentFromDataDir,
@@ -16,10 +15,11 @@ import {
   WEB_INFO_FILE,
   type WebInfo,
 } from '@kith/web/index';
-import { connectAgent } from '../client.ts';
+import { connectAgent } from '@kith/api/locate-agent';
 import type { Command } from '../command.ts';
 import type { Output } from '../io.ts';
 import { NODE_FLAGS, nodeFlags } from './node-flags.ts';
+import type { WebAgent } from './run-node.ts';
 
 export interface SignInCode {
   code: string;
@@ -43,15 +43,33 @@ function describeCode(c: SignInCode): string {
   );
 }
 
-async function readWebInfo(dataDir: string): Promise<WebInfo> {
+async function readWebInfo(dataDir: string): Promise<WebInfo | undefined> {
   try {
     return JSON.parse(await readFile(join(dataDir, WEB_INFO_FILE), 'utf8')) as WebInfo;
   } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where the sign-in URL points: KITH_WEB_URL when set (a container's web UI is opened at the
+ * NAS's address, not the one it binds), else the URL the running web part wrote in web.json.
+ */
+export async function webBase(dataDir: string, webUrl: string | undefined): Promise<SignInBase> {
+  const web = await readWebInfo(dataDir);
+  const url = webUrl ?? web?.url;
+  if (url === undefined) {
     throw new KithError(
       'AGENT_NOT_RUNNING',
-      'The web UI is not running for this data directory: start `kith up` or `kith web`.',
+      'The web UI is not running for this data directory: start `kith up` or `kith web`, or set KITH_WEB_URL.',
     );
   }
+  return { url, fingerprint: web?.fingerprint ?? null };
+}
+
+interface SignInBase {
+  url: string;
+  fingerprint: string | null;
 }
 
 export const webCodeCommand: Command = {
@@ -61,9 +79,12 @@ export const webCodeCommand: Command = {
   flags: {},
   maxPositionals: 0,
   async run({ dataDir, out }) {
-    const agent = await connectAgent(dataDir);
-    const web = await readWebInfo(dataDir);
-    const { code, expiresAt } = await agent.post<{ code: string; expiresAt: string }>('/web/codes', {});
+    // In compose (`docker compose exec web kith web code`) the agent is found in the shared API
+    // folder (KITH_API_SHARE_DIR), the web part's web.json in the web container's own KITH_DATA.
+    const config = parseConfig({ flags: { data: dataDir } });
+    const agent = await connectAgent(config.apiShareDir ?? dataDir);
+    const web = await webBase(dataDir, config.webUrl);
+    const { code, expiresAt } = await agent.createWebCode({ body: {} });
     const result: SignInCode = {
       code,
       url: signInUrl(web.url, code),
@@ -75,7 +96,7 @@ export const webCodeCommand: Command = {
 };
 
 /** Starts the web part beside a running node (`kith up`); a first start also prints a code. */
-export async function startWebPart(running: RunningNode, out: Output): Promise<RunningWebServer | undefined> {
+export async function startWebPart(running: WebAgent, out: Output): Promise<RunningWebServer | undefined> {
   const { config, agent } = running;
   let web: RunningWebServer;
   try {
@@ -92,17 +113,17 @@ export async function startWebPart(running: RunningNode, out: Output): Promise<R
     return undefined;
   }
   out.note(`      web UI ${web.url}`);
-  await printFirstCode(config.dataDir, web, out);
+  await printFirstCode(config.dataDir, { url: config.webUrl ?? web.url, fingerprint: web.fingerprint }, out);
   return web;
 }
 
 /** Until someone has signed in, every start prints a fresh code (the appliance's first start). */
-async function printFirstCode(dataDir: string, web: WebInfo, out: Output): Promise<void> {
+async function printFirstCode(agentDir: string, web: SignInBase, out: Output): Promise<void> {
   try {
-    const agent = await connectAgent(dataDir);
-    const sessions = await agent.get<unknown[]>('/web/sessions');
+    const agent = await connectAgent(agentDir);
+    const sessions = await agent.webSessions();
     if (sessions.length > 0) return;
-    const { code, expiresAt } = await agent.post<{ code: string; expiresAt: string }>('/web/codes', {});
+    const { code, expiresAt } = await agent.createWebCode({ body: {} });
     out.note(describeCode({ code, url: signInUrl(web.url, code), expiresAt, fingerprint: web.fingerprint }));
   } catch (e) {
     out.note(
@@ -127,9 +148,12 @@ export const webCommand: Command = {
       agent: agentFromDataDir(config.apiShareDir ?? config.dataDir),
       warn: (m) => out.note(m),
     });
+    const url = config.webUrl ?? web.url;
     out.note(
-      `kith: web UI ${web.url}${web.fingerprint ? ` (certificate ${web.fingerprint})` : ''}. Stop with Ctrl-C.`,
+      `kith: web UI ${url}${web.fingerprint ? ` (certificate ${web.fingerprint})` : ''}. Stop with Ctrl-C.`,
     );
+    // The appliance's first start: the code is in `docker compose logs web` until someone signs in.
+    await printFirstCode(config.apiShareDir ?? config.dataDir, { url, fingerprint: web.fingerprint }, out);
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGTERM', stop);

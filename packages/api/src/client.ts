@@ -17,9 +17,17 @@ export interface ApiClientOptions {
   token?: string;
   /** Default: the global fetch. */
   fetch?: typeof fetch;
+  /** Carries the JSON calls instead of `fetch` (Node: http-transport.ts); streams use `fetch`. */
+  transport?: JsonTransport;
   /** Give up on a call after this long (default 60 s). */
   timeoutMs?: number;
 }
+
+/** One JSON call: the request as `fetch` would send it, the answer's status and text. */
+export type JsonTransport = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: string | undefined; timeoutMs: number },
+) => Promise<{ status: number; text: string }>;
 
 type HasRequired<T> = Record<never, never> extends T ? false : true;
 /** Route N's call: its input is optional when the route takes nothing required. */
@@ -33,6 +41,8 @@ export interface ApiClient extends ApiCalls {
   readonly baseUrl: string;
   /** Calls route `name` (see routes.ts) with its parameters, query and body. */
   request<N extends RouteName>(name: N, input?: RequestOf<N>): Promise<ResponseOf<N>>;
+  /** Calls a route whose answer is bytes (`backup`): the raw response of a 2xx, no time limit. */
+  stream<N extends RouteName>(name: N, input?: RequestOf<N>): Promise<Response>;
 }
 
 /** `/conversations/:id` with `{ id }` -> `/conversations/<id>`, each value URL-encoded. */
@@ -69,7 +79,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   const base = options.baseUrl.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? 60_000;
 
-  async function request<N extends RouteName>(name: N, input?: RequestOf<N>): Promise<ResponseOf<N>> {
+  function prepare(name: RouteName, input: unknown) {
     const spec = ROUTES[name];
     const parts = (input ?? {}) as {
       params?: Record<string, unknown>;
@@ -80,26 +90,55 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     const headers: Record<string, string> = {};
     if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
     if (parts.body !== undefined) headers['content-type'] = 'application/json';
-    let response: Response;
+    const body = parts.body === undefined ? undefined : JSON.stringify(parts.body);
+    return { url, method: spec.method, headers, body };
+  }
+
+  async function send(name: RouteName, input: unknown, stream: boolean): Promise<Response> {
+    const { url, ...init } = prepare(name, input);
     try {
-      response = await doFetch(url, {
-        method: spec.method,
-        headers,
-        body: parts.body === undefined ? undefined : JSON.stringify(parts.body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      return await doFetch(url, { ...init, ...(stream ? {} : { signal: AbortSignal.timeout(timeoutMs) }) });
     } catch (cause) {
       throw new KithError('AGENT_NOT_RUNNING', undefined, { cause });
     }
-    const text = await response.text();
+  }
+
+  /** The answer's status and text, through the transport when there is one. */
+  async function answer(name: RouteName, input: unknown): Promise<{ status: number; text: string }> {
+    if (!options.transport) {
+      const response = await send(name, input, false);
+      return { status: response.status, text: await response.text() };
+    }
+    const { url, ...init } = prepare(name, input);
+    try {
+      return await options.transport(url, { ...init, timeoutMs });
+    } catch (cause) {
+      throw new KithError('AGENT_NOT_RUNNING', undefined, { cause });
+    }
+  }
+
+  async function request<N extends RouteName>(name: N, input?: RequestOf<N>): Promise<ResponseOf<N>> {
+    const { status, text } = await answer(name, input);
     let json: unknown;
     try {
       json = JSON.parse(text);
     } catch {
+      throw new KithError('INTERNAL', `The agent answered ${status} with no JSON.`);
+    }
+    if (status < 200 || status > 299) throw errorOf(json);
+    return json as ResponseOf<N>;
+  }
+
+  async function stream<N extends RouteName>(name: N, input?: RequestOf<N>): Promise<Response> {
+    const response = await send(name, input, true);
+    if (response.ok) return response;
+    let json: unknown;
+    try {
+      json = JSON.parse(await response.text());
+    } catch {
       throw new KithError('INTERNAL', `The agent answered ${response.status} with no JSON.`);
     }
-    if (!response.ok) throw errorOf(json);
-    return json as ResponseOf<N>;
+    throw errorOf(json);
   }
 
   const calls = Object.fromEntries(
@@ -108,5 +147,5 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
       (input?: RequestOf<typeof name>) => request(name, input),
     ]),
   ) as unknown as ApiCalls;
-  return { ...calls, baseUrl: base, request };
+  return { ...calls, baseUrl: base, request, stream };
 }

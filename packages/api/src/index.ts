@@ -10,6 +10,7 @@ export {
   type ApiClientOptions,
   createApiClient,
   errorOf,
+  type JsonTransport,
 } from './client.ts';
 export {
   type AgentEvent,

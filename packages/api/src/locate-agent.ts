@@ -3,10 +3,11 @@
  * agent"): its address from DATA/api.json (written by the agent once it listens), its bearer
  * token from DATA/api-token (0600). The CLI and the consensus worker both start here.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KithError } from '@kith/core/errors';
 import { type ApiClient, type ApiClientOptions, createApiClient } from './client.ts';
+import { httpTransport } from './http-transport.ts';
 
 /** Written by the agent at start: `{ url, pid }`. */
 export const API_INFO_FILE = 'api.json';
@@ -19,8 +20,17 @@ export interface AgentEndpoint {
   token: string;
 }
 
-/** Reads DATA/api.json and DATA/api-token; AGENT_NOT_RUNNING when either is missing. */
+/**
+ * Reads DATA/api.json and DATA/api-token; DATA_DIR_MISSING when there is no such directory,
+ * AGENT_NOT_RUNNING when either file is missing.
+ */
 export async function locateAgent(dataDir: string): Promise<AgentEndpoint> {
+  const found = await stat(dataDir).catch(() => undefined);
+  if (!found?.isDirectory())
+    throw new KithError(
+      'DATA_DIR_MISSING',
+      `${dataDir} ${found ? 'is not a directory' : 'does not exist'}: check --data (or KITH_DATA).`,
+    );
   try {
     const { url } = JSON.parse(await readFile(join(dataDir, API_INFO_FILE), 'utf8')) as { url: unknown };
     const token = (await readFile(join(dataDir, API_TOKEN_FILE), 'utf8')).trim();
@@ -31,11 +41,12 @@ export async function locateAgent(dataDir: string): Promise<AgentEndpoint> {
   }
 }
 
-/** A client of the agent running for `dataDir`. */
+/** A client of the agent running for `dataDir`: JSON calls over `node:http` unless `fetch` is given. */
 export async function connectAgent(
   dataDir: string,
   options: Omit<ApiClientOptions, 'baseUrl' | 'token'> = {},
 ): Promise<ApiClient> {
   const { url, token } = await locateAgent(dataDir);
-  return createApiClient({ ...options, baseUrl: url, token });
+  const transport = options.transport ?? (options.fetch ? undefined : httpTransport);
+  return createApiClient({ ...options, baseUrl: url, token, ...(transport ? { transport } : {}) });
 }

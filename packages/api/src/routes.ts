@@ -8,10 +8,11 @@ import * as A from './schemas/agent.ts';
 import * as Ar from './schemas/archive.ts';
 import { NoBody, SentItem } from './schemas/common.ts';
 import * as C from './schemas/conversations.ts';
+import * as K from './schemas/control.ts';
 import * as M from './schemas/messages.ts';
 import * as N from './schemas/network.ts';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface RouteSpec {
   readonly method: HttpMethod;
@@ -20,7 +21,7 @@ export interface RouteSpec {
   readonly params?: TSchema;
   readonly query?: TSchema;
   readonly body?: TSchema;
-  /** The 200 answer. */
+  /** The 200 answer (OctetStream: bytes, read with `ApiClient.stream`). */
   readonly response: TSchema;
 }
 
@@ -42,11 +43,36 @@ export const ROUTES = {
     params: N.FriendUserParams,
     response: N.Unfriended,
   }),
+  pendingFriends: route({ method: 'GET', path: '/friends/pending', response: Type.Array(N.PendingFriend) }),
+  endedPairings: route({
+    method: 'GET',
+    path: '/friends/pairings-ended',
+    response: Type.Array(N.EndedPairing),
+  }),
+  confirmFriend: route({
+    method: 'POST',
+    path: '/friends/:userId/confirm',
+    params: N.FriendUserParams,
+    response: N.FriendDecision,
+  }),
+  rejectFriend: route({
+    method: 'POST',
+    path: '/friends/:userId/reject',
+    params: N.FriendUserParams,
+    response: N.FriendDecision,
+  }),
   createInvite: route({
     method: 'POST',
     path: '/invites',
     body: N.CreateInviteBody,
     response: N.CreatedInvite,
+  }),
+  invites: route({ method: 'GET', path: '/invites', response: Type.Array(N.OpenInvite) }),
+  cancelInvites: route({
+    method: 'POST',
+    path: '/invites/cancel',
+    body: N.CancelInvitesBody,
+    response: N.CancelledInvites,
   }),
   invite: route({ method: 'GET', path: '/invites/:id', params: N.InviteIdParams, response: N.InviteStatus }),
   acceptInvite: route({
@@ -57,6 +83,51 @@ export const ROUTES = {
   }),
   revokeDevice: route({ method: 'POST', path: '/devices/revoke', body: N.RevokeBody, response: N.Revoked }),
   identityLog: route({ method: 'GET', path: '/identity/log', response: N.IdentityLog }),
+  setName: route({ method: 'POST', path: '/identity/name', body: K.SetNameBody, response: K.NameSet }),
+  phraseStatus: route({ method: 'GET', path: '/identity/phrase', response: K.PhraseStatus }),
+  revealPhrase: route({ method: 'POST', path: '/identity/phrase/reveal', response: K.RevealedPhrase }),
+
+  setupState: route({ method: 'GET', path: '/setup', response: K.SetupState }),
+  setupCreate: route({
+    method: 'POST',
+    path: '/setup/create',
+    body: K.SetupCreateBody,
+    response: K.SetupCreated,
+  }),
+  setupEnrol: route({
+    method: 'POST',
+    path: '/setup/enrol',
+    body: K.SetupEnrolBody,
+    response: K.SetupEnrolled,
+  }),
+  setupRecover: route({
+    method: 'POST',
+    path: '/setup/recover',
+    body: K.SetupRecoverBody,
+    response: K.SetupRecovered,
+  }),
+
+  lockState: route({ method: 'GET', path: '/lock', response: K.LockState }),
+  unlock: route({ method: 'POST', path: '/unlock', body: K.UnlockBody, response: K.LockState }),
+  lock: route({ method: 'POST', path: '/lock', response: K.LockState }),
+  backup: route({ method: 'POST', path: '/backup', body: K.BackupBody, response: K.OctetStream }),
+
+  createWebCode: route({ method: 'POST', path: '/web/codes', body: K.WebCodeBody, response: K.WebCode }),
+  redeemWebCode: route({ method: 'POST', path: '/web/sessions', body: K.RedeemBody, response: K.Redeemed }),
+  checkWebSession: route({
+    method: 'POST',
+    path: '/web/sessions/check',
+    body: K.CheckSessionBody,
+    response: K.WebSession,
+  }),
+  webSessions: route({ method: 'GET', path: '/web/sessions', response: Type.Array(K.WebSession) }),
+  revokeWebSession: route({
+    method: 'DELETE',
+    path: '/web/sessions/:id',
+    params: K.WebSessionParams,
+    response: K.SessionRevoked,
+  }),
+  checkRule: route({ method: 'POST', path: '/rules/check', body: K.RuleCheckBody, response: K.RuleChecked }),
 
   sendMessage: route({ method: 'POST', path: '/messages', body: M.SendMessageBody, response: SentItem }),
   messages: route({
@@ -77,7 +148,7 @@ export const ROUTES = {
     method: 'GET',
     path: '/conversations',
     query: C.ConversationsQuery,
-    response: Type.Array(C.ConversationSummary),
+    response: Type.Array(C.ConversationListItem),
   }),
   conversation: route({
     method: 'GET',
@@ -96,6 +167,13 @@ export const ROUTES = {
     path: '/conversations/:id/posts',
     params: C.ConversationIdParams,
     body: C.PostBody,
+    response: SentItem,
+  }),
+  argue: route({
+    method: 'POST',
+    path: '/conversations/:id/arguments',
+    params: C.ConversationIdParams,
+    body: C.ArgumentBody,
     response: SentItem,
   }),
   vote: route({
@@ -137,6 +215,18 @@ export const ROUTES = {
     params: Ar.IndexNameParams,
     body: Ar.AdoptIndexBody,
     response: Ar.Adopted,
+  }),
+  restoreConversation: route({
+    method: 'POST',
+    path: '/archive/restore',
+    body: Ar.RestoreConversationBody,
+    response: Ar.Restored,
+  }),
+  restoreFriends: route({
+    method: 'POST',
+    path: '/archive/friends/restore',
+    body: Ar.RestoreFriendsBody,
+    response: Ar.FriendsRestored,
   }),
   archiveIndex: route({
     method: 'GET',

@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isKithError } from '@kith/core/errors';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiClient } from '../src/client.ts';
+import { type JsonTransport, createApiClient } from '../src/client.ts';
+import { httpTransport } from '../src/http-transport.ts';
 
 /** A stand-in HTTP server that records what the client sent and answers as told. */
 let server: Server;
@@ -26,9 +27,15 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-describe('api client', () => {
+/** The same calls through fetch (browser, default) and through node:http (the CLI). */
+const transports: [string, { transport?: JsonTransport }][] = [
+  ['fetch', {}],
+  ['node:http', { transport: httpTransport }],
+];
+
+describe.each(transports)('api client over %s', (_name, via) => {
   it('fills path parameters and the query, sends the bearer token and the JSON body', async () => {
-    const client = createApiClient({ baseUrl: `${base}/`, token: 'tok' });
+    const client = createApiClient({ ...via, baseUrl: `${base}/`, token: 'tok' });
     answer = { status: 200, body: '{"id":"x","conversation":"c"}' };
     const id = 'a'.repeat(64);
     expect(await client.post({ params: { id }, body: { text: 'hi' } })).toEqual({
@@ -49,20 +56,32 @@ describe('api client', () => {
   });
 
   it('sends no authorization header without a token (the browser sends its cookies)', async () => {
-    const client = createApiClient({ baseUrl: base });
+    const client = createApiClient({ ...via, baseUrl: base });
     answer = { status: 200, body: '{"ok":true,"version":"1","database":"pglite"}' };
     await client.health();
     expect(seen.at(-1)!.headers.authorization).toBeUndefined();
   });
 
   it("turns an error answer into the agent's KithError with its exact sentence", async () => {
-    const client = createApiClient({ baseUrl: base, token: 't' });
+    const client = createApiClient({ ...via, baseUrl: base, token: 't' });
     answer = { status: 409, body: '{"error":{"code":"CONVERSATION_NOT_DONE","message":"Not yet: 1 of 3."}}' };
     const err = await client.recordOutcome({ params: { id: 'b'.repeat(64) } }).catch((e: unknown) => e);
     expect(isKithError(err, 'CONVERSATION_NOT_DONE')).toBe(true);
     expect((err as Error).message).toBe('Not yet: 1 of 3.');
   });
 
+  it('says AGENT_NOT_RUNNING when nothing listens at the address', async () => {
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((r) => closed.close(() => r()));
+    const client = createApiClient({ ...via, baseUrl: `http://127.0.0.1:${port}` });
+    const err = await client.status().catch((e: unknown) => e);
+    expect(isKithError(err, 'AGENT_NOT_RUNNING')).toBe(true);
+  });
+});
+
+describe('api client', () => {
   it('says AGENT_NOT_RUNNING when nothing answers, and uses the injected fetch', async () => {
     const client = createApiClient({
       baseUrl: 'http://127.0.0.1:9',

@@ -83,6 +83,24 @@ export const ERROR_CATALOGUE = {
     status: 404,
     message: 'No seed phrase is waiting to be shown: it was shown once already, or written where you chose.',
   },
+  // setup mode (docs/DESIGN.md "Setup mode"): a node started without an identity, waiting for its owner
+  SETUP_DONE: {
+    status: 409,
+    message: 'This node has an identity already: setup happens once, on a data directory without one.',
+  },
+  SETUP_BUSY: {
+    status: 409,
+    message: 'Another setup step is running on this node: wait for it to finish, then reload the page.',
+  },
+  SETUP_WAITING: {
+    status: 409,
+    message:
+      'This node has no identity yet: set it up first in the web UI (create, enrol as your device, or recover).',
+  },
+  SETUP_STOPPED: {
+    status: 503,
+    message: 'The node stopped before its setup finished; nothing was written. Start it again to set it up.',
+  },
   DATA_DIR_LOCKED: { status: 409, message: 'Another Kith process is using this data directory.' },
   FILE_UNREADABLE: { status: 400, message: 'A file could not be read.' },
   BACKUP_INVALID: {
@@ -230,6 +248,11 @@ export const ERROR_CATALOGUE = {
     message: 'This event is not allowed at this point of the conversation.',
   },
   CONVERSATION_DEADLINE_PASSED: { status: 410, message: 'The deadline of the conversation has passed.' },
+  CONVERSATION_DEADLINE_IN_PAST: {
+    status: 400,
+    message:
+      'The deadline is not in the future: give a date and time after now, e.g. 2030-01-31T18:00:00Z (ISO 8601, Z for UTC).',
+  },
   CONVERSATION_MEMBERSHIP_DENIED: {
     status: 403,
     message: "This membership change is not allowed by the conversation's membership rule.",
@@ -257,7 +280,38 @@ export const ERROR_CATALOGUE = {
   INVITE_EXPIRED: { status: 410, message: 'The invite has expired; ask for a new one.' },
   INVITE_USED: { status: 410, message: 'The invite was already used; each invite works once.' },
   INVITE_ROLE: { status: 400, message: 'This invite is for another kind of pairing.' },
+  INVITE_INCOMPLETE: {
+    status: 400,
+    message: 'The invite code is incomplete: part of it is missing. Copy or scan the whole code.',
+  },
+  INVITE_CANCELLED: {
+    status: 410,
+    message: 'The inviter cancelled this invite; ask for a new one.',
+  },
+  INVITE_ENDED: {
+    status: 410,
+    message: 'The invite has ended: someone tried its short code with wrong words. Ask for a new one.',
+  },
+  INVITE_NOT_FOUND: {
+    status: 404,
+    message:
+      'No open invite with that number answered on this network: check the number, that both machines are on the same network, and that the invite is still open.',
+  },
+  SHORT_CODE_WRONG: {
+    status: 403,
+    message:
+      'The words do not match the invite, so the invite has ended (one guess per invite): ask for a new one and type its words again.',
+  },
   PAIRING_FAILED: { status: 502, message: 'Pairing did not complete.' },
+  PAIRING_NOT_PENDING: {
+    status: 404,
+    message: 'No pairing with that user waits for the six digits: `kith friends` lists the ones that do.',
+  },
+  FRIEND_PENDING: {
+    status: 409,
+    message:
+      'That friend is not confirmed yet: compare the six digits with them, then run `kith confirm NAME` (nothing is shared until then).',
+  },
   RECOVERY_UNKNOWN_USER: {
     status: 409,
     message:
@@ -344,6 +398,11 @@ export const ERROR_CATALOGUE = {
   // --- messaging ---
   MESSAGE_TOO_LARGE: { status: 413, message: 'The message is larger than the 1 MiB a message may be.' },
   MESSAGE_INVALID: { status: 400, message: 'The message is not valid.' },
+  PREKEY_INVALID: {
+    status: 400,
+    message:
+      'A device prekey is not signed by the device it names, or its dates are wrong; it was ignored (the device sends a new one on its next link).',
+  },
   NOT_A_FRIEND: {
     status: 403,
     message: 'That user is not one of your friends; pair in person first (`kith invite`).',
@@ -357,6 +416,20 @@ export const ERROR_CATALOGUE = {
   },
 
   // --- command line ---
+  ID_AMBIGUOUS: {
+    status: 400,
+    message: 'That matches more than one: give more of the id, or the full name.',
+  },
+  NO_MATCH: {
+    status: 404,
+    message:
+      'Nothing here has that name or id; the lists come from `kith friends`, `kith peers` and `kith conversation list`.',
+  },
+  DATA_DIR_MISSING: {
+    status: 400,
+    message:
+      'There is no Kith data directory there: give the directory of your node with --data DIR (or KITH_DATA), or create one with `kith init` or `kith up`.',
+  },
   AGENT_NOT_RUNNING: {
     status: 503,
     message: 'No agent is running for this data directory; start it with `kith up` (or pass --data DIR).',

@@ -9,6 +9,7 @@ export const SIG = {
   ENVELOPE: 'kith/v1/sig/envelope',
   ADDRESS_RECORD: 'kith/v1/sig/address-record',
   RELAY_LIST: 'kith/v1/sig/relay-list',
+  FRIEND_LIST: 'kith/v1/sig/friend-list',
   STORAGE_RECEIPT: 'kith/v1/sig/storage-receipt',
   CONVERSATION_GENESIS: 'kith/v1/sig/conversation-genesis',
   CONVERSATION_EVENT: 'kith/v1/sig/conversation-event',
@@ -16,6 +17,8 @@ export const SIG = {
   PAIRING: 'kith/v1/sig/pairing',
   CHAT_MESSAGE: 'kith/v1/sig/chat-message',
   DELIVERY_RECEIPT: 'kith/v1/sig/delivery-receipt',
+  /** A device's medium-term X25519 prekey, signed by the device (wire/prekey.ts). */
+  DEVICE_PREKEY: 'kith/v1/sig/device-prekey',
 } as const;
 
 export const KDF = {
@@ -33,8 +36,20 @@ export const KDF = {
   SAS: 'kith/v1/kdf/sas',
   /** Invite secret -> Noise IKpsk2 pre-shared key. */
   INVITE_PSK: 'kith/v1/kdf/invite-psk',
+  /** Short code's nameplate and time window -> LAN (DNS-SD) instance label. */
+  LAN_NAMEPLATE: 'kith/v1/kdf/lan-nameplate',
+  /** CPace channel identifier of a short-code run (bound, not sent). */
+  SHORT_CODE_CI: 'kith/v1/kdf/short-code-ci',
+  /** CPace ISK -> the acceptor's key-confirmation MAC key. */
+  SHORT_CODE_CONFIRM_A: 'kith/v1/kdf/short-code-confirm-acceptor',
+  /** CPace ISK -> the inviter's key-confirmation MAC key. */
+  SHORT_CODE_CONFIRM_B: 'kith/v1/kdf/short-code-confirm-inviter',
+  /** CPace ISK -> the key that seals the long invite to the acceptor. */
+  SHORT_CODE_SEAL: 'kith/v1/kdf/short-code-seal',
   /** Responder static key -> mac1 key (WireGuard-style). */
   MAC1: 'kith/v1/kdf/mac1',
+  /** A node's window key and a slot number -> the start of its port window (net/port-window.ts). */
+  PORT_WINDOW: 'kith/v1/kdf/port-window',
   /** Clear fields of the link hello -> Noise prologue (binds version, mode, invite id). */
   LINK_PROLOGUE: 'kith/v1/kdf/link-prologue',
   /** Envelope HPKE info string. */
@@ -67,6 +82,8 @@ export const HASH = {
   CONVERSATION_TALLY: 'kith/v1/hash/conversation-tally',
   /** Archive lists name a conversation by this hash of its id, never by the id (archive-seal.ts). */
   ARCHIVE_TOPIC: 'kith/v1/hash/archive-topic',
+  /** The history-index topic under which the friend bundle is listed (never a conversation's). */
+  ARCHIVE_FRIENDS_TOPIC: 'kith/v1/hash/archive-friends-topic',
 } as const;
 
 export type SignatureLabel = (typeof SIG)[keyof typeof SIG];

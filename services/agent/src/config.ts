@@ -34,6 +34,8 @@ export const AgentConfigSchema = Type.Object({
   peerPort: Port,
   apiPort: Port,
   webPort: Port,
+  /** The URL people open the web UI at, when it differs from what it binds (a container's published port). */
+  webUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
   /** Mean of the random heartbeat interval (docs/DESIGN.md §6). */
   heartbeatMeanMs: Type.Integer({ minimum: 50, maximum: 3_600_000 }),
   /** Postgres URL; PGlite in DATA/db when absent. */
@@ -55,11 +57,24 @@ export const AgentConfigSchema = Type.Object({
   passphraseFile: Type.Optional(Type.String({ minLength: 1 })),
   /** Where a new identity's seed phrase goes on first start without a terminal (absolute path). */
   phraseOut: Type.Optional(Type.String({ minLength: 1 })),
+  /** A data dir without an identity: `off` creates one at start; `web` waits for the owner in the web UI. */
+  setup: Type.Union([Type.Literal('off'), Type.Literal('web')]),
   /** Consensus worker timing (docs/CONSENSUS.md "The consensus worker"); built-in defaults when unset. */
   consensusPollMs: Type.Optional(Type.Integer({ minimum: 1 })),
   consensusFallbackMs: Type.Optional(Type.Integer({ minimum: 1 })),
   /** Days without activity after which a conversation moves to history (default 30; docs/DESIGN.md §5). */
   archiveHistoryAfterDays: Type.Optional(Type.Number({ minimum: 0, maximum: 36_500 })),
+  /** Home-router port mapping by NAT-PMP or UPnP (docs/PROTOCOL.md "Home routers"). */
+  portMapping: Type.Boolean(),
+  /** Peer-port connections not yet confirmed as links, in all and per IP address (docs/SECURITY.md "Strangers"). */
+  peerMaxUnconfirmed: Type.Integer({ minimum: 1, maximum: 65_536 }),
+  peerMaxUnconfirmedPerSource: Type.Integer({ minimum: 1, maximum: 65_536 }),
+  /** Port windows (docs/PROTOCOL.md "Port windows"): the peer port listens only inside them. */
+  portWindows: Type.Object({
+    enabled: Type.Boolean(),
+    periodMs: Type.Integer({ minimum: 1_000, maximum: 86_400_000 }),
+    openMs: Type.Integer({ minimum: 100, maximum: 86_400_000 }),
+  }),
 });
 export type AgentConfig = Static<typeof AgentConfigSchema>;
 
@@ -75,7 +90,12 @@ export type ConfigFlagName =
   | 'logLevel'
   | 'relay'
   | 'passphraseFile'
-  | 'phraseOut';
+  | 'phraseOut'
+  | 'portWindows'
+  | 'portMapping'
+  | 'windowPeriodMs'
+  | 'windowOpenMs'
+  | 'setup';
 export type ConfigFlags = Partial<Record<ConfigFlagName, string | number | boolean | undefined>>;
 
 export interface ConfigVariable {
@@ -229,6 +249,75 @@ export const CONFIG_VARIABLES = {
     schema: Port,
     parse: asInteger,
   },
+  webUrl: {
+    env: 'KITH_WEB_URL',
+    expected: 'an http(s):// URL, e.g. https://nas.local:7480',
+    meaning:
+      'The address people open the web UI at, when it differs from what it binds (a container behind a ' +
+      'published port): `kith web code` builds its sign-in URL on it. Default: the address it binds.',
+    schema: Type.String({ pattern: '^https?://[^\\s/]+$' }),
+    parse: (raw) => raw.replace(/\/+$/, ''),
+  },
+  portWindows: {
+    env: 'KITH_PORT_WINDOWS',
+    flag: 'portWindows',
+    default: 'on',
+    expected: BOOL_EXPECTED,
+    meaning:
+      'Open the peer port only inside short windows at times only friends and own devices can compute ' +
+      '(docs/PROTOCOL.md "Port windows"); outside them connections are refused and links stay up. ' +
+      'off: the port listens all the time (an appliance kept as an always-open relay).',
+    schema: Type.Boolean(),
+    parse: asBoolean,
+  },
+  portMapping: {
+    env: 'KITH_PORT_MAPPING',
+    flag: 'portMapping',
+    default: 'on',
+    expected: BOOL_EXPECTED,
+    meaning:
+      'Ask the home router (NAT-PMP, then UPnP) to forward the peer port, and advertise the address it ' +
+      'gives to friends (docs/PROTOCOL.md "Home routers"); the mapping is renewed and removed at stop. ' +
+      'off: no requests to the router (forward the port by hand, or set KITH_ANNOUNCE).',
+    schema: Type.Boolean(),
+    parse: asBoolean,
+  },
+  windowPeriodMs: {
+    env: 'KITH_WINDOW_PERIOD_MS',
+    flag: 'windowPeriodMs',
+    default: '60000',
+    expected: 'an integer number of milliseconds from 1000 to 86400000, above KITH_WINDOW_OPEN_MS',
+    meaning: 'Port windows: one window opens at a random moment in each period of this length.',
+    schema: AgentConfigSchema.properties.portWindows.properties.periodMs,
+    parse: asInteger,
+  },
+  windowOpenMs: {
+    env: 'KITH_WINDOW_OPEN_MS',
+    flag: 'windowOpenMs',
+    default: '5000',
+    expected: 'an integer number of milliseconds from 100, below KITH_WINDOW_PERIOD_MS',
+    meaning:
+      'Port windows: how long each window stays open. At least 4 × the allowed clock skew (500 ms) ' +
+      'plus round trips; `kith status` shows what the measured clocks call for.',
+    schema: AgentConfigSchema.properties.portWindows.properties.openMs,
+    parse: asInteger,
+  },
+  peerMaxUnconfirmed: {
+    env: 'KITH_PEER_MAX_UNCONFIRMED',
+    default: '256',
+    expected: 'an integer from 1 to 65536',
+    meaning: 'Peer-port connections not yet confirmed as links; more are closed at once, in silence.',
+    schema: AgentConfigSchema.properties.peerMaxUnconfirmed,
+    parse: asInteger,
+  },
+  peerMaxUnconfirmedPerSource: {
+    env: 'KITH_PEER_MAX_UNCONFIRMED_PER_SOURCE',
+    default: '8',
+    expected: 'an integer from 1 to 65536',
+    meaning: 'The same, from one IP address.',
+    schema: AgentConfigSchema.properties.peerMaxUnconfirmedPerSource,
+    parse: asInteger,
+  },
   heartbeatMeanMs: {
     env: 'KITH_HEARTBEAT_MEAN_MS',
     flag: 'heartbeatMeanMs',
@@ -314,6 +403,18 @@ export const CONFIG_VARIABLES = {
       'First start without a terminal: write the new seed phrase to this file (0600). Unset: it waits in DATA/pending-phrase until shown once.',
     schema: Type.String({ minLength: 1 }),
     parse: asString,
+  },
+  setup: {
+    env: 'KITH_SETUP',
+    flag: 'setup',
+    default: 'off',
+    expected: 'off or web',
+    meaning:
+      'A data dir without an identity. off: create one at start (the phrase is shown once, see KITH_PHRASE_OUT). ' +
+      'web: start without one and wait for its owner in the web UI, who creates one, enrols this node as one of ' +
+      'their devices with a device invite, or recovers with the phrase and a friend’s invite (docs/DESIGN.md "Setup mode").',
+    schema: Type.Union([Type.Literal('off'), Type.Literal('web')]),
+    parse: (raw) => raw.toLowerCase(),
   },
   consensusPollMs: {
     env: 'KITH_CONSENSUS_POLL_MS',
@@ -415,6 +516,16 @@ export function parseConfig(input: ParseConfigInput = {}): AgentConfig {
     }
   }
 
+  if (
+    typeof values.windowPeriodMs === 'number' &&
+    typeof values.windowOpenMs === 'number' &&
+    values.windowOpenMs >= values.windowPeriodMs
+  ) {
+    problems.push(
+      `KITH_WINDOW_OPEN_MS is ${values.windowOpenMs} and KITH_WINDOW_PERIOD_MS ${values.windowPeriodMs}: expected the window shorter than its period.`,
+    );
+  }
+
   if (problems.length > 0) throw new KithError('CONFIG_INVALID', problems.join(' '));
 
   const config: AgentConfig = {
@@ -426,6 +537,8 @@ export function parseConfig(input: ParseConfigInput = {}): AgentConfig {
     apiPort: values.apiPort as number,
     webPort: values.webPort as number,
     heartbeatMeanMs: values.heartbeatMeanMs as number,
+    peerMaxUnconfirmed: values.peerMaxUnconfirmed as number,
+    peerMaxUnconfirmedPerSource: values.peerMaxUnconfirmedPerSource as number,
     logLevel: values.logLevel as AgentConfig['logLevel'],
     relay: {
       enabled: values.relayEnabled as boolean,
@@ -434,10 +547,18 @@ export function parseConfig(input: ParseConfigInput = {}): AgentConfig {
       userQuotaItems: values.relayUserQuotaItems as number,
     },
     friendMessageBytesPerDay: values.friendMessageBytesPerDay as number,
+    portMapping: values.portMapping as boolean,
+    portWindows: {
+      enabled: values.portWindows as boolean,
+      periodMs: values.windowPeriodMs as number,
+      openMs: values.windowOpenMs as number,
+    },
+    setup: values.setup as AgentConfig['setup'],
   };
   if (values.databaseUrl !== undefined) config.databaseUrl = values.databaseUrl as string;
   if (values.apiShareDir !== undefined) config.apiShareDir = resolve(cwd, values.apiShareDir as string);
   if (values.apiShareUrl !== undefined) config.apiShareUrl = values.apiShareUrl as string;
+  if (values.webUrl !== undefined) config.webUrl = values.webUrl as string;
   if (values.announce !== undefined) config.announce = values.announce as string[];
   if (values.passphraseFile !== undefined)
     config.passphraseFile = resolve(cwd, values.passphraseFile as string);

@@ -1,8 +1,11 @@
+import { createRequire } from 'node:module';
 import { pino } from 'pino';
+import type PinoPretty from 'pino-pretty';
 
 /**
- * The agent's logger: pino, JSON lines on stderr (stdout belongs to `--json` output,
- * docs/DESIGN.md §12). Logs never carry key material (docs/DESIGN.md §1): before a line is written, every value
+ * The agent's logger: pino on stderr (stdout belongs to `--json` output, docs/DESIGN.md §12):
+ * readable lines (pino-pretty) when stderr is a terminal, JSON lines otherwise (files, pipes,
+ * containers, tests). Logs never carry key material (docs/DESIGN.md §1): before a line is written, every value
  * under a sensitive key is replaced by "[redacted]" at any depth, and every byte array is
  * written as "<n bytes>", never as its content.
  */
@@ -42,7 +45,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         log: (object) => sanitizeForLog(object) as Record<string, unknown>,
       },
     },
-    options.destination ?? pino.destination({ fd: 2, sync: true }),
+    options.destination ?? defaultDestination(),
   );
   // pino applies `formatters.bindings` to the root only; children (and theirs, which inherit
   // this method) get their bindings sanitised here.
@@ -51,6 +54,14 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     return child.call(this, sanitizeForLog(bindings) as pino.Bindings, childOptions);
   } as typeof root.child;
   return root;
+}
+
+/** stderr: pretty on a terminal, JSON lines otherwise; both synchronous, so nothing is lost at exit. */
+function defaultDestination(): pino.DestinationStream {
+  if (!process.stderr.isTTY) return pino.destination({ fd: 2, sync: true });
+  // Loaded only for a terminal: JSON lines (services, containers, pipes) start without it.
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+  return pretty({ destination: 2, sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss.l' });
 }
 
 /** A copy of `value` safe to log: secrets under sensitive keys and byte contents removed. */

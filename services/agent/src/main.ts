@@ -31,6 +31,21 @@ export interface RunAgentOptions {
     lockState?: { readonly locked: boolean };
   }>;
   logger?: Logger;
+  /**
+   * Setup mode (docs/DESIGN.md "Setup mode"): called once migrations ran. When it returns a
+   * prelude, an agent with only its routes (plus health, events and web sign-in) listens until
+   * `done` settles; then it stops and `setup` builds the full agent in its place, on the same
+   * API port and token, in this process. A signal meanwhile cancels it (SETUP_STOPPED).
+   */
+  prelude?: (context: AgentSetupContext) => Promise<AgentPrelude | undefined>;
+  /** The prelude's agent listens (`kith up` starts its web part and prints a sign-in code here). */
+  onPrelude?: (agent: Agent) => Promise<void>;
+}
+
+export interface AgentPrelude {
+  plugins: ApiPlugin[];
+  done: Promise<unknown>;
+  cancel(): void;
 }
 
 export interface AgentSetupContext {
@@ -57,13 +72,14 @@ export interface RunningAgent {
 export async function runAgent(options: RunAgentOptions = {}): Promise<RunningAgent> {
   // Services pick the native crypto path at boot (core itself never probes its environment).
   setDefaultBackend(nativeBackend);
-  const config = parseConfig({ env: options.env, flags: options.flags, cwd: options.cwd });
-  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const baseConfig = parseConfig({ env: options.env, flags: options.flags, cwd: options.cwd });
+  const logger = options.logger ?? createLogger({ level: baseConfig.logLevel });
 
   // Signals are watched from here on, so one that arrives while booting is not lost: the
   // agent then stops as soon as it has started. A second signal exits at once.
   let signalled = false;
   let running: RunningAgent | undefined;
+  let prelude: AgentPrelude | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) {
       logger.warn({ signal }, 'second signal: exiting at once');
@@ -72,6 +88,7 @@ export async function runAgent(options: RunAgentOptions = {}): Promise<RunningAg
     signalled = true;
     logger.info({ signal }, 'stopping');
     if (running) void running.shutdown();
+    else prelude?.cancel();
   };
   const unwatchSignals = () => {
     process.off('SIGTERM', onSignal);
@@ -84,12 +101,13 @@ export async function runAgent(options: RunAgentOptions = {}): Promise<RunningAg
 
   let database: KithDatabase;
   try {
-    database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    database = await openDatabase({ databaseUrl: baseConfig.databaseUrl, dataDir: baseConfig.dataDir });
   } catch (err) {
     unwatchSignals();
     throw err;
   }
   let agent: Agent;
+  let config = baseConfig;
   try {
     await database.migrate({ logger });
     const components: AgentComponents = {
@@ -99,6 +117,23 @@ export async function runAgent(options: RunAgentOptions = {}): Promise<RunningAg
       random: (n) => new Uint8Array(randomBytes(n)),
     };
     const events = new EventBus({ clock: components.clock, logger });
+    prelude = options.prelude ? await options.prelude({ config, components, events }) : undefined;
+    if (prelude) {
+      if (signalled) prelude.cancel();
+      const waiting = await buildAgent({ config, components, events, plugins: prelude.plugins });
+      await waiting.start();
+      try {
+        // The full agent answers where this one did, so the web part's link stays valid.
+        const port = Number(new URL(waiting.apiUrl!).port);
+        if (config.apiPort === 0) config = { ...config, apiPort: port };
+        logger.info({ api: waiting.apiUrl }, 'setup mode: waiting for the owner in the web UI');
+        await options.onPrelude?.(waiting);
+        await prelude.done;
+      } finally {
+        await waiting.stop();
+      }
+      logger.info('setup mode: an identity is in place; starting the node');
+    }
     const extra = options.setup ? await options.setup({ config, components, events }) : {};
     agent = await buildAgent({
       config,
@@ -155,6 +190,7 @@ const FLAG_OPTIONS = {
   'log-level': { type: 'string' },
   relay: { type: 'string' },
   'passphrase-file': { type: 'string' },
+  setup: { type: 'string' },
 } as const;
 
 /** Parses agent flags (`--peer-port 7470`) into ConfigFlags; unknown flags are a USAGE error. */

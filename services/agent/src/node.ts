@@ -11,22 +11,28 @@ import { archiveItemRoutes } from './api/routes/archive-items.ts';
 import { backupRoutes } from './api/routes/backup.ts';
 import { relayStatusRoutes } from './api/routes/relay-status.ts';
 import { networkRoutes } from './api/routes/network.ts';
+import { pendingFriendRoutes } from './api/routes/pending-friends.ts';
 import type { ApiPlugin } from './api/context.ts';
 import type { AgentService } from './components.ts';
 import { DeviceKeyring } from './keystore/device-keyring.ts';
 import { LockControl } from './lock-control.ts';
 import { lockRoutes } from './api/routes/lock.ts';
 import { identityPhraseRoutes } from './api/routes/identity-phrase.ts';
-import { hasPendingPhrase } from './keystore/index.ts';
+import { hasKeystore, hasPendingPhrase } from './keystore/index.ts';
+import { setupRoutes } from './api/routes/setup.ts';
+import { IdentitySetup } from './setup/identity-setup.ts';
 import { type AgentSetupContext, type RunAgentOptions, type RunningAgent, runAgent } from './main.ts';
 import { conversationRoutes } from './api/routes/conversations.ts';
 import { messageRoutes } from './api/routes/messages.ts';
 import { ruleCheckRoutes } from './api/routes/rule-check.ts';
 import { repositoryDirectory } from './conversations/device-directory.ts';
 import { ConversationService } from './conversations/service.ts';
-import { Messenger } from './messaging/messenger.ts';
+import { Messenger, type MessengerOptions } from './messaging/messenger.ts';
 import { PairingService } from './peer/pairing-service.ts';
 import { PeerNode } from './peer/peer-node.ts';
+import { PortMapping } from './peer/port-mapping.ts';
+import { PortWindows, type PortWindowsOptions } from './peer/port-windows.ts';
+import { linkLimitsFromConfig } from './link/limits-from-config.ts';
 
 export interface RunningNode extends RunningAgent {
   readonly node: PeerNode;
@@ -46,6 +52,10 @@ export interface RunNodeOptions extends Omit<RunAgentOptions, 'setup'> {
   ) => Promise<{ plugins?: ApiPlugin[]; services?: AgentService[] }>;
   /** Archive replication settings (default: timings scaled from the heartbeat mean). */
   archive?: Partial<ArchiveReplicatorOptions>;
+  /** Port-window knobs a test injects (its clock and timers, the skew, the invite grace). */
+  portWindows?: Partial<Pick<PortWindowsOptions, 'clock' | 'timers' | 'maxSkewMs' | 'inviteGraceMs'>>;
+  /** Forward-secrecy schedule and its clock (messaging/secrecy-schedule.ts), for tests. */
+  secrecy?: MessengerOptions['secrecy'];
   /** Archivist settings (default: history age from the config, a pass every 10 minutes). */
   archivist?: Partial<ArchivistOptions>;
 }
@@ -72,6 +82,16 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
   let lockControl: LockControl | undefined;
   const running = await runAgent({
     ...options,
+    // Setup mode: no identity yet and KITH_SETUP=web — wait for the owner (docs/DESIGN.md "Setup mode").
+    async prelude({ config, components }) {
+      if (config.setup !== 'web' || (await hasKeystore(config.dataDir))) return undefined;
+      const setup = new IdentitySetup({
+        dataDir: config.dataDir,
+        passphrase: await readPassphrase(config.passphraseFile),
+        random: components.random,
+      });
+      return { plugins: [setupRoutes(setup)], done: setup.done, cancel: () => setup.cancel() };
+    },
     async setup(context) {
       const { config, components, events } = context;
       // Keys under a passphrase and none given: the node starts locked and only relays.
@@ -81,6 +101,26 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
           'the new seed phrase waits, sealed, in DATA/pending-phrase until shown once: open the web UI or run `kith phrase --reveal`',
         );
       }
+      // Port windows (docs/PROTOCOL.md "Port windows"): the peer port opens on this device's schedule.
+      const windows = new PortWindows({
+        enabled: config.portWindows.enabled,
+        schedule: { periodMs: config.portWindows.periodMs, openMs: config.portWindows.openMs },
+        dataDir: config.dataDir,
+        clock: components.clock,
+        random: components.random,
+        logger: components.logger.child({ part: 'port-windows' }),
+        storedOffset: async (deviceId) => (await node?.peerStats.get(deviceId))?.clockOffsetMs ?? undefined,
+        ...options.portWindows,
+      });
+      events.subscribe((event) => void windows.onEvent(event));
+      // Home routers (docs/PROTOCOL.md "Home routers"): the mapped address joins our record.
+      const mapping = new PortMapping({
+        enabled: config.portMapping,
+        host: config.host,
+        port: () => node!.port,
+        onChange: () => void node?.addressesChanged(),
+        logger: components.logger.child({ part: 'port-mapping' }),
+      });
       node = new PeerNode({
         dataDir: config.dataDir,
         host: config.host,
@@ -90,6 +130,9 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
         components,
         events,
         timing: { heartbeatMeanMs: config.heartbeatMeanMs },
+        linkLimits: linkLimitsFromConfig(config),
+        windows,
+        portMapping: mapping,
       });
       pairing = new PairingService(node);
       messenger = new Messenger(node, {
@@ -99,6 +142,7 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
         userQuotaItems: config.relay.userQuotaItems,
         friendBytesPerDay: config.friendMessageBytesPerDay,
         pumpMs: Math.max(250, Math.min(2000, config.heartbeatMeanMs)),
+        ...(options.secrecy ? { secrecy: options.secrecy } : {}),
       });
       // Conversations (docs/DESIGN.md §8): items travel as messages between the members' devices.
       const delivery = messenger;
@@ -160,19 +204,22 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
         lockState: lockControl,
         plugins: [
           lockRoutes(lockControl),
+          setupRoutes({ userId: node.userId, deviceId: node.deviceId }),
           networkRoutes(node, pairing),
+          pendingFriendRoutes(pairing.pending),
           identityPhraseRoutes(config.dataDir, device),
-          messageRoutes(messenger),
+          messageRoutes(messenger, pairing.pending),
           conversationRoutes(conversations),
           ruleCheckRoutes,
           archiveRoutes(archive),
-          archiveItemRoutes(archivist),
+          archiveItemRoutes(archivist, messenger.restored),
           backupRoutes({ userId: node.userId, deviceId: node.deviceId }),
           relayStatusRoutes(node),
           ...(extra.plugins ?? []),
         ],
         services: [
           node,
+          mapping,
           pairing,
           conversations,
           messenger,

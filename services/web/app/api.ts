@@ -1,8 +1,8 @@
-import type { ResponseOf } from '@kith/api';
+import type { BodyOf, ResponseOf } from '@kith/api';
 /**
  * The browser's view of the agent: same-origin calls to the web part, which holds the agent's
  * token and passes allowed routes on (the browser never sees the token). The shapes are those
- * of docs/API.md; the shared typed client of @kith/api replaces them when it lands.
+ * of docs/API.md, taken from @kith/api's route schemas.
  */
 export interface ApiErrorBody {
   error: { code: string; message: string };
@@ -18,179 +18,36 @@ export class ApiError extends Error {
   }
 }
 
-export interface Device {
-  deviceId: string;
-  index: number;
-  name: string;
-  status: string;
-  current: boolean;
-  online: boolean;
-}
-export interface Identity {
-  userId: string;
-  name: string;
-  deviceId: string;
-  devices: Device[];
-}
-export interface Friend {
-  userId: string;
-  name: string | null;
-  addedAt?: string;
-  relay?: boolean;
-  online: boolean;
-  address: string | null;
-  devices?: { deviceId: string; online?: boolean }[];
-}
-export interface Peer {
-  deviceId: string;
-  userId: string;
-  own: boolean;
-  online: boolean;
-  address: string | null;
-  addresses: string[];
-  lastSeenAt: string | null;
-  clockOffsetMs: number | null;
-  roundTripMs: number | null;
-  status: string;
-}
+/* Every shape below is the agent's route schema in @kith/api (types only: core <- web), so no
+   shape is written twice; the web part's own answers (/web/...) are declared here. */
+export type Identity = ResponseOf<'identity'>;
+export type Device = Identity['devices'][number];
+export type Friend = ResponseOf<'friends'>[number];
+export type PendingFriend = ResponseOf<'pendingFriends'>[number];
+export type EndedPairing = ResponseOf<'endedPairings'>[number];
+export type OpenInvite = ResponseOf<'invites'>[number];
+export type Peer = ResponseOf<'peers'>[number];
 export type Status = ResponseOf<'status'>;
-export interface Message {
-  id: string;
-  conversation: string;
-  from: string;
-  fromDevice: string;
-  text: string;
-  sentAt: string;
-  receivedAt: string | null;
-  delivered: string[];
-  relayed: string[];
-}
-export interface Invite {
-  id: string;
-  role: 'friend' | 'device';
-  code: string;
-  expiresAt: string;
-}
-export interface PairingResult {
-  role: string;
-  userId: string;
-  name: string | null;
-  deviceId: string;
-  sas: string;
-}
-export interface InviteState {
-  id: string;
-  role: string;
-  expiresAt: string;
-  used: boolean;
-  result: PairingResult | null;
-}
+export type Message = ResponseOf<'messages'>[number];
+export type Invite = ResponseOf<'createInvite'>;
+export type PairingResult = ResponseOf<'acceptInvite'>;
+export type InviteState = ResponseOf<'invite'>;
 export type ConversationSummary = ResponseOf<'conversations'>[number];
-export interface TimelineEntry {
-  id: string;
-  author: string;
-  kind: string;
-  createdAt: string;
-  body: Record<string, unknown>;
-}
-export interface MethodResult {
-  passed: boolean;
-  winner?: string | null;
-  reason: string;
-  error?: string;
-}
-export interface Tally {
-  options: string[];
-  eligible: number;
-  turnout: number;
-  remaining: number;
-  voters: string[];
-  ballots: Record<string, { kind: string } & Record<string, unknown>>;
-  yesNo: { yes: number; no: number; abstain: number };
-  choices: Record<string, number>;
-  approvals: Record<string, number>;
-  scores: Record<string, number>;
-  dots: Record<string, number>;
-  irv: {
-    rounds: { counts: Record<string, number>; exhausted: number; eliminated: string | null }[];
-    winner: string | null;
-  };
-  schulze: { strongest: Record<string, Record<string, number>>; winners: string[]; winner: string | null };
-  borda: { scores: Record<string, number>; winner: string | null };
-  tieOrder: string[];
-  objections: { voter: string; reason: string }[];
-  blocks: { voter: string; reason: string }[];
-  acks: string[];
-  rsvp: {
-    yes: number;
-    no: number;
-    maybe: number;
-    capacity: number | null;
-    confirmed: string[];
-    waitlist: string[];
-  };
-  rules: { score: { min: number; max: number }; dotBudget: number; capacity: number | null };
-}
-export interface ConversationView extends ConversationSummary {
-  params: unknown;
-  rule: string | null;
-  done: boolean;
-  result: MethodResult;
-  tally: Tally;
-  outcome: { id: string; result: MethodResult; evaluatedAt: string; events: number } | null;
-  timeline: TimelineEntry[];
-}
-export interface ArchiveStatus {
-  replicas: number;
-  items: number;
-  bytes: number;
-  /** Number of items per copy count ("2": items held twice). */
-  copies: Record<string, number>;
-  holders: {
-    deviceId: string;
-    userId: string | null;
-    own: boolean;
-    self: boolean;
-    online: boolean;
-    held: number;
-    failed: number;
-    lost: number;
-  }[];
-  underReplicated: number;
-  repair: {
-    running: boolean;
-    total: number;
-    done: number;
-    pendingStores: number;
-    pendingChallenges: number;
-    lastPassAt: string | null;
-  };
-  heldForOthers: { items: number; bytes: number };
-}
-export interface ArchiveListItem {
-  id: string;
-  topic: string;
-  conversation: string | null;
-  closedAt?: string;
-  updatedAt?: string;
-  messages?: number;
-}
-export interface ArchiveTranscript {
-  id: string;
-  title: string;
-  archive: 'current' | 'history';
-  kind: string;
-  members: string[];
-  closedAt: string | null;
-  messages: { id: string; from: string; sentAt: string; text: string }[];
-}
-export interface WebSession {
-  id: string;
-  createdAt: string;
-  lastSeenAt: string;
-  agent: string;
-  current?: boolean;
-}
+export type ConversationView = ResponseOf<'conversation'>;
+export type TimelineEntry = ConversationView['timeline'][number];
+export type MethodResult = ConversationView['result'];
+export type Tally = ConversationView['tally'];
+export type CreateConversation = BodyOf<'createConversation'>;
+export type VoteBody = BodyOf<'vote'>;
+export type RuleCheck = ResponseOf<'checkRule'>;
+export type ArchiveStatus = ResponseOf<'archiveStatus'>;
+export type ArchiveListItem = ResponseOf<'archiveHistory'>[number] | ResponseOf<'archiveCurrent'>[number];
+export type ArchiveTranscript = ResponseOf<'archiveItem'>;
+export type SetupState = ResponseOf<'setupState'>;
+export type SetupEnrolled = ResponseOf<'setupEnrol'>;
+export type SetupRecovered = ResponseOf<'setupRecover'>;
+/** The agent's session, and whether it is the one this page is signed in with (the web part adds it). */
+export type WebSession = ResponseOf<'webSessions'>[number] & { current?: boolean };
 
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(path, {
@@ -221,35 +78,54 @@ export const api = {
   sessions: () => call<WebSession[]>('GET', '/web/sessions'),
   revokeSession: (sid: string) => call('DELETE', `/web/sessions/${id(sid)}`),
 
+  setupState: () => call<SetupState>('GET', '/api/setup'),
+  setupCreate: (body: BodyOf<'setupCreate'>) =>
+    call<ResponseOf<'setupCreate'>>('POST', '/api/setup/create', body),
+  setupEnrol: (code: string) => call<SetupEnrolled>('POST', '/api/setup/enrol', { code }),
+  setupRecover: (body: BodyOf<'setupRecover'>) => call<SetupRecovered>('POST', '/api/setup/recover', body),
+
   identity: () => call<Identity>('GET', '/api/identity'),
   status: () => call<Status>('GET', '/api/status'),
   friends: () => call<Friend[]>('GET', '/api/friends'),
   peers: () => call<Peer[]>('GET', '/api/peers'),
   invite: (role: 'friend' | 'device', phrase?: string) =>
     call<Invite>('POST', '/api/invites', phrase ? { role, phrase } : { role }),
+  /** A friend invite that also has a short code to say aloud (same network, docs/PROTOCOL.md §9a). */
+  inviteWithShortCode: () => call<Invite>('POST', '/api/invites', { role: 'friend', short: true }),
+  openInvites: () => call<OpenInvite[]>('GET', '/api/invites'),
+  /** Ends one open invite (its code no longer works). */
+  cancelInvite: (inviteId: string) =>
+    call<ResponseOf<'cancelInvites'>>('POST', '/api/invites/cancel', { id: inviteId }),
+  setName: (name: string) => call<ResponseOf<'setName'>>('POST', '/api/identity/name', { name }),
   inviteState: (inviteId: string) => call<InviteState>('GET', `/api/invites/${id(inviteId)}`),
   accept: (code: string) => call<PairingResult>('POST', '/api/pairing/accept', { code }),
   revokeDevice: (deviceId: string, phrase: string) =>
-    call<{ deviceId: string }>('POST', '/api/devices/revoke', { deviceId, phrase }),
-  removeFriend: (userId: string) => call('POST', `/api/friends/${id(userId)}/unfriend`, {}),
+    call<ResponseOf<'revokeDevice'>>('POST', '/api/devices/revoke', { deviceId, phrase }),
+  pendingFriends: () => call<PendingFriend[]>('GET', '/api/friends/pending'),
+  endedPairings: () => call<EndedPairing[]>('GET', '/api/friends/pairings-ended'),
+  confirmFriend: (userId: string) =>
+    call<ResponseOf<'confirmFriend'>>('POST', `/api/friends/${id(userId)}/confirm`, {}),
+  rejectFriend: (userId: string) =>
+    call<ResponseOf<'rejectFriend'>>('POST', `/api/friends/${id(userId)}/reject`, {}),
+  removeFriend: (userId: string) =>
+    call<ResponseOf<'unfriend'>>('POST', `/api/friends/${id(userId)}/unfriend`, {}),
 
   messages: (conversation?: string) =>
     call<Message[]>('GET', conversation ? `/api/messages?conversation=${id(conversation)}` : '/api/messages'),
-  send: (body: { to?: string; conversation?: string; text: string }) =>
-    call<{ id: string; conversation: string }>('POST', '/api/messages', body),
+  send: (body: BodyOf<'sendMessage'>) => call<ResponseOf<'sendMessage'>>('POST', '/api/messages', body),
 
   conversations: () => call<ConversationSummary[]>('GET', '/api/conversations'),
   conversation: (cid: string) => call<ConversationView>('GET', `/api/conversations/${id(cid)}`),
-  createConversation: (body: Record<string, unknown>) =>
+  createConversation: (body: CreateConversation) =>
     call<ConversationSummary>('POST', '/api/conversations', body),
   post: (cid: string, text: string) => call('POST', `/api/conversations/${id(cid)}/posts`, { text }),
-  vote: (cid: string, ballot: Record<string, unknown>) =>
-    call('POST', `/api/conversations/${id(cid)}/votes`, ballot),
-  checkRule: (rule: string) =>
-    call<{ ok: boolean; code?: string; message?: string }>('POST', '/api/rules/check', { rule }),
+  argue: (cid: string, body: BodyOf<'argue'>) =>
+    call<ResponseOf<'argue'>>('POST', `/api/conversations/${id(cid)}/arguments`, body),
+  vote: (cid: string, ballot: VoteBody) => call('POST', `/api/conversations/${id(cid)}/votes`, ballot),
+  checkRule: (rule: string) => call<RuleCheck>('POST', '/api/rules/check', { rule }),
 
   archiveStatus: () => call<ArchiveStatus>('GET', '/api/archive/status'),
-  archiveSync: () => call<Record<string, unknown>>('POST', '/api/archive/sync', {}),
+  archiveSync: () => call<ResponseOf<'syncArchive'>>('POST', '/api/archive/sync', {}),
   archiveHistory: () => call<ArchiveListItem[]>('GET', '/api/archive/history'),
   archiveCurrent: () => call<ArchiveListItem[]>('GET', '/api/archive/current'),
   archiveItem: (itemId: string) => call<ArchiveTranscript>('GET', `/api/archive/items/${id(itemId)}`),

@@ -12,6 +12,7 @@ import { FriendsScreen } from './screens/Friends.tsx';
 import { NetworkScreen } from './screens/Network.tsx';
 import { NewConversationScreen } from './screens/NewConversation.tsx';
 import { OnboardingScreen } from './screens/Onboarding.tsx';
+import { SetupScreen } from './screens/Setup.tsx';
 import { SignInScreen } from './screens/SignIn.tsx';
 import { UnlockScreen } from './screens/Unlock.tsx';
 
@@ -36,6 +37,8 @@ export function App() {
   const [locked, setLocked] = useState(false);
   const [live, setLive] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  /** Setup mode: the node has no identity yet and offers only create / enrol / recover. */
+  const [setup, setSetup] = useState<'checking' | 'waiting' | 'ready'>('checking');
 
   useEffect(() => {
     api
@@ -66,10 +69,19 @@ export function App() {
   useEffect(() => {
     if (session !== 'signed-in') return;
     startEvents();
-    reload();
+    api
+      .setupState()
+      .then((s) => setSetup(s.state))
+      // An agent from before setup mode has no such route: it has its identity.
+      .catch(() => setSetup('ready'));
     return onConnection(setLive);
-  }, [session, reload]);
-  useAgentEvents(['friend.', 'identity.', 'pairing.', 'device.', 'node.'], reload);
+  }, [session]);
+  useEffect(() => {
+    if (session === 'signed-in' && setup === 'ready') reload();
+  }, [session, setup, reload]);
+  useAgentEvents(['friend.', 'identity.', 'pairing.', 'device.', 'node.'], () => {
+    if (setup === 'ready') reload();
+  });
 
   const page = route[0] ?? 'conversations';
   if (page === 'signin' && session !== 'signed-in')
@@ -79,6 +91,19 @@ export function App() {
   if (page === 'signin') {
     go('conversations');
     return null;
+  }
+  if (setup === 'checking') return <p class="loading">Loading…</p>;
+  if (setup === 'waiting') {
+    return (
+      <main id="main" tabIndex={-1}>
+        <SetupScreen
+          onReady={(created) => {
+            setSetup('ready');
+            go(created ? 'onboarding' : 'devices');
+          }}
+        />
+      </main>
+    );
   }
 
   return (

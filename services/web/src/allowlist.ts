@@ -8,11 +8,18 @@ const ID = '[^/]{1,200}';
 
 const RULES: readonly [method: string, pattern: string][] = [
   ['GET', '/api/health'],
+  // Setup mode (docs/DESIGN.md "Setup mode"): only a signed-in browser may give the node its identity.
+  ['GET', '/api/setup'],
+  ['POST', '/api/setup/create'],
+  ['POST', '/api/setup/enrol'],
+  ['POST', '/api/setup/recover'],
   ['GET', '/api/identity'],
   ['GET', '/api/status'],
   ['GET', '/api/friends'],
   ['GET', '/api/peers'],
   ['POST', '/api/invites'],
+  ['GET', '/api/invites'],
+  ['POST', '/api/invites/cancel'],
   [`GET`, `/api/invites/${ID}`],
   ['POST', '/api/pairing/accept'],
   ['POST', '/api/devices/revoke'],
@@ -24,6 +31,7 @@ const RULES: readonly [method: string, pattern: string][] = [
   ['GET', `/api/conversations/${ID}`],
   ['POST', `/api/conversations/${ID}/posts`],
   ['POST', `/api/conversations/${ID}/votes`],
+  ['POST', `/api/conversations/${ID}/arguments`],
   ['POST', '/api/rules/check'],
   ['GET', '/api/archive/status'],
   ['POST', '/api/archive/sync'],
@@ -31,12 +39,17 @@ const RULES: readonly [method: string, pattern: string][] = [
   ['GET', '/api/archive/current'],
   ['GET', `/api/archive/items/${ID}`],
   ['GET', '/api/relay/status'],
+  ['POST', '/api/identity/name'],
   ['GET', '/api/identity/phrase'],
   ['POST', '/api/identity/phrase/reveal'],
   ['GET', '/api/lock'],
   ['POST', '/api/unlock'],
   ['POST', '/api/lock'],
   ['POST', `/api/friends/${ID}/unfriend`],
+  ['GET', '/api/friends/pending'],
+  ['GET', '/api/friends/pairings-ended'],
+  ['POST', `/api/friends/${ID}/confirm`],
+  ['POST', `/api/friends/${ID}/reject`],
 ];
 
 const COMPILED = RULES.map(([method, pattern]) => ({ method, re: new RegExp(`^${pattern}$`) }));

@@ -12,7 +12,7 @@ import {
   move,
   scoreVote,
 } from '../app/logic/ballot.ts';
-import { groupChats } from '../app/logic/chats.ts';
+import { groupBadge, groupChats } from '../app/logic/chats.ts';
 import { explainOutcome } from '../app/logic/explain.ts';
 import { layoutNetwork } from '../app/logic/network-layout.ts';
 import { conversationBody, DEFAULT_METHOD, PATTERNS } from '../app/logic/new-conversation.ts';
@@ -81,6 +81,17 @@ describe('chats', () => {
       ['c1', 'ann', 1, '3'],
       ['c2', 'bob', 1, '4'],
     ]);
+  });
+});
+
+describe('group conversation badge', () => {
+  it('is "new" until shown, then counts the events that came in since', () => {
+    expect(groupBadge(0, null)).toBe('new');
+    expect(groupBadge(3, null)).toBe('new');
+    expect(groupBadge(3, 3)).toBeNull();
+    expect(groupBadge(5, 3)).toBe('2');
+    // the page held more than the list knows of yet (a vote in flight): nothing new
+    expect(groupBadge(3, 4)).toBeNull();
   });
 });
 

@@ -36,7 +36,7 @@ describe('web part', () => {
       agent: fixedAgent({ url: agent.apiUrl!, token: agent.apiToken }),
       staticDir,
     });
-  }, 60_000);
+  }, 300_000); // PGlite and migrations on a busy two-core machine can take minutes.
 
   afterAll(async () => {
     await web?.close();

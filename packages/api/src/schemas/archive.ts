@@ -172,3 +172,46 @@ export const RelayStatus = Type.Object({
     }),
   ),
 });
+
+/** A transcript opened by the CLI with the recovery phrase, handed in to be kept (docs/API.md "Restore"). */
+export const RestoreConversationBody = Type.Object(
+  {
+    conversation: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' }),
+    kind: Type.Union([Type.Literal('direct'), Type.Literal('group')]),
+    title: Type.String({ maxLength: 1024 }),
+    members: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 1024 }),
+    messages: Type.Array(
+      Type.Object(
+        {
+          id: Type.String({ minLength: 1, maxLength: 128 }),
+          from: Type.String({ maxLength: 64 }),
+          device: Type.String({ maxLength: 64 }),
+          sentAt: Type.Integer({ minimum: 0 }),
+          text: Type.String({ maxLength: 65_536 }),
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: 10_000 },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const Restored = Type.Object({
+  conversation: Type.String(),
+  added: Type.Integer(),
+  messages: Type.Integer(),
+});
+
+/** A friend bundle opened with the recovery phrase (`kith archive restore`): its canonical bytes. */
+export const RestoreFriendsBody = Type.Object(
+  { bundle: Type.String({ minLength: 1, maxLength: 6 * 1024 * 1024 }) },
+  { additionalProperties: false },
+);
+
+export const FriendsRestored = Type.Object({
+  /** Friends in the restored list that this device now counts as friends. */
+  friends: Type.Integer(),
+  /** Of them, the users that were not friends here before. */
+  added: Type.Array(Type.String()),
+});

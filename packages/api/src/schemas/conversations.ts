@@ -36,6 +36,17 @@ export const CreateConversationBody = Type.Object(
   { additionalProperties: false },
 );
 
+/** A debate argument: for or against exactly one claim, an option or a position event (`target`). */
+export const ArgumentBody = Type.Object(
+  {
+    side: Type.Enum(['for', 'against']),
+    text: Type.String({ minLength: 1, maxLength: 4000 }),
+    option: Type.Optional(OptionName),
+    target: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  },
+  { additionalProperties: false },
+);
+
 export const PostBody = Type.Object(
   { text: Type.String({ minLength: 1, maxLength: 4000 }) },
   { additionalProperties: false },
@@ -90,6 +101,15 @@ export const ConversationSummary = Type.Object({
   closedAt: Type.Union([Type.String(), Type.Null()]),
   /** This device signed the genesis (its worker records the outcome first). */
   createdHere: Type.Boolean(),
+});
+
+/** A conversation in the list, with its activity (the web UI counts what is new from it). */
+export const ConversationListItem = Type.Object({
+  ...ConversationSummary.properties,
+  /** Events held here (posts, votes, acknowledgements, …). */
+  events: Type.Integer(),
+  /** When the latest of them came in here (the creation time when none has). */
+  lastActivityAt: Type.String(),
 });
 
 export const OutcomeView = Type.Object({

@@ -19,6 +19,7 @@ import { KithError } from '../errors.ts';
 import type { AgreementKeyPair, SigningKeyPair } from '../identity/derive.ts';
 import { HASH, KDF, frameWithLabel } from '../labels.ts';
 import { type ActiveList, ActiveListFormat } from './active-list.ts';
+import { type FriendBundle, FriendBundleFormat } from './friend-bundle.ts';
 import { decodeHistoryIndex, encodeHistoryIndex, type HistoryIndex } from './history-index.ts';
 import { type Transcript, TranscriptFormat } from './transcript.ts';
 
@@ -28,6 +29,7 @@ export const ARCHIVE_ENVELOPE_KIND = {
   history: 'archive-history',
   active: 'archive-active',
   conversations: 'archive-conversations',
+  friends: 'archive-friends',
 } as const;
 
 /** Length of a re-wrapped share's encapsulated key; the HPKE ciphertext follows it. */
@@ -38,6 +40,14 @@ const MAX_SHARE_BYTES = 64;
 /** How archive lists name a conversation: never by its id (a holder sees the lists' sizes only). */
 export function topicHash(conversationId: string, backend: CryptoBackend = defaultBackend()): Uint8Array {
   return backend.sha256(frameWithLabel(HASH.ARCHIVE_TOPIC, utf8.encode(conversationId)));
+}
+
+/**
+ * The history-index topic that lists the friend bundle: a hash under its own label, so no
+ * conversation id can name it.
+ */
+export function friendBundleTopic(backend: CryptoBackend = defaultBackend()): Uint8Array {
+  return backend.sha256(frameWithLabel(HASH.ARCHIVE_FRIENDS_TOPIC, new Uint8Array(0)));
 }
 
 interface SealBase {
@@ -117,6 +127,22 @@ export async function sealArchiveIndex(options: SealIndexOptions): Promise<Uint8
   );
 }
 
+/**
+ * The friend bundle (friend-bundle.ts), t = 1 over the owner's active devices and the recovery
+ * key like the history index: the phrase alone opens it on a recovered device.
+ */
+export async function sealFriendBundle(
+  options: SealBase & { bundle: FriendBundle; owners: Uint8Array[]; recovery: Uint8Array },
+): Promise<Uint8Array> {
+  return seal(
+    options,
+    ARCHIVE_ENVELOPE_KIND.friends,
+    FriendBundleFormat.encode(options.bundle),
+    [[...options.owners, options.recovery]],
+    1,
+  );
+}
+
 function seal(
   options: SealBase,
   kind: string,
@@ -173,6 +199,14 @@ export async function openActiveList(bytes: Uint8Array, options: OpenOptions): P
 export async function openHistoryIndex(bytes: Uint8Array, options: OpenOptions): Promise<HistoryIndex> {
   const { plaintext } = await openKind(bytes, options, [ARCHIVE_ENVELOPE_KIND.conversations]);
   return decodeHistoryIndex(plaintext);
+}
+
+export async function openFriendBundle(
+  bytes: Uint8Array,
+  options: OpenOptions,
+): Promise<{ bundle: FriendBundle; envelope: VerifiedEnvelope }> {
+  const { plaintext, envelope } = await openKind(bytes, options, [ARCHIVE_ENVELOPE_KIND.friends]);
+  return { bundle: FriendBundleFormat.decode(plaintext), envelope };
 }
 
 const rewrapInfo = utf8.encode(KDF.ARCHIVE_SHARE_REWRAP);

@@ -96,6 +96,26 @@ export function assertBallot(
   options: readonly string[],
   rules: Partial<BallotRules> = {},
 ): asserts ballot is Ballot {
-  const reason = checkBallot(ballot, new Set(options), { ...DEFAULT_RULES, ...rules });
-  if (reason !== null) throw new KithError('CONSENSUS_BAD_BALLOT', `Reason: ${reason}.`);
+  const all = { ...DEFAULT_RULES, ...rules };
+  const reason = checkBallot(ballot, new Set(options), all);
+  if (reason !== null) throw new KithError('CONSENSUS_BAD_BALLOT', ballotProblem(reason, options, all));
+}
+
+/** Why a ballot is refused, in a person's words, naming what would be valid. */
+export function ballotProblem(reason: IgnoredReason, options: readonly string[], rules: BallotRules): string {
+  const list = options.length ? options.map((o) => `"${o}"`).join(', ') : 'none (it has no options)';
+  switch (reason) {
+    case 'unknown-option':
+      return `It names an option the conversation does not have; its options are ${list}.`;
+    case 'duplicate-option':
+      return `It names an option twice; name each of ${list} at most once.`;
+    case 'score-out-of-range':
+      return `A score is outside ${rules.score.min} to ${rules.score.max}; the options are ${list}.`;
+    case 'over-budget':
+      return `It gives more than the ${rules.dotBudget} dots each member has; the options are ${list}.`;
+    case 'reason-too-long':
+      return `The reason is longer than ${TALLY_LIMITS.maxReasonLength} characters.`;
+    default:
+      return `It is not a well-formed ballot (${reason}).`;
+  }
 }

@@ -156,7 +156,10 @@ function prepare(body: GenesisBodyValue, bytes: Uint8Array, id: ConversationId):
   }
   if (new Set(body.members).size !== body.members.length) bad('A member is listed twice.');
   if (body.deadline !== null && body.deadline <= body.createdAt)
-    bad('The deadline is not after the creation time.');
+    throw new KithError(
+      'CONVERSATION_DEADLINE_IN_PAST',
+      `${new Date(body.deadline).toISOString()} is not after ${new Date(body.createdAt).toISOString()}, when it was made.`,
+    );
   const patternImpl = patternByName(body.pattern.name);
   const patternParams = patternImpl.validateParams(body.pattern.params);
   const method = prepareMethod({ method: body.consensus.method, params: body.consensus.params });

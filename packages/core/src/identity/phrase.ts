@@ -25,12 +25,47 @@ export function isValidMnemonic(text: string): boolean {
   return validateMnemonic(normalisePhrase(text), wordlist);
 }
 
-/** Throws PHRASE_INVALID with a sentence that says what is wrong (never echoes the phrase). */
+const NUMBERED = /(?:^|\s)(\d{1,2})\s*[.):]?\s*([^\s\d.):]+)/gu;
+
+/**
+ * The phrase as `kith init` shows it, a grid numbered 1 to 24 in three columns, copied row by row
+ * ("1. abandon  9. ability  17. able …"): the words put back in the order of their numbers.
+ * Undefined when the text has no numbers; PHRASE_INVALID when the numbers are not 1 to 24 once each.
+ */
+export function fromNumberedGrid(text: string): string | undefined {
+  const normal = normalisePhrase(text);
+  if (!/\d/.test(normal)) return undefined;
+  const pairs = [...normal.matchAll(NUMBERED)].map((m) => [Number(m[1]), m[2]!] as const);
+  const rest = normal.replace(NUMBERED, ' ').trim();
+  const numbers = new Set(pairs.map(([n]) => n));
+  const complete =
+    rest === '' &&
+    pairs.length === PHRASE_WORDS &&
+    numbers.size === PHRASE_WORDS &&
+    [...numbers].every((n) => n >= 1 && n <= PHRASE_WORDS);
+  if (!complete)
+    throw new KithError(
+      'PHRASE_INVALID',
+      'It has numbers in it, as in the numbered grid, but not each of 1 to 24 once before a word: give the 24 words in order, with or without their numbers.',
+    );
+  return [...pairs]
+    .sort((a, b) => a[0] - b[0])
+    .map(([, w]) => w)
+    .join(' ');
+}
+
+/**
+ * Throws PHRASE_INVALID with a sentence that says what is wrong (never echoes the phrase).
+ * Accepts the numbered grid too (fromNumberedGrid).
+ */
 export function checkPhrase(text: string): string {
-  const phrase = normalisePhrase(text);
+  const phrase = fromNumberedGrid(text) ?? normalisePhrase(text);
   const words = phrase === '' ? [] : phrase.split(' ');
   if (words.length !== PHRASE_WORDS) {
-    throw new KithError('PHRASE_INVALID', `It has ${words.length} words.`);
+    throw new KithError(
+      'PHRASE_INVALID',
+      `It has ${words.length} words; a Kith phrase has ${PHRASE_WORDS}, separated by spaces or new lines.`,
+    );
   }
   const unknown = words.map((w, i) => (wordlist.includes(w) ? -1 : i + 1)).filter((i) => i > 0);
   if (unknown.length > 0) {

@@ -14,7 +14,7 @@ import type { AgreementKeyPair, SigningKeyPair } from '../identity/derive.ts';
 export const EPOCH_KIND = 'epoch-key';
 /** An epoch lasts at most this long (the schedule part of docs/DESIGN.md §5's rotation). */
 export const EPOCH_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
-export const EPOCH_MAX_MESSAGES = 10_000;
+export const EPOCH_MAX_MESSAGES = 1_000;
 
 export interface EpochKey {
   conv: string;
@@ -48,11 +48,12 @@ export async function sealEpochKey(
   });
 }
 
+/** Opens an epoch key with the device's agreement key or any prekey it still holds. */
 export async function openEpochKey(
   bytes: Uint8Array,
-  key: AgreementKeyPair,
+  key: AgreementKeyPair | readonly AgreementKeyPair[],
 ): Promise<EpochKey & { sender: Uint8Array }> {
-  const opened: OpenedEnvelope = await openEnvelope(bytes, { keys: [key] });
+  const opened: OpenedEnvelope = await openEnvelope(bytes, { keys: Array.isArray(key) ? [...key] : [key] });
   if (opened.kind !== EPOCH_KIND) throw new KithError('MESSAGE_INVALID', 'It is not an epoch key.');
   const doc = decodeCanonical(opened.plaintext) as { conv?: unknown; epoch?: unknown; key?: unknown };
   if (

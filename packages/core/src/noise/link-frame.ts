@@ -46,5 +46,8 @@ export function decodeFrame(plaintext: Uint8Array): { kind: FrameKind; body: Uin
   const kind = plaintext[0];
   if (kind !== FRAME_KIND.CONFIRM && kind !== FRAME_KIND.DATA && kind !== FRAME_KIND.MORE) return undefined;
   if (kind === FRAME_KIND.CONFIRM && plaintext.length !== 1) return undefined;
+  // fragmentMessage never sends an empty MORE; accepting one would let a peer grow the
+  // reassembly list without adding a byte to the size it is checked against.
+  if (kind === FRAME_KIND.MORE && plaintext.length === 1) return undefined;
   return { kind, body: plaintext.subarray(1) };
 }

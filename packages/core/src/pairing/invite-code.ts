@@ -12,6 +12,7 @@
  */
 import { Type } from '@sinclair/typebox';
 import { Address } from '../address-record.ts';
+import { RUNS_PAST_END, cborItemEnd } from '../cbor-extent.ts';
 import type { CryptoBackend } from '../crypto/backend.ts';
 import { constantTimeEqual, defaultBackend, utf8 } from '../crypto/index.ts';
 import { KithError, isKithError } from '../errors.ts';
@@ -19,7 +20,16 @@ import { defineFormat } from '../format.ts';
 import { KDF } from '../labels.ts';
 
 const PREFIX = 'KITH1';
+/** Longest text read as a code: 8/5 of the largest payload and checksum, doubled for separators. */
+const MAX_CODE_CHARS = 2 * (PREFIX.length + Math.ceil(((1024 + 4) * 8) / 5));
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const CHECK_BYTES = 4;
+/**
+ * The shortest body a real invite can have: its smallest payload (a user id, a key, an id, a
+ * secret, one address, an expiry) is well over 120 bytes, about 200 characters; anything shorter
+ * was cut off.
+ */
+const MIN_BODY_CHARS = 160;
 
 export type InviteRole = 'friend' | 'device';
 
@@ -92,26 +102,55 @@ function fromBase32(text: string): Uint8Array | undefined {
 
 export function encodeInvite(invite: Invite, backend: CryptoBackend = defaultBackend()): string {
   const payload = InviteFormat.encode({ v: 1, ...invite });
-  const check = backend.sha256(payload).subarray(0, 4);
+  const check = backend.sha256(payload).subarray(0, CHECK_BYTES);
   const body = toBase32(Uint8Array.from([...payload, ...check]));
   return `${PREFIX}-${body.match(/.{1,5}/g)!.join('-')}`;
 }
 
 /** Reads a typed or scanned code; forgiving of case, spaces, dashes, and I/L/O look-alikes. */
 export function decodeInvite(code: string, backend: CryptoBackend = defaultBackend()): Invite {
+  // The payload is at most InviteFormat.maxBytes; base32 and generous room for spaces and dashes.
+  if (typeof code !== 'string' || code.length > MAX_CODE_CHARS) {
+    throw new KithError('INVITE_INVALID', 'It is far too long to be an invite code.');
+  }
   const cleaned = code
     .toUpperCase()
     .replace(/[\s-]/g, '')
     .replace(/^KITH[IL]/, 'KITH1');
   if (!cleaned.startsWith(PREFIX)) {
+    if (cleaned.length > 0 && PREFIX.startsWith(cleaned))
+      throw new KithError('INVITE_INCOMPLETE', `It stops inside ${PREFIX}, where an invite code starts.`);
     throw new KithError('INVITE_INVALID', `An invite code starts with ${PREFIX}.`);
   }
   const body = cleaned.slice(PREFIX.length).replace(/[IL]/g, '1').replace(/O/g, '0');
+  const stray = [...body].find((c) => !ALPHABET.includes(c));
+  if (stray !== undefined)
+    throw new KithError('INVITE_INVALID', `It has a character that does not belong in a code: “${stray}”.`);
+  if (body.length < MIN_BODY_CHARS)
+    throw new KithError(
+      'INVITE_INCOMPLETE',
+      `It has ${body.length} characters after ${PREFIX}; a whole invite code has at least ${MIN_BODY_CHARS}.`,
+    );
   const bytes = fromBase32(body);
-  if (!bytes || bytes.length < 5)
-    throw new KithError('INVITE_INVALID', 'It has characters that do not belong in a code.');
-  const payload = bytes.subarray(0, bytes.length - 4);
-  if (!constantTimeEqual(backend.sha256(payload).subarray(0, 4), bytes.subarray(bytes.length - 4))) {
+  if (!bytes)
+    throw new KithError(
+      'INVITE_INCOMPLETE',
+      'Its last group is cut off: a character is probably missing at the end.',
+    );
+  // Cut off, exactly: the payload's own length headers say it runs past the end, or it ends but
+  // the checksum after it is short. A proper prefix of a real code always lands here.
+  const payloadEnd = cborItemEnd(bytes);
+  if (
+    payloadEnd === RUNS_PAST_END ||
+    (typeof payloadEnd === 'number' && payloadEnd + CHECK_BYTES > bytes.length)
+  )
+    throw new KithError(
+      'INVITE_INCOMPLETE',
+      'It ends in the middle of an invite: the rest of the code is probably missing (or a character is mistyped).',
+    );
+  const payload = bytes.subarray(0, bytes.length - CHECK_BYTES);
+  const check = bytes.subarray(bytes.length - CHECK_BYTES);
+  if (!constantTimeEqual(backend.sha256(payload).subarray(0, CHECK_BYTES), check)) {
     throw new KithError(
       'INVITE_INVALID',
       'Its checksum does not match: a character is probably mistyped or missing.',

@@ -7,6 +7,7 @@ import { type Static, type TObject, type TProperties, Type } from '@sinclair/typ
 import { decodeCanonical } from '../codec.ts';
 import { KithError } from '../errors.ts';
 import { defineFormat } from '../format.ts';
+import { peekMessageType } from './peek-type.ts';
 
 /** No link message is larger than this (the link layer's maxPayload sits above it). */
 export const WIRE_MAX_MESSAGE = 8 * 1024 * 1024;
@@ -42,16 +43,23 @@ export function defineMessage<T extends string, P extends TProperties>(
 export type AnyMessage = Message<string, any>;
 export type MessageOf<M> = M extends Message<infer T, infer P> ? MessageValue<T, P> : never;
 
-/** Reads only `t` to pick the message definition, then decodes strictly with it. */
+/** Reads only `t` to pick the message definition and its size limit, then decodes strictly with it. */
 export function decodeMessage<const Ms extends readonly AnyMessage[]>(
   bytes: Uint8Array,
   defs: Ms,
 ): MessageOf<Ms[number]> {
-  const raw = decodeCanonical(bytes, WIRE_MAX_MESSAGE);
-  const t = (raw as { t?: unknown } | null)?.t;
+  if (bytes.length > WIRE_MAX_MESSAGE)
+    throw new KithError('CODEC_OVERSIZE', `${bytes.length} bytes is over the limit of ${WIRE_MAX_MESSAGE}.`);
+  // The type's own limit holds before anything else is decoded.
+  const t = peekMessageType(bytes);
   const def = defs.find((d) => d.type === t);
-  if (!def) throw new KithError('CODEC_SCHEMA', `Unknown message type ${JSON.stringify(t)}.`);
+  if (!def) {
+    // Decoded only for a precise error, and no further than the largest message here.
+    const raw = decodeCanonical(bytes, Math.max(...defs.map((d) => d.maxBytes)));
+    const named = (raw as { t?: unknown } | null)?.t;
+    throw new KithError('CODEC_SCHEMA', `Unknown message type ${JSON.stringify(named)}.`);
+  }
   if (bytes.length > def.maxBytes)
     throw new KithError('CODEC_OVERSIZE', `${def.type} is over ${def.maxBytes} bytes.`);
-  return def.check(raw) as MessageOf<Ms[number]>;
+  return def.check(decodeCanonical(bytes, def.maxBytes)) as MessageOf<Ms[number]>;
 }

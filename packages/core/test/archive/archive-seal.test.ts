@@ -8,15 +8,18 @@ import { describe, expect, it } from 'vitest';
 import {
   ARCHIVE_ENVELOPE_KIND,
   openActiveList,
+  openFriendBundle,
   openHistoryIndex,
   openRewrappedShare,
   openTranscript,
   rewrapShare,
   sealArchiveIndex,
   sealCurrent,
+  sealFriendBundle,
   sealHistory,
   topicHash,
 } from '../../src/archive/archive-seal.ts';
+import { type FriendBundle, FriendBundleFormat } from '../../src/archive/friend-bundle.ts';
 import type { Transcript } from '../../src/archive/transcript.ts';
 import { toHex, utf8 } from '../../src/crypto/bytes.ts';
 import { nobleBackend } from '../../src/crypto/index.ts';
@@ -163,6 +166,47 @@ describe('archive sealing', () => {
     expect(await codeOf(openTranscript(h, { keys: [X] }))).toBe('ARCHIVE_WRONG_KIND');
     const c = await sealCurrent({ ...base, transcript, owners: [X.publicKey], holders: [H1.publicKey] });
     expect(await codeOf(openActiveList(c, { keys: [X, H1] }))).toBe('ARCHIVE_WRONG_KIND');
+  });
+});
+
+describe('friend bundle', () => {
+  const bundle: FriendBundle = {
+    v: 1,
+    list: random(200),
+    friends: [{ user: 'abcde-fghjk-mnpqr-stvwx-yz012', log: [random(300)], addresses: [random(100)] }],
+  };
+
+  it('opens with any owner device or the recovery key alone (the phrase), never with a holder', async () => {
+    const b = await sealFriendBundle({
+      ...base,
+      bundle,
+      owners: [X.publicKey, Y.publicKey],
+      recovery: R.publicKey,
+    });
+    for (const k of [X, Y, R])
+      expect((await openFriendBundle(b, { keys: [k] })).bundle).toStrictEqual(bundle);
+    expect(await codeOf(openFriendBundle(b, { keys: [H1, S] }))).toBe('ENVELOPE_WRONG_KEY');
+    // not a transcript or a list, and neither of those is a bundle
+    expect(await codeOf(openTranscript(b, { keys: [X] }))).toBe('ARCHIVE_WRONG_KIND');
+    const c = await sealCurrent({ ...base, transcript, owners: [X.publicKey], holders: [H1.publicKey] });
+    expect(await codeOf(openFriendBundle(c, { keys: [X, H1] }))).toBe('ARCHIVE_WRONG_KIND');
+  });
+
+  it('is bounded: too many address records or a log of too many entries is refused', () => {
+    const tooMany = {
+      ...bundle,
+      friends: [{ ...bundle.friends[0]!, addresses: Array.from({ length: 17 }, () => random(8)) }],
+    };
+    expect(() => FriendBundleFormat.encode(tooMany)).toThrow(
+      expect.objectContaining({ code: 'CODEC_SCHEMA' }),
+    );
+    const bigLog = {
+      ...bundle,
+      friends: [{ ...bundle.friends[0]!, log: Array.from({ length: 257 }, () => random(8)) }],
+    };
+    expect(() => FriendBundleFormat.encode(bigLog)).toThrow(
+      expect.objectContaining({ code: 'CODEC_SCHEMA' }),
+    );
   });
 });
 

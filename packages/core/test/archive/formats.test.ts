@@ -12,6 +12,8 @@ import {
 import { TranscriptFormat } from '../../src/archive/transcript.ts';
 import { encodeCanonical } from '../../src/codec.ts';
 import fixture from '../vectors/kith-history-index.json' with { type: 'json' };
+import bundleFixture from '../vectors/kith-friend-bundle.json' with { type: 'json' };
+import { FriendBundleFormat } from '../../src/archive/friend-bundle.ts';
 import { codeOf } from '../helpers/code-of.ts';
 
 const bytes32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
@@ -189,5 +191,21 @@ describe('archive formats', () => {
       })),
     };
     expect(codeOf(() => TranscriptFormat.encode(huge as never))).toBe('CODEC_OVERSIZE');
+  });
+
+  it('friend bundle fixture v1 decodes to its value and re-encodes to the same bytes', () => {
+    const f = bundleFixture.v1;
+    const value = {
+      v: 1,
+      list: fromHexJson(f.value.list),
+      friends: f.value.friends.map((x) => ({
+        user: x.user,
+        log: x.log.map(fromHexJson),
+        addresses: x.addresses.map(fromHexJson),
+      })),
+    };
+    const bytes = fromHexJson(f.cbor);
+    expect(FriendBundleFormat.decode(bytes)).toEqual(value);
+    expect(FriendBundleFormat.encode(FriendBundleFormat.decode(bytes))).toEqual(bytes);
   });
 });

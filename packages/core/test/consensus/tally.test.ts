@@ -225,3 +225,23 @@ describe('JSON shape', () => {
     expect(t.members).toEqual(['x', 'y', 'z']);
   });
 });
+
+describe('a refused ballot says what would be valid (issue #14)', () => {
+  const options = ['red', 'green', 'blue'];
+  const message = (ballot: unknown) => {
+    try {
+      assertBallot(ballot, options);
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'accepted';
+  };
+
+  it('an unknown option lists the options', () => {
+    expect(message({ kind: 'choice', option: 'purple' })).toContain('"red", "green", "blue"');
+    expect(message({ kind: 'ranking', ranking: ['red', 'red'] })).toContain('twice');
+    expect(message({ kind: 'score', scores: { red: 11 } })).toContain('outside 0 to 10');
+    expect(message({ kind: 'dots', dots: { red: 11 } })).toContain('10 dots');
+    expect(message({ kind: 'choice', option: 'red' })).toBe('accepted');
+  });
+});

@@ -104,7 +104,7 @@ describe('genesis format', () => {
     expect(codeOf(() => genesisOf({ members: [bob.userId, bob.userId] }))).toBe('CONVERSATION_BAD_GENESIS');
     expect(codeOf(() => genesisOf({ members: ['not-a-user'] }))).toBe('CONVERSATION_BAD_GENESIS');
     expect(codeOf(() => genesisOf({ members: [] }))).toBe('CONVERSATION_BAD_GENESIS');
-    expect(codeOf(() => genesisOf({ deadline: T0 }))).toBe('CONVERSATION_BAD_GENESIS');
+    expect(codeOf(() => genesisOf({ deadline: T0 }))).toBe('CONVERSATION_DEADLINE_IN_PAST');
     expect(codeOf(() => genesisOf({ pattern: 'debate', patternParams: { rounds: 0 } }))).toBe(
       'CONVERSATION_BAD_PATTERN_PARAMS',
     );

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { nobleBackend } from '../../src/crypto/index.ts';
 import { toHex } from '../../src/crypto/bytes.ts';
 import { isKithError } from '../../src/errors.ts';
-import { checkPhrase, generatePhrase, isValidMnemonic, phraseToSeed } from '../../src/identity/phrase.ts';
+import {
+  checkPhrase,
+  fromNumberedGrid,
+  generatePhrase,
+  isValidMnemonic,
+  phraseToSeed,
+} from '../../src/identity/phrase.ts';
 import vectors from '../vectors/bip39-trezor-vectors.json' with { type: 'json' };
 import { backends } from '../helpers/backends.ts';
 import { entropyToMnemonic } from '@scure/bip39';
@@ -58,5 +64,36 @@ describe('Kith phrase rules', () => {
     expect(toHex(phraseToSeed(phrase, 'pässword', nobleBackend))).toBe(
       toHex(phraseToSeed(phrase, 'pässword')),
     );
+  });
+});
+
+describe('a phrase pasted from the numbered grid (issue #14)', () => {
+  const phrase = generatePhrase(() => new Uint8Array(32).fill(7));
+  const words = phrase.split(' ');
+  /** The grid as `kith init` shows it: three columns, numbered down each column. */
+  const grid = Array.from({ length: 8 }, (_, r) =>
+    [r, r + 8, r + 16].map((i) => `${String(i + 1).padStart(2)}. ${words[i]}`.padEnd(16)).join(''),
+  ).join('\n');
+
+  it('copied row by row, it reads as the phrase in the order of its numbers', () => {
+    expect(checkPhrase(grid)).toBe(phrase);
+    expect(checkPhrase(words.map((w, i) => `${i + 1}) ${w}`).join('\n'))).toBe(phrase);
+    expect(fromNumberedGrid(phrase)).toBeUndefined();
+  });
+
+  it('with a number missing or twice it says so instead of counting 48 words', () => {
+    const broken = grid.replace(' 9. ', ' 8. ');
+    try {
+      checkPhrase(broken);
+      expect.unreachable();
+    } catch (e) {
+      expect(isKithError(e, 'PHRASE_INVALID')).toBe(true);
+      expect((e as Error).message).toContain('numbered grid');
+      expect((e as Error).message).not.toContain('48');
+    }
+  });
+
+  it('a wrong word count names the count wanted', () => {
+    expect(() => checkPhrase(words.slice(0, 23).join(' '))).toThrow(/23 words; a Kith phrase has 24/);
   });
 });

@@ -7,12 +7,14 @@ import { HeartbeatMessage } from '../../src/wire/heartbeat.ts';
 import { HelloMessage } from '../../src/wire/hello.ts';
 import { LogEntriesMessage, LogRequestMessage } from '../../src/wire/identity-log.ts';
 import { decodeMessage } from '../../src/wire/message.ts';
+import { peekMessageType } from '../../src/wire/peek-type.ts';
 import {
   DeviceEnrolMessage,
   PairAcceptMessage,
   PairRefuseMessage,
   PairRequestMessage,
 } from '../../src/wire/pairing.ts';
+import { PairRejectMessage } from '../../src/wire/pair-reject.ts';
 import {
   RecoverAcceptMessage,
   RecoverExtendMessage,
@@ -30,6 +32,7 @@ const ALL = [
   PairAcceptMessage,
   DeviceEnrolMessage,
   PairRefuseMessage,
+  PairRejectMessage,
   RecoverRequestMessage,
   RecoverLogMessage,
   RecoverExtendMessage,
@@ -101,6 +104,11 @@ const arbitraries = [
   }),
   fc.record({
     v: fc.constant(1),
+    t: fc.constant('pair-reject' as const),
+    reason: fc.constantFrom('rejected' as const, 'expired' as const),
+  }),
+  fc.record({
+    v: fc.constant(1),
     t: fc.constant('recover-request' as const),
     inviteId: bytes(16),
     user: fc.string({ maxLength: 29 }),
@@ -154,5 +162,48 @@ describe('wire messages', () => {
     ).toBe('CODEC_SCHEMA');
     const big = encodeCanonical({ v: 1, t: 'pair-refuse', code: 'x'.repeat(2000) });
     expect(code(() => decodeMessage(big, ALL))).toBe('CODEC_OVERSIZE');
+  });
+});
+
+describe('decodeMessage holds each type to its own size limit before decoding', () => {
+  it('peekMessageType reads `t` of every valid message, whatever comes before it', () => {
+    fc.assert(
+      fc.property(fc.oneof(...arbitraries), (value) => {
+        expect(peekMessageType(encodeCanonical(value))).toBe(value.t);
+      }),
+    );
+  });
+
+  it('an oversize heartbeat is refused as oversize, not decoded (its broken tail is never read)', () => {
+    const tail = new Uint8Array(HeartbeatMessage.maxBytes + 1).fill(0xff);
+    // { "t": "heartbeat", "x": <a byte string whose length runs past the end> }
+    const head = encodeCanonical({ t: 'heartbeat' });
+    const bytes = new Uint8Array([
+      0xa2,
+      ...head.subarray(1),
+      0x61,
+      0x78,
+      0x5a,
+      0x7f,
+      0xff,
+      0xff,
+      0xff,
+      ...tail,
+    ]);
+    let code: string | undefined;
+    try {
+      decodeMessage(bytes, ALL);
+    } catch (err) {
+      if (isKithError(err)) code = err.code;
+    }
+    expect(code).toBe('CODEC_OVERSIZE');
+  });
+
+  it('peekMessageType gives up on what is not a map with a text `t`', () => {
+    expect(peekMessageType(new Uint8Array([]))).toBeUndefined();
+    expect(peekMessageType(encodeCanonical([1, 2]))).toBeUndefined();
+    expect(peekMessageType(encodeCanonical({ t: 7 }))).toBeUndefined();
+    expect(peekMessageType(encodeCanonical({ a: [[[1]]], u: 'x' }))).toBeUndefined();
+    expect(peekMessageType(new Uint8Array([0xa1, 0x61, 0x61, 0x9f]))).toBeUndefined();
   });
 });

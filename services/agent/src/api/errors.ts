@@ -1,4 +1,5 @@
 import { KithError } from '@kith/core/errors';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiServer } from './context.ts';
 
 /** The one error shape of the API: `{ error: { code, message } }`, status from the catalogue. */
@@ -20,6 +21,16 @@ export function toKithError(err: unknown): KithError {
   if (status === 413) return new KithError('CODEC_OVERSIZE', 'The request body is too large.');
   if (status >= 400 && status < 500) return new KithError('INVALID_INPUT', sentence(e.message));
   return new KithError('INTERNAL', undefined, { cause: err });
+}
+
+/**
+ * What fastify's router answers by itself (a path parameter over its length limit, a path that
+ * is not valid percent-encoding) in the API's error shape: without it those answers carried
+ * fastify's own codes (FST_ERR_MAX_PARAM_LENGTH, 414), outside the catalogue.
+ */
+export function answerFrameworkError(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const kithError = toKithError(err);
+  reply.status(kithError.status).send({ error: kithError.toJSON() });
 }
 
 export function installErrorHandling(app: ApiServer): void {

@@ -5,7 +5,8 @@ import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import { installBearerAuth } from './auth.ts';
 import type { AgentContext, ApiPlugin, ApiServer } from './context.ts';
-import { installErrorHandling } from './errors.ts';
+import { answerFrameworkError, installErrorHandling } from './errors.ts';
+import { refuseNul } from './nul-guard.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { logLevelRoutes } from './routes/log-level.ts';
@@ -30,12 +31,14 @@ export function createApiServer(
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     forceCloseConnections: true,
+    frameworkErrors: answerFrameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   app.decorate('kith', context);
   installErrorHandling(app);
   installBearerAuth(app, token);
+  app.addHook('preValidation', refuseNul);
   app.addHook('onResponse', async (request, reply) => {
     request.log.debug(
       {

@@ -11,7 +11,7 @@
  * Retrieval (fetching blobs and lists back, share re-wrap) is archive-fetcher.ts, reached
  * through the methods below (docs/ARCHITECTURE.md "Archive encryption and retrieval").
  */
-import { checkPossessionProof, POSSESSION_NONCE_BYTES, possessionProof } from '@kith/core/archive/possession';
+import { checkPossessionProof, POSSESSION_NONCE_BYTES } from '@kith/core/archive/possession';
 import { checkStorageReceipt, signStorageReceipt } from '@kith/core/archive/storage-receipt';
 import { toHex } from '@kith/core/crypto/index';
 import { isKithError, KithError } from '@kith/core/errors';
@@ -23,15 +23,37 @@ import {
   blobInput,
   HolderRepository,
   QuotaRepository,
-  type QuotaLimits,
 } from '@kith/archive';
-import { sql } from 'drizzle-orm';
-import { rowsOf } from '@kith/db/migrate';
 import type { AgentService } from '../components.ts';
 import type { ArchiveHandler, PeerNode } from '../peer/peer-node.ts';
 import type { ArchiveSessionMessage, PeerSession } from '../peer/peer-session.ts';
 import { ArchiveFetcher } from './archive-fetcher.ts';
-import { assertSealedByOwner, storeRefusal } from './archive-sender.ts';
+import { ReplicationLedgerRepository } from '../repositories/replication-ledger-repository.ts';
+import { ArchiveHolder } from './archive-holder.ts';
+import { assertSealedByOwner } from './archive-sender.ts';
+import {
+  type ArchiveReplicatorOptions,
+  type ArchiveStatus,
+  DEFAULT_REPLICATOR_OPTIONS,
+  type HolderSummary,
+  MIN_REPLICAS,
+  type PutOptions,
+  type PutResult,
+  type RepairProgress,
+} from './replicator-options.ts';
+
+export {
+  type ArchiveReplicatorOptions,
+  type ArchiveStatus,
+  DEFAULT_REPLICATOR_OPTIONS,
+  type HolderSummary,
+  intervalScheduler,
+  MIN_REPLICAS,
+  type PutOptions,
+  type PutResult,
+  type RepairProgress,
+  type RepairScheduler,
+} from './replicator-options.ts';
 
 /**
  * A `current` blob is only of use on a holder with its group-1 share, i.e. a friend's device
@@ -47,101 +69,6 @@ export function holderOrder<T extends { userId: string }>(
   if (kind !== 'current') return [...sessions];
   const own = (s: T) => Number(s.userId === ownUserId);
   return [...sessions].sort((a, b) => own(a) - own(b));
-}
-
-/** Replication factor floor: docs/DESIGN.md §1 promises two devices. */
-export const MIN_REPLICAS = 2;
-
-/** A timer the tests can drive: calls `tick` every `ms` until the returned function is called. */
-export type RepairScheduler = (tick: () => void, ms: number) => () => void;
-
-export const intervalScheduler: RepairScheduler = (tick, ms) => {
-  const t = setInterval(tick, ms);
-  t.unref?.();
-  return () => clearInterval(t);
-};
-
-export interface ArchiveReplicatorOptions {
-  /** Devices that must hold each blob, this one included when it keeps its copy (>= 2). */
-  replicas: number;
-  /** How often the repair loop runs. */
-  repairIntervalMs: number;
-  /** A holder unreachable this long has its copies counted as lost. */
-  graceMs: number;
-  /** A copy is challenged when its last check (or receipt) is older than this. */
-  checkIntervalMs: number;
-  /** A store or a challenge unanswered this long is given up (a challenge then fails). */
-  replyTimeoutMs: number;
-  /** Hold friends' blobs (the relay setting); own devices' blobs are always held. */
-  holdForFriends: boolean;
-  /** Limits for owners without their own on this device (default the store's DEFAULT_QUOTA). */
-  quotaDefaults?: QuotaLimits;
-  scheduler: RepairScheduler;
-}
-
-export const DEFAULT_REPLICATOR_OPTIONS: ArchiveReplicatorOptions = {
-  replicas: MIN_REPLICAS,
-  repairIntervalMs: 30_000,
-  graceMs: 10 * 60_000,
-  checkIntervalMs: 60 * 60_000,
-  replyTimeoutMs: 30_000,
-  holdForFriends: true,
-  scheduler: intervalScheduler,
-};
-
-export interface PutResult {
-  /** Content id, hex. */
-  id: string;
-  size: number;
-  /** `stored` now or already `present`. */
-  status: 'stored' | 'present';
-  /** Devices a copy was sent to now (their receipts arrive later). */
-  sentTo: string[];
-}
-
-export interface PutOptions {
-  /**
-   * Devices asked first, in this order (when online, active and not refusing), e.g. friends'
-   * devices for a `current` item: only a device with the holder-group share is of use there.
-   */
-  preferHolders?: readonly string[];
-}
-
-export interface HolderSummary {
-  deviceId: string;
-  userId: string | null;
-  own: boolean;
-  self: boolean;
-  online: boolean;
-  held: number;
-  failed: number;
-  lost: number;
-}
-
-export interface RepairProgress {
-  running: boolean;
-  /** Blobs under-replicated when the current (or last) repair began. */
-  total: number;
-  /** Of those, how many have enough copies again. */
-  done: number;
-  /** Copies sent and not yet acknowledged. */
-  pendingStores: number;
-  pendingChallenges: number;
-  lastPassAt: string | null;
-}
-
-export interface ArchiveStatus {
-  replicas: number;
-  /** Blobs this device replicates (its own puts). */
-  items: number;
-  bytes: number;
-  /** Number of good copies -> how many items have that many. */
-  copies: Record<string, number>;
-  holders: HolderSummary[];
-  underReplicated: number;
-  repair: RepairProgress;
-  /** Blobs this device holds for other devices (own devices' and friends'). */
-  heldForOthers: { items: number; bytes: number };
 }
 
 interface Pending {
@@ -164,6 +91,8 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
   /** device -> refused until (clock ms); a refusing holder is not asked again for a while. */
   private readonly refusedUntil = new Map<string, number>();
   private readonly offlineSince = new Map<string, number>();
+  private readonly holder: ArchiveHolder;
+  private readonly ledger: ReplicationLedgerRepository;
   private cancel: (() => void) | undefined;
   private repairing: Promise<void> | undefined;
   private progress: Omit<RepairProgress, 'pendingStores' | 'pendingChallenges'> = {
@@ -192,12 +121,11 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
       replyTimeoutMs: this.options.replyTimeoutMs,
       holdForFriends: this.options.holdForFriends,
     });
+    this.holder = new ArchiveHolder(node, this.blobs, this.options);
+    this.ledger = new ReplicationLedgerRepository(db.db);
     node.archive = this;
   }
 
-  private get db() {
-    return this.node.options.components.db.db;
-  }
   private get clock() {
     return this.node.clock;
   }
@@ -412,61 +340,11 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
 
   // --- holder side ---------------------------------------------------------------------------
 
-  private async onStore(
-    session: PeerSession,
-    message: Extract<ArchiveSessionMessage, { t: 'archive-store' }>,
-  ) {
-    const refuse = (code: string) => session.send({ v: 1, t: 'archive-refused', blob: message.blob, code });
-    const own = session.userId === this.node.userId;
-    const denied =
-      message.owner !== session.userId || (!own && !this.options.holdForFriends)
-        ? 'ARCHIVE_NOT_HOLDING'
-        : await storeRefusal(this.node.identity, message.ciphertext, message.owner);
-    if (denied) {
-      refuse(denied);
-      return;
-    }
-    try {
-      await this.blobs.put({
-        id: message.blob,
-        ownerId: message.owner,
-        kind: message.kind,
-        ciphertext: message.ciphertext,
-      });
-    } catch (err) {
-      if (!isKithError(err)) throw err;
-      this.log.info({ peer: session.deviceId, code: err.code }, 'archive: refused to hold a copy');
-      refuse(err.code);
-      return;
-    }
-    const receipt = signStorageReceipt(
-      { blob: message.blob, owner: message.owner, size: message.ciphertext.length, at: this.clock() },
-      this.node.receiptSigner,
-    );
-    session.send({ v: 1, t: 'archive-receipt', blob: message.blob, receipt });
-  }
-
-  private async onChallenge(
-    session: PeerSession,
-    message: Extract<ArchiveSessionMessage, { t: 'archive-challenge' }>,
-  ) {
-    // Only the owner's devices learn whether this device holds one of the owner's blobs.
-    const blob = await this.blobs.get(session.userId, message.blob);
-    const mine = blob !== undefined;
-    session.send({
-      v: 1,
-      t: 'archive-proof',
-      blob: message.blob,
-      nonce: message.nonce,
-      ...(mine ? { proof: possessionProof(message.nonce, blob.ciphertext) } : {}),
-    });
-  }
-
   async onArchive(session: PeerSession, message: ArchiveSessionMessage): Promise<void> {
     if (await this.fetcher.onArchive(session, message)) return;
     switch (message.t) {
       case 'archive-store':
-        return this.onStore(session, message);
+        return this.holder.onStore(session, message);
       case 'archive-receipt':
         return this.onReceipt(session, message.blob, message.receipt);
       case 'archive-refused': {
@@ -480,7 +358,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
         return;
       }
       case 'archive-challenge':
-        return this.onChallenge(session, message);
+        return this.holder.onChallenge(session, message);
       case 'archive-proof':
         return this.onProof(session, message);
     }
@@ -532,12 +410,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
 
   /** Copies on revoked devices, and on devices unreachable past the grace period, are lost. */
   private async markLostHolders(now: number): Promise<void> {
-    const rows = rowsOf<{ device_id: string }>(
-      await this.db.execute(
-        sql`select distinct device_id from archive_holders where status <> 'lost' and device_id <> ${this.me}`,
-      ),
-    );
-    for (const { device_id: deviceId } of rows) {
+    for (const deviceId of await this.ledger.watchedHolders(this.me)) {
       const device = await this.node.identity.device(deviceId);
       let reason: string | undefined;
       if (device?.status !== 'active') reason = 'revoked';
@@ -570,13 +443,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
   private async challengeDue(now: number, olderThanMs = this.options.checkIntervalMs): Promise<number> {
     const before = new Date(now - olderThanMs).toISOString();
     let sent = 0;
-    const rows = rowsOf<{ blob_id: Uint8Array; device_id: string }>(
-      await this.db.execute(sql`
-        select blob_id, device_id from archive_holders
-        where status = 'held' and device_id <> ${this.me}
-          and coalesce(checked_at, receipt_at) <= ${before}::timestamptz
-        order by coalesce(checked_at, receipt_at) limit 200`),
-    );
+    const rows = await this.ledger.dueForCheck(this.me, before);
     for (const row of rows) {
       const session = this.node.session(row.device_id);
       const blobId = new Uint8Array(row.blob_id);
@@ -603,34 +470,16 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
 
   // --- views ---------------------------------------------------------------------------------
 
-  private async underReplicatedIds(limit: number): Promise<Uint8Array[]> {
-    const rows = rowsOf<{ blob_id: Uint8Array }>(
-      await this.db.execute(sql`
-        select blob_id from archive_holders group by blob_id
-        having count(*) filter (where status = 'held') < ${this.options.replicas}
-        order by count(*) filter (where status = 'held'), blob_id limit ${limit}`),
-    );
-    return rows.map((r) => new Uint8Array(r.blob_id));
+  private underReplicatedIds(limit: number): Promise<Uint8Array[]> {
+    return this.ledger.underReplicatedIds(this.options.replicas, limit);
   }
 
-  private async countUnderReplicated(): Promise<number> {
-    const [row] = rowsOf<{ n: number | string }>(
-      await this.db.execute(sql`
-        select count(*) as n from (select blob_id from archive_holders group by blob_id
-        having count(*) filter (where status = 'held') < ${this.options.replicas}) t`),
-    );
-    return Number(row?.n ?? 0);
+  private countUnderReplicated(): Promise<number> {
+    return this.ledger.countUnderReplicated(this.options.replicas);
   }
 
   async status(): Promise<ArchiveStatus> {
-    const byCopies = rowsOf<{ copies: number | string; items: number | string; bytes: number | string }>(
-      await this.db.execute(sql`
-        select copies, count(*) as items, coalesce(sum(size), 0) as bytes from (
-          select h.blob_id, b.size, count(*) filter (where h.status = 'held') as copies
-          from archive_holders h join archive_blobs b on b.owner_id = h.owner_id and b.id = h.blob_id
-          group by h.blob_id, b.size) t
-        group by copies order by copies`),
-    );
+    const byCopies = await this.ledger.byCopies();
     const copies: Record<string, number> = {};
     let items = 0;
     let bytes = 0;
@@ -642,11 +491,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
       bytes += Number(row.bytes);
       if (Number(row.copies) < this.options.replicas) underReplicated += n;
     }
-    const perHolder = rowsOf<{ device_id: string; status: string; n: number | string }>(
-      await this.db.execute(sql`
-        select device_id, status, count(*) as n from archive_holders
-        group by device_id, status order by device_id`),
-    );
+    const perHolder = await this.ledger.perHolder();
     const holders = new Map<string, HolderSummary>();
     for (const row of perHolder) {
       let h = holders.get(row.device_id);
@@ -667,11 +512,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
       if (row.status === 'held' || row.status === 'failed' || row.status === 'lost')
         h[row.status] = Number(row.n);
     }
-    const [others] = rowsOf<{ items: number | string; bytes: number | string }>(
-      await this.db.execute(sql`
-        select count(*) as items, coalesce(sum(b.size), 0) as bytes from archive_blobs b
-        where not exists (select 1 from archive_holders h where h.owner_id = b.owner_id and h.blob_id = b.id)`),
-    );
+    const heldForOthers = await this.ledger.heldForOthers();
     return {
       replicas: this.options.replicas,
       items,
@@ -685,7 +526,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
         pendingStores: this.pendingStores.size,
         pendingChallenges: this.pendingChallenges.size,
       },
-      heldForOthers: { items: Number(others?.items ?? 0), bytes: Number(others?.bytes ?? 0) },
+      heldForOthers,
     };
   }
 }

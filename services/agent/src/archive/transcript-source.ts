@@ -88,6 +88,11 @@ export class TranscriptSource {
       .groupBy(messages.conversationId);
     for (const r of rows)
       if (r.last) activity.set(r.id, { last: new Date(r.last).getTime(), rows: Number(r.rows) });
+    // Restored messages (a recovery) count too: their conversation is sealed again to today's devices.
+    for (const [id, r] of await this.messenger.restoredActivity()) {
+      const a = activity.get(id);
+      activity.set(id, { last: Math.max(a?.last ?? 0, r.last), rows: (a?.rows ?? 0) + r.rows });
+    }
     const events = new Map<string, number>();
     for (const r of await this.db
       .select({ id: conversationEvents.conversationId, n: count() })

@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { defaultBackend, utf8 } from '@kith/core/crypto/index';
 import { KithError } from '@kith/core/errors';
 import { KDF } from '@kith/core/labels';
+import { scryptWithinBounds } from '../keystore/scrypt-bounds.ts';
 
 const scrypt = promisify(scryptCallback) as (
   password: Uint8Array,
@@ -180,7 +181,8 @@ function parseHeader(bytes: Uint8Array): BackupHeader {
     k.p <= 16 &&
     typeof k.salt === 'string' &&
     typeof h.nonce === 'string' &&
-    Buffer.from(h.nonce, 'base64').length === 16;
+    Buffer.from(h.nonce, 'base64').length === 16 &&
+    scryptWithinBounds(k, BACKUP_SCRYPT);
   if (!ok) throw new KithError('BACKUP_INVALID');
   return h;
 }

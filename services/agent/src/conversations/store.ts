@@ -6,7 +6,7 @@
  */
 import type { RandomSource } from '@kith/core/crypto/index';
 import { utf8 } from '@kith/core/crypto/index';
-import { and, asc, count, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, lt, max, sql } from 'drizzle-orm';
 import {
   conversationEvents,
   conversationOutcomes,
@@ -125,6 +125,19 @@ export class ConversationStore {
   }
 
   // --- events -----------------------------------------------------------------------------
+
+  /** Per conversation: how many events it holds and when the latest came in (times are in the clear). */
+  async activity(): Promise<Map<string, { events: number; lastAt: Date | null }>> {
+    const rows = await this.db
+      .select({
+        id: conversationEvents.conversationId,
+        events: count(),
+        lastAt: max(conversationEvents.receivedAt),
+      })
+      .from(conversationEvents)
+      .groupBy(conversationEvents.conversationId);
+    return new Map(rows.map((r) => [r.id, { events: Number(r.events), lastAt: r.lastAt }]));
+  }
 
   async events(conversationId: string): Promise<Uint8Array[]> {
     const rows = await this.db

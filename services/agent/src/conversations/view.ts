@@ -27,6 +27,14 @@ export interface ConversationSummary {
   createdHere: boolean;
 }
 
+/** A conversation in the list, with its activity (for "new" counts in the web UI). */
+export interface ConversationListItem extends ConversationSummary {
+  /** Events held here (posts, votes, acknowledgements, …). */
+  events: number;
+  /** When the latest of them came in here (the creation time when none has). */
+  lastActivityAt: string;
+}
+
 export interface OutcomeView {
   id: string;
   result: MethodResult;

@@ -17,6 +17,7 @@ import { KithError, isKithError } from '@kith/core/errors';
 import { defineFormat } from '@kith/core/format';
 import { KDF } from '@kith/core/labels';
 import { Type } from '@sinclair/typebox';
+import { scryptWithinBounds } from './scrypt-bounds.ts';
 
 const scrypt = promisify(scryptCallback) as (
   password: Uint8Array,
@@ -159,6 +160,8 @@ export async function openKeyFile(bytes: Uint8Array, passphrase: string | undefi
       throw new KithError('KEYSTORE_LOCKED', 'Pass --passphrase-file FILE or set KITH_PASSPHRASE_FILE.');
     }
     if (!f.kdf) throw new KithError('KEYSTORE_CORRUPT');
+    if (!scryptWithinBounds(f.kdf, SCRYPT_PARAMS) || f.nonce.length !== 24)
+      throw new KithError('KEYSTORE_CORRUPT');
     const key = await deriveFileKey(passphrase, f.kdf);
     try {
       payload = defaultBackend().xchacha20poly1305Open(key, f.nonce, f.secret, headerAad(f, f.kdf));

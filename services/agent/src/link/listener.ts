@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { CryptoBackend, RandomSource } from '@kith/core/crypto/index';
-import { constantTimeEqual, toHex } from '@kith/core/crypto/index';
+import { concatBytes, constantTimeEqual, toHex } from '@kith/core/crypto/index';
+import { KithError } from '@kith/core/errors';
 import { decodeFrame, FRAME_KIND } from '@kith/core/noise/link-frame';
 import { answerLinkHello, readLinkHello } from '@kith/core/noise/link-handshake';
 import { decodeLinkHello, type LinkMode, linkHelloLength } from '@kith/core/noise/link-hello';
@@ -61,7 +62,10 @@ export interface LinkListenerOptions {
   limits?: Partial<LinkLimits>;
   /** One link per peer across inbound and outbound links (share it with connectLink). */
   registry?: LinkRegistry;
-  /** Timestamps accepted so far; share one across listener restarts. */
+  /**
+   * Timestamps accepted so far; share one across listener restarts, and give it a store
+   * (replayFile) so they outlive the process.
+   */
   replayGuard?: ReplayGuard;
   backend?: CryptoBackend;
 }
@@ -71,6 +75,15 @@ export interface LinkListener {
   readonly port: number;
   /** `ws://host:port` (give it to connectLink). */
   readonly url: string;
+  /** Whether the port takes connections now (false between `pause` and `resume`). */
+  readonly listening: boolean;
+  /**
+   * Stops listening (port windows, docs/PROTOCOL.md "Port windows"): new connections are refused
+   * by the operating system; handshakes in progress finish and established links stay up.
+   */
+  pause(): Promise<void>;
+  /** Listens again on the same address and port; throws ADDRESS_IN_USE if another took it. */
+  resume(): Promise<void>;
   /** Stops accepting and drops handshakes in progress; established links stay up. */
   close(): Promise<void>;
 }
@@ -92,11 +105,10 @@ export async function createLinkListener(
   const random: RandomSource = options.random ?? ((n) => new Uint8Array(randomBytes(n)));
   const logger = options.logger ?? silentLinkLogger;
   const guard = options.replayGuard ?? new ReplayGuard();
+  await guard.ready();
   const macKey = mac1Key(options.staticKeyPair.publicKey);
   const maxHello = linkHelloLength('IKpsk2');
 
-  const server: Server = createServer();
-  silenceHttpServer(server, limits, random);
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: NOISE_MAX_MESSAGE,
@@ -107,7 +119,7 @@ export async function createLinkListener(
   const pending = new Set<Socket>();
   let accepting = true;
 
-  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+  const onUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer) => {
     clearHeaderDeadline(socket);
     if (!accepting || pending.size >= limits.maxPendingHandshakes) {
       socket.destroy();
@@ -125,7 +137,7 @@ export async function createLinkListener(
       },
       () => socket.destroy(),
     );
-  });
+  };
 
   /** Returns false to drop the socket in silence; true once the WebSocket has taken it. */
   async function accept(
@@ -182,7 +194,12 @@ export async function createLinkListener(
     if (constantTimeEqual(initiatorKey, ownPublic)) return drop('own key');
     if (!guard.isFresh(received.timestampNanos, clock(), limits.timestampWindowMs))
       return drop('stale timestamp');
-    if (!guard.isNewer(initiatorKey, received.timestampNanos)) return drop('replayed timestamp');
+    // An invite's hellos are ordered on their own (key + invite id): a regular hello of the same
+    // key that overtook an invite hello while its secret was looked up must not make the invite
+    // hello look replayed (the acceptor then heard nothing instead of INVITE_USED).
+    const replayKey =
+      hello.mode === 'IKpsk2' && hello.inviteId ? concatBytes(initiatorKey, hello.inviteId) : initiatorKey;
+    if (!guard.isNewer(replayKey, received.timestampNanos)) return drop('replayed timestamp');
     let authorized = false;
     try {
       authorized = await options.authorizeInitiator({
@@ -196,7 +213,13 @@ export async function createLinkListener(
     }
     if (authorized !== true) return drop('initiator not authorised');
     // Re-checked after the await: two copies of one hello racing through must not both pass.
-    if (!guard.accept(initiatorKey, received.timestampNanos)) return drop('replayed timestamp');
+    if (!guard.accept(replayKey, received.timestampNanos)) return drop('replayed timestamp');
+    // Kept before message 2 leaves, so a restart right after cannot answer this hello again.
+    // A store that cannot write (a full disk) does not stop links: the replayer of a hello
+    // gets message 2 at most, never a link (docs/SECURITY.md "Replays").
+    await guard.persist(clock(), limits.timestampWindowMs).catch((err: unknown) => {
+      logger.warn({ err }, 'peer port: the replay guard could not be saved');
+    });
     if (socket.destroyed || !accepting) return false;
 
     const answer = answerLinkHello(received.handshake);
@@ -233,32 +256,79 @@ export async function createLinkListener(
           logger,
         });
         logger.info({ peer: toHex(initiatorKey).slice(0, 16), mode: hello.mode }, 'link accepted');
-        const kept = options.registry ? options.registry.add(link) : link;
+        // An invite's link is a one-off for pairing, never "the" link of a device pair: kept out
+        // of the registry, so it neither closes nor is closed by a link the same device already
+        // has with us (a reused invite then said PAIRING_FAILED instead of INVITE_USED).
+        const kept = options.registry && hello.mode !== 'IKpsk2' ? options.registry.add(link) : link;
         if (kept === link) onLink(link);
       });
     });
     return true;
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
+  /** A fresh server each time the port opens: a closed one keeps its upgraded links. */
+  const listen = async (port: number): Promise<Server> => {
+    const server: Server = createServer();
+    silenceHttpServer(server, limits, random);
+    server.on('upgrade', onUpgrade);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL'
+            ? new KithError(
+                err.code === 'EADDRINUSE' ? 'ADDRESS_IN_USE' : 'CONFIG_INVALID',
+                `The peer port could not listen on ${options.host ?? '127.0.0.1'}:${port} (${err.code}); set another with --peer-port or KITH_PEER_PORT.`,
+                { cause: err },
+              )
+            : err,
+        ),
+      );
+      server.listen(port, options.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+    return server;
+  };
+  let server: Server | undefined = await listen(options.port ?? 0);
   const address = server.address() as AddressInfo;
   const host = address.address;
   const url = `ws://${address.family === 'IPv6' ? `[${host}]` : host}:${address.port}`;
+  let opening: Promise<void> | undefined;
   return {
     host,
     port: address.port,
     url,
+    get listening() {
+      return server?.listening === true;
+    },
+    async pause() {
+      await opening;
+      // Not waiting for the server's 'close': upgraded sockets (established links) stay up.
+      if (server?.listening) server.close();
+      server = undefined;
+    },
+    async resume() {
+      if (!accepting) return;
+      await opening;
+      if (server) return;
+      opening = listen(address.port).then((s) => {
+        if (accepting) server = s;
+        else s.close();
+      });
+      try {
+        await opening;
+      } finally {
+        opening = undefined;
+      }
+    },
     async close() {
       accepting = false;
+      await opening?.catch(() => {});
       for (const socket of pending) socket.destroy();
       // Not waiting for the server's 'close': upgraded sockets (established links) stay up.
-      if (server.listening) server.close();
+      if (server?.listening) server.close();
+      server = undefined;
     },
   };
 }

@@ -3,13 +3,40 @@ import { toHex } from '@kith/core/crypto/index';
 const NANOS_PER_MS = 1_000_000n;
 
 /**
+ * Where a replay guard keeps its memory across restarts (docs/SECURITY.md "Replays"). Only the
+ * entries inside the timestamp window matter: an older timestamp is refused as stale anyway.
+ */
+export interface ReplayStore {
+  load(): Promise<ReadonlyMap<string, bigint>>;
+  save(entries: ReadonlyMap<string, bigint>): Promise<void>;
+}
+
+/**
  * Replay protection for link hellos (docs/PROTOCOL.md "mac1 and timestamp"), as in
  * WireGuard: the TAI64N timestamp in message 1 must be within a window of the responder's
  * clock and strictly greater than the last one accepted from the same initiator static key.
- * Share one guard across listener restarts (port windows) so a restart forgets nothing.
+ * Share one guard across listener restarts (port windows) so a restart forgets nothing; give
+ * it a store so a restart of the process forgets nothing either (without one, a hello captured
+ * before a restart would be answered again after it).
  */
 export class ReplayGuard {
   private readonly last = new Map<string, bigint>();
+  private loading: Promise<void> | undefined;
+  private saving: Promise<void> = Promise.resolve();
+
+  constructor(private readonly store?: ReplayStore) {}
+
+  /** Loads what the store kept (once); the listener awaits it before it listens. */
+  ready(): Promise<void> {
+    this.loading ??= (async () => {
+      if (!this.store) return;
+      for (const [key, t] of await this.store.load()) {
+        const known = this.last.get(key);
+        if (known === undefined || t > known) this.last.set(key, t);
+      }
+    })();
+    return this.loading;
+  }
 
   isFresh(timestampNanos: bigint, nowMs: number, windowMs: number): boolean {
     const now = BigInt(Math.floor(nowMs)) * NANOS_PER_MS;
@@ -27,6 +54,21 @@ export class ReplayGuard {
     if (!this.isNewer(initiatorStaticKey, timestampNanos)) return false;
     this.last.set(toHex(initiatorStaticKey), timestampNanos);
     return true;
+  }
+
+  /**
+   * Forgets timestamps that fell out of the window (they are refused as stale anyway, so memory
+   * stays bounded by the hellos of one window) and writes the rest to the store. Saves run one
+   * after another and each writes the whole current set, so the last one written holds all.
+   */
+  persist(nowMs: number, windowMs: number): Promise<void> {
+    const oldest = (BigInt(Math.floor(nowMs)) - BigInt(Math.floor(windowMs))) * NANOS_PER_MS;
+    for (const [key, t] of this.last) if (t < oldest) this.last.delete(key);
+    const store = this.store;
+    if (!store) return Promise.resolve();
+    const next = this.saving.then(() => store.save(new Map(this.last)));
+    this.saving = next.catch(() => undefined);
+    return next;
   }
 }
 

@@ -13,7 +13,7 @@ import { shortAuthenticationString } from '@kith/core/pairing/sas';
 import { DeviceEnrolMessage, PairRefuseMessage, PairRequestMessage } from '@kith/core/wire/pairing';
 import { createKeystore, hasKeystore, writeBootstrapRecords } from '../keystore/index.ts';
 import { nextMessage } from './next-message.ts';
-import { dialInviteWithThrowawayKey, readRecord, refusal } from './pairing-service.ts';
+import { dialInviteWithThrowawayKey, readRecord, refusal } from './invite-dial.ts';
 
 export async function enrolFromInvite(options: {
   code: string;

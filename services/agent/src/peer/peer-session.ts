@@ -7,59 +7,31 @@ import { isKithError } from '@kith/core/errors';
 import { verifyDeviceCertificate } from '@kith/core/identity/certificate';
 import { type OffsetSample, addSample, bestOffset, offsetSample } from '@kith/core/net/clock-offset';
 import { isOverdue, nextHeartbeatDelay } from '@kith/core/net/heartbeat-interval';
-import { AddressRecordsMessage } from '@kith/core/wire/address-records';
-import { ArchiveChallengeMessage, ArchiveProofMessage } from '@kith/core/wire/archive-challenge';
-import {
-  ArchiveFetchedMessage,
-  ArchiveFetchMessage,
-  ArchiveFetchRefusedMessage,
-} from '@kith/core/wire/archive-fetch';
-import { ArchiveIndexPutMessage } from '@kith/core/wire/archive-index';
-import {
-  ArchiveReceiptMessage,
-  ArchiveRefusedMessage,
-  ArchiveStoreMessage,
-} from '@kith/core/wire/archive-store';
-import { DeliverMessage, DeliverRefusedMessage } from '@kith/core/wire/deliver';
-import { HeartbeatMessage } from '@kith/core/wire/heartbeat';
-import { HelloMessage } from '@kith/core/wire/hello';
-import { ReachMessage } from '@kith/core/wire/reach';
-import { LogEntriesMessage, LogRequestMessage } from '@kith/core/wire/identity-log';
-import { RelayListsMessage } from '@kith/core/wire/relay-lists';
-import { type AnyMessage, type MessageOf, decodeMessage } from '@kith/core/wire/message';
+import type { HeartbeatMessage } from '@kith/core/wire/heartbeat';
+import type { HelloMessage } from '@kith/core/wire/hello';
+import type { MessageOf } from '@kith/core/wire/message';
 import { constantTimeEqual } from '@kith/core/crypto/index';
 import type { Link } from '../link/link.ts';
 import { formatAddress, normaliseHost } from './own-addresses.ts';
+import {
+  type SessionHandlers,
+  type SessionMessage,
+  decodeSessionMessage,
+  dispatchSessionMessage,
+  sessionMessageDefinition,
+} from './session-messages.ts';
 
-export const SESSION_MESSAGES = [
-  HelloMessage,
-  HeartbeatMessage,
-  AddressRecordsMessage,
-  RelayListsMessage,
-  ReachMessage,
-  LogRequestMessage,
-  LogEntriesMessage,
-  DeliverMessage,
-  DeliverRefusedMessage,
-  ArchiveStoreMessage,
-  ArchiveReceiptMessage,
-  ArchiveRefusedMessage,
-  ArchiveChallengeMessage,
-  ArchiveProofMessage,
-  ArchiveFetchMessage,
-  ArchiveFetchedMessage,
-  ArchiveFetchRefusedMessage,
-  ArchiveIndexPutMessage,
-] as const;
+export {
+  type ArchiveSessionMessage,
+  SESSION_MESSAGES,
+  type SessionMessage,
+} from './session-messages.ts';
+
 /**
  * Messages a session may have received and not yet handled before it stops reading its socket
  * (backpressure, docs/SECURITY.md "Flooding"); it reads again once half of them are done.
  */
 export const SESSION_PAUSE_DEPTH = 64;
-
-export type SessionMessage = MessageOf<(typeof SESSION_MESSAGES)[number]>;
-/** Archive replication and retrieval messages (services/agent/src/archive). */
-export type ArchiveSessionMessage = Extract<SessionMessage, { t: `archive-${string}` }>;
 
 /** What a session needs from its node. */
 export interface SessionHost {
@@ -71,16 +43,8 @@ export interface SessionHost {
   admit(link: Link, cert: ReturnType<typeof verifyDeviceCertificate>): Promise<void>;
   /** Whether `key` is the relay link key the device's signed address record names. */
   isRelayLinkKey(deviceId: string, key: Uint8Array): Promise<boolean>;
-  onHello(session: PeerSession, hello: MessageOf<typeof HelloMessage>): Promise<void>;
-  onLogRequest(session: PeerSession, request: MessageOf<typeof LogRequestMessage>): Promise<void>;
-  onLogEntries(session: PeerSession, message: MessageOf<typeof LogEntriesMessage>): Promise<void>;
-  onAddressRecords(session: PeerSession, records: Uint8Array[]): Promise<void>;
-  onRelayLists(session: PeerSession, lists: Uint8Array[]): Promise<void>;
-  onHeartbeat(session: PeerSession, heartbeat: MessageOf<typeof HeartbeatMessage>): Promise<void>;
-  onReach(session: PeerSession, message: MessageOf<typeof ReachMessage>): Promise<void>;
-  onDeliver(session: PeerSession, message: MessageOf<typeof DeliverMessage>): Promise<void>;
-  onDeliverRefused(session: PeerSession, message: MessageOf<typeof DeliverRefusedMessage>): Promise<void>;
-  onArchive(session: PeerSession, message: ArchiveSessionMessage): Promise<void>;
+  /** What to do with each message once the session has checked it (peer-handlers.ts). */
+  readonly handlers: SessionHandlers<PeerSession>;
   /** Address-record versions to put in a heartbeat. */
   versions(): Promise<{ device: string; seq: number }[]>;
   onClose(session: PeerSession): void;
@@ -146,10 +110,9 @@ export class PeerSession {
     this.schedule();
   }
 
-  send(message: SessionMessage | { t: string; v: number; [k: string]: unknown }): boolean {
+  send(message: SessionMessage): boolean {
     if (!this.link.isOpen) return false;
-    const def = SESSION_MESSAGES.find((d) => d.type === message.t) as AnyMessage | undefined;
-    if (!def) throw new Error(`no encoder for ${message.t}`);
+    const def = sessionMessageDefinition(message.t);
     try {
       this.link.send(def.encode(message));
       return true;
@@ -164,69 +127,43 @@ export class PeerSession {
     if (this.closed) return;
     const now = this.host.clock();
     this.lastSeenAt = now;
-    const message = decodeMessage(bytes, SESSION_MESSAGES);
+    const message = decodeSessionMessage(bytes);
     if (!this.ready && message.t !== 'hello') return;
-    switch (message.t) {
-      case 'hello': {
-        const cert = verifyDeviceCertificate(message.cert);
-        if (
-          !constantTimeEqual(cert.agreementKey, this.link.remoteStaticKey) &&
-          !(await this.host.isRelayLinkKey(cert.deviceId, this.link.remoteStaticKey))
-        ) {
-          throw new Error('certificate does not match the link key');
-        }
-        await this.host.admit(this.link, cert);
-        // The link may have closed while admit read the database: a session adopted now would
-        // stay in the node's map with a dead link (its close was already handled) and block
-        // redialing that device for good.
-        if (this.closed || !this.link.isOpen) return;
-        this.deviceId = cert.deviceId;
-        this.userId = cert.userId;
-        this.ready = true;
-        await this.host.onHello(this, message);
-        return;
-      }
-      case 'heartbeat':
-        this.lastReceived = { sentAt: message.sentAt, receivedAt: now };
-        if (message.echo) {
-          const s = offsetSample(message.echo.sentAt, message.echo.receivedAt, message.sentAt, now);
-          this.offsets = addSample(this.offsets, s);
-          this.roundTripMs = s.delayMs;
-        }
-        await this.host.onHeartbeat(this, message);
-        return;
-      case 'address-records':
-        await this.host.onAddressRecords(this, message.records);
-        return;
-      case 'relay-lists':
-        await this.host.onRelayLists(this, message.lists);
-        return;
-      case 'reach':
-        await this.host.onReach(this, message);
-        return;
-      case 'log-request':
-        await this.host.onLogRequest(this, message);
-        return;
-      case 'log-entries':
-        await this.host.onLogEntries(this, message);
-        return;
-      case 'deliver':
-        await this.host.onDeliver(this, message);
-        return;
-      case 'deliver-refused':
-        await this.host.onDeliverRefused(this, message);
-        return;
-      case 'archive-store':
-      case 'archive-receipt':
-      case 'archive-refused':
-      case 'archive-challenge':
-      case 'archive-proof':
-      case 'archive-fetch':
-      case 'archive-fetched':
-      case 'archive-fetch-refused':
-      case 'archive-index-put':
-        await this.host.onArchive(this, message);
-        return;
+    if (message.t === 'hello') {
+      if (!(await this.admit(message))) return;
+    } else if (message.t === 'heartbeat') {
+      this.noteHeartbeat(message, now);
+    }
+    await dispatchSessionMessage(this.host.handlers, this, message);
+  }
+
+  /** Checks a hello's certificate against the link key and the node's admission; false: gone. */
+  private async admit(message: MessageOf<typeof HelloMessage>): Promise<boolean> {
+    const cert = verifyDeviceCertificate(message.cert);
+    if (
+      !constantTimeEqual(cert.agreementKey, this.link.remoteStaticKey) &&
+      !(await this.host.isRelayLinkKey(cert.deviceId, this.link.remoteStaticKey))
+    ) {
+      throw new Error('certificate does not match the link key');
+    }
+    await this.host.admit(this.link, cert);
+    // The link may have closed while admit read the database: a session adopted now would
+    // stay in the node's map with a dead link (its close was already handled) and block
+    // redialing that device for good.
+    if (this.closed || !this.link.isOpen) return false;
+    this.deviceId = cert.deviceId;
+    this.userId = cert.userId;
+    this.ready = true;
+    return true;
+  }
+
+  /** A heartbeat's times give a clock-offset sample and the round trip. */
+  private noteHeartbeat(message: MessageOf<typeof HeartbeatMessage>, now: number): void {
+    this.lastReceived = { sentAt: message.sentAt, receivedAt: now };
+    if (message.echo) {
+      const s = offsetSample(message.echo.sentAt, message.echo.receivedAt, message.sentAt, now);
+      this.offsets = addSample(this.offsets, s);
+      this.roundTripMs = s.delayMs;
     }
   }
 

@@ -14,7 +14,7 @@
  */
 import type { MessageOf } from '@kith/core/wire/message';
 import type { ReachMessage } from '@kith/core/wire/reach';
-import type { PeerNode } from './peer-node.ts';
+import type { PeerNodeBase } from './peer-node-base.ts';
 import type { PeerSession } from './peer-session.ts';
 import { type LearnedRoute, RoutingTable, reachAudience } from './reachability.ts';
 
@@ -55,7 +55,7 @@ export class ReachGossip {
   private chain: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly node: PeerNode,
+    private readonly node: PeerNodeBase,
     readonly timing: ReachTiming,
   ) {
     this.table = new RoutingTable({ self: node.deviceId, expiryMs: timing.expiryMs });

@@ -23,7 +23,7 @@ import {
 } from '@kith/core/wire/recovery';
 import { createKeystore, hasKeystore, writeBootstrap } from '../keystore/index.ts';
 import { nextMessage } from './next-message.ts';
-import { dialInviteWithThrowawayKey, readRecord, refusal } from './pairing-service.ts';
+import { dialInviteWithThrowawayKey, readRecord, refusal } from './invite-dial.ts';
 
 const TIMEOUT_MS = 30_000;
 

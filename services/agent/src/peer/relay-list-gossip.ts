@@ -14,7 +14,7 @@ import {
 import { MAX_RELAY_LISTS_PER_MESSAGE } from '@kith/core/wire/relay-lists';
 import type { AgentEvent } from '../event-bus.ts';
 import { RelayListRepository } from '../repositories/relay-list-repository.ts';
-import type { PeerNode } from './peer-node.ts';
+import type { PeerNodeBase } from './peer-node-base.ts';
 import type { PeerSession } from './peer-session.ts';
 
 /** Events after which the set of relays may have changed. */
@@ -32,7 +32,7 @@ export class RelayListGossip {
   private unsubscribe: (() => void) | undefined;
   private chain: Promise<void> = Promise.resolve();
 
-  constructor(private readonly node: PeerNode) {
+  constructor(private readonly node: PeerNodeBase) {
     const { db, clock } = node.options.components;
     this.repository = new RelayListRepository(db.db, clock, node.identity);
   }

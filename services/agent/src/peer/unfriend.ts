@@ -24,6 +24,14 @@ export async function unfriend(node: PeerNode, userId: string): Promise<Unfriend
   if (!(await friends.isFriend(userId)) && !(await friends.isBlocked(userId))) {
     throw new KithError('NOT_A_FRIEND', `${userId} is not one of your friends.`);
   }
+  // A tombstone in the friend list: our other devices end the friendship too (friend-list-sync.ts).
+  await node.friendList.record(userId, 'removed');
+  return removeFriend(node, userId);
+}
+
+/** The local part of ending a friendship (also run when an own device's list removes them). */
+export async function removeFriend(node: PeerNode, userId: string): Promise<UnfriendResult> {
+  const { friends } = node;
   // Blocked first: an own device's log copy arriving in between cannot re-add them.
   await friends.block(userId);
   await friends.remove(userId);

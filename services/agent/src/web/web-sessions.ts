@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { constantTimeEqual, type RandomSource } from '@kith/core/crypto/index';
 import { KithError } from '@kith/core/errors';
 import { writeFileAtomic } from '../keystore/atomic-write.ts';
+import { WEB_CODE_TTL_MS } from '@kith/api/schemas/control';
 
 export const WEB_SESSIONS_FILE = 'web-sessions.json';
 /** A sign-in code works once, within this time. */
-export const CODE_TTL_MS = 10 * 60_000;
+export const CODE_TTL_MS = WEB_CODE_TTL_MS;
 /** A session unused this long is dropped. */
 export const SESSION_IDLE_MS = 30 * 24 * 3600_000;
 /** Failed redemptions allowed per window (all callers together: codes are short). */
@@ -49,6 +50,16 @@ export interface WebSessionView {
   agent: string;
 }
 
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
+/** A time `new Date()` can show (toISOString throws a RangeError past ±8.64e15 ms). */
+const isTime = (t: unknown) => Number.isSafeInteger(t) && (t as number) >= 0 && (t as number) <= 8.64e15;
+const isStoredCode = (c: unknown): c is StoredCode =>
+  isRecord(c) && typeof c.hash === 'string' && isTime(c.expiresAt);
+const isStoredSession = (s: unknown): s is StoredSession =>
+  isRecord(s) &&
+  ['id', 'hash', 'agent'].every((k) => typeof s[k] === 'string') &&
+  ['createdAt', 'lastSeenAt'].every((k) => isTime(s[k]));
+
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 
 /** Codes are typed by people: spaces, dashes and case do not matter. */
@@ -72,9 +83,15 @@ export class WebSessions {
 
   async load(): Promise<void> {
     try {
-      const parsed = JSON.parse(await readFile(this.path, 'utf8')) as StoredFile;
-      if (parsed.version === 1 && Array.isArray(parsed.codes) && Array.isArray(parsed.sessions))
-        this.state = parsed;
+      const parsed = JSON.parse(await readFile(this.path, 'utf8')) as StoredFile | null;
+      if (parsed?.version === 1 && Array.isArray(parsed.codes) && Array.isArray(parsed.sessions)) {
+        // Entries of the wrong shape are dropped: a damaged entry must not fail a later request.
+        this.state = {
+          version: 1,
+          codes: parsed.codes.filter(isStoredCode),
+          sessions: parsed.sessions.filter(isStoredSession),
+        };
+      }
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
         throw new KithError('FILE_UNREADABLE', undefined, { cause: e });

@@ -8,7 +8,7 @@ import { makeTempDir, testDatabaseKinds } from '../../../../test/helpers/databas
 import type { ArchiveStatus } from '../../src/archive/archive-replicator.ts';
 import type { AgentEvent } from '../../src/event-bus.ts';
 import type { RunningNode } from '../../src/node.ts';
-import { startInProcessNode } from '../../../../test/helpers/in-process-node.ts';
+import { confirmBoth, startInProcessNode } from '../../../../test/helpers/in-process-node.ts';
 import { sealedTestBlob } from '../../../../test/helpers/archive-blob.ts';
 
 const GRACE_MS = 1500;
@@ -61,7 +61,7 @@ describe.each(testDatabaseKinds())('archive replication on %s', (kind) => {
     ]);
     for (const friend of [b, c]) {
       const invite = await a.pairing.createInvite({ role: 'friend' });
-      await friend.pairing.acceptFriend(invite.code);
+      await confirmBoth(a, friend, (await friend.pairing.acceptFriend(invite.code)).userId);
     }
     await waitFor(
       'A linked to B and C',

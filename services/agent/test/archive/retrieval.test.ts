@@ -25,7 +25,7 @@ import { contentId } from '@kith/archive';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterDatabases, clusterDatabaseKind, waitFor } from '../../../../test/helpers/cluster.ts';
 import { makeTempDir } from '../../../../test/helpers/database.ts';
-import { startInProcessNode } from '../../../../test/helpers/in-process-node.ts';
+import { confirmBoth, startInProcessNode } from '../../../../test/helpers/in-process-node.ts';
 import { createKeystore } from '../../src/keystore/index.ts';
 import { createLogger } from '../../src/logger.ts';
 import { type RunningNode, runNode } from '../../src/node.ts';
@@ -94,7 +94,7 @@ describe.each(clusterDatabaseKind())('archive retrieval on %s', (kind) => {
             heartbeatMeanMs: '300',
             logLevel: 'silent',
           },
-          env: databaseUrl ? { DATABASE_URL: databaseUrl } : {},
+          env: { KITH_PORT_WINDOWS: 'off', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) },
           handleSignals: false,
           logger: createLogger({ level: 'silent' }),
           archive,
@@ -112,7 +112,7 @@ describe.each(clusterDatabaseKind())('archive retrieval on %s', (kind) => {
       void n.node.dialDue();
     }
     const invite = await a0.pairing.createInvite({ role: 'friend' });
-    await b.pairing.acceptFriend(invite.code);
+    await confirmBoth(a0, b, (await b.pairing.acceptFriend(invite.code)).userId);
     const all = [a0, a1, a2, b];
     await waitFor(
       'every device linked to every other',

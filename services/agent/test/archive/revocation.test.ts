@@ -15,7 +15,7 @@ import { type RunningNode, runNode } from '../../src/node.ts';
 function start(dir: string, host: string): Promise<RunningNode> {
   return runNode({
     flags: { data: dir, host, peerPort: '0', apiPort: '0', heartbeatMeanMs: '300', logLevel: 'silent' },
-    env: {},
+    env: { KITH_PORT_WINDOWS: 'off' },
     handleSignals: false,
     logger: createLogger({ level: 'silent' }),
     // A long grace period: only the revocation can make the appliance's copies lost here.

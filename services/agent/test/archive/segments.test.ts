@@ -22,7 +22,7 @@ const DAY = 86_400_000;
 function start(dir: string, host: string): Promise<RunningNode> {
   return runNode({
     flags: { data: dir, host, peerPort: '0', apiPort: '0', heartbeatMeanMs: '300', logLevel: 'silent' },
-    env: {},
+    env: { KITH_PORT_WINDOWS: 'off' },
     handleSignals: false,
     logger: createLogger({ level: 'silent' }),
     // No timers: the test runs each repair and archive pass itself.

@@ -30,9 +30,14 @@ describe('parseConfig', () => {
       apiPort: 7471,
       webPort: 7480,
       heartbeatMeanMs: 15000,
+      peerMaxUnconfirmed: 256,
+      peerMaxUnconfirmedPerSource: 8,
       logLevel: 'info',
       relay: { enabled: true, quotaBytes: 2 ** 30, userQuotaBytes: 256 * 2 ** 20, userQuotaItems: 50_000 },
       friendMessageBytesPerDay: 256 * 2 ** 20,
+      portMapping: true,
+      portWindows: { enabled: true, periodMs: 60_000, openMs: 5_000 },
+      setup: 'off',
     });
   });
 
@@ -52,7 +57,12 @@ describe('parseConfig', () => {
         KITH_RELAY_QUOTA_BYTES: '500MB',
         KITH_RELAY_USER_QUOTA_BYTES: '1024',
         KITH_FRIEND_MESSAGE_BYTES_PER_DAY: '8MiB',
+        KITH_PORT_WINDOWS: 'off',
+        KITH_PORT_MAPPING: 'off',
+        KITH_WINDOW_PERIOD_MS: '30000',
+        KITH_WINDOW_OPEN_MS: '2500',
         KITH_PASSPHRASE_FILE: 'secrets/pass',
+        KITH_SETUP: 'Web',
       },
     });
     expect(config).toEqual({
@@ -64,12 +74,31 @@ describe('parseConfig', () => {
       apiPort: 0,
       webPort: 17480,
       heartbeatMeanMs: 200,
+      peerMaxUnconfirmed: 256,
+      peerMaxUnconfirmedPerSource: 8,
       databaseUrl: 'postgres://postgres@127.0.0.1:5432/test',
       logLevel: 'debug',
       relay: { enabled: false, quotaBytes: 500_000_000, userQuotaBytes: 1024, userQuotaItems: 50_000 },
       friendMessageBytesPerDay: 8 * 2 ** 20,
+      portMapping: false,
+      portWindows: { enabled: false, periodMs: 30_000, openMs: 2_500 },
       passphraseFile: '/srv/kith/secrets/pass',
+      setup: 'web',
     });
+  });
+
+  it('port windows: flags beat variables, and a window longer than its period is refused', () => {
+    expect(
+      parseConfig({
+        env: { KITH_PORT_WINDOWS: 'on' },
+        flags: { portWindows: 'off', windowPeriodMs: '4000', windowOpenMs: '400' },
+        cwd: CWD,
+      }).portWindows,
+    ).toEqual({ enabled: false, periodMs: 4_000, openMs: 400 });
+    expect(() =>
+      parseConfig({ env: { KITH_WINDOW_PERIOD_MS: '2000', KITH_WINDOW_OPEN_MS: '2000' }, cwd: CWD }),
+    ).toThrow(/KITH_WINDOW_OPEN_MS is 2000 and KITH_WINDOW_PERIOD_MS 2000/);
+    expect(() => parseConfig({ env: { KITH_PORT_WINDOWS: 'maybe' }, cwd: CWD })).toThrow(/KITH_PORT_WINDOWS/);
   });
 
   it('a flag beats its variable; empty values count as unset', () => {

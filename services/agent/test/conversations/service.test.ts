@@ -101,6 +101,35 @@ describe.each(testDatabaseKinds())('conversations on %s', (kind) => {
     expect(await codeOf(a.service.show('0'.repeat(64)))).toBe('CONVERSATION_UNKNOWN');
   });
 
+  it('takes a debate argument for or against one claim, and refuses it elsewhere', async () => {
+    const { id } = await a.service.create({
+      topic: 'Tabs or spaces',
+      pattern: 'debate',
+      method: 'plurality',
+      options: ['tabs', 'spaces'],
+      members: [alice.userId, bob.userId],
+    });
+    await a.service.argue(id, { side: 'against', option: 'tabs', text: 'They render differently.' });
+    const position = await a.service.post(id, 'Spaces, always.');
+    await a.service.argue(id, { side: 'for', target: position.id, text: 'Diffs stay readable.' });
+    const args = (await a.service.show(id)).timeline.filter((e) => e.kind === 'argument');
+    expect(args.map((e) => [e.body.side, e.body.option ?? e.body.target])).toEqual([
+      ['against', 'tabs'],
+      ['for', position.id],
+    ]);
+    // no claim, or two: refused by core
+    expect(await codeOf(a.service.argue(id, { side: 'for', text: 'x' }))).toBe('CONVERSATION_BAD_BODY');
+    const other = await a.service.create({
+      topic: 'Lunch?',
+      pattern: 'sense-check',
+      method: 'majority',
+      members: [alice.userId],
+    });
+    expect(await codeOf(a.service.argue(other.id, { side: 'for', option: 'x', text: 'x' }))).toBe(
+      'CONVERSATION_UNKNOWN_KIND',
+    );
+  });
+
   const forms: {
     name: string;
     pattern: string;
@@ -489,6 +518,7 @@ describe.each(testDatabaseKinds())('conversations on %s', (kind) => {
 
   it('a genesis from a device not yet known waits, and is taken when the identity log arrives', async () => {
     const dora = person('dora');
+    // Two more nodes, each with a new database: the default 30 s is short on a loaded machine.
     const d0 = await makeNode(kind, dora, [bob], { clock });
     await b.friends.add(dora.userId, 'dora');
     await b.identity.merge(dora.log.entries);
@@ -515,6 +545,13 @@ describe.each(testDatabaseKinds())('conversations on %s', (kind) => {
       const shown = await b.service.show(id);
       expect(shown.events).toBe(1);
       expect(shown.pending).toBe(0);
+      // the list counts the same events as the view (the web UI's unread counts compare the two)
+      const listed = (await b.service.list()).find((c) => c.id === id)!;
+      expect(listed.events).toBe(shown.events);
+      expect(Number.isNaN(Date.parse(listed.lastActivityAt))).toBe(false);
+      await d1.service.post(id, 'A second word.');
+      await deliver(b, d1.sync.of(id).slice(-1), dora.userId);
+      expect((await b.service.list()).find((c) => c.id === id)!.events).toBe(2);
       // not concerned: a genesis naming neither this user nor anything pending is ignored
       const other = await d1.service.create({
         topic: 'Only me',
@@ -531,5 +568,5 @@ describe.each(testDatabaseKinds())('conversations on %s', (kind) => {
       await d0.close();
       await d1.close();
     }
-  });
+  }, 120_000);
 });

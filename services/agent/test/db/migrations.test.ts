@@ -1,8 +1,17 @@
+import { cp, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MIGRATION_LOCK_NAME, readMigrations, rowsOf } from '@kith/db/migrate';
+import {
+  MIGRATION_LOCK_NAME,
+  MIGRATIONS_FOLDER,
+  migrateDatabase,
+  readMigrations,
+  rowsOf,
+} from '@kith/db/migrate';
 import {
   createTestDatabase,
+  makeTempDir,
   type TestDatabaseTarget,
   testDatabaseKinds,
 } from '../../../../test/helpers/database.ts';
@@ -40,7 +49,7 @@ for (const kind of testDatabaseKinds()) {
   describe(`migrations on ${kind}`, () => {
     let target: TestDatabaseTarget;
     beforeAll(async () => {
-      target = await createTestDatabase(kind);
+      target = await createTestDatabase(kind, { empty: true });
     });
     afterAll(async () => {
       await target.dispose();
@@ -72,10 +81,58 @@ for (const kind of testDatabaseKinds()) {
   });
 }
 
+/** A copy of the committed migrations as the previous release shipped them: all but the newest. */
+async function previousRelease(): Promise<{ folder: string; dispose(): Promise<void> }> {
+  const folder = await makeTempDir('kith-migrations-previous-');
+  await cp(MIGRATIONS_FOLDER, folder, { recursive: true });
+  const journalPath = join(folder, 'meta', '_journal.json');
+  const journal = JSON.parse(await readFile(journalPath, 'utf8')) as { entries: unknown[] };
+  journal.entries = journal.entries.slice(0, -1);
+  await writeFile(journalPath, JSON.stringify(journal));
+  return { folder, dispose: () => rm(folder, { recursive: true, force: true }) };
+}
+
+// The appliance's upgrade (deploy/README.md "Upgrade"): the new image starts on the previous
+// image's database and migrates it at start, with no manual step and nothing lost.
+for (const kind of testDatabaseKinds()) {
+  describe(`upgrade from the previous release's database on ${kind}`, () => {
+    it('applies only the newer migrations and keeps the rows', { timeout: 120_000 }, async () => {
+      const previous = await previousRelease();
+      const target = await createTestDatabase(kind, { empty: true });
+      try {
+        const old = await target.open();
+        try {
+          const first = await migrateDatabase(old.db, { folder: previous.folder });
+          expect(first.applied).toEqual(committed.slice(0, -1).map((m) => m.tag));
+          await old.db.execute(
+            sql`insert into kv (key, value, updated_at) values ('kept', '{"n": 1}'::jsonb, now())`,
+          );
+        } finally {
+          await old.close();
+        }
+        const upgraded = await target.open();
+        try {
+          expect((await upgraded.migrate()).applied).toEqual([committed.at(-1)!.tag]);
+          const rows = rowsOf<{ value: { n: number } }>(
+            await upgraded.db.execute(sql`select value from kv where key = 'kept'`),
+          );
+          expect(rows.map((r) => r.value)).toEqual([{ n: 1 }]);
+          expect(await bookkeepingRows(upgraded)).toBe(committed.length);
+        } finally {
+          await upgraded.close();
+        }
+      } finally {
+        await target.dispose();
+        await previous.dispose();
+      }
+    });
+  });
+}
+
 describe('concurrent migrations', () => {
   for (const kind of testDatabaseKinds()) {
     it(`two concurrent migrate calls on ${kind} apply each migration exactly once`, async () => {
-      const target = await createTestDatabase(kind);
+      const target = await createTestDatabase(kind, { empty: true });
       // Postgres: two separate pools, as two processes would have. PGlite: one process only.
       const a = await target.open();
       const b = kind === 'postgres' ? await target.open() : a;

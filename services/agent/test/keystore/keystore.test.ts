@@ -16,7 +16,7 @@ import {
   unlock,
   writeIdentityLog,
 } from '../../src/keystore/index.ts';
-import { openKeyFile, sealKeyFile } from '../../src/keystore/key-file.ts';
+import { KeyFileFormat, openKeyFile, sealKeyFile } from '../../src/keystore/key-file.ts';
 
 const random = (n: number) => new Uint8Array(randomBytes(n));
 const FAST = { N: 2 ** 14, r: 8, p: 1 };
@@ -68,6 +68,12 @@ describe('key file', () => {
     const file = Buffer.from(await sealKeyFile(header, secrets, 'pw', random, FAST));
     expect(file.indexOf(Buffer.from(secrets.signingSeed))).toBe(-1);
     expect(file.indexOf(Buffer.from(secrets.agreementPrivateKey))).toBe(-1);
+  });
+
+  it('a scrypt N that is not a power of two is a damaged file, not a crash', async () => {
+    const f = KeyFileFormat.decode(await sealKeyFile(header, secrets, 'pw', random, FAST));
+    const bad = KeyFileFormat.encode({ ...f, kdf: { ...f.kdf!, N: 3 * 2 ** 13 } });
+    expect(await codeOf(openKeyFile(bad, 'pw'))).toBe('KEYSTORE_CORRUPT');
   });
 
   it('any flipped bit is refused, never read as other keys', async () => {

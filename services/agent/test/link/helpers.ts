@@ -3,7 +3,7 @@ import { blake2b } from '@noble/hashes/blake2.js';
 import { nobleBackend } from '@kith/core/crypto/noble';
 import type { RandomSource } from '@kith/core/crypto/index';
 import { type NoiseKeyPair, noiseKeyPairFromPrivate } from '@kith/core/noise/dh25519';
-import { createLinkListener, type LinkListenerOptions } from '../../src/link/listener.ts';
+import { createLinkListener, type LinkListener, type LinkListenerOptions } from '../../src/link/listener.ts';
 import type { Link } from '../../src/link/link.ts';
 import { LinkRegistry } from '../../src/link/registry.ts';
 import { HelloTimestamps } from '../../src/link/replay-guard.ts';
@@ -38,6 +38,7 @@ export interface TestNode {
   url: string;
   port: number;
   allowed: Set<string>;
+  listener: LinkListener;
   close(): Promise<void>;
 }
 
@@ -70,6 +71,7 @@ export async function startNode(
     url: listener.url,
     port: listener.port,
     allowed,
+    listener,
     async close() {
       await listener.close();
       await registry.closeAll();

@@ -8,6 +8,7 @@ import { WebSocket } from 'ws';
 import { LINK_PATH } from '../../src/link/options.ts';
 import { connectLink } from '../../src/link/connect.ts';
 import type { Link } from '../../src/link/link.ts';
+import type { HelloTimestamps } from '../../src/link/replay-guard.ts';
 import {
   allow,
   clock,
@@ -43,7 +44,13 @@ async function linkUp(
   nodes.push(server);
   const me = freshKeyPair('client');
   allow(server, me);
-  const accepted = new Promise<Link>((resolve) => server.registry.once('link', resolve));
+  // An invite's link stays out of the registry (listener.ts): it reaches onLink only.
+  const accepted = options.invite
+    ? (async () => {
+        while (server.links.length === 0) await new Promise((r) => setTimeout(r, 10));
+        return server.links[0]!;
+      })()
+    : new Promise<Link>((resolve) => server.registry.once('link', resolve));
   const client = await connectLink({
     url: server.url,
     staticKeyPair: me,
@@ -108,6 +115,90 @@ describe('peer links over real sockets', () => {
     });
     await expect(attempt).rejects.toMatchObject({ code: 'LINK_CONNECT_FAILED' });
     expect(server.links).toHaveLength(0);
+  });
+
+  it('an invite hello overtaken by a newer regular hello of the same key still links (issue #14: a reused invite said PAIRING_FAILED)', async () => {
+    const invite = { id: new Uint8Array(16).fill(0xb2), psk: new Uint8Array(32).fill(0x3d) };
+    const server = await startNode({
+      lookupPsk: async (id) => (hex(id) === hex(invite.id) ? invite.psk : undefined),
+    });
+    nodes.push(server);
+    const me = freshKeyPair('client');
+    allow(server, me);
+    // The acceptor made its invite hello first (t = 5), then its agent dialled the inviter as a
+    // friend (t = 10) and that hello arrived first, while the inviter looked the invite up.
+    const at = (ns: bigint) => ({ next: (ms: number) => BigInt(ms) * 1_000_000n + ns }) as HelloTimestamps;
+    const regular = await connectLink({
+      url: server.url,
+      staticKeyPair: me,
+      remoteStaticKey: server.keys.publicKey,
+      clock,
+      random: seededRandom('regular-first'),
+      timestamps: at(10n),
+    });
+    outbound.push(regular);
+    const viaInvite = await connectLink({
+      url: server.url,
+      staticKeyPair: me,
+      remoteStaticKey: server.keys.publicKey,
+      invite,
+      clock,
+      random: seededRandom('invite-second'),
+      timestamps: at(5n),
+      limits: { handshakeTimeoutMs: 3000 },
+    });
+    outbound.push(viaInvite);
+    expect(viaInvite.mode).toBe('IKpsk2');
+    // The same invite hello again is still a replay.
+    const replayed = connectLink({
+      url: server.url,
+      staticKeyPair: me,
+      remoteStaticKey: server.keys.publicKey,
+      invite,
+      clock,
+      random: seededRandom('invite-again'),
+      timestamps: at(5n),
+      limits: { handshakeTimeoutMs: 1000 },
+    });
+    await expect(replayed).rejects.toBeInstanceOf(KithError);
+  });
+
+  it('an invite link from a device already linked leaves the existing link alone (issue #14)', async () => {
+    const invite = { id: new Uint8Array(16).fill(0xc4), psk: new Uint8Array(32).fill(0x71) };
+    const server = await startNode({
+      lookupPsk: async (id) => (hex(id) === hex(invite.id) ? invite.psk : undefined),
+    });
+    nodes.push(server);
+    const me = freshKeyPair('client');
+    allow(server, me);
+    const regular = await connectLink({
+      url: server.url,
+      staticKeyPair: me,
+      remoteStaticKey: server.keys.publicKey,
+      clock,
+      random: seededRandom('regular-link'),
+      timestamps: timestamps(),
+    });
+    outbound.push(regular);
+    while (!server.registry.get(me.publicKey)) await new Promise((r) => setTimeout(r, 10));
+    const regularAtServer = server.registry.get(me.publicKey)!;
+    expect(regularAtServer.mode).toBe('IK');
+    // The same device now uses an invite (say, a code it already used): a second link, IKpsk2.
+    const viaInvite = await connectLink({
+      url: server.url,
+      staticKeyPair: me,
+      remoteStaticKey: server.keys.publicKey,
+      invite,
+      clock,
+      random: seededRandom('invite-link'),
+      timestamps: timestamps(),
+    });
+    outbound.push(viaInvite);
+    while (!server.links.some((l) => l.mode === 'IKpsk2')) await new Promise((r) => setTimeout(r, 10));
+    // Neither supersedes the other: the pairing gets its answer, the friendship keeps its link.
+    expect(server.links.find((l) => l.mode === 'IKpsk2')?.isOpen).toBe(true);
+    expect(regularAtServer.isOpen).toBe(true);
+    expect(server.registry.get(me.publicKey)).toBe(regularAtServer);
   });
 
   it('connecting to the right address with the wrong expected key fails', async () => {

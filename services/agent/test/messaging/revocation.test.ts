@@ -27,7 +27,7 @@ const random = (n: number) => new Uint8Array(randomBytes(n));
 function start(dir: string, host: string): Promise<RunningNode> {
   return runNode({
     flags: { data: dir, host, peerPort: '0', apiPort: '0', heartbeatMeanMs: '300', logLevel: 'silent' },
-    env: {},
+    env: { KITH_PORT_WINDOWS: 'off' },
     handleSignals: false,
     logger: createLogger({ level: 'silent' }),
   });

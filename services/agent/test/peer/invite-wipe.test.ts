@@ -1,10 +1,12 @@
 /**
- * A used or expired invite keeps no secret (docs/SECURITY.md "Pairing"): a device invite's sealed
- * box holds the new device's private keys, so the `invites` row is emptied on use, when it
- * expires, and on start for rows that expired while the agent was down. Real PGlite, real links.
+ * A used invite keeps no keys and an expired one no secret (docs/SECURITY.md "Pairing"): a device
+ * invite's sealed box holds the new device's private keys, so on use it shrinks to the link secret
+ * alone (so a second use is told INVITE_USED), and the row is emptied when it expires, and on
+ * start for rows that expired while the agent was down. Real PGlite, real links.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { decodeCanonical } from '@kith/core/codec';
 import { generatePhrase, phraseToSeed } from '@kith/core/identity/phrase';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +17,7 @@ import { startInProcessNode } from '../../../../test/helpers/in-process-node.ts'
 import { createLogger } from '../../src/logger.ts';
 import { type RunningNode, runNode } from '../../src/node.ts';
 import { enrolFromInvite } from '../../src/peer/enrol-from-invite.ts';
+import { openBox } from '../../src/peer/sealed-box.ts';
 
 const random = (n: number) => new Uint8Array(randomBytes(n));
 
@@ -27,7 +30,7 @@ describe('invite rows keep no secret after use or expiry', () => {
   const restart = () =>
     runNode({
       flags: { data: join(dir, 'a'), host, peerPort: '0', apiPort: '0', logLevel: 'silent' },
-      env: {},
+      env: { KITH_PORT_WINDOWS: 'off' },
       handleSignals: false,
       logger: createLogger({ level: 'silent' }),
     });
@@ -51,7 +54,13 @@ describe('invite rows keep no secret after use or expiry', () => {
     expect(enrolled.userId).toBe(node.node.userId);
     const used = await row(invite.id);
     expect(used.usedAt).not.toBeNull();
-    expect(used.secretSealed.length).toBe(0);
+    // Only the link secret stays until expiry (so a second use hears INVITE_USED), never the keys.
+    const kept = decodeCanonical(
+      openBox(node.node.options.device.storageKey, 'invite', used.secretSealed),
+    ) as unknown as { secret: Uint8Array; enrol: Uint8Array | null };
+    expect(kept.enrol).toBeNull();
+    expect(kept.secret).toHaveLength(16);
+    expect(Object.keys(kept).sort()).toEqual(['baseLength', 'enrol', 'secret']);
     expect((await node.pairing.status(invite.id)).used).toBe(true);
   }, 60_000);
 

@@ -30,6 +30,8 @@ import { createLogger } from '../../src/logger.ts';
 import { type RunningNode, runNode } from '../../src/node.ts';
 
 const L_HOST = '127.0.0.12';
+/** 2 s heartbeats: 300 ms links flapped under CI load and the relink below timed out. */
+const HEARTBEAT_MS = '2000';
 const PASSPHRASE = 'correct horse battery staple';
 const FOR_C = 'relayed by a locked node';
 const FOR_L = 'kept while locked, read at unlock';
@@ -42,11 +44,11 @@ function startOn(dir: string, host: string, passphraseFile?: string): Promise<Ru
       host,
       peerPort: '0',
       apiPort: '0',
-      heartbeatMeanMs: '300',
+      heartbeatMeanMs: HEARTBEAT_MS,
       logLevel: 'silent',
       ...(passphraseFile ? { passphraseFile } : {}),
     },
-    env: {},
+    env: { KITH_PORT_WINDOWS: 'off' },
     handleSignals: false,
     logger: createLogger({ level: 'silent' }),
   });
@@ -105,8 +107,8 @@ describe('locked relay mode', () => {
       scryptParams: { N: 2 ** 14, r: 8, p: 1 },
     });
     [a, c, l] = await Promise.all([
-      startInProcessNode(join(dir, 'a'), '127.0.0.10'),
-      startInProcessNode(join(dir, 'c'), '127.0.0.11'),
+      startInProcessNode(join(dir, 'a'), '127.0.0.10', { heartbeatMeanMs: 2000 }),
+      startInProcessNode(join(dir, 'c'), '127.0.0.11', { heartbeatMeanMs: 2000 }),
       startOn(lDir, L_HOST, passphraseFile),
     ]);
     await pairInProcess(l, a);
@@ -117,6 +119,17 @@ describe('locked relay mode', () => {
       for (const x of [a, c]) if (!(await x.node.addresses.get(l.node.deviceId))?.relay) return false;
       return true;
     });
+    // L restarts locked on a new port and cannot sign a new record, so it dials A and C: it needs
+    // their address records first (as inviter it never dialled them; under load they come late).
+    await waitFor(
+      'L knows A’s and C’s addresses',
+      async () => {
+        for (const x of [a, c])
+          if (!(await l.node.addresses.get(x.node.deviceId))?.addresses.length) return false;
+        return true;
+      },
+      90_000,
+    );
   }, 400_000);
 
   afterAll(async () => {
@@ -134,10 +147,12 @@ describe('locked relay mode', () => {
     const list = await api(l, 'GET', '/messages');
     expect(list.status).toBe(423);
     expect((list.body.error as { code: string }).code).toBe('NODE_LOCKED');
-    await waitFor('A and C linked to the locked L (on its relay link key)', async () =>
-      [a, c].every((x) => x.node.session(l.node.deviceId) !== undefined),
+    await waitFor(
+      'A and C linked to the locked L (on its relay link key)',
+      async () => [a, c].every((x) => x.node.session(l.node.deviceId) !== undefined),
+      90_000,
     );
-  }, 60_000);
+  }, 120_000);
 
   it('relays a friend’s message for a third user, holds and serves a friend’s archive item', async () => {
     const cDevice = c.node.deviceId;

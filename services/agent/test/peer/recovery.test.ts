@@ -18,7 +18,7 @@ import { RecoverExtendMessage, RecoverLogMessage, RecoverRequestMessage } from '
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../../test/helpers/cluster.ts';
 import { makeTempDir } from '../../../../test/helpers/database.ts';
-import { startInProcessNode } from '../../../../test/helpers/in-process-node.ts';
+import { confirmBoth, startInProcessNode } from '../../../../test/helpers/in-process-node.ts';
 import {
   createKeystore,
   hasKeystore,
@@ -29,7 +29,7 @@ import {
 import { createLogger } from '../../src/logger.ts';
 import { type RunningNode, runNode } from '../../src/node.ts';
 import { nextMessage } from '../../src/peer/next-message.ts';
-import { dialInvite } from '../../src/peer/pairing-service.ts';
+import { dialInvite } from '../../src/peer/invite-dial.ts';
 import { recoverFromInvite } from '../../src/peer/recover-from-invite.ts';
 
 const random = (n: number) => new Uint8Array(randomBytes(n));
@@ -37,7 +37,7 @@ const random = (n: number) => new Uint8Array(randomBytes(n));
 function start(dir: string, host: string): Promise<RunningNode> {
   return runNode({
     flags: { data: dir, host, peerPort: '0', apiPort: '0', heartbeatMeanMs: '300', logLevel: 'silent' },
-    env: {},
+    env: { KITH_PORT_WINDOWS: 'off' },
     handleSignals: false,
     logger: createLogger({ level: 'silent' }),
   });
@@ -72,8 +72,9 @@ describe('recovery with a friend’s invite (at the friend’s node)', () => {
     running.push(b, c);
     lostDevice = a.node.deviceId;
     const invite = await b.pairing.createInvite({ role: 'friend' });
-    await a.pairing.acceptFriend(invite.code);
-    await a.pairing.acceptFriend((await c.pairing.createInvite({ role: 'friend' })).code);
+    await confirmBoth(b, a, (await a.pairing.acceptFriend(invite.code)).userId);
+    const fromC = await a.pairing.acceptFriend((await c.pairing.createInvite({ role: 'friend' })).code);
+    await confirmBoth(c, a, fromC.userId);
     // A's machine is destroyed.
     await a.shutdown();
   }, 60_000);
@@ -126,7 +127,10 @@ describe('recovery with a friend’s invite (at the friend’s node)', () => {
 
     // Another friend, C, still holds the old copy: an ordinary friend invite from C extends it
     // with the recovered log (no fork), and C links to the new device
-    await recovered.pairing.acceptFriend((await c.pairing.createInvite({ role: 'friend' })).code);
+    const again = await recovered.pairing.acceptFriend(
+      (await c.pairing.createInvite({ role: 'friend' })).code,
+    );
+    await confirmBoth(c, recovered, again.userId);
     expect((await c.node.identity.state(userA))?.devices.get(0)?.status).toBe('revoked');
     await waitFor('C sees the recovered device online', async () => c.node.isOnline(r.deviceId));
 
@@ -152,12 +156,12 @@ describe('recovery with a friend’s invite (at the friend’s node)', () => {
       ),
     ).toBe('RECOVERY_UNKNOWN_USER');
     expect(await hasKeystore(target)).toBe(false);
-    // A's own phrase with an invite that was already used: B does not answer at all
+    // A's own phrase with an invite that was already used: B says so (PROTOCOL §9 step 7)
     const used = await b.pairing.createInvite({ role: 'friend' });
     await recoverFromInvite({ code: used.code, dataDir: join(dir, 'a-third'), seed: seedA, deviceName: 'x' });
     expect(
       await codeOf(recoverFromInvite({ code: used.code, dataDir: target, seed: seedA, deviceName: 'x' })),
-    ).toBe('PAIRING_FAILED'); // a used invite's key no longer opens the port: silence
+    ).toBe('INVITE_USED'); // the holder of a used code is told, not met with silence
     expect(await hasKeystore(target)).toBe(false);
   }, 60_000);
 

@@ -39,17 +39,17 @@ export function Ballot({
     <section class="ballot" aria-labelledby="ballot-title">
       <h2 id="ballot-title">Your vote</h2>
       {form === 'yes-no' ? (
-        <Buttons choices={['yes', 'no', 'abstain']} onPick={(v) => vote({ vote: v })} />
+        <Buttons choices={['yes', 'no', 'abstain'] as const} onPick={(v) => vote({ vote: v })} />
       ) : null}
       {form === 'choice' ? <Buttons choices={options} onPick={(v) => vote({ choice: v })} /> : null}
       {form === 'rsvp' ? (
-        <Buttons choices={['yes', 'maybe', 'no']} onPick={(v) => vote({ rsvp: v })} />
+        <Buttons choices={['yes', 'maybe', 'no'] as const} onPick={(v) => vote({ rsvp: v })} />
       ) : null}
       {form === 'ack' ? <Buttons choices={['Acknowledge']} onPick={() => vote({ ack: true })} /> : null}
       {form === 'apache' ? (
         <Buttons
-          choices={['+1', '0', '-1']}
-          onPick={(v) => vote({ apache: { vote: Number(v), binding: true } })}
+          choices={['+1', '0', '-1'] as const}
+          onPick={(v) => vote({ apache: { vote: APACHE[v], binding: true } })}
         />
       ) : null}
       {form === 'consent' ? <Consent onVote={vote} /> : null}
@@ -63,7 +63,9 @@ export function Ballot({
   );
 }
 
-function Buttons({ choices, onPick }: { choices: string[]; onPick: (v: string) => void }) {
+const APACHE = { '+1': 1, '0': 0, '-1': -1 } as const;
+
+function Buttons<T extends string>({ choices, onPick }: { choices: readonly T[]; onPick: (v: T) => void }) {
   return (
     <div class="choices">
       {choices.map((c) => (

@@ -2,6 +2,8 @@
  * Which ballot a conversation asks for, and the vote body each ballot form sends
  * (POST /api/conversations/:id/votes, docs/API.md). Pure: unit-tested against core's methods.
  */
+import type { VoteBody } from '../api.ts';
+
 export type BallotForm =
   | 'yes-no'
   | 'choice'
@@ -81,7 +83,8 @@ export function ballotForm(method: string, params: unknown, pattern: string): Ba
   return kind !== null && forms.includes(kind) ? (kind as BallotForm) : null;
 }
 
-export type VoteBody = Record<string, unknown>;
+/** A ballot as POST /api/conversations/:id/votes takes it (@kith/api's schema). */
+export type { VoteBody };
 
 /** Moves item `index` by `delta` places (ranking by buttons or drag); out of range: unchanged. */
 export function move<T>(list: readonly T[], index: number, delta: number): T[] {

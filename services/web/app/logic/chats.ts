@@ -45,3 +45,13 @@ export function groupChats(
   }
   return chats.sort((a, b) => Date.parse(b.last.sentAt) - Date.parse(a.last.sentAt));
 }
+
+/**
+ * A group conversation's badge: "new" when this browser never showed it, else the number of
+ * events (posts, votes, acknowledgements) that came in since it last did; null for nothing new.
+ */
+export function groupBadge(events: number, seen: number | null): string | null {
+  if (seen === null) return 'new';
+  const fresh = events - seen;
+  return fresh > 0 ? String(fresh) : null;
+}

@@ -1,4 +1,5 @@
 /** The New conversation form as the body of POST /api/conversations, or the first problem. */
+import type { CreateConversation } from '../api.ts';
 export const PATTERNS: [name: string, help: string][] = [
   ['proposal', 'A proposal to vote on, with objections and blocks.'],
   ['discussion', 'A threaded discussion.'],
@@ -31,7 +32,7 @@ export interface NewConversationForm {
   deadline: string;
 }
 
-export function conversationBody(f: NewConversationForm): Record<string, unknown> | string {
+export function conversationBody(f: NewConversationForm): CreateConversation | string {
   if (!f.topic.trim()) return 'Give the conversation a topic.';
   const options = f.options
     .split('\n')
@@ -39,7 +40,7 @@ export function conversationBody(f: NewConversationForm): Record<string, unknown
     .filter(Boolean);
   if (new Set(options).size !== options.length) return 'Each option must be different.';
   if (f.members.length === 0) return 'Choose at least one member.';
-  const body: Record<string, unknown> = { topic: f.topic.trim(), pattern: f.pattern, members: f.members };
+  const body: CreateConversation = { topic: f.topic.trim(), pattern: f.pattern, members: f.members };
   if (f.method === 'custom') {
     if (!f.rule.trim()) return 'Write the custom rule, or pick a method.';
     body.rule = f.rule.trim();

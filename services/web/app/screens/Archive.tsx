@@ -146,9 +146,9 @@ function List({ items }: { items: ArchiveListItem[] }) {
               {i.conversation ? `Conversation ${shortId(i.conversation)}` : `Item ${i.id.slice(0, 8)}`}
             </strong>
             <span class="preview">
-              {i.closedAt ? `closed ${new Date(i.closedAt).toLocaleString()}` : ''}
-              {i.updatedAt ? `updated ${new Date(i.updatedAt).toLocaleString()}` : ''}
-              {i.messages !== undefined ? ` · ${i.messages} messages` : ''}
+              {'closedAt' in i
+                ? `closed ${new Date(i.closedAt).toLocaleString()} · ${i.messages} messages`
+                : `updated ${new Date(i.updatedAt).toLocaleString()}`}
             </span>
           </a>
         </li>

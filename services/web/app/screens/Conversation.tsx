@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, type ConversationView, type Message, type TimelineEntry } from '../api.ts';
+import { ArgumentForm } from '../components/ArgumentForm.tsx';
 import { Ballot } from '../components/Ballot.tsx';
 import { ErrorNote } from '../components/Errors.tsx';
 import { MessageBox } from '../components/MessageBox.tsx';
@@ -7,7 +8,7 @@ import { useAgentEvents } from '../events.ts';
 import { ballotForm } from '../logic/ballot.ts';
 import { explainOutcome } from '../logic/explain.ts';
 import { nameOf, type People, usePeople } from '../names.ts';
-import { markRead } from '../read-marks.ts';
+import { markRead, markSeen } from '../read-marks.ts';
 import { go } from '../route.ts';
 
 /** A chat (`chat` = its conversation id, or `with/USER` for a new one) or a group conversation (`id`). */
@@ -75,7 +76,7 @@ function GroupView({ id }: { id: string }) {
       .conversation(id)
       .then((v) => {
         setView(v);
-        markRead(id);
+        markSeen(id, v.events);
       })
       .catch(setError);
   }, [id]);
@@ -96,6 +97,9 @@ function GroupView({ id }: { id: string }) {
       <ErrorNote error={error} />
       {view.status === 'closed' && view.outcome ? <Outcome view={view} /> : <Standing view={view} />}
       <Timeline view={view} people={people} />
+      {view.pattern === 'debate' && view.status === 'open' ? (
+        <ArgumentForm view={view} onSent={load} />
+      ) : null}
       {form ? <Ballot view={view} form={form} onVoted={load} /> : null}
       {view.status === 'open' ? <MessageBox onSend={(text) => api.post(id, text).then(load)} /> : null}
     </section>
@@ -197,6 +201,7 @@ function Entries({ title, entries, people }: { title: string; entries: TimelineE
                 {e.kind !== 'post' && e.kind !== 'comment' ? ` · ${e.kind}` : ''}
               </span>
               {target ? <blockquote>{text(target).slice(0, 80)}</blockquote> : null}
+              {typeof e.body.option === 'string' ? <span class="claim"> on “{e.body.option}”</span> : null}
               <p>{text(e)}</p>
               <span class="when">{time(e.createdAt)}</span>
             </li>

@@ -2,9 +2,9 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { type ConversationSummary, type Message, api } from '../api.ts';
 import { ErrorNote } from '../components/Errors.tsx';
 import { useAgentEvents } from '../events.ts';
-import { groupChats } from '../logic/chats.ts';
+import { groupBadge, groupChats } from '../logic/chats.ts';
 import { nameOf, usePeople } from '../names.ts';
-import { readUntil } from '../read-marks.ts';
+import { readUntil, seenEvents } from '../read-marks.ts';
 
 export function ConversationsScreen() {
   const people = usePeople();
@@ -66,9 +66,8 @@ export function ConversationsScreen() {
         </p>
       ) : null}
       <ul class="cards">
-        {conversations.map((c) => {
-          // Never opened in this browser: marked new.
-          const fresh = readUntil(c.id) === 0;
+        {[...conversations].sort(byActivity).map((c) => {
+          const badge = groupBadge(c.events, seenEvents(c.id));
           return (
             <li key={c.id}>
               <a class="card" href={`#/conversations/${c.id}`}>
@@ -77,7 +76,12 @@ export function ConversationsScreen() {
                   {c.pattern} · {c.method} · {c.status === 'open' ? 'open' : 'closed'} · {c.members.length}{' '}
                   members
                 </span>
-                {fresh ? <span class="badge">new</span> : null}
+                {badge ? (
+                  <span class="badge">
+                    {badge}
+                    {badge === 'new' ? null : <span class="sr"> unread</span>}
+                  </span>
+                ) : null}
               </a>
             </li>
           );
@@ -86,3 +90,6 @@ export function ConversationsScreen() {
     </section>
   );
 }
+
+const byActivity = (a: ConversationSummary, b: ConversationSummary) =>
+  Date.parse(b.lastActivityAt) - Date.parse(a.lastActivityAt);

@@ -14,6 +14,7 @@ export function DevicesScreen() {
   const [phrase, setPhrase] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState('');
+  const [name, setName] = useState<string | null>(null);
 
   const load = useCallback(() => {
     api.sessions().then(setSessions).catch(setError);
@@ -40,11 +41,37 @@ export function DevicesScreen() {
     }
   };
 
+  // `kith name NAME`: signed into my identity log, so my friends see it.
+  const saveName = async (e: Event) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      const r = await api.setName((name ?? '').trim());
+      setDone(`Your name is now ${r.name}; your friends see it.`);
+      setName(null);
+      people.reload();
+    } catch (err) {
+      setError(err);
+    }
+  };
+
   return (
     <section aria-labelledby="devices-title">
       <h1 id="devices-title">Devices</h1>
       <ErrorNote error={error} />
       {done ? <p role="status">{done}</p> : null}
+      <form class="panel" onSubmit={saveName}>
+        <label for="my-name">My name (my friends see it)</label>
+        <input
+          id="my-name"
+          maxLength={64}
+          value={name ?? me?.name ?? ''}
+          onInput={(e) => setName(e.currentTarget.value)}
+        />
+        <button type="submit" disabled={name === null || !name.trim()}>
+          Save my name
+        </button>
+      </form>
       <ul class="cards">
         {me?.devices.map((d) => (
           <li key={d.deviceId} class="card">
@@ -72,7 +99,9 @@ export function DevicesScreen() {
           <label for="device-invite">Device invite code</label>
           <textarea id="device-invite" readOnly rows={3} value={invite.code} />
           <p>
-            On the new machine run <code>kith accept CODE</code> on a fresh data directory.
+            On the new machine, open its web UI (it starts in setup mode: <code>kith up --setup web</code>, or
+            an appliance) and choose “Enrol as one of my devices”; or run <code>kith accept CODE</code> on a
+            fresh data directory.
           </p>
         </div>
       ) : (

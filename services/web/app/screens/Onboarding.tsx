@@ -108,11 +108,11 @@ export function OnboardingScreen() {
           phrase to paper.
         </p>
       ) : null}
-      <h2>Add this machine to an identity you have</h2>
+      <h2>Add another machine to this identity</h2>
       <p>
-        To enrol this machine as one of your devices, or to recover from your phrase with a friend’s invite,
-        use
-        <code> kith accept CODE</code> or <code>kith recover</code> on it before it starts.
+        Start the other machine in setup mode (<code>kith up --setup web</code>, or an appliance, which starts
+        that way) and open its web UI: it offers to enrol it as one of your devices with an invite from{' '}
+        <a href="#/devices">Devices</a>, or to recover with your phrase and a friend’s invite.
       </p>
     </section>
   );

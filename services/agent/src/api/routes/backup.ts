@@ -3,23 +3,20 @@
  * sealed under the passphrase in the body, as the response body. For `kith backup`.
  */
 import { Readable } from 'node:stream';
-import Type from 'typebox';
+import { ROUTES } from '@kith/api/routes';
 import { writeBackup } from '../../backup/backup.ts';
 import type { ApiPlugin } from '../context.ts';
 
 export function backupRoutes(who: { userId: string; deviceId: string }): ApiPlugin {
   return async (app) => {
     app.post(
-      '/backup',
+      ROUTES.backup.path,
       {
         schema: {
           summary:
             'A backup file (keys as stored + a consistent database dump), sealed under the passphrase given; streamed as application/octet-stream.',
           tags: ['agent'],
-          body: Type.Object(
-            { passphrase: Type.String({ minLength: 1, maxLength: 1024 }) },
-            { additionalProperties: false },
-          ),
+          body: ROUTES.backup.body,
         },
       },
       async (request, reply) => {

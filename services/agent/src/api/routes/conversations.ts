@@ -95,6 +95,20 @@ export function conversationRoutes(service: ConversationService): ApiPlugin {
     );
 
     app.post(
+      ROUTES.argue.path,
+      {
+        schema: {
+          summary: 'A debate argument: for or against one claim, an option or a position (`target`).',
+          tags: ['conversations'],
+          params: ROUTES.argue.params,
+          body: ROUTES.argue.body,
+          response: { 200: ROUTES.argue.response },
+        },
+      },
+      async (request) => service.argue(request.params.id, request.body),
+    );
+
+    app.post(
       ROUTES.vote.path,
       {
         schema: {

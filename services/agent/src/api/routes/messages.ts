@@ -1,9 +1,11 @@
 /** Sending and reading messages (docs/API.md "Messages"). */
 import { ROUTES } from '@kith/api/routes';
+import { KithError, isKithError } from '@kith/core/errors';
 import type { Messenger } from '../../messaging/messenger.ts';
+import type { PendingFriends } from '../../peer/pending-friends.ts';
 import type { ApiPlugin } from '../context.ts';
 
-export function messageRoutes(messenger: Messenger): ApiPlugin {
+export function messageRoutes(messenger: Messenger, pending?: PendingFriends): ApiPlugin {
   return async (app) => {
     app.post(
       ROUTES.sendMessage.path,
@@ -17,7 +19,14 @@ export function messageRoutes(messenger: Messenger): ApiPlugin {
       },
       async (request) => {
         const b = request.body;
-        return messenger.sendText({ to: b.to, conversation: b.conversation }, b.text);
+        try {
+          return await messenger.sendText({ to: b.to, conversation: b.conversation }, b.text);
+        } catch (err) {
+          // A friend paired but not confirmed here: said so, rather than "not a friend".
+          if (isKithError(err) && err.code === 'NOT_A_FRIEND' && b.to && (await pending?.get(b.to)))
+            throw new KithError('FRIEND_PENDING');
+          throw err;
+        }
       },
     );
     app.get(

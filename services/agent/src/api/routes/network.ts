@@ -6,6 +6,7 @@ import { ROUTES } from '@kith/api/routes';
 import { verifyLog } from '@kith/core/identity/log';
 import type { PairingService } from '../../peer/pairing-service.ts';
 import type { PeerNode } from '../../peer/peer-node.ts';
+import { setName } from '../../peer/set-name.ts';
 import { unfriend } from '../../peer/unfriend.ts';
 import type { ApiPlugin } from '../context.ts';
 
@@ -61,8 +62,24 @@ export function networkRoutes(node: PeerNode, pairing: PairingService): ApiPlugi
           online: peers.filter((p) => p.online).length,
           friends: (await node.friends.list()).length,
           locked: node.locked,
+          portWindows: node.options.windows?.status() ?? null,
+          portMapping: node.options.portMapping?.status() ?? null,
         };
       },
+    );
+
+    app.post(
+      ROUTES.setName.path,
+      {
+        schema: {
+          summary:
+            'Set or change my display name: a profile entry of the identity log, signed by this device and sent to my devices and friends.',
+          tags: ['identity'],
+          body: ROUTES.setName.body,
+          response: { 200: ROUTES.setName.response },
+        },
+      },
+      async (request) => setName(node, request.body.name),
     );
 
     app.post(
@@ -131,6 +148,31 @@ export function networkRoutes(node: PeerNode, pairing: PairingService): ApiPlugi
         },
       },
       async (request) => pairing.createInvite(request.body),
+    );
+
+    app.get(
+      ROUTES.invites.path,
+      {
+        schema: {
+          summary: 'Open invites (neither used, cancelled nor expired), oldest first.',
+          tags: ['pairing'],
+          response: { 200: ROUTES.invites.response },
+        },
+      },
+      async () => pairing.list(),
+    );
+
+    app.post(
+      ROUTES.cancelInvites.path,
+      {
+        schema: {
+          summary: 'Cancel one open invite, or every open one when no id is given.',
+          tags: ['pairing'],
+          body: ROUTES.cancelInvites.body,
+          response: { 200: ROUTES.cancelInvites.response },
+        },
+      },
+      async (request) => ({ cancelled: await pairing.cancel(request.body.id) }),
     );
 
     app.get(

@@ -3,94 +3,77 @@
  * revoking sessions. Behind the agent's token like every route: only the web part and the CLI
  * call these; a browser reaches them only through the web part.
  */
-import Type from 'typebox';
-import { CODE_TTL_MS, type WebSessions } from '../../web/web-sessions.ts';
+import { ROUTES } from '@kith/api/routes';
+import type { WebSessions } from '../../web/web-sessions.ts';
 import type { ApiPlugin } from '../context.ts';
-
-const Session = Type.Object({
-  id: Type.String(),
-  createdAt: Type.String(),
-  lastSeenAt: Type.String(),
-  agent: Type.String(),
-});
 
 export function webSessionRoutes(sessions: WebSessions): ApiPlugin {
   return async (app) => {
     app.post(
-      '/web/codes',
+      ROUTES.createWebCode.path,
       {
         schema: {
           summary: 'A one-time sign-in code for the web UI (10 minutes by default).',
           tags: ['web'],
-          body: Type.Optional(
-            Type.Object(
-              { ttlMs: Type.Optional(Type.Integer({ minimum: 10_000, maximum: CODE_TTL_MS * 6 })) },
-              { additionalProperties: false },
-            ),
-          ),
-          response: { 200: Type.Object({ code: Type.String(), expiresAt: Type.String() }) },
+          body: ROUTES.createWebCode.body,
+          response: { 200: ROUTES.createWebCode.response },
         },
       },
-      async (request) => sessions.createCode((request.body as { ttlMs?: number } | undefined)?.ttlMs),
+      async (request) => sessions.createCode(request.body?.ttlMs),
     );
 
     app.post(
-      '/web/sessions',
+      ROUTES.redeemWebCode.path,
       {
         schema: {
           summary: 'Redeem a sign-in code: a new session and its secret (the cookie value).',
           tags: ['web'],
-          body: Type.Object(
-            {
-              code: Type.String({ minLength: 1, maxLength: 64 }),
-              agent: Type.Optional(Type.String({ maxLength: 500 })),
-            },
-            { additionalProperties: false },
-          ),
-          response: { 200: Type.Object({ session: Session, secret: Type.String() }) },
+          body: ROUTES.redeemWebCode.body,
+          response: { 200: ROUTES.redeemWebCode.response },
         },
       },
       async (request) => {
-        const body = request.body as { code: string; agent?: string };
-        return sessions.redeem(body.code, body.agent ?? '');
+        return sessions.redeem(request.body.code, request.body.agent ?? '');
       },
     );
 
     app.post(
-      '/web/sessions/check',
+      ROUTES.checkWebSession.path,
       {
         schema: {
           summary: 'The session a secret belongs to (401 WEB_SESSION_INVALID otherwise).',
           tags: ['web'],
-          body: Type.Object(
-            { secret: Type.String({ minLength: 1, maxLength: 128 }) },
-            { additionalProperties: false },
-          ),
-          response: { 200: Session },
+          body: ROUTES.checkWebSession.body,
+          response: { 200: ROUTES.checkWebSession.response },
         },
       },
-      async (request) => sessions.check((request.body as { secret: string }).secret),
+      async (request) => sessions.check(request.body.secret),
     );
 
     app.get(
-      '/web/sessions',
+      ROUTES.webSessions.path,
       {
-        schema: { summary: 'Signed-in web sessions.', tags: ['web'], response: { 200: Type.Array(Session) } },
+        schema: {
+          summary: 'Signed-in web sessions.',
+          tags: ['web'],
+          response: { 200: ROUTES.webSessions.response },
+        },
       },
       async () => sessions.list(),
     );
 
     app.delete(
-      '/web/sessions/:id',
+      ROUTES.revokeWebSession.path,
       {
         schema: {
           summary: 'Revoke a web session: its cookie stops working at once.',
           tags: ['web'],
-          params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }),
+          params: ROUTES.revokeWebSession.params,
+          response: { 200: ROUTES.revokeWebSession.response },
         },
       },
       async (request) => {
-        await sessions.revoke((request.params as { id: string }).id);
+        await sessions.revoke(request.params.id);
         return { revoked: true };
       },
     );

@@ -1,0 +1,33 @@
+import { KithError } from '@kith/core/errors';
+
+/**
+ * Whether any string in a request's params, query or body holds U+0000. Postgres text cannot
+ * store it, so such a string reached the database and came back as INTERNAL (found by the API
+ * fuzz: `GET /api/messages?conversation=%00`); no route takes it on purpose (bytes travel as
+ * base64). Iterative, since a body may nest thousands of levels deep.
+ */
+export function holdsNul(...values: unknown[]): boolean {
+  const stack = [...values];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return true;
+    } else if (typeof v === 'object' && v !== null) {
+      for (const [key, inner] of Object.entries(v)) {
+        if (key.includes('\u0000')) return true;
+        stack.push(inner);
+      }
+    }
+  }
+  return false;
+}
+
+/** The fastify hook: INVALID_INPUT before validation and handler. */
+export async function refuseNul(request: { params: unknown; query: unknown; body: unknown }): Promise<void> {
+  if (holdsNul(request.params, request.query, request.body)) {
+    throw new KithError(
+      'INVALID_INPUT',
+      'Text may not contain the NUL character (U+0000); remove it and try again.',
+    );
+  }
+}

@@ -1,0 +1,43 @@
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../keystore/atomic-write.ts';
+import type { ReplayStore } from './replay-guard.ts';
+
+const KEY = /^[0-9a-f]{64}$/;
+const NANOS = /^[0-9]{1,30}$/;
+/** More entries than this in a file is not a file this code wrote: it is ignored. */
+const MAX_ENTRIES = 100_000;
+
+/**
+ * The replay guard's memory in the data directory (`link-replay.json`, docs/SECURITY.md
+ * "Replays"): `{ "v": 1, "last": { <initiator static key, hex>: "<TAI64N as Unix ns>" } }`,
+ * written atomically after each accepted hello, before message 2 is sent. It holds only public
+ * keys and times. A missing, unreadable or malformed file counts as empty.
+ */
+export function replayFile(path: string): ReplayStore {
+  return {
+    async load() {
+      const out = new Map<string, bigint>();
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(await readFile(path, 'utf8'));
+      } catch {
+        return out;
+      }
+      // JSON null, a number or an array is a damaged file too (null once threw here and stopped the node).
+      if (typeof parsed !== 'object' || parsed === null) return out;
+      const { v, last } = parsed as { v?: unknown; last?: unknown };
+      if (v !== 1 || typeof last !== 'object' || last === null) return out;
+      const entries = Object.entries(last as Record<string, unknown>);
+      if (entries.length > MAX_ENTRIES) return out;
+      for (const [key, t] of entries) {
+        if (KEY.test(key) && typeof t === 'string' && NANOS.test(t)) out.set(key, BigInt(t));
+      }
+      return out;
+    },
+    async save(entries) {
+      const last: Record<string, string> = {};
+      for (const [key, t] of entries) last[key] = t.toString();
+      await writeFileAtomic(path, `${JSON.stringify({ v: 1, last })}\n`);
+    },
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * Setup mode (docs/DESIGN.md "Setup mode"): a node started on a data dir without an identity,
+ * with `--setup web` / KITH_SETUP=web, waits for its owner. Exactly one of three steps gives it
+ * an identity, through the same code paths as the CLI:
+ *   create  — a fresh phrase and identity (createIdentity); the phrase waits sealed in
+ *             DATA/pending-phrase until the web UI's onboarding shows it once;
+ *   enrol   — this node becomes one of the owner's devices from a device invite (enrolFromInvite,
+ *             as `kith accept CODE` on a fresh data dir);
+ *   recover — the phrase and a friend's invite (recoverFromInvite, as `kith recover --invite`).
+ * One step runs at a time; once one has written the keystore, `done` settles and the agent
+ * continues into the full node in the same process.
+ */
+import { hostname } from 'node:os';
+import type { RandomSource } from '@kith/core/crypto/index';
+import { KithError } from '@kith/core/errors';
+import { checkPhrase, phraseToSeed } from '@kith/core/identity/phrase';
+import { createIdentity } from '../keystore/create-identity.ts';
+import { hasKeystore, writePendingPhrase } from '../keystore/index.ts';
+import { enrolFromInvite } from '../peer/enrol-from-invite.ts';
+import { type RecoveredDevice, recoverFromInvite } from '../peer/recover-from-invite.ts';
+
+export interface SetupResult {
+  userId: string;
+  deviceId: string;
+}
+
+export interface IdentitySetupOptions {
+  dataDir: string;
+  /** The unlock passphrase (KITH_PASSPHRASE_FILE) the new keys are sealed under, if any. */
+  passphrase?: string | undefined;
+  random: RandomSource;
+  /** This device's name when the person gives none. */
+  defaultDeviceName?: string;
+}
+
+export class IdentitySetup {
+  private busy = false;
+  private result: SetupResult | undefined;
+  private resolveDone: (r: SetupResult) => void = () => {};
+  private rejectDone: (e: unknown) => void = () => {};
+  /** Settles when a step has written the keystore (or rejects with SETUP_STOPPED on cancel). */
+  readonly done: Promise<SetupResult>;
+
+  constructor(private readonly options: IdentitySetupOptions) {
+    this.done = new Promise<SetupResult>((resolve, reject) => {
+      this.resolveDone = resolve;
+      this.rejectDone = reject;
+    });
+    // Nobody may be left with an unhandled rejection when the node stops before setup.
+    this.done.catch(() => {});
+  }
+
+  get state(): { state: 'waiting' } | ({ state: 'ready' } & SetupResult) {
+    return this.result ? { state: 'ready', ...this.result } : { state: 'waiting' };
+  }
+
+  /** The node stops before any step finished: `done` rejects with SETUP_STOPPED. */
+  cancel(): void {
+    if (!this.result) this.rejectDone(new KithError('SETUP_STOPPED'));
+  }
+
+  create(body: { name?: string; deviceName?: string }): Promise<SetupResult & { phrasePending: true }> {
+    return this.step(async () => {
+      const { phrase, userId, device, unlocked } = await createIdentity({
+        dataDir: this.options.dataDir,
+        deviceName: this.deviceName(body.deviceName),
+        userName: body.name?.trim(),
+        passphrase: this.options.passphrase,
+        random: this.options.random,
+      });
+      // Never in a log or an answer: it waits, sealed, until the onboarding page shows it once.
+      await writePendingPhrase(this.options.dataDir, unlocked, phrase!);
+      return { userId, deviceId: device.deviceId, phrasePending: true as const };
+    });
+  }
+
+  enrol(body: { code: string }) {
+    return this.step(() =>
+      enrolFromInvite({
+        code: body.code.trim(),
+        dataDir: this.options.dataDir,
+        ...(this.options.passphrase !== undefined ? { passphrase: this.options.passphrase } : {}),
+      }),
+    );
+  }
+
+  recover(body: {
+    phrase: string;
+    invite: string;
+    bip39Passphrase?: string;
+    deviceName?: string;
+    revoke?: string[];
+  }): Promise<RecoveredDevice> {
+    return this.step(() => {
+      const seed = phraseToSeed(checkPhrase(body.phrase), body.bip39Passphrase ?? '');
+      return recoverFromInvite({
+        code: body.invite.trim(),
+        dataDir: this.options.dataDir,
+        seed,
+        revoke: body.revoke ?? [],
+        deviceName: this.deviceName(body.deviceName),
+        ...(this.options.passphrase !== undefined ? { passphrase: this.options.passphrase } : {}),
+      });
+    });
+  }
+
+  private deviceName(given: string | undefined): string {
+    const name = (given ?? this.options.defaultDeviceName ?? hostname()).trim().slice(0, 64);
+    if (name.length === 0)
+      throw new KithError('INVALID_INPUT', 'The device name must be 1 to 64 characters.');
+    return name;
+  }
+
+  private async step<T extends SetupResult>(run: () => Promise<T>): Promise<T> {
+    if (this.result) throw new KithError('SETUP_DONE');
+    if (this.busy) throw new KithError('SETUP_BUSY');
+    this.busy = true;
+    try {
+      if (await hasKeystore(this.options.dataDir)) throw new KithError('SETUP_DONE');
+      const r = await run();
+      this.result = { userId: r.userId, deviceId: r.deviceId };
+      return r;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Called once the answer to the successful step has gone out: the full node may start. */
+  finish(): void {
+    if (this.result) this.resolveDone(this.result);
+  }
+}

@@ -1,0 +1,216 @@
+import { useEffect, useState } from 'preact/hooks';
+import { type SetupEnrolled, type SetupRecovered, api } from '../api.ts';
+import { ErrorNote } from '../components/Errors.tsx';
+import { Scanner } from '../components/Scanner.tsx';
+import { useAgentEvents } from '../events.ts';
+
+type Choice = 'create' | 'enrol' | 'recover';
+type Done = { kind: 'create' } | { kind: 'enrol'; r: SetupEnrolled } | { kind: 'recover'; r: SetupRecovered };
+
+/**
+ * Setup mode (docs/DESIGN.md "Setup mode"): this node has no identity yet and waits for its
+ * owner. Three ways: create one (the phrase is then shown once on the Onboarding screen), enrol
+ * this node as one of my devices with a device invite, or recover with the phrase and a friend's
+ * invite. The phrase typed here goes to the node once and is kept nowhere in the page.
+ * When the step is done the node restarts its API as the full node; the event stream's
+ * reconnection tells this page when it is there (no polling).
+ */
+export function SetupScreen({ onReady }: { onReady: (created: boolean) => void }) {
+  const [choice, setChoice] = useState<Choice>('create');
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState<Done | null>(null);
+  const [ready, setReady] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [name, setName] = useState('');
+  const [code, setCode] = useState('');
+  const [phrase, setPhrase] = useState('');
+  const [invite, setInvite] = useState('');
+
+  const check = () => {
+    if (!done || ready) return;
+    api
+      .setupState()
+      .then((s) => {
+        if (s.state === 'ready') setReady(true);
+      })
+      .catch(() => {});
+  };
+  // The stream reconnects to the full node once it is up; asked once too, in case it already is.
+  useAgentEvents([], check);
+  useEffect(check, [done]);
+
+  const run = async (step: () => Promise<Done>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      setDone(await step());
+      setPhrase('');
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (done) {
+    return (
+      <section aria-labelledby="setup-title" class="narrow">
+        <h1 id="setup-title">Set up this node</h1>
+        {done.kind === 'enrol' ? (
+          <div class="panel" role="status">
+            <p class="ok">
+              This node is now device <code class="id">{done.r.deviceId}</code> of{' '}
+              <code class="id">{done.r.userId}</code>.
+            </p>
+            <p>
+              Compare these digits with the device that made the invite:{' '}
+              <strong class="digits">{done.r.sas}</strong>
+            </p>
+          </div>
+        ) : null}
+        {done.kind === 'recover' ? (
+          <div class="panel" role="status">
+            <p class="ok">
+              Recovered <code class="id">{done.r.userId}</code>; this node is device{' '}
+              <code class="id">{done.r.deviceId}</code>
+              {done.r.revoked.length ? `, ${done.r.revoked.length} device(s) revoked` : ''}.
+            </p>
+            <p>
+              Compare these digits with your friend’s screen: <strong class="digits">{done.r.sas}</strong>
+            </p>
+          </div>
+        ) : null}
+        {done.kind === 'create' ? (
+          <p class="ok" role="status">
+            Your identity is made. Next, your seed phrase is shown once: have paper ready.
+          </p>
+        ) : null}
+        {ready ? (
+          <button type="button" onClick={() => onReady(done.kind === 'create')}>
+            Continue
+          </button>
+        ) : (
+          <p role="status">Starting the node…</p>
+        )}
+      </section>
+    );
+  }
+
+  return (
+    <section aria-labelledby="setup-title" class="narrow">
+      <h1 id="setup-title">Set up this node</h1>
+      <p>This node has no identity yet. Choose one:</p>
+      <fieldset class="choices">
+        <legend class="sr">How to set up this node</legend>
+        {(
+          [
+            ['create', 'Create a new identity'],
+            ['enrol', 'Enrol as one of my devices'],
+            ['recover', 'Recover with my phrase'],
+          ] as const
+        ).map(([value, label]) => (
+          <label key={value}>
+            <input
+              type="radio"
+              name="setup-choice"
+              value={value}
+              checked={choice === value}
+              onChange={() => setChoice(value)}
+            />{' '}
+            {label}
+          </label>
+        ))}
+      </fieldset>
+      <ErrorNote error={error} />
+      {choice === 'create' ? (
+        <form
+          class="panel stack"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run(async () => {
+              await api.setupCreate(name.trim() ? { name: name.trim() } : {});
+              return { kind: 'create' };
+            });
+          }}
+        >
+          <p>A new identity with a fresh 24-word seed phrase, shown to you once on the next page.</p>
+          <label for="setup-name">Your name, as friends will see it (optional)</label>
+          <input
+            id="setup-name"
+            maxLength={64}
+            value={name}
+            onInput={(e) => setName(e.currentTarget.value)}
+          />
+          <button type="submit" disabled={busy}>
+            Create identity
+          </button>
+        </form>
+      ) : null}
+      {choice === 'enrol' ? (
+        <form
+          class="panel stack"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run(async () => ({ kind: 'enrol', r: await api.setupEnrol(code.trim()) }));
+          }}
+        >
+          <p>
+            On one of your devices, open Devices and add a device (or run <code>kith device invite</code>);
+            then scan or paste its invite here.
+          </p>
+          <Scanner label="Scan the device invite with the camera" onCode={setCode} />
+          <label for="setup-device-invite">Device invite</label>
+          <textarea
+            id="setup-device-invite"
+            rows={3}
+            autocomplete="off"
+            value={code}
+            onInput={(e) => setCode(e.currentTarget.value)}
+          />
+          <button type="submit" disabled={busy || !code.trim()}>
+            Enrol this node
+          </button>
+        </form>
+      ) : null}
+      {choice === 'recover' ? (
+        <form
+          class="panel stack"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void run(async () => ({
+              kind: 'recover',
+              r: await api.setupRecover({ phrase: phrase.trim(), invite: invite.trim() }),
+            }));
+          }}
+        >
+          <p>
+            Every device lost? Type your 24-word seed phrase and paste an invite from a friend (they make one
+            under Friends): the friend hands back your identity and knows this node at once.
+          </p>
+          <label for="setup-phrase">Seed phrase</label>
+          <textarea
+            id="setup-phrase"
+            rows={3}
+            autocomplete="off"
+            autocapitalize="none"
+            spellcheck={false}
+            value={phrase}
+            onInput={(e) => setPhrase(e.currentTarget.value)}
+          />
+          <Scanner label="Scan the friend’s invite with the camera" onCode={setInvite} />
+          <label for="setup-friend-invite">Friend’s invite</label>
+          <textarea
+            id="setup-friend-invite"
+            rows={3}
+            autocomplete="off"
+            value={invite}
+            onInput={(e) => setInvite(e.currentTarget.value)}
+          />
+          <button type="submit" disabled={busy || !phrase.trim() || !invite.trim()}>
+            Recover
+          </button>
+        </form>
+      ) : null}
+    </section>
+  );
+}
