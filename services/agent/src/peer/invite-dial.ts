@@ -54,7 +54,10 @@ export function dialInviteWithThrowawayKey(
   );
 }
 
-/** Tries each address in the invite until one answers the IKpsk2 handshake. */
+/**
+ * Tries each address in the invite until one answers the IKpsk2 handshake, each within the
+ * link's usual handshake deadline (a busy inviter, such as a NAS under load, may take seconds).
+ */
 export async function dialInvite(
   invite: ReturnType<typeof decodeInvite>,
   staticKeyPair: { privateKey: Uint8Array; publicKey: Uint8Array },
@@ -75,7 +78,6 @@ export async function dialInvite(
         invite: { id: invite.id, psk },
         clock: env.clock,
         random: env.random,
-        limits: { handshakeTimeoutMs: 5000 },
         ...(env.sourceAddress?.() ?? {}),
       });
     } catch (err) {
