@@ -120,6 +120,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
     this.fetcher = new ArchiveFetcher(node, this.blobs, this.holders, {
       replyTimeoutMs: this.options.replyTimeoutMs,
       holdForFriends: this.options.holdForFriends,
+      replicas: this.options.replicas,
     });
     this.holder = new ArchiveHolder(node, this.blobs, this.options);
     this.ledger = new ReplicationLedgerRepository(db.db);
@@ -138,6 +139,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
 
   async start(): Promise<void> {
     this.cancel = this.options.scheduler(() => void this.repair(), this.options.repairIntervalMs);
+    this.fetcher.lists.start();
   }
 
   async stop(): Promise<void> {
@@ -276,7 +278,17 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
 
   /** Stores a new version of a list locally and pushes it to online own and friends' devices. */
   putIndex(name: ArchiveIndexName, ciphertext: Uint8Array) {
-    return this.fetcher.putIndex(name, ciphertext);
+    return this.fetcher.lists.put(name, ciphertext);
+  }
+
+  /** Each list's version here and how many devices hold it (list-placement.ts). */
+  indexPlacement() {
+    return this.fetcher.lists.views();
+  }
+
+  /** Pushes every list that too few devices hold again, to the online devices lacking it. */
+  placeIndexes() {
+    return this.fetcher.lists.repair();
   }
 
   /** That own device's key share of a history item, re-wrapped to this device and opened. */
@@ -391,6 +403,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
     }
     const online = under.length === 0 ? [] : await this.candidates();
     for (const id of under) await this.replicate(id, () => this.blobs.get(this.node.userId, id), online);
+    await this.fetcher.lists.repair();
     const remaining = under.length === 0 ? 0 : await this.countUnderReplicated();
     if (this.progress.running) {
       this.progress = {
@@ -527,6 +540,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
         pendingChallenges: this.pendingChallenges.size,
       },
       heldForOthers,
+      lists: await this.fetcher.lists.views(),
     };
   }
 }

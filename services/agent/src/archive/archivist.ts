@@ -116,7 +116,8 @@ export class Archivist implements AgentService {
     );
     if (this.options.debounceMs > 0) {
       this.unsubscribe = this.node.options.events.subscribe((e) => {
-        if (!/^(message\.(sent|received)|conversation\.(created|updated|closed))$/.test(e.type)) return;
+        if (!/^(message\.(sent|received)|conversation\.(created|updated|closed)|archive\.list-conflict)$/.test(e.type))
+          return;
         clearTimeout(this.debounce);
         this.debounce = setTimeout(
           () => void this.sync().catch((err) => this.node.log.warn({ err }, 'archive: a pass failed')),
@@ -338,6 +339,12 @@ export class Archivist implements AgentService {
     const blockedHistory = this.blocked('conversations', remoteHistory, state, report);
     if (remoteActive?.unreadable && !blockedActive) activeChanged = true;
     if (remoteHistory?.unreadable && !blockedHistory) historyChanged = true;
+    // A holder keeps a competing version (list-placement.ts): a newer one, merged, replaces it.
+    for (const p of await this.access.indexPlacement()) {
+      if (!p.conflict) continue;
+      if (p.name === 'active') activeChanged = true;
+      else if (history.size > 0) historyChanged = true;
+    }
     const recipients = [...own.map((d) => toHex(d.staticPublicKey))].sort().join(',');
     if (!blockedHistory && (historyChanged || (history.size > 0 && recipients !== state.historyRecipients))) {
       const entries = [...history.values()].sort(byTopicBlob);
@@ -386,6 +393,8 @@ export class Archivist implements AgentService {
       const { version } = await this.access.putIndex('active', ciphertext);
       report.activeList = { version, entries: entries.length };
     }
+    // Lists too few devices hold go out again to the online ones lacking them.
+    await this.access.placeIndexes();
     state.active = [...active.values()].sort(byTopic);
     state.history = [...history.values()].sort(byTopicBlob);
     await this.state.save(state);

@@ -1,5 +1,6 @@
 /** The replicator's settings and what it reports (archive-replicator.ts). */
 import type { QuotaLimits } from '@kith/archive';
+import type { ListPlacementView } from './list-placement.ts';
 
 /** Replication factor floor: docs/DESIGN.md §1 promises two devices. */
 export const MIN_REPLICAS = 2;
@@ -94,4 +95,6 @@ export interface ArchiveStatus {
   repair: RepairProgress;
   /** Blobs this device holds for other devices (own devices' and friends'). */
   heldForOthers: { items: number; bytes: number };
+  /** This user's lists as this device has them, and how many other devices hold that version. */
+  lists: ListPlacementView[];
 }
