@@ -162,9 +162,9 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
     bytes?: Uint8Array,
     putOptions: PutOptions = {},
   ): Promise<PutResult> {
-    const { kind, ciphertext, preferHolders } =
+    const { kind, ciphertext, preferHolders, copies } =
       typeof kindOrInput === 'string'
-        ? { kind: kindOrInput, ciphertext: bytes!, preferHolders: putOptions.preferHolders }
+        ? { kind: kindOrInput, ciphertext: bytes!, ...putOptions }
         : kindOrInput;
     if (!(ciphertext instanceof Uint8Array)) throw new KithError('INVALID_INPUT', 'The ciphertext is bytes.');
     if (ciphertext.length > ARCHIVE_REPLICA_MAX_BYTES) {
@@ -189,6 +189,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
       input.id,
       async () => ({ ciphertext, kind }),
       await this.candidates(preferHolders),
+      Math.max(this.options.replicas, (copies ?? 0) + 1),
     );
     return { id: hex(input.id), size: ciphertext.length, status, sentTo };
   }
@@ -201,6 +202,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
     blobId: Uint8Array,
     load: () => Promise<{ ciphertext: Uint8Array; kind: ArchiveBlobKind } | undefined>,
     online: readonly PeerSession[],
+    replicas = this.options.replicas,
   ): Promise<string[]> {
     const ledger = await this.holders.holdersOf(blobId);
     const held = new Set(ledger.filter((h) => h.status === 'held').map((h) => h.deviceId));
@@ -208,7 +210,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
     const pending = new Set(
       [...this.pendingStores.values()].filter((p) => hex(p.blobId) === key).map((p) => p.deviceId),
     );
-    let need = this.options.replicas - held.size - pending.size;
+    let need = replicas - held.size - pending.size;
     if (need <= 0) return [];
     // Devices that held a copy before (failed or lost) are asked last.
     const before = new Set(ledger.map((h) => h.deviceId));

@@ -70,6 +70,8 @@ export interface ArchiveAccess {
     kind: 'current' | 'history';
     ciphertext: Uint8Array;
     preferHolders?: string[];
+    /** Copies wanted on other devices now, when more than the replication factor. */
+    copies?: number;
   }): Promise<{ id: string }>;
   /** Local store first, else holders; `rewrap` asks a holder for its share re-wrapped to me. */
   fetchBlob(

@@ -2,10 +2,11 @@
  * Placement of this user's two lists (docs/ARCHITECTURE.md "List placement"): a new version is
  * stored here and pushed with `archive-index-put` to own and friends' devices; the devices whose
  * signed receipt (or fetched answer) shows they hold the version this device has are counted, and
- * while fewer than `wanted` hold it the version is pushed again — on every repair pass and when
- * a device comes online. A holder that keeps a higher or competing version refuses with
- * ARCHIVE_VERSION_CONFLICT: the list is then marked `conflict`, so the archivist's next pass
- * fetches, merges and writes a newer version (archivist.ts).
+ * while some device that may hold it lacks it the version is pushed again — on every repair pass
+ * and when a device comes online. `wanted` (what `kith archive status --wait` waits for) is the
+ * replication factor, capped by the devices that may hold it. A holder that keeps a higher or
+ * competing version refuses with ARCHIVE_VERSION_CONFLICT: the list is then marked `conflict`,
+ * so the archivist's next pass fetches, merges and writes a newer version (archivist.ts).
  *
  * What is counted lives in memory: after a restart every list counts as short and is pushed once
  * more (a holder that has the version answers `present` with a fresh receipt).
@@ -144,7 +145,9 @@ export class ListPlacement {
     const sent: string[] = [];
     for (const name of LIST_NAMES) {
       const entry = await this.current(name);
-      if (!entry || entry.held.size >= (await this.wanted(entry))) continue;
+      // Every device that may hold it, not just `wanted`: after losing every device only the
+      // friend who gives the invite answers the recovered device at first.
+      if (!entry || entry.held.size >= (await this.holdable(entry))) continue;
       const local = await this.indexes.get(this.user, name);
       if (!local || hex(local.blobId) !== entry.blob) continue;
       for (const session of await this.options.online()) {
@@ -240,13 +243,18 @@ export class ListPlacement {
 
   /** The replication factor, capped by the active own and friends' devices that may hold it. */
   private async wanted(entry: Placed): Promise<number> {
+    return Math.min(this.options.replicas, await this.holdable(entry));
+  }
+
+  /** Active own (but this) and friends' devices that have not refused to hold this version. */
+  private async holdable(entry: Placed): Promise<number> {
     const devices = new Set<string>();
     const users = [this.user, ...(await this.node.friends.list()).map((f) => f.userId)];
     for (const u of users)
       for (const d of await this.node.identity.devicesOf(u))
         if (d.status === 'active' && d.deviceId !== this.node.deviceId && !entry.refused.has(d.deviceId))
           devices.add(d.deviceId);
-    return Math.min(this.options.replicas, devices.size);
+    return devices.size;
   }
 
   private wait(blob: string, deviceId: string): Promise<string | undefined> {

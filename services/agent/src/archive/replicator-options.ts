@@ -58,6 +58,11 @@ export interface PutOptions {
    * devices for a `current` item: only a device with the holder-group share is of use there.
    */
   preferHolders?: readonly string[];
+  /**
+   * Copies wanted on other devices at this put when more than the factor asks (the friend
+   * bundle: every device that may hold it; archivist.ts). Repair keeps the factor only.
+   */
+  copies?: number;
 }
 
 export interface HolderSummary {

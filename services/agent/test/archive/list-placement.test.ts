@@ -39,8 +39,7 @@ describe('archive list placement', () => {
 
   const heldVersion = async (holder: RunningNode, name: 'conversations' | 'active') =>
     (await holder.archive.fetcher.indexes.get(phone.node.userId, name))?.version;
-  const lists = async () =>
-    Object.fromEntries((await phone.archive.status()).lists.map((l) => [l.name, l]));
+  const lists = async () => Object.fromEntries((await phone.archive.status()).lists.map((l) => [l.name, l]));
 
   beforeAll(async () => {
     dir = await makeTempDir('kith-list-placement-');
@@ -54,7 +53,11 @@ describe('archive list placement', () => {
   it('a device offline during the pass gets the lists once it is back: two holders each', async () => {
     const applianceId = appliance.node.deviceId;
     await appliance.shutdown();
-    await waitFor('the phone sees the appliance offline', async () => !phone.node.isOnline(applianceId), 90_000);
+    await waitFor(
+      'the phone sees the appliance offline',
+      async () => !phone.node.isOnline(applianceId),
+      90_000,
+    );
 
     await phone.messenger.sendText({ to: friend.node.userId }, 'hello B');
     const report = await phone.archivist.sync();
@@ -120,8 +123,8 @@ describe('archive list placement', () => {
     });
     const held = await heldVersion(appliance, 'conversations');
     expect(held).toBe((await lists()).conversations!.version);
-    expect(toHex((await appliance.archive.fetcher.indexes.get(phone.node.userId, 'conversations'))!.blobId)).toBe(
-      toHex((await phone.archive.fetcher.indexes.get(phone.node.userId, 'conversations'))!.blobId),
-    );
+    expect(
+      toHex((await appliance.archive.fetcher.indexes.get(phone.node.userId, 'conversations'))!.blobId),
+    ).toBe(toHex((await phone.archive.fetcher.indexes.get(phone.node.userId, 'conversations'))!.blobId));
   }, 240_000);
 });
