@@ -36,6 +36,8 @@ export interface ArchiveFetcherOptions {
   holdForFriends: boolean;
   /** Devices other than this one that should hold each list version (list-placement.ts). */
   replicas: number;
+  /** A device offline this long stops counting as a list holder (list-placement.ts). */
+  graceMs: number;
 }
 
 /** What one device answered. `share` is already opened with this device's key. */
@@ -88,6 +90,7 @@ export class ArchiveFetcher {
     this.lists = new ListPlacement(node, this.indexes, {
       replicas: options.replicas,
       replyTimeoutMs: options.replyTimeoutMs,
+      graceMs: options.graceMs,
       online: () => this.online(),
     });
   }

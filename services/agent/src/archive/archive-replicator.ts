@@ -121,6 +121,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
       replyTimeoutMs: this.options.replyTimeoutMs,
       holdForFriends: this.options.holdForFriends,
       replicas: this.options.replicas,
+      graceMs: this.options.graceMs,
     });
     this.holder = new ArchiveHolder(node, this.blobs, this.options);
     this.ledger = new ReplicationLedgerRepository(db.db);

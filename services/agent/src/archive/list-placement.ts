@@ -59,6 +59,9 @@ export class ListPlacement {
   private readonly waiting = new Map<string, (held: boolean) => void>();
   private readonly recent: string[] = [];
   private unsubscribe: (() => void) | undefined;
+  /** device -> when it went offline (devices not seen since the start: the start). */
+  private readonly offlineSince = new Map<string, number>();
+  private startedAt = 0;
 
   constructor(
     private readonly node: PeerNode,
@@ -66,6 +69,8 @@ export class ListPlacement {
     private readonly options: {
       replicas: number;
       replyTimeoutMs: number;
+      /** A device offline this long no longer counts as one that may hold a list (as for blobs). */
+      graceMs: number;
       /** Online active own and friends' devices, own first. */
       online: () => Promise<PeerSession[]>;
     },
@@ -77,9 +82,13 @@ export class ListPlacement {
 
   /** Pushes short lists to a device as soon as it comes online. */
   start(): void {
+    this.startedAt = this.node.clock();
     this.unsubscribe ??= this.node.options.events.subscribe((e) => {
-      if (e.type !== 'peer.online' || typeof e.data.deviceId !== 'string') return;
+      if (typeof e.data.deviceId !== 'string') return;
       const deviceId = e.data.deviceId;
+      if (e.type === 'peer.offline') this.offlineSince.set(deviceId, this.node.clock());
+      if (e.type !== 'peer.online') return;
+      this.offlineSince.delete(deviceId);
       void this.repair(deviceId).catch((err) => this.node.log.warn({ err }, 'archive: list push failed'));
     });
   }
@@ -246,15 +255,30 @@ export class ListPlacement {
     return Math.min(this.options.replicas, await this.holdable(entry));
   }
 
-  /** Active own (but this) and friends' devices that have not refused to hold this version. */
+  /**
+   * Active own (but this) and friends' devices that have not refused to hold this version and
+   * were online within the grace period.
+   */
   private async holdable(entry: Placed): Promise<number> {
     const devices = new Set<string>();
     const users = [this.user, ...(await this.node.friends.list()).map((f) => f.userId)];
     for (const u of users)
       for (const d of await this.node.identity.devicesOf(u))
-        if (d.status === 'active' && d.deviceId !== this.node.deviceId && !entry.refused.has(d.deviceId))
+        if (
+          d.status === 'active' &&
+          d.deviceId !== this.node.deviceId &&
+          !entry.refused.has(d.deviceId) &&
+          this.reachable(d.deviceId)
+        )
           devices.add(d.deviceId);
     return devices.size;
+  }
+
+  /** Online, or offline for less than the grace period (a device gone for good stops counting). */
+  private reachable(deviceId: string): boolean {
+    if (this.node.isOnline(deviceId)) return true;
+    const since = this.offlineSince.get(deviceId) ?? this.startedAt;
+    return this.node.clock() - since < this.options.graceMs;
   }
 
   private wait(blob: string, deviceId: string): Promise<string | undefined> {
