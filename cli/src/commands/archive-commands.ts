@@ -61,10 +61,22 @@ export function describeStatus(s: ArchiveStatusView): string {
       );
     }
   }
+  for (const l of s.lists) {
+    const what = l.name === 'conversations' ? 'History index' : 'Active list';
+    lines.push(
+      `${what} v${l.version}: on ${l.holders} of ${l.wanted} other device${l.wanted === 1 ? '' : 's'}` +
+        (l.conflict ? ' (a holder has a competing version; the next archive pass writes a newer one)' : ''),
+    );
+  }
   lines.push(
     `Held here for other devices: ${s.heldForOthers.items} items, ${bytesText(s.heldForOthers.bytes)}`,
   );
   return lines.join('\n');
+}
+
+/** Lists (history index, active list) fewer devices hold than wanted (list-placement.ts). */
+export function shortLists(s: ArchiveStatusView): number {
+  return s.lists.filter((l) => l.holders < l.wanted).length;
 }
 
 async function waitRepaired(agent: ApiClient, timeoutMs: number): Promise<ArchiveStatusView> {
@@ -72,7 +84,7 @@ async function waitRepaired(agent: ApiClient, timeoutMs: number): Promise<Archiv
   const tty = process.stderr.isTTY;
   for (;;) {
     const s = await agent.archiveStatus();
-    if (s.underReplicated === 0) {
+    if (s.underReplicated === 0 && shortLists(s) === 0) {
       if (tty) process.stderr.write('\n');
       return s;
     }
@@ -80,10 +92,12 @@ async function waitRepaired(agent: ApiClient, timeoutMs: number): Promise<Archiv
       if (tty) process.stderr.write('\n');
       throw new KithError(
         'ARCHIVE_NO_HOLDER',
-        `${s.underReplicated} items are still under-replicated; bring another device online and run this again.`,
+        `${s.underReplicated} items and ${shortLists(s)} lists are still under-replicated; bring another device online and run this again.`,
       );
     }
-    const bar = progressBar(s.repair.done, Math.max(s.repair.total, s.underReplicated));
+    // Each short list counts as one item still to repair.
+    const short = shortLists(s);
+    const bar = progressBar(s.repair.done, Math.max(s.repair.total, s.underReplicated) + short);
     process.stderr.write(tty ? `\rRepair ${bar}` : `Repair ${bar}\n`);
     await new Promise((r) => setTimeout(r, 1000));
   }
@@ -94,7 +108,10 @@ export const archiveStatusCommand: Command = {
   usage: 'kith archive status [--wait [--timeout SECONDS]] [--json]',
   summary: 'Archive items, bytes, copies per item, holders, under-replicated, repair progress.',
   flags: {
-    wait: { kind: 'boolean', description: 'wait (showing a progress bar) until no item is under-replicated' },
+    wait: {
+      kind: 'boolean',
+      description: 'wait (showing a progress bar) until no item and no list is under-replicated',
+    },
     timeout: { kind: 'string', description: 'with --wait: give up after this many seconds (default 300)' },
   },
   maxPositionals: 0,

@@ -35,6 +35,16 @@ export const ArchiveStatus = Type.Object({
     lastPassAt: Type.Union([Type.String(), Type.Null()]),
   }),
   heldForOthers: Type.Object({ items: Type.Integer(), bytes: Type.Integer() }),
+  /** This user's two lists: the version here and how many other devices hold it (of `wanted`). */
+  lists: Type.Array(
+    Type.Object({
+      name: Type.Union([Type.Literal('conversations'), Type.Literal('active')]),
+      version: Type.Integer(),
+      holders: Type.Integer(),
+      wanted: Type.Integer(),
+      conflict: Type.Boolean(),
+    }),
+  ),
 });
 
 export const BlobKind = Type.Union([Type.Literal('current'), Type.Literal('history'), Type.Literal('index')]);

@@ -9,7 +9,7 @@
  * version of a pushed list that an active device of its owner sealed.
  */
 import { openRewrappedShare, rewrapShare } from '@kith/core/archive/archive-seal';
-import { checkStorageReceipt, signStorageReceipt } from '@kith/core/archive/storage-receipt';
+import { signStorageReceipt } from '@kith/core/archive/storage-receipt';
 import { toHex } from '@kith/core/crypto/index';
 import { envelopeId, unwrapShares, type VerifiedEnvelope, verifyEnvelope } from '@kith/core/envelope';
 import { ERROR_CATALOGUE, type ErrorCode, KithError, isKithError } from '@kith/core/errors';
@@ -25,6 +25,7 @@ import {
 import type { PeerNode } from '../peer/peer-node.ts';
 import type { ArchiveSessionMessage, PeerSession } from '../peer/peer-session.ts';
 import { checkArchiveSender, inGroup, releasableGroups, storeRefusal } from './archive-sender.ts';
+import { ListPlacement } from './list-placement.ts';
 
 type Msg<T extends ArchiveSessionMessage['t']> = Extract<ArchiveSessionMessage, { t: T }>;
 
@@ -33,6 +34,10 @@ export interface ArchiveFetcherOptions {
   replyTimeoutMs: number;
   /** Hold friends' lists too (the relay setting); own devices' lists are always kept. */
   holdForFriends: boolean;
+  /** Devices other than this one that should hold each list version (list-placement.ts). */
+  replicas: number;
+  /** A device offline this long stops counting as a list holder (list-placement.ts). */
+  graceMs: number;
 }
 
 /** What one device answered. `share` is already opened with this device's key. */
@@ -61,9 +66,6 @@ interface Pending {
   timer: ReturnType<typeof setTimeout>;
 }
 
-/** Index blobs pushed recently, so their receipts and refusals are not taken for replication's. */
-const RECENT_INDEX_PUSHES = 256;
-
 const hex = (b: Uint8Array) => toHex(b);
 
 function errorFromCode(code: string, detail?: string): KithError {
@@ -74,9 +76,8 @@ function errorFromCode(code: string, detail?: string): KithError {
 export class ArchiveFetcher {
   readonly indexes: IndexRepository;
   private readonly pending = new Map<string, Pending>();
-  /** `${blob hex}/${device}` -> settle of a pushed list version. */
-  private readonly indexPuts = new Map<string, (held: boolean) => void>();
-  private readonly recentIndexBlobs: string[] = [];
+  /** Where this user's lists are held, and pushing them again while short (list-placement.ts). */
+  readonly lists: ListPlacement;
 
   constructor(
     private readonly node: PeerNode,
@@ -86,6 +87,12 @@ export class ArchiveFetcher {
   ) {
     const { db, clock } = node.options.components;
     this.indexes = new IndexRepository(db.db, clock, { blobs });
+    this.lists = new ListPlacement(node, this.indexes, {
+      replicas: options.replicas,
+      replyTimeoutMs: options.replyTimeoutMs,
+      graceMs: options.graceMs,
+      online: () => this.online(),
+    });
   }
 
   private get me() {
@@ -105,8 +112,7 @@ export class ArchiveFetcher {
       this.pending.delete(key);
       p.reject(new KithError('LINK_CLOSED', 'The node is stopping.'));
     }
-    for (const settle of this.indexPuts.values()) settle(false);
-    this.indexPuts.clear();
+    this.lists.stop();
   }
 
   // --- asking side ---------------------------------------------------------------------------
@@ -250,6 +256,15 @@ export class ArchiveFetcher {
       }
     }
     const chosen = best;
+    // Who answered with this version holds it; an answer of the same version with other bytes
+    // (two own devices wrote at once) is a conflict the archivist settles with a newer version.
+    const same = (a: Fetched) => hex(a.blob) === hex(chosen.blob);
+    await this.lists.confirmed(
+      name,
+      chosen.blob,
+      genuine.filter(same).map((a) => a.from),
+      genuine.some((a) => !same(a) && a.version! >= chosen.version),
+    );
     const share = rewrap
       ? genuine.find((a) => a.share && hex(a.blob) === hex(chosen.blob))?.share
       : undefined;
@@ -268,61 +283,6 @@ export class ArchiveFetcher {
     } catch {
       return false;
     }
-  }
-
-  /**
-   * A new version of one of this user's lists: stored locally on top of the local version (call
-   * fetchIndex first to merge the newest), then pushed to every online own and friend device.
-   * `heldBy` lists the devices whose signed receipt arrived before the reply timeout.
-   */
-  async putIndex(
-    name: ArchiveIndexName,
-    ciphertext: Uint8Array,
-  ): Promise<{ version: number; sentTo: string[]; heldBy: string[] }> {
-    if (ciphertext.length > ARCHIVE_REPLICA_MAX_BYTES) {
-      throw new KithError('ARCHIVE_BLOB_TOO_LARGE', `A list has at most ${ARCHIVE_REPLICA_MAX_BYTES} bytes.`);
-    }
-    const current = await this.indexes.get(this.user, name);
-    const stored = await this.indexes.store({
-      ownerId: this.user,
-      name,
-      ciphertext,
-      expectedVersion: current?.version ?? 0,
-    });
-    const blobKey = hex(stored.blobId);
-    this.recentIndexBlobs.push(blobKey);
-    if (this.recentIndexBlobs.length > RECENT_INDEX_PUSHES) this.recentIndexBlobs.shift();
-    const sentTo: string[] = [];
-    const waits: Promise<string | undefined>[] = [];
-    for (const session of await this.online()) {
-      const key = `${blobKey}/${session.deviceId}`;
-      const wait = new Promise<string | undefined>((resolve) => {
-        const timer = setTimeout(() => settle(false), this.options.replyTimeoutMs);
-        timer.unref?.();
-        const settle = (held: boolean) => {
-          clearTimeout(timer);
-          this.indexPuts.delete(key);
-          resolve(held ? session.deviceId : undefined);
-        };
-        this.indexPuts.set(key, settle);
-      });
-      const ok = session.send({
-        v: 1,
-        t: 'archive-index-put',
-        owner: this.user,
-        name,
-        version: stored.version,
-        ciphertext,
-      });
-      if (!ok) {
-        this.indexPuts.get(key)?.(false);
-        continue;
-      }
-      sentTo.push(session.deviceId);
-      waits.push(wait);
-    }
-    const heldBy = (await Promise.all(waits)).filter((d): d is string => d !== undefined);
-    return { version: stored.version, sentTo, heldBy };
   }
 
   /** Device `deviceId` (own device X or Y of a history item) re-wraps its share to this device. */
@@ -381,46 +341,6 @@ export class ArchiveFetcher {
     this.pending.delete(key);
     clearTimeout(p.timer);
     p.reject(errorFromCode(message.code, `Refused by ${session.deviceId}.`));
-  }
-
-  /**
-   * Receipts and refusals of pushed lists (they share archive-store's answers). Returns true
-   * when the reply was for a list, so replication does not count it.
-   */
-  onStoreReply(session: PeerSession, message: Msg<'archive-receipt'> | Msg<'archive-refused'>): boolean {
-    const blobKey = hex(message.blob);
-    const settle = this.indexPuts.get(`${blobKey}/${session.deviceId}`);
-    if (!settle) return this.recentIndexBlobs.includes(blobKey);
-    if (message.t === 'archive-refused') {
-      this.log.info({ peer: session.deviceId, code: message.code }, 'archive: list refused');
-      settle(false);
-      return true;
-    }
-    void this.acceptIndexReceipt(session, message, settle);
-    return true;
-  }
-
-  private async acceptIndexReceipt(
-    session: PeerSession,
-    message: Msg<'archive-receipt'>,
-    settle: (held: boolean) => void,
-  ): Promise<void> {
-    const [device, blob] = await Promise.all([
-      this.node.identity.device(session.deviceId),
-      this.blobs.get(this.user, message.blob),
-    ]);
-    if (!device || !blob) return settle(false);
-    try {
-      checkStorageReceipt(message.receipt, {
-        blob: message.blob,
-        holder: (await this.node.relaySignerOf(session.deviceId)) ?? device.signingPublicKey,
-        owner: this.user,
-        size: blob.size,
-      });
-      settle(true);
-    } catch {
-      settle(false);
-    }
   }
 
   // --- holder side ---------------------------------------------------------------------------
@@ -567,7 +487,7 @@ export class ArchiveFetcher {
         return true;
       case 'archive-receipt':
       case 'archive-refused':
-        return this.onStoreReply(session, message);
+        return this.lists.onStoreReply(session, message);
       default:
         return false;
     }

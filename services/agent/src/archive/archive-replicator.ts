@@ -120,6 +120,8 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
     this.fetcher = new ArchiveFetcher(node, this.blobs, this.holders, {
       replyTimeoutMs: this.options.replyTimeoutMs,
       holdForFriends: this.options.holdForFriends,
+      replicas: this.options.replicas,
+      graceMs: this.options.graceMs,
     });
     this.holder = new ArchiveHolder(node, this.blobs, this.options);
     this.ledger = new ReplicationLedgerRepository(db.db);
@@ -138,6 +140,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
 
   async start(): Promise<void> {
     this.cancel = this.options.scheduler(() => void this.repair(), this.options.repairIntervalMs);
+    this.fetcher.lists.start();
   }
 
   async stop(): Promise<void> {
@@ -160,9 +163,9 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
     bytes?: Uint8Array,
     putOptions: PutOptions = {},
   ): Promise<PutResult> {
-    const { kind, ciphertext, preferHolders } =
+    const { kind, ciphertext, preferHolders, copies } =
       typeof kindOrInput === 'string'
-        ? { kind: kindOrInput, ciphertext: bytes!, preferHolders: putOptions.preferHolders }
+        ? { kind: kindOrInput, ciphertext: bytes!, ...putOptions }
         : kindOrInput;
     if (!(ciphertext instanceof Uint8Array)) throw new KithError('INVALID_INPUT', 'The ciphertext is bytes.');
     if (ciphertext.length > ARCHIVE_REPLICA_MAX_BYTES) {
@@ -187,6 +190,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
       input.id,
       async () => ({ ciphertext, kind }),
       await this.candidates(preferHolders),
+      Math.max(this.options.replicas, (copies ?? 0) + 1),
     );
     return { id: hex(input.id), size: ciphertext.length, status, sentTo };
   }
@@ -199,6 +203,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
     blobId: Uint8Array,
     load: () => Promise<{ ciphertext: Uint8Array; kind: ArchiveBlobKind } | undefined>,
     online: readonly PeerSession[],
+    replicas = this.options.replicas,
   ): Promise<string[]> {
     const ledger = await this.holders.holdersOf(blobId);
     const held = new Set(ledger.filter((h) => h.status === 'held').map((h) => h.deviceId));
@@ -206,7 +211,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
     const pending = new Set(
       [...this.pendingStores.values()].filter((p) => hex(p.blobId) === key).map((p) => p.deviceId),
     );
-    let need = this.options.replicas - held.size - pending.size;
+    let need = replicas - held.size - pending.size;
     if (need <= 0) return [];
     // Devices that held a copy before (failed or lost) are asked last.
     const before = new Set(ledger.map((h) => h.deviceId));
@@ -276,7 +281,17 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
 
   /** Stores a new version of a list locally and pushes it to online own and friends' devices. */
   putIndex(name: ArchiveIndexName, ciphertext: Uint8Array) {
-    return this.fetcher.putIndex(name, ciphertext);
+    return this.fetcher.lists.put(name, ciphertext);
+  }
+
+  /** Each list's version here and how many devices hold it (list-placement.ts). */
+  indexPlacement() {
+    return this.fetcher.lists.views();
+  }
+
+  /** Pushes every list that too few devices hold again, to the online devices lacking it. */
+  placeIndexes() {
+    return this.fetcher.lists.repair();
   }
 
   /** That own device's key share of a history item, re-wrapped to this device and opened. */
@@ -391,6 +406,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
     }
     const online = under.length === 0 ? [] : await this.candidates();
     for (const id of under) await this.replicate(id, () => this.blobs.get(this.node.userId, id), online);
+    await this.fetcher.lists.repair();
     const remaining = under.length === 0 ? 0 : await this.countUnderReplicated();
     if (this.progress.running) {
       this.progress = {
@@ -527,6 +543,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
         pendingChallenges: this.pendingChallenges.size,
       },
       heldForOthers,
+      lists: await this.fetcher.lists.views(),
     };
   }
 }

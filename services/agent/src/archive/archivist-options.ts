@@ -70,6 +70,8 @@ export interface ArchiveAccess {
     kind: 'current' | 'history';
     ciphertext: Uint8Array;
     preferHolders?: string[];
+    /** Copies wanted on other devices now, when more than the replication factor. */
+    copies?: number;
   }): Promise<{ id: string }>;
   /** Local store first, else holders; `rewrap` asks a holder for its share re-wrapped to me. */
   fetchBlob(
@@ -82,6 +84,10 @@ export interface ArchiveAccess {
     opts?: { rewrap?: boolean },
   ): Promise<{ ciphertext: Uint8Array; version: number; share?: Uint8Array } | undefined>;
   putIndex(name: 'active' | 'conversations', ciphertext: Uint8Array): Promise<{ version: number }>;
+  /** Each list's version here, how many devices hold it, and whether a holder has a competing one. */
+  indexPlacement(): Promise<{ name: 'active' | 'conversations'; conflict: boolean }[]>;
+  /** Pushes the lists too few devices hold again (list-placement.ts). */
+  placeIndexes(): Promise<unknown>;
   /** An own device (X or Y of a history item) re-wraps its share to this device. */
   requestShare(deviceId: string, blobId: Uint8Array): Promise<Uint8Array>;
 }

@@ -38,6 +38,8 @@ export interface LocalState {
   adopted?: { active?: number; conversations?: number };
   /** Digest of the friend bundle last sealed (friend-bundle-source.ts). */
   friendsDigest?: string;
+  /** Its blob id (hex), put again each pass so devices that lack it get it. */
+  friendsBlob?: string;
 }
 
 const STATE_NAME = 'archivist';

@@ -17,7 +17,6 @@ import {
   friendBundleTopic,
   sealArchiveIndex,
   sealCurrent,
-  sealFriendBundle,
   sealHistory,
   topicHash,
 } from '@kith/core/archive/archive-seal';
@@ -53,7 +52,7 @@ import {
   type SyncReport,
 } from './archivist-options.ts';
 import { ArchivistState, type LocalState } from './archivist-state.ts';
-import { buildFriendBundle } from './friend-bundle-source.ts';
+import { archiveFriendBundle } from './friend-bundle-source.ts';
 import { encodeTranscript, firstMessageAt } from './transcript-segments.ts';
 import type { ConversationSnapshot, ConversationSummary, TranscriptData } from './transcript-source.ts';
 import { TranscriptSource } from './transcript-source.ts';
@@ -116,7 +115,12 @@ export class Archivist implements AgentService {
     );
     if (this.options.debounceMs > 0) {
       this.unsubscribe = this.node.options.events.subscribe((e) => {
-        if (!/^(message\.(sent|received)|conversation\.(created|updated|closed))$/.test(e.type)) return;
+        if (
+          !/^(message\.(sent|received)|conversation\.(created|updated|closed)|archive\.list-conflict)$/.test(
+            e.type,
+          )
+        )
+          return;
         clearTimeout(this.debounce);
         this.debounce = setTimeout(
           () => void this.sync().catch((err) => this.node.log.warn({ err }, 'archive: a pass failed')),
@@ -299,30 +303,10 @@ export class Archivist implements AgentService {
       }
     }
 
-    // The friend bundle (PROTOCOL §9 "Friends after a recovery"): sealed anew when it changed and
-    // listed in the history index under its own topic. `messages` counts its entries (tombstones
-    // too), so a newer bundle covers an older one only when it holds as many: a recovered
-    // device's short list does not unlist the bundle its lost devices wrote.
-    const friends = await buildFriendBundle(this.node);
-    if (friends && friends.digest !== state.friendsDigest) {
-      const ciphertext = await sealFriendBundle({
-        bundle: friends.bundle,
-        owners: own.map((d) => d.staticPublicKey),
-        recovery: this.node.ownLog.recoveryKey,
-        sender: this.keys.signing,
-        createdAt: now,
-        random: this.node.random,
-      });
-      const { id } = await this.put({ kind: 'history', ciphertext });
-      const entry = {
-        topic: toHex(friendBundleTopic()),
-        blob: id,
-        from: 0,
-        closedAt: now,
-        messages: friends.entries,
-      };
-      history = mergeHistory([...history.values()], [entry]);
-      state.friendsDigest = friends.digest;
+    // The friend bundle (friend-bundle-source.ts), listed in the history index under its own topic.
+    const bundle = await archiveFriendBundle({ node: this.node, access: this.access, state, own, now });
+    if (bundle) {
+      history = mergeHistory([...history.values()], [bundle]);
       historyChanged = true;
     }
 
@@ -338,6 +322,12 @@ export class Archivist implements AgentService {
     const blockedHistory = this.blocked('conversations', remoteHistory, state, report);
     if (remoteActive?.unreadable && !blockedActive) activeChanged = true;
     if (remoteHistory?.unreadable && !blockedHistory) historyChanged = true;
+    // A holder keeps a competing version (list-placement.ts): a newer one, merged, replaces it.
+    for (const p of await this.access.indexPlacement()) {
+      if (!p.conflict) continue;
+      if (p.name === 'active') activeChanged = true;
+      else if (history.size > 0) historyChanged = true;
+    }
     const recipients = [...own.map((d) => toHex(d.staticPublicKey))].sort().join(',');
     if (!blockedHistory && (historyChanged || (history.size > 0 && recipients !== state.historyRecipients))) {
       const entries = [...history.values()].sort(byTopicBlob);
@@ -386,6 +376,8 @@ export class Archivist implements AgentService {
       const { version } = await this.access.putIndex('active', ciphertext);
       report.activeList = { version, entries: entries.length };
     }
+    // Lists too few devices hold go out again to the online ones lacking them.
+    await this.access.placeIndexes();
     state.active = [...active.values()].sort(byTopic);
     state.history = [...history.values()].sort(byTopicBlob);
     await this.state.save(state);

@@ -10,9 +10,22 @@ import {
   type FriendBundle,
 } from '@kith/core/archive/friend-bundle';
 import { encodeCanonical } from '@kith/core/codec';
-import { defaultBackend, toHex } from '@kith/core/crypto/index';
+import { defaultBackend, fromHex, toHex } from '@kith/core/crypto/index';
 import { normaliseFriendEntries } from '@kith/core/friend-list';
+import { friendBundleTopic, sealFriendBundle } from '@kith/core/archive/archive-seal';
+import { isKithError } from '@kith/core/errors';
 import type { PeerNode } from '../peer/peer-node.ts';
+import type { DeviceRow } from '../repositories/identity-repository.ts';
+import type { ListedHistory } from './archive-lists.ts';
+import type { LocalState } from './archivist-state.ts';
+import type { ArchiveAccess } from './archivist-options.ts';
+
+/**
+ * At most this many other devices are sent the friend bundle. After losing every device only
+ * the friend who gave the invite answers the recovered device until the bundle introduces it
+ * to the others, so the bundle goes to every own and friend device, not just the factor's.
+ */
+export const FRIEND_BUNDLE_HOLDERS = 16;
 
 export interface BuiltFriendBundle {
   bundle: FriendBundle;
@@ -47,4 +60,55 @@ export async function buildFriendBundle(node: PeerNode): Promise<BuiltFriendBund
   const list = await node.friendList.signed();
   if (!list) return undefined;
   return { bundle: { v: 1, list, friends }, entries: entries.length, digest };
+}
+
+/** Active own devices but this one, and friends' active devices: who may hold the bundle. */
+async function bundleHolders(node: PeerNode): Promise<number> {
+  let n = 0;
+  for (const u of [node.userId, ...(await node.friends.list()).map((f) => f.userId)])
+    for (const d of await node.identity.devicesOf(u))
+      if (d.status === 'active' && d.deviceId !== node.deviceId) n++;
+  return Math.min(n, FRIEND_BUNDLE_HOLDERS);
+}
+
+/**
+ * One archivist pass for the friend bundle (PROTOCOL §9 "Friends after a recovery"): sealed anew
+ * when it changed, and then returned as the history index entry to list; unchanged, the same
+ * bytes are put again so a device that lacked them gets them (the put is idempotent). `messages`
+ * counts its entries (tombstones too), so a newer bundle covers an older one only when it holds
+ * as many: a recovered device's short list does not unlist the bundle its lost devices wrote.
+ */
+export async function archiveFriendBundle(input: {
+  node: PeerNode;
+  access: ArchiveAccess;
+  state: LocalState;
+  own: DeviceRow[];
+  now: number;
+}): Promise<ListedHistory | undefined> {
+  const { node, access, state, own, now } = input;
+  const copies = await bundleHolders(node);
+  const friends = await buildFriendBundle(node);
+  if (friends && friends.digest !== state.friendsDigest) {
+    const ciphertext = await sealFriendBundle({
+      bundle: friends.bundle,
+      owners: own.map((d) => d.staticPublicKey),
+      recovery: node.ownLog.recoveryKey,
+      sender: node.options.device.keys.signing,
+      createdAt: now,
+      random: node.random,
+    });
+    const { id } = await access.put({ kind: 'history', ciphertext, copies });
+    state.friendsDigest = friends.digest;
+    state.friendsBlob = id;
+    return { topic: toHex(friendBundleTopic()), blob: id, from: 0, closedAt: now, messages: friends.entries };
+  }
+  if (!state.friendsBlob) return undefined;
+  try {
+    const { ciphertext } = await access.fetchBlob(fromHex(state.friendsBlob));
+    await access.put({ kind: 'history', ciphertext, copies });
+  } catch (err) {
+    if (!isKithError(err)) throw err;
+    node.log.info({ code: err.code }, 'archive: the friend bundle was not put again this pass');
+  }
+  return undefined;
 }

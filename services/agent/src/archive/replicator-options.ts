@@ -1,5 +1,6 @@
 /** The replicator's settings and what it reports (archive-replicator.ts). */
 import type { QuotaLimits } from '@kith/archive';
+import type { ListPlacementView } from './list-placement.ts';
 
 /** Replication factor floor: docs/DESIGN.md §1 promises two devices. */
 export const MIN_REPLICAS = 2;
@@ -57,6 +58,11 @@ export interface PutOptions {
    * devices for a `current` item: only a device with the holder-group share is of use there.
    */
   preferHolders?: readonly string[];
+  /**
+   * Copies wanted on other devices at this put when more than the factor asks (the friend
+   * bundle: every device that may hold it; archivist.ts). Repair keeps the factor only.
+   */
+  copies?: number;
 }
 
 export interface HolderSummary {
@@ -94,4 +100,6 @@ export interface ArchiveStatus {
   repair: RepairProgress;
   /** Blobs this device holds for other devices (own devices' and friends'). */
   heldForOthers: { items: number; bytes: number };
+  /** This user's lists as this device has them, and how many other devices hold that version. */
+  lists: ListPlacementView[];
 }

@@ -95,12 +95,13 @@ describe('archivist', () => {
     const report = await phone.archivist.sync();
     expect(report).toMatchObject({ conversations: 2, sealedCurrent: 2, movedToHistory: 0, failed: [] });
     expect(report.activeList).toMatchObject({ entries: 2 });
-    // The friend holds the current blobs (its device is in the holder group).
-    await waitFor('friend holds both', async () => {
+    // The friend holds the current blobs (its device is in the holder group), and the friend
+    // bundle, which goes to every own and friend device (friend-bundle-source.ts).
+    await waitFor('friend holds both and the friend bundle', async () => {
       await phone.archive.repair();
       const s = await phone.archive.status();
       return (
-        s.underReplicated === 0 && s.holders.find((h) => h.deviceId === friend.node.deviceId)?.held === 2
+        s.underReplicated === 0 && s.holders.find((h) => h.deviceId === friend.node.deviceId)?.held === 3
       );
     });
 
