@@ -17,8 +17,10 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KithError, isKithError } from '@kith/core/errors';
 import { WebSocket, WebSocketServer } from 'ws';
-import { type AgentLink, AgentAnswer, agentCall } from './agent-link.ts';
-import { allowedRoute } from './allowlist.ts';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { type AgentLink, AgentAnswer, agentCall, agentStream } from './agent-link.ts';
+import { allowedRoute, STREAMED_ROUTES } from './allowlist.ts';
 import { clearedCookie, sessionCookie, sessionSecretOf } from './cookies.ts';
 import { isLoopback, publicHost, tlsNames } from './hosts.ts';
 import { originAllowed, securityHeaders } from './security-headers.ts';
@@ -134,6 +136,7 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
     if (path.startsWith('/api/')) {
       await sessionOf(req);
       if (!allowedRoute(method, path)) throw new KithError('WEB_ROUTE_REFUSED');
+      if (STREAMED_ROUTES.includes(path)) return download(req, res, method, path);
       return proxy(req, res, method, `${path}${url.search}`);
     }
     if (path.startsWith('/web/')) throw new KithError('NOT_FOUND');
@@ -151,6 +154,21 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
       if (e instanceof AgentAnswer) return json(res, e.status, e.body);
       throw e;
     }
+  }
+
+  /** A streamed answer (the backup), passed on as it comes; never held whole in memory. */
+  async function download(req: IncomingMessage, res: ServerResponse, method: string, target: string) {
+    const body = await readJson(req);
+    const answer = await agentStream(agent, method, target, body);
+    if (!answer.body) throw new KithError('INTERNAL', 'The agent sent an empty answer.');
+    res.writeHead(200, {
+      'content-type': answer.headers.get('content-type') ?? 'application/octet-stream',
+      'cache-control': 'no-store',
+      ...(answer.headers.get('content-disposition')
+        ? { 'content-disposition': answer.headers.get('content-disposition')! }
+        : {}),
+    });
+    await pipeline(Readable.fromWeb(answer.body as import('node:stream/web').ReadableStream<Uint8Array>), res);
   }
 
   function closeSockets(sessionId: string) {
