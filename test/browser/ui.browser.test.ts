@@ -387,9 +387,15 @@ describe(`web UI in Chromium (${kind})`, () => {
           .waitFor(WAIT);
         await node.getByText(/^Router (mapping|forwards)/).waitFor(WAIT);
 
+        await visit(pageB, 'Devices');
+        // `kith identity --export-log`: a log file that verifies and names B's user.
+        const log = pageB.waitForEvent('download', WAIT);
+        await pageB.getByRole('button', { name: 'Export my identity log' }).click();
+        const me = await b.api<{ userId: string }>('/identity');
+        const bytes = new Uint8Array(await readFile((await (await log).path())!));
+        expect(verifyLog(decodeLogExport(bytes, 'download')).userId).toBe(me.userId);
         // `kith backup` from the phone: the file opens with the passphrase (`kith restore` into
         // a fresh data directory) and holds B's identity.
-        await visit(pageB, 'Devices');
         await pageB.getByLabel('Backup passphrase').fill('correct horse battery');
         await pageB.getByLabel('The passphrase again').fill('correct horse battery');
         const backup = pageB.waitForEvent('download', WAIT);
@@ -399,7 +405,6 @@ describe(`web UI in Chromium (${kind})`, () => {
         await (await backup).saveAs(file);
         await pageB.getByRole('status').filter({ hasText: 'Backup saved as' }).waitFor(WAIT);
         expect(await pageB.getByLabel('Backup passphrase').inputValue()).toBe('');
-        const me = await b.api<{ userId: string }>('/identity');
         await writeFile(join(dir, 'pass'), 'correct horse battery');
         const restored = await runKith(
           ['restore', file, '--data', join(dir, 'fresh'), '--passphrase-file', join(dir, 'pass'), '--json'],
@@ -408,12 +413,9 @@ describe(`web UI in Chromium (${kind})`, () => {
         expect(restored.code, restored.stderr).toBe(0);
         expect((restored.json as { userId: string }).userId).toBe(me.userId);
 
-        // `kith identity --export-log`: a log file that verifies and names B's user.
-        const log = pageB.waitForEvent('download', WAIT);
-        await pageB.getByRole('button', { name: 'Export my identity log' }).click();
-        const bytes = new Uint8Array(await readFile((await (await log).path())!));
-        expect(verifyLog(decodeLogExport(bytes, 'download')).userId).toBe(me.userId);
-        expect((await pageB.evaluate('document.documentElement.scrollWidth')) as number).toBeLessThanOrEqual(360);
+        expect((await pageB.evaluate('document.documentElement.scrollWidth')) as number).toBeLessThanOrEqual(
+          360,
+        );
         await shots.take(pageB, 'devices-backup-phone');
       }),
     900_000,

@@ -1,5 +1,6 @@
 import type { BodyOf, ResponseOf } from '@kith/api';
 import { createApiClient } from '@kith/api/client';
+import { BACKUP_PASSPHRASE_HEADER } from '@kith/api/schemas/control';
 import { isKithError } from '@kith/core/errors';
 /**
  * The browser's view of the agent: same-origin calls to the web part, which holds the agent's
@@ -48,6 +49,7 @@ export type ArchiveTranscript = ResponseOf<'archiveItem'>;
 export type SetupState = ResponseOf<'setupState'>;
 export type SetupEnrolled = ResponseOf<'setupEnrol'>;
 export type SetupRecovered = ResponseOf<'setupRecover'>;
+export type SetupRestored = ResponseOf<'setupRestore'>;
 /** The agent's session, and whether it is the one this page is signed in with (the web part adds it). */
 export type WebSession = ResponseOf<'webSessions'>[number] & { current?: boolean };
 
@@ -77,12 +79,17 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
  */
 export const agent = createApiClient({ baseUrl: '' });
 
+/** UTF-8 as base64url: how a passphrase travels in a header (which carries no other bytes). */
+export function base64url(text: string): string {
+  let binary = '';
+  for (const b of new TextEncoder().encode(text)) binary += String.fromCharCode(b);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
 /** The stable code of an error from either the agent's client or the web part's routes. */
 export function errorCode(e: unknown): string | undefined {
   return e instanceof ApiError || isKithError(e) ? e.code : undefined;
 }
-
-const id = encodeURIComponent;
 
 export const api = {
   session: () =>
@@ -96,6 +103,9 @@ export const api = {
   setupCreate: (body: BodyOf<'setupCreate'>) => agent.setupCreate({ body }),
   setupEnrol: (code: string) => agent.setupEnrol({ body: { code } }),
   setupRecover: (body: BodyOf<'setupRecover'>) => agent.setupRecover({ body }),
+  /** `kith restore` on this waiting node: the file streams up; the passphrase goes in its header. */
+  setupRestore: (file: Blob, passphrase: string) =>
+    agent.upload('setupRestore', file, { [BACKUP_PASSPHRASE_HEADER]: base64url(passphrase) }),
 
   identity: () => agent.identity(),
   identityLog: () => agent.identityLog(),

@@ -8,6 +8,8 @@ const ID = '[^/]{1,200}';
 
 /** Routes whose answer is bytes, passed on as a stream (a download), not as JSON. */
 export const STREAMED_ROUTES: readonly string[] = ['/api/backup'];
+/** Routes whose body is bytes (an uploaded file), streamed to the agent, not read as JSON. */
+export const UPLOAD_ROUTES: readonly string[] = ['/api/setup/restore'];
 
 const RULES: readonly [method: string, pattern: string][] = [
   ['GET', '/api/health'],
@@ -16,6 +18,7 @@ const RULES: readonly [method: string, pattern: string][] = [
   ['POST', '/api/setup/create'],
   ['POST', '/api/setup/enrol'],
   ['POST', '/api/setup/recover'],
+  ['POST', '/api/setup/restore'],
   ['GET', '/api/identity'],
   // The public, signed identity log (`kith identity --export-log`).
   ['GET', '/api/identity/log'],

@@ -19,8 +19,9 @@ import { KithError, isKithError } from '@kith/core/errors';
 import { WebSocket, WebSocketServer } from 'ws';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type AgentLink, AgentAnswer, agentCall, agentStream } from './agent-link.ts';
-import { allowedRoute, STREAMED_ROUTES } from './allowlist.ts';
+import { BACKUP_PASSPHRASE_HEADER } from '@kith/api/schemas/control';
+import { type AgentLink, AgentAnswer, agentCall, agentStream, agentUpload } from './agent-link.ts';
+import { allowedRoute, STREAMED_ROUTES, UPLOAD_ROUTES } from './allowlist.ts';
 import { clearedCookie, sessionCookie, sessionSecretOf } from './cookies.ts';
 import { isLoopback, publicHost, tlsNames } from './hosts.ts';
 import { originAllowed, securityHeaders } from './security-headers.ts';
@@ -137,6 +138,7 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
       await sessionOf(req);
       if (!allowedRoute(method, path)) throw new KithError('WEB_ROUTE_REFUSED');
       if (STREAMED_ROUTES.includes(path)) return download(req, res, method, path);
+      if (UPLOAD_ROUTES.includes(path)) return upload(req, res, path);
       return proxy(req, res, method, `${path}${url.search}`);
     }
     if (path.startsWith('/web/')) throw new KithError('NOT_FOUND');
@@ -168,7 +170,24 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
         ? { 'content-disposition': answer.headers.get('content-disposition')! }
         : {}),
     });
-    await pipeline(Readable.fromWeb(answer.body as import('node:stream/web').ReadableStream<Uint8Array>), res);
+    await pipeline(
+      Readable.fromWeb(answer.body as import('node:stream/web').ReadableStream<Uint8Array>),
+      res,
+    );
+  }
+
+  /** An uploaded file (a backup to restore), streamed on with only the header its route reads. */
+  async function upload(req: IncomingMessage, res: ServerResponse, target: string) {
+    if (req.headers['content-type'] !== 'application/octet-stream')
+      throw new KithError('INVALID_INPUT', 'Send the file as application/octet-stream.');
+    const passphrase = req.headers[BACKUP_PASSPHRASE_HEADER];
+    const answer = await agentUpload<unknown>(
+      agent,
+      target,
+      Readable.toWeb(req) as unknown as ReadableStream<Uint8Array>,
+      typeof passphrase === 'string' ? { [BACKUP_PASSPHRASE_HEADER]: passphrase } : {},
+    );
+    json(res, 200, answer);
   }
 
   function closeSockets(sessionId: string) {

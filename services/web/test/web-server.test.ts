@@ -92,6 +92,39 @@ describe('web part', () => {
     expect((await fetch(`${web.url}/api/log-level`, { headers: { cookie } })).status).toBe(403);
   });
 
+  it('streams a backup download and a restore upload through, with only the passphrase header', async () => {
+    const cookie = await signIn();
+    const backup = await post('/api/backup', { passphrase: 'a passphrase' }, { cookie });
+    expect(backup.status).toBe(200);
+    expect(backup.headers.get('content-type')).toBe('application/octet-stream');
+    expect((await backup.arrayBuffer()).byteLength).toBeGreaterThan(100);
+    // The agent's refusal comes back as it said it (no passphrase: its schema's 400).
+    const none = await post('/api/backup', {}, { cookie });
+    expect(none.status).toBe(400);
+    // A running node is past setup: the upload streams on and the agent's SETUP_DONE comes back.
+    const upload = await fetch(`${web.url}/api/setup/restore`, {
+      method: 'POST',
+      headers: {
+        cookie,
+        origin: web.url,
+        'content-type': 'application/octet-stream',
+        'kith-backup-passphrase': Buffer.from('x').toString('base64url'),
+      },
+      body: new Uint8Array(64 * 1024),
+    });
+    expect(upload.status).toBe(409);
+    expect(((await upload.json()) as { error: { code: string } }).error.code).toBe('SETUP_DONE');
+    // Not JSON's way in: a JSON body is refused before the agent sees it.
+    const asJson = await post('/api/setup/restore', {}, { cookie });
+    expect(asJson.status).toBe(400);
+    const log = (await (await fetch(`${web.url}/api/identity/log`, { headers: { cookie } })).json()) as {
+      entries: string[];
+    };
+    expect(log.entries.length).toBeGreaterThan(0);
+    // Raw archive blobs stay refused.
+    expect((await fetch(`${web.url}/api/archive/blobs/00`, { headers: { cookie } })).status).toBe(403);
+  });
+
   it('refuses a state change from another origin, or with none', async () => {
     const cookie = await signIn();
     const evil = await post('/web/signout', {}, { cookie, origin: 'http://evil.example' });

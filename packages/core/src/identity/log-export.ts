@@ -16,7 +16,8 @@ export function encodeLogExport(entries: Uint8Array[]): Uint8Array {
 /** The entries of an exported log; `name` says which file in the errors. */
 export function decodeLogExport(bytes: Uint8Array, name: string): Uint8Array[] {
   const doc = decodeCanonical(bytes, 4 * 1024 * 1024) as { v?: unknown; kind?: unknown; entries?: unknown };
-  if (doc.kind !== LOG_EXPORT_KIND) throw new KithError('CODEC_SCHEMA', `${name} is not an exported identity log.`);
+  if (doc.kind !== LOG_EXPORT_KIND)
+    throw new KithError('CODEC_SCHEMA', `${name} is not an exported identity log.`);
   if (doc.v !== 1)
     throw new KithError('CODEC_UNKNOWN_VERSION', `${name} has log export version ${String(doc.v)}.`);
   if (

@@ -54,7 +54,9 @@ export function NodeStatus() {
                   : `Relay for ${relay.relayFor.map((r) => r.name ?? r.userId.slice(0, 12)).join(', ')}.`}
             </li>
           ) : null}
-          {status.locked ? <li class="warning">Locked: relaying only; unlock to read your messages.</li> : null}
+          {status.locked ? (
+            <li class="warning">Locked: relaying only; unlock to read your messages.</li>
+          ) : null}
         </ul>
       ) : null}
     </section>

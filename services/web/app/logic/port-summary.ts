@@ -17,7 +17,9 @@ export function portSummary(
   s: Pick<Status, 'peerPort' | 'addresses' | 'portWindows' | 'portMapping'>,
   at: (d: Date) => string = (d) => d.toLocaleTimeString(),
 ): StatusLine[] {
-  const lines: StatusLine[] = [{ text: `Peer port ${s.peerPort} at ${s.addresses.join(', ') || 'no address yet'}.` }];
+  const lines: StatusLine[] = [
+    { text: `Peer port ${s.peerPort} at ${s.addresses.join(', ') || 'no address yet'}.` },
+  ];
   const w = s.portWindows;
   if (w && !w.enabled) lines.push({ text: 'Peer port open all the time (port windows off).' });
   else if (w) {
@@ -26,7 +28,9 @@ export function portSummary(
       text:
         `Peer port ${state}; next window at ${w.nextWindowAt ? time(w.nextWindowAt, at) : 'unknown'} ` +
         `(${w.openMs} ms every ${w.periodMs} ms)` +
-        (w.invitesHolding ? `, held open by ${w.invitesHolding} invite${w.invitesHolding === 1 ? '' : 's'}` : '') +
+        (w.invitesHolding
+          ? `, held open by ${w.invitesHolding} invite${w.invitesHolding === 1 ? '' : 's'}`
+          : '') +
         '.',
     });
     if (w.clock.peers > 0)
@@ -50,7 +54,8 @@ export function portSummary(
     lines.push({
       text: `Router forwards ${m.external} to the peer port (${m.via === 'upnp' ? 'UPnP' : 'NAT-PMP'}).`,
     });
-  else if (m.state === 'searching') lines.push({ text: 'Router mapping: asking the router (NAT-PMP, UPnP).' });
+  else if (m.state === 'searching')
+    lines.push({ text: 'Router mapping: asking the router (NAT-PMP, UPnP).' });
   else
     lines.push({
       warning: true,

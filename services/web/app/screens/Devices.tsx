@@ -137,8 +137,8 @@ export function DevicesScreen() {
           </div>
         </form>
       ) : null}
-      <BackupForm />
       <IdentityLogExport />
+      <BackupForm />
       <h2>Signed-in browsers</h2>
       <ul class="cards">
         {sessions.map((s) => (
