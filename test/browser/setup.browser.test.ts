@@ -215,7 +215,7 @@ describe(`setup mode in Chromium (${kind})`, () => {
   );
 
   it(
-    'restores a backup on a waiting node from its web page: the same device, friends and all',
+    'restores a backup on a waiting node from its web page: the same device again, with its friend',
     () =>
       step(async () => {
         // A backup of A's first device (`kith backup`), restored on a new waiting node once A stops.
@@ -254,6 +254,9 @@ describe(`setup mode in Chromium (${kind})`, () => {
         const wId = await w.cli<Identity>('identity');
         expect(wId.userId).toBe(aId.userId);
         expect(wId.deviceId).toBe(aId.deviceId);
+        // B befriended A before the backup: the restored node knows B as a friend.
+        const bUser = (await nodes[2]!.cli<Identity>('identity')).userId;
+        expect((await w.cli<{ userId: string }[]>('friends')).map((f) => f.userId)).toContain(bUser);
         expect(
           (await restoring.evaluate('document.documentElement.scrollWidth')) as number,
         ).toBeLessThanOrEqual(360);
