@@ -6,7 +6,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import {
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  chromium,
+  type Page,
+} from 'playwright-core';
 import qrcode from 'qrcode-generator';
 
 export const CHROMIUM = process.env.KITH_CHROMIUM ?? '/usr/bin/chromium';
@@ -79,8 +85,18 @@ export const PHONE = {
   deviceScaleFactor: 2,
 };
 
-export function newContext(browser: Browser, kind: typeof DESKTOP | typeof PHONE): Promise<BrowserContext> {
-  return browser.newContext({ ...kind, ignoreHTTPSErrors: true, locale: 'en-GB', timezoneId: 'UTC' });
+export function newContext(
+  browser: Browser,
+  kind: typeof DESKTOP | typeof PHONE,
+  extra: BrowserContextOptions = {},
+): Promise<BrowserContext> {
+  return browser.newContext({
+    ...kind,
+    ignoreHTTPSErrors: true,
+    locale: 'en-GB',
+    timezoneId: 'UTC',
+    ...extra,
+  });
 }
 
 let axeSource: string | undefined;

@@ -2,7 +2,8 @@
  * Setup mode through the web UI (docs/DESIGN.md "Setup mode"): `kith up --setup web` on an empty
  * data dir starts without an identity and waits; its web page, signed in with a code, enrols it
  * as one of node A's devices with a device invite from A (or recovers A's identity with the phrase
- * and a friend's invite), and the same process goes on as the full node, linked to the others.
+ * and a friend's invite, or restores a backup file), and the same process goes on as the full
+ * node, linked to the others.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -209,6 +210,57 @@ describe(`setup mode in Chromium (${kind})`, () => {
           return peers.some((p) => p.deviceId === bId.deviceId && p.online);
         });
         await phone.close();
+      }),
+    900_000,
+  );
+
+  it(
+    'restores a backup on a waiting node from its web page: the same device again, with its friend',
+    () =>
+      step(async () => {
+        // A backup of A's first device (`kith backup`), restored on a new waiting node once A stops.
+        const pass = join(dir, 'backup-pass.txt');
+        await writeFile(pass, 'ein langes Passwort für das Backup ✓');
+        const file = join(dir, 'a.kith-backup');
+        const made = await runKith(
+          ['backup', '--data', a.dataDir, '--out', file, '--passphrase-file', pass, '--json'],
+          { timeoutMs: 300_000 },
+        );
+        expect(made.code, made.stderr).toBe(0);
+        const aId = await a.cli<Identity>('identity');
+        const w = await dbs.node(join(dir, 'w'), '127.0.0.75', 1000);
+        nodes.push(w);
+        await w.start({ startTimeoutMs: 540_000, args: ['--setup', 'web'], readyLine: WAITING_LINE });
+        await a.stop();
+
+        const restoring = await (await newContext(browser, PHONE)).newPage();
+        phone = restoring;
+        const { url } = await webCode(w);
+        await restoring.goto(url);
+        await restoring.getByRole('heading', { name: 'Set up this node', level: 1 }).waitFor(WAIT);
+        await restoring.getByRole('radio', { name: 'Restore a backup' }).check();
+        await restoring.getByLabel('Backup file').setInputFiles(file);
+        // A wrong passphrase restores nothing and says so; the node still waits.
+        await restoring.getByLabel('Backup passphrase').fill('not the passphrase');
+        await restoring.getByRole('button', { name: 'Restore this backup' }).click();
+        await restoring.getByRole('alert').waitFor(WAIT);
+        expect(await w.api<{ state: string }>('/setup')).toEqual({ state: 'waiting' });
+        await restoring.getByLabel('Backup passphrase').fill('ein langes Passwort für das Backup ✓');
+        await restoring.getByRole('button', { name: 'Restore this backup' }).click();
+        await restoring.getByText('Restored').waitFor(WAIT);
+        await shots.take(restoring, 'setup-restored-phone');
+        await restoring.getByRole('button', { name: 'Continue' }).click(WAIT);
+        await restoring.getByRole('heading', { name: 'Devices', level: 1 }).waitFor(WAIT);
+        const wId = await w.cli<Identity>('identity');
+        expect(wId.userId).toBe(aId.userId);
+        expect(wId.deviceId).toBe(aId.deviceId);
+        // B befriended A before the backup: the restored node knows B as a friend.
+        const bUser = (await nodes[2]!.cli<Identity>('identity')).userId;
+        expect((await w.cli<{ userId: string }[]>('friends')).map((f) => f.userId)).toContain(bUser);
+        expect(
+          (await restoring.evaluate('document.documentElement.scrollWidth')) as number,
+        ).toBeLessThanOrEqual(360);
+        await restoring.close();
       }),
     900_000,
   );

@@ -43,6 +43,15 @@ export interface ApiClient extends ApiCalls {
   request<N extends RouteName>(name: N, input?: RequestOf<N>): Promise<ResponseOf<N>>;
   /** Calls a route whose answer is bytes (`backup`): the raw response of a 2xx, no time limit. */
   stream<N extends RouteName>(name: N, input?: RequestOf<N>): Promise<Response>;
+  /**
+   * Calls a route whose body is bytes (`setupRestore`): `data` as application/octet-stream with
+   * `headers`, no time limit (a large file over a slow link); the JSON answer as `request` does.
+   */
+  upload<N extends RouteName>(
+    name: N,
+    data: Blob | Uint8Array,
+    headers?: Record<string, string>,
+  ): Promise<ResponseOf<N>>;
 }
 
 /** `/conversations/:id` with `{ id }` -> `/conversations/<id>`, each value URL-encoded. */
@@ -141,11 +150,38 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     throw errorOf(json);
   }
 
+  async function upload<N extends RouteName>(
+    name: N,
+    data: Blob | Uint8Array,
+    extra: Record<string, string> = {},
+  ): Promise<ResponseOf<N>> {
+    const { url, method, headers } = prepare(name, undefined);
+    let response: Response;
+    try {
+      response = await doFetch(url, {
+        method,
+        headers: { ...headers, ...extra, 'content-type': 'application/octet-stream' },
+        body: data instanceof Uint8Array ? new Blob([new Uint8Array(data)]) : data,
+      });
+    } catch (cause) {
+      throw new KithError('AGENT_NOT_RUNNING', undefined, { cause });
+    }
+    const text = await response.text();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new KithError('INTERNAL', `The agent answered ${response.status} with no JSON.`);
+    }
+    if (!response.ok) throw errorOf(json);
+    return json as ResponseOf<N>;
+  }
+
   const calls = Object.fromEntries(
     (Object.keys(ROUTES) as RouteName[]).map((name) => [
       name,
       (input?: RequestOf<typeof name>) => request(name, input),
     ]),
   ) as unknown as ApiCalls;
-  return { ...calls, baseUrl: base, request, stream };
+  return { ...calls, baseUrl: base, request, stream, upload };
 }

@@ -106,6 +106,12 @@ export const ROUTES = {
     body: K.SetupRecoverBody,
     response: K.SetupRecovered,
   }),
+  setupRestore: route({
+    method: 'POST',
+    path: '/setup/restore',
+    body: K.OctetStream,
+    response: K.SetupRestored,
+  }),
 
   lockState: route({ method: 'GET', path: '/lock', response: K.LockState }),
   unlock: route({ method: 'POST', path: '/unlock', body: K.UnlockBody, response: K.LockState }),

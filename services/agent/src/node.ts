@@ -89,6 +89,7 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
         dataDir: config.dataDir,
         passphrase: await readPassphrase(config.passphraseFile),
         random: components.random,
+        database: components.db,
       });
       return { plugins: [setupRoutes(setup)], done: setup.done, cancel: () => setup.cancel() };
     },

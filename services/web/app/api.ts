@@ -1,4 +1,7 @@
 import type { BodyOf, ResponseOf } from '@kith/api';
+import { createApiClient } from '@kith/api/client';
+import { BACKUP_PASSPHRASE_HEADER } from '@kith/api/schemas/control';
+import { isKithError } from '@kith/core/errors';
 /**
  * The browser's view of the agent: same-origin calls to the web part, which holds the agent's
  * token and passes allowed routes on (the browser never sees the token). The shapes are those
@@ -46,9 +49,11 @@ export type ArchiveTranscript = ResponseOf<'archiveItem'>;
 export type SetupState = ResponseOf<'setupState'>;
 export type SetupEnrolled = ResponseOf<'setupEnrol'>;
 export type SetupRecovered = ResponseOf<'setupRecover'>;
+export type SetupRestored = ResponseOf<'setupRestore'>;
 /** The agent's session, and whether it is the one this page is signed in with (the web part adds it). */
 export type WebSession = ResponseOf<'webSessions'>[number] & { current?: boolean };
 
+/** The web part's own routes (/web/...: sign-in and sessions), which are not the agent's. */
 async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   const response = await fetch(path, {
     method,
@@ -68,7 +73,23 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   return json as T;
 }
 
-const id = encodeURIComponent;
+/**
+ * The typed client of the agent's routes (@kith/api), on this page's origin: no token, the
+ * session cookie goes along and the web part adds the agent's token to allowed routes.
+ */
+export const agent = createApiClient({ baseUrl: '' });
+
+/** UTF-8 as base64url: how a passphrase travels in a header (which carries no other bytes). */
+export function base64url(text: string): string {
+  let binary = '';
+  for (const b of new TextEncoder().encode(text)) binary += String.fromCharCode(b);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** The stable code of an error from either the agent's client or the web part's routes. */
+export function errorCode(e: unknown): string | undefined {
+  return e instanceof ApiError || isKithError(e) ? e.code : undefined;
+}
 
 export const api = {
   session: () =>
@@ -76,62 +97,60 @@ export const api = {
   signIn: (code: string) => call<{ session: WebSession }>('POST', '/web/signin', { code }),
   signOut: () => call('POST', '/web/signout', {}),
   sessions: () => call<WebSession[]>('GET', '/web/sessions'),
-  revokeSession: (sid: string) => call('DELETE', `/web/sessions/${id(sid)}`),
+  revokeSession: (sid: string) => call('DELETE', `/web/sessions/${encodeURIComponent(sid)}`),
 
-  setupState: () => call<SetupState>('GET', '/api/setup'),
-  setupCreate: (body: BodyOf<'setupCreate'>) =>
-    call<ResponseOf<'setupCreate'>>('POST', '/api/setup/create', body),
-  setupEnrol: (code: string) => call<SetupEnrolled>('POST', '/api/setup/enrol', { code }),
-  setupRecover: (body: BodyOf<'setupRecover'>) => call<SetupRecovered>('POST', '/api/setup/recover', body),
+  setupState: () => agent.setupState(),
+  setupCreate: (body: BodyOf<'setupCreate'>) => agent.setupCreate({ body }),
+  setupEnrol: (code: string) => agent.setupEnrol({ body: { code } }),
+  setupRecover: (body: BodyOf<'setupRecover'>) => agent.setupRecover({ body }),
+  /** `kith restore` on this waiting node: the file streams up; the passphrase goes in its header. */
+  setupRestore: (file: Blob, passphrase: string) =>
+    agent.upload('setupRestore', file, { [BACKUP_PASSPHRASE_HEADER]: base64url(passphrase) }),
 
-  identity: () => call<Identity>('GET', '/api/identity'),
-  status: () => call<Status>('GET', '/api/status'),
-  friends: () => call<Friend[]>('GET', '/api/friends'),
-  peers: () => call<Peer[]>('GET', '/api/peers'),
-  invite: (role: 'friend' | 'device', phrase?: string) =>
-    call<Invite>('POST', '/api/invites', phrase ? { role, phrase } : { role }),
+  identity: () => agent.identity(),
+  identityLog: () => agent.identityLog(),
+  status: () => agent.status(),
+  relayStatus: () => agent.relayStatus(),
+  friends: () => agent.friends(),
+  peers: () => agent.peers(),
+  /** `ttlMs`: how long the invite stays open (the CLI's --ttl; the agent's default without it). */
+  invite: (role: 'friend' | 'device', phrase?: string, ttlMs?: number) =>
+    agent.createInvite({ body: { role, ...(phrase ? { phrase } : {}), ...(ttlMs ? { ttlMs } : {}) } }),
   /** A friend invite that also has a short code to say aloud (same network, docs/PROTOCOL.md §9a). */
-  inviteWithShortCode: () => call<Invite>('POST', '/api/invites', { role: 'friend', short: true }),
-  openInvites: () => call<OpenInvite[]>('GET', '/api/invites'),
+  inviteWithShortCode: (ttlMs?: number) =>
+    agent.createInvite({ body: { role: 'friend', short: true, ...(ttlMs ? { ttlMs } : {}) } }),
+  openInvites: () => agent.invites(),
   /** Ends one open invite (its code no longer works). */
-  cancelInvite: (inviteId: string) =>
-    call<ResponseOf<'cancelInvites'>>('POST', '/api/invites/cancel', { id: inviteId }),
-  setName: (name: string) => call<ResponseOf<'setName'>>('POST', '/api/identity/name', { name }),
-  inviteState: (inviteId: string) => call<InviteState>('GET', `/api/invites/${id(inviteId)}`),
-  accept: (code: string) => call<PairingResult>('POST', '/api/pairing/accept', { code }),
-  revokeDevice: (deviceId: string, phrase: string) =>
-    call<ResponseOf<'revokeDevice'>>('POST', '/api/devices/revoke', { deviceId, phrase }),
-  pendingFriends: () => call<PendingFriend[]>('GET', '/api/friends/pending'),
-  endedPairings: () => call<EndedPairing[]>('GET', '/api/friends/pairings-ended'),
-  confirmFriend: (userId: string) =>
-    call<ResponseOf<'confirmFriend'>>('POST', `/api/friends/${id(userId)}/confirm`, {}),
-  rejectFriend: (userId: string) =>
-    call<ResponseOf<'rejectFriend'>>('POST', `/api/friends/${id(userId)}/reject`, {}),
-  removeFriend: (userId: string) =>
-    call<ResponseOf<'unfriend'>>('POST', `/api/friends/${id(userId)}/unfriend`, {}),
+  cancelInvite: (inviteId: string) => agent.cancelInvites({ body: { id: inviteId } }),
+  setName: (name: string) => agent.setName({ body: { name } }),
+  inviteState: (inviteId: string) => agent.invite({ params: { id: inviteId } }),
+  accept: (code: string) => agent.acceptInvite({ body: { code } }),
+  revokeDevice: (deviceId: string, phrase: string) => agent.revokeDevice({ body: { deviceId, phrase } }),
+  pendingFriends: () => agent.pendingFriends(),
+  endedPairings: () => agent.endedPairings(),
+  confirmFriend: (userId: string) => agent.confirmFriend({ params: { userId } }),
+  rejectFriend: (userId: string) => agent.rejectFriend({ params: { userId } }),
+  removeFriend: (userId: string) => agent.unfriend({ params: { userId } }),
 
-  messages: (conversation?: string) =>
-    call<Message[]>('GET', conversation ? `/api/messages?conversation=${id(conversation)}` : '/api/messages'),
-  send: (body: BodyOf<'sendMessage'>) => call<ResponseOf<'sendMessage'>>('POST', '/api/messages', body),
+  messages: (conversation?: string) => agent.messages(conversation ? { query: { conversation } } : {}),
+  send: (body: BodyOf<'sendMessage'>) => agent.sendMessage({ body }),
 
-  conversations: () => call<ConversationSummary[]>('GET', '/api/conversations'),
-  conversation: (cid: string) => call<ConversationView>('GET', `/api/conversations/${id(cid)}`),
-  createConversation: (body: CreateConversation) =>
-    call<ConversationSummary>('POST', '/api/conversations', body),
-  post: (cid: string, text: string) => call('POST', `/api/conversations/${id(cid)}/posts`, { text }),
-  argue: (cid: string, body: BodyOf<'argue'>) =>
-    call<ResponseOf<'argue'>>('POST', `/api/conversations/${id(cid)}/arguments`, body),
-  vote: (cid: string, ballot: VoteBody) => call('POST', `/api/conversations/${id(cid)}/votes`, ballot),
-  checkRule: (rule: string) => call<RuleCheck>('POST', '/api/rules/check', { rule }),
+  conversations: () => agent.conversations(),
+  conversation: (cid: string) => agent.conversation({ params: { id: cid } }),
+  createConversation: (body: CreateConversation) => agent.createConversation({ body }),
+  post: (cid: string, text: string) => agent.post({ params: { id: cid }, body: { text } }),
+  argue: (cid: string, body: BodyOf<'argue'>) => agent.argue({ params: { id: cid }, body }),
+  vote: (cid: string, ballot: VoteBody) => agent.vote({ params: { id: cid }, body: ballot }),
+  checkRule: (rule: string) => agent.checkRule({ body: { rule } }),
 
-  archiveStatus: () => call<ArchiveStatus>('GET', '/api/archive/status'),
-  archiveSync: () => call<ResponseOf<'syncArchive'>>('POST', '/api/archive/sync', {}),
-  archiveHistory: () => call<ArchiveListItem[]>('GET', '/api/archive/history'),
-  archiveCurrent: () => call<ArchiveListItem[]>('GET', '/api/archive/current'),
-  archiveItem: (itemId: string) => call<ArchiveTranscript>('GET', `/api/archive/items/${id(itemId)}`),
+  archiveStatus: () => agent.archiveStatus(),
+  archiveSync: () => agent.syncArchive({ body: {} }),
+  archiveHistory: (): Promise<ArchiveListItem[]> => agent.archiveHistory(),
+  archiveCurrent: (): Promise<ArchiveListItem[]> => agent.archiveCurrent(),
+  archiveItem: (itemId: string) => agent.archiveItem({ params: { id: itemId } }),
 
-  phraseStatus: () => call<{ pending: boolean; revealed?: boolean }>('GET', '/api/identity/phrase'),
-  revealPhrase: () => call<{ phrase: string }>('POST', '/api/identity/phrase/reveal', {}),
-  unlock: (passphrase: string) => call<{ locked: boolean }>('POST', '/api/unlock', { passphrase }),
-  lock: () => call<{ locked: boolean }>('POST', '/api/lock', {}),
+  phraseStatus: () => agent.phraseStatus(),
+  revealPhrase: () => agent.revealPhrase(),
+  unlock: (passphrase: string) => agent.unlock({ body: { passphrase } }),
+  lock: () => agent.lock(),
 };

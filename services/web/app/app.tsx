@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { ApiError, type Friend, type Identity, api } from './api.ts';
+import { type Friend, type Identity, api, errorCode } from './api.ts';
 import { ErrorNote } from './components/Errors.tsx';
 import { onConnection, startEvents, useAgentEvents } from './events.ts';
 import { PeopleContext } from './names.ts';
@@ -44,7 +44,9 @@ export function App() {
     api
       .session()
       .then(() => setSession('signed-in'))
-      .catch(() => setSession('signed-out'));
+      // Only while still checking: a code URL signs in meanwhile, and this earlier check's
+      // "no session" must not sign that page out again when it arrives late (a loaded machine).
+      .catch(() => setSession((s) => (s === 'checking' ? 'signed-out' : s)));
   }, []);
 
   const reload = useCallback(() => {
@@ -55,9 +57,9 @@ export function App() {
         setLocked(false);
       })
       .catch((e: unknown) => {
-        if (e instanceof ApiError && (e.code === 'KEYSTORE_LOCKED' || e.code === 'NODE_LOCKED'))
-          setLocked(true);
-        else if (e instanceof ApiError && e.code === 'WEB_SESSION_INVALID') setSession('signed-out');
+        const code = errorCode(e);
+        if (code === 'KEYSTORE_LOCKED' || code === 'NODE_LOCKED') setLocked(true);
+        else if (code === 'WEB_SESSION_INVALID') setSession('signed-out');
         else setError(e);
       });
     api

@@ -70,6 +70,60 @@ export async function agentCall<T>(
   return json as T;
 }
 
+/**
+ * A call whose answer is bytes (the backup): the agent's 2xx response as it streams, with no
+ * time limit (a large database takes a while); an error answer throws as `agentCall` does.
+ */
+export async function agentStream(
+  link: AgentLink,
+  method: string,
+  path: string,
+  body: unknown,
+): Promise<Response> {
+  const { url, token } = await link.endpoint();
+  let response: Response;
+  try {
+    response = await fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  } catch (cause) {
+    link.reset();
+    throw new KithError('AGENT_NOT_RUNNING', undefined, { cause });
+  }
+  if (!response.ok) throw new AgentAnswer(response.status, await response.json().catch(() => ({})));
+  return response;
+}
+
+/**
+ * A call whose body is bytes (a backup to restore): `body` streamed to the agent as it arrives
+ * with the given headers, no time limit; the JSON answer as `agentCall` gives it.
+ */
+export async function agentUpload<T>(
+  link: AgentLink,
+  path: string,
+  body: ReadableStream<Uint8Array>,
+  headers: Record<string, string>,
+): Promise<T> {
+  const { url, token } = await link.endpoint();
+  let response: Response;
+  try {
+    response = await fetch(`${url}${path}`, {
+      method: 'POST',
+      headers: { ...headers, authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+  } catch (cause) {
+    link.reset();
+    throw new KithError('AGENT_NOT_RUNNING', undefined, { cause });
+  }
+  const json = (await response.json().catch(() => ({}))) as unknown;
+  if (!response.ok) throw new AgentAnswer(response.status, json);
+  return json as T;
+}
+
 /** An agent's error answer, passed on to the browser as it came. */
 export class AgentAnswer extends Error {
   constructor(

@@ -6,6 +6,11 @@
  */
 const ID = '[^/]{1,200}';
 
+/** Routes whose answer is bytes, passed on as a stream (a download), not as JSON. */
+export const STREAMED_ROUTES: readonly string[] = ['/api/backup'];
+/** Routes whose body is bytes (an uploaded file), streamed to the agent, not read as JSON. */
+export const UPLOAD_ROUTES: readonly string[] = ['/api/setup/restore'];
+
 const RULES: readonly [method: string, pattern: string][] = [
   ['GET', '/api/health'],
   // Setup mode (docs/DESIGN.md "Setup mode"): only a signed-in browser may give the node its identity.
@@ -13,7 +18,12 @@ const RULES: readonly [method: string, pattern: string][] = [
   ['POST', '/api/setup/create'],
   ['POST', '/api/setup/enrol'],
   ['POST', '/api/setup/recover'],
+  ['POST', '/api/setup/restore'],
   ['GET', '/api/identity'],
+  // The public, signed identity log (`kith identity --export-log`).
+  ['GET', '/api/identity/log'],
+  // A backup sealed under a passphrase the person types (`kith backup`): a download.
+  ['POST', '/api/backup'],
   ['GET', '/api/status'],
   ['GET', '/api/friends'],
   ['GET', '/api/peers'],

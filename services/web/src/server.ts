@@ -17,8 +17,11 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KithError, isKithError } from '@kith/core/errors';
 import { WebSocket, WebSocketServer } from 'ws';
-import { type AgentLink, AgentAnswer, agentCall } from './agent-link.ts';
-import { allowedRoute } from './allowlist.ts';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { BACKUP_PASSPHRASE_HEADER } from '@kith/api/schemas/control';
+import { type AgentLink, AgentAnswer, agentCall, agentStream, agentUpload } from './agent-link.ts';
+import { allowedRoute, STREAMED_ROUTES, UPLOAD_ROUTES } from './allowlist.ts';
 import { clearedCookie, sessionCookie, sessionSecretOf } from './cookies.ts';
 import { isLoopback, publicHost, tlsNames } from './hosts.ts';
 import { originAllowed, securityHeaders } from './security-headers.ts';
@@ -134,6 +137,8 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
     if (path.startsWith('/api/')) {
       await sessionOf(req);
       if (!allowedRoute(method, path)) throw new KithError('WEB_ROUTE_REFUSED');
+      if (STREAMED_ROUTES.includes(path)) return download(req, res, method, path);
+      if (UPLOAD_ROUTES.includes(path)) return upload(req, res, path);
       return proxy(req, res, method, `${path}${url.search}`);
     }
     if (path.startsWith('/web/')) throw new KithError('NOT_FOUND');
@@ -151,6 +156,38 @@ export async function startWebServer(options: WebServerOptions): Promise<Running
       if (e instanceof AgentAnswer) return json(res, e.status, e.body);
       throw e;
     }
+  }
+
+  /** A streamed answer (the backup), passed on as it comes; never held whole in memory. */
+  async function download(req: IncomingMessage, res: ServerResponse, method: string, target: string) {
+    const body = await readJson(req);
+    const answer = await agentStream(agent, method, target, body);
+    if (!answer.body) throw new KithError('INTERNAL', 'The agent sent an empty answer.');
+    res.writeHead(200, {
+      'content-type': answer.headers.get('content-type') ?? 'application/octet-stream',
+      'cache-control': 'no-store',
+      ...(answer.headers.get('content-disposition')
+        ? { 'content-disposition': answer.headers.get('content-disposition')! }
+        : {}),
+    });
+    await pipeline(
+      Readable.fromWeb(answer.body as import('node:stream/web').ReadableStream<Uint8Array>),
+      res,
+    );
+  }
+
+  /** An uploaded file (a backup to restore), streamed on with only the header its route reads. */
+  async function upload(req: IncomingMessage, res: ServerResponse, target: string) {
+    if (req.headers['content-type'] !== 'application/octet-stream')
+      throw new KithError('INVALID_INPUT', 'Send the file as application/octet-stream.');
+    const passphrase = req.headers[BACKUP_PASSPHRASE_HEADER];
+    const answer = await agentUpload<unknown>(
+      agent,
+      target,
+      Readable.toWeb(req) as unknown as ReadableStream<Uint8Array>,
+      typeof passphrase === 'string' ? { [BACKUP_PASSPHRASE_HEADER]: passphrase } : {},
+    );
+    json(res, 200, answer);
   }
 
   function closeSockets(sessionId: string) {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from '../../agent/src/app.ts';
 import type { KithDatabase } from '@kith/db/database';
+import { setupRoutes } from '../../agent/src/api/routes/setup.ts';
 import { buildTestAgent } from '../../agent/test/api/harness.ts';
 import { createTestDatabase, makeTempDir, type TestDatabaseTarget } from '../../../test/helpers/database.ts';
 import { fixedAgent } from '../src/agent-link.ts';
@@ -26,7 +27,13 @@ describe('web part', () => {
     target = await createTestDatabase('pglite');
     database = await target.open();
     await database.migrate();
-    agent = await buildTestAgent({ dataDir: target.dataDir, database, now: Date.now });
+    agent = await buildTestAgent({
+      dataDir: target.dataDir,
+      database,
+      now: Date.now,
+      // A node past setup: its setup routes answer SETUP_DONE.
+      plugins: [setupRoutes({ userId: 'u', deviceId: 'd' })],
+    });
     await agent.start();
     staticDir = await makeTempDir('kith-web-static-');
     web = await startWebServer({
@@ -90,6 +97,32 @@ describe('web part', () => {
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('WEB_ROUTE_REFUSED');
     expect((await fetch(`${web.url}/api/log-level`, { headers: { cookie } })).status).toBe(403);
+  });
+
+  it('forwards the backup download and streams a restore upload through', async () => {
+    const cookie = await signIn();
+    // Forwarded as a stream (the download itself: test/browser/ui.browser.test.ts); this test
+    // agent has no backup route, so its own 404 comes back, not the web part's 403.
+    const backup = await post('/api/backup', { passphrase: 'a passphrase' }, { cookie });
+    expect(backup.status).toBe(404);
+    // A running node is past setup: the upload streams on and the agent's SETUP_DONE comes back.
+    const upload = await fetch(`${web.url}/api/setup/restore`, {
+      method: 'POST',
+      headers: {
+        cookie,
+        origin: web.url,
+        'content-type': 'application/octet-stream',
+        'kith-backup-passphrase': Buffer.from('x').toString('base64url'),
+      },
+      body: new Uint8Array(64 * 1024),
+    });
+    expect(upload.status).toBe(409);
+    expect(((await upload.json()) as { error: { code: string } }).error.code).toBe('SETUP_DONE');
+    // Not JSON's way in: a JSON body is refused before the agent sees it.
+    const asJson = await post('/api/setup/restore', {}, { cookie });
+    expect(asJson.status).toBe(400);
+    // Raw archive blobs stay refused.
+    expect((await fetch(`${web.url}/api/archive/blobs/00`, { headers: { cookie } })).status).toBe(403);
   });
 
   it('refuses a state change from another origin, or with none', async () => {

@@ -116,6 +116,22 @@ export const BackupBody = Type.Object(
 /** The backup is streamed as application/octet-stream: no JSON answer (`ApiClient.stream`). */
 export const OctetStream = Type.Unsafe<never>({ type: 'string', format: 'binary' });
 
+/**
+ * Setup from a backup (`kith restore` on a node waiting in setup mode): the sealed file is the
+ * request body (application/octet-stream, `ApiClient.upload`); its passphrase travels in this
+ * header as base64url of its UTF-8 (a header carries no other bytes), never in the URL.
+ */
+export const BACKUP_PASSPHRASE_HEADER = 'kith-backup-passphrase';
+export const SetupRestored = Type.Object({
+  userId: Type.String(),
+  deviceId: Type.String(),
+  /** When the backup was made. */
+  createdAt: Type.String(),
+  rows: Type.Integer(),
+  tables: Type.Integer(),
+  files: Type.Integer(),
+});
+
 export const RuleCheckBody = Type.Object(
   { rule: Type.String({ maxLength: 8192 }) },
   { additionalProperties: false },

@@ -12,7 +12,7 @@ export function holdsNul(...values: unknown[]): boolean {
     const v = stack.pop();
     if (typeof v === 'string') {
       if (v.includes('\u0000')) return true;
-    } else if (typeof v === 'object' && v !== null) {
+    } else if (isPlainData(v)) {
       for (const [key, inner] of Object.entries(v)) {
         if (key.includes('\u0000')) return true;
         stack.push(inner);
@@ -20,6 +20,17 @@ export function holdsNul(...values: unknown[]): boolean {
     }
   }
   return false;
+}
+
+/**
+ * Parsed JSON: arrays and plain objects only. A streamed body (a backup upload) is a live
+ * IncomingMessage whose graph (socket, server, itself) has cycles: never walked.
+ */
+function isPlainData(v: unknown): v is object {
+  if (typeof v !== 'object' || v === null) return false;
+  if (Array.isArray(v)) return true;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
 }
 
 /** The fastify hook: INVALID_INPUT before validation and handler. */

@@ -1,12 +1,13 @@
 /**
  * Setup mode (docs/DESIGN.md "Setup mode"): a node started on a data dir without an identity,
- * with `--setup web` / KITH_SETUP=web, waits for its owner. Exactly one of three steps gives it
+ * with `--setup web` / KITH_SETUP=web, waits for its owner. Exactly one of four steps gives it
  * an identity, through the same code paths as the CLI:
  *   create  — a fresh phrase and identity (createIdentity); the phrase waits sealed in
  *             DATA/pending-phrase until the web UI's onboarding shows it once;
  *   enrol   — this node becomes one of the owner's devices from a device invite (enrolFromInvite,
  *             as `kith accept CODE` on a fresh data dir);
- *   recover — the phrase and a friend's invite (recoverFromInvite, as `kith recover --invite`).
+ *   recover — the phrase and a friend's invite (recoverFromInvite, as `kith recover --invite`);
+ *   restore — a backup file and its passphrase (restoreBackup, as `kith restore`).
  * One step runs at a time; once one has written the keystore, `done` settles and the agent
  * continues into the full node in the same process.
  */
@@ -14,6 +15,8 @@ import { hostname } from 'node:os';
 import type { RandomSource } from '@kith/core/crypto/index';
 import { KithError } from '@kith/core/errors';
 import { checkPhrase, phraseToSeed } from '@kith/core/identity/phrase';
+import type { KithDatabase } from '@kith/db/database';
+import { type RestoreReport, restoreBackup } from '../backup/backup.ts';
 import { createIdentity } from '../keystore/create-identity.ts';
 import { hasKeystore, writePendingPhrase } from '../keystore/index.ts';
 import { enrolFromInvite } from '../peer/enrol-from-invite.ts';
@@ -31,6 +34,8 @@ export interface IdentitySetupOptions {
   random: RandomSource;
   /** This device's name when the person gives none. */
   defaultDeviceName?: string;
+  /** The node's database (migrated, still empty): a restored backup goes into it. */
+  database?: KithDatabase;
 }
 
 export class IdentitySetup {
@@ -101,6 +106,15 @@ export class IdentitySetup {
         deviceName: this.deviceName(body.deviceName),
         ...(this.options.passphrase !== undefined ? { passphrase: this.options.passphrase } : {}),
       });
+    });
+  }
+
+  /** The backup's rows into the (empty) database and its key files into the data dir, or nothing. */
+  restore(sealed: AsyncIterable<Uint8Array>, passphrase: string): Promise<RestoreReport> {
+    return this.step(() => {
+      const database = this.options.database;
+      if (!database) throw new KithError('RESTORE_REFUSED', 'This node cannot restore in setup mode.');
+      return restoreBackup(sealed, { dataDir: this.options.dataDir, database, passphrase });
     });
   }
 

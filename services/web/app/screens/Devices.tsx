@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, type Invite, type WebSession } from '../api.ts';
+import { BackupForm } from '../components/BackupForm.tsx';
 import { ErrorNote } from '../components/Errors.tsx';
+import { IdentityLogExport } from '../components/IdentityLogExport.tsx';
 import { Qr } from '../components/Qr.tsx';
 import { useAgentEvents } from '../events.ts';
 import { usePeople } from '../names.ts';
@@ -135,6 +137,8 @@ export function DevicesScreen() {
           </div>
         </form>
       ) : null}
+      <IdentityLogExport />
+      <BackupForm />
       <h2>Signed-in browsers</h2>
       <ul class="cards">
         {sessions.map((s) => (

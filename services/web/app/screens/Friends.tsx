@@ -16,6 +16,14 @@ import { SasCheck } from '../components/Sas.tsx';
 import { useAgentEvents } from '../events.ts';
 import { nameOf, usePeople } from '../names.ts';
 
+/** How long an invite stays open (the CLI's --ttl; the agent allows 10 s to a day). */
+const INVITE_TTLS: readonly [ms: number, words: string][] = [
+  [10 * 60_000, '10 minutes'],
+  [30 * 60_000, '30 minutes'],
+  [3600_000, '1 hour'],
+  [24 * 3600_000, '1 day'],
+];
+
 export function FriendsScreen() {
   const people = usePeople();
   const [friends, setFriends] = useState<Friend[]>([]);
@@ -23,6 +31,7 @@ export function FriendsScreen() {
   const [ended, setEnded] = useState<EndedPairing[]>([]);
   const [open, setOpen] = useState<OpenInvite[]>([]);
   const [sayAloud, setSayAloud] = useState(true);
+  const [ttl, setTtl] = useState(INVITE_TTLS[0]![0]);
   const [shortCode, setShortCode] = useState('');
   const [accepting, setAccepting] = useState(false);
   const [invite, setInvite] = useState<Invite | null>(null);
@@ -123,11 +132,19 @@ export function FriendsScreen() {
                 />
                 Also a short code to say aloud (your friend is on the same network)
               </label>
+              <label for="invite-ttl">Open for</label>
+              <select id="invite-ttl" value={ttl} onChange={(e) => setTtl(Number(e.currentTarget.value))}>
+                {INVITE_TTLS.map(([ms, words]) => (
+                  <option key={ms} value={ms}>
+                    {words}
+                  </option>
+                ))}
+              </select>
               <button
                 type="button"
                 onClick={() => {
                   setInvited(null);
-                  (sayAloud ? api.inviteWithShortCode() : api.invite('friend'))
+                  (sayAloud ? api.inviteWithShortCode(ttl) : api.invite('friend', undefined, ttl))
                     .then(setInvite)
                     .catch(setError);
                 }}

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, type Message, type Peer } from '../api.ts';
 import { ErrorNote } from '../components/Errors.tsx';
+import { NodeStatus } from '../components/NodeStatus.tsx';
 import { useAgentEvents } from '../events.ts';
 import { layoutNetwork } from '../logic/network-layout.ts';
 import { nameOf, shortId, usePeople } from '../names.ts';
@@ -107,6 +108,7 @@ export function NetworkScreen() {
             )}
         </figcaption>
       </figure>
+      <NodeStatus />
     </section>
   );
 }

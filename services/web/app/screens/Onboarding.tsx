@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, api } from '../api.ts';
+import { api, errorCode } from '../api.ts';
 import { ErrorNote } from '../components/Errors.tsx';
 import { pickWordPositions, wordsMatch } from '../logic/phrase-check.ts';
 import { usePeople } from '../names.ts';
@@ -22,7 +22,7 @@ export function OnboardingScreen() {
     api
       .phraseStatus()
       .then((s) => setStep(s.pending ? 'ready' : 'none'))
-      .catch((e: unknown) => setStep(e instanceof ApiError && e.status === 404 ? 'unsupported' : 'none'));
+      .catch((e: unknown) => setStep(errorCode(e) === 'NOT_FOUND' ? 'unsupported' : 'none'));
   }, []);
 
   const reveal = async () => {

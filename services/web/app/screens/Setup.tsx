@@ -1,17 +1,21 @@
 import { useEffect, useState } from 'preact/hooks';
-import { type SetupEnrolled, type SetupRecovered, api } from '../api.ts';
+import { type SetupEnrolled, type SetupRecovered, type SetupRestored, api } from '../api.ts';
 import { ErrorNote } from '../components/Errors.tsx';
 import { Scanner } from '../components/Scanner.tsx';
 import { useAgentEvents } from '../events.ts';
 
-type Choice = 'create' | 'enrol' | 'recover';
-type Done = { kind: 'create' } | { kind: 'enrol'; r: SetupEnrolled } | { kind: 'recover'; r: SetupRecovered };
+type Choice = 'create' | 'enrol' | 'recover' | 'restore';
+type Done =
+  | { kind: 'create' }
+  | { kind: 'enrol'; r: SetupEnrolled }
+  | { kind: 'recover'; r: SetupRecovered }
+  | { kind: 'restore'; r: SetupRestored };
 
 /**
  * Setup mode (docs/DESIGN.md "Setup mode"): this node has no identity yet and waits for its
- * owner. Three ways: create one (the phrase is then shown once on the Onboarding screen), enrol
+ * owner. Four ways: create one (the phrase is then shown once on the Onboarding screen), enrol
  * this node as one of my devices with a device invite, or recover with the phrase and a friend's
- * invite. The phrase typed here goes to the node once and is kept nowhere in the page.
+ * invite, or restore a backup file (`kith backup`, or Devices → Back up). The phrase typed here goes to the node once and is kept nowhere in the page.
  * When the step is done the node restarts its API as the full node; the event stream's
  * reconnection tells this page when it is there (no polling).
  */
@@ -25,6 +29,8 @@ export function SetupScreen({ onReady }: { onReady: (created: boolean) => void }
   const [code, setCode] = useState('');
   const [phrase, setPhrase] = useState('');
   const [invite, setInvite] = useState('');
+  const [backupFile, setBackupFile] = useState<File | null>(null);
+  const [backupPassphrase, setBackupPassphrase] = useState('');
 
   const check = () => {
     if (!done || ready) return;
@@ -45,6 +51,7 @@ export function SetupScreen({ onReady }: { onReady: (created: boolean) => void }
     try {
       setDone(await step());
       setPhrase('');
+      setBackupPassphrase('');
     } catch (e) {
       setError(e);
     } finally {
@@ -80,6 +87,16 @@ export function SetupScreen({ onReady }: { onReady: (created: boolean) => void }
             </p>
           </div>
         ) : null}
+        {done.kind === 'restore' ? (
+          <div class="panel" role="status">
+            <p class="ok">
+              Restored <code class="id">{done.r.userId}</code>, device{' '}
+              <code class="id">{done.r.deviceId}</code> from the backup of{' '}
+              {new Date(done.r.createdAt).toLocaleString()} ({done.r.rows} rows).
+            </p>
+            <p>Run only this copy of that device from now on: stop the old one if it still runs.</p>
+          </div>
+        ) : null}
         {done.kind === 'create' ? (
           <p class="ok" role="status">
             Your identity is made. Next, your seed phrase is shown once: have paper ready.
@@ -107,6 +124,7 @@ export function SetupScreen({ onReady }: { onReady: (created: boolean) => void }
             ['create', 'Create a new identity'],
             ['enrol', 'Enrol as one of my devices'],
             ['recover', 'Recover with my phrase'],
+            ['restore', 'Restore a backup'],
           ] as const
         ).map(([value, label]) => (
           <label key={value}>
@@ -208,6 +226,41 @@ export function SetupScreen({ onReady }: { onReady: (created: boolean) => void }
           />
           <button type="submit" disabled={busy || !phrase.trim() || !invite.trim()}>
             Recover
+          </button>
+        </form>
+      ) : null}
+      {choice === 'restore' ? (
+        <form
+          class="panel stack"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const file = backupFile;
+            if (!file) return;
+            const typed = backupPassphrase;
+            setBackupPassphrase('');
+            void run(async () => ({ kind: 'restore', r: await api.setupRestore(file, typed) }));
+          }}
+        >
+          <p>
+            A backup file from Devices → “Download a backup” or <code>kith backup</code>: this node becomes
+            that device again, with its friends and messages.
+          </p>
+          <label for="setup-backup-file">Backup file</label>
+          <input
+            id="setup-backup-file"
+            type="file"
+            onChange={(e) => setBackupFile(e.currentTarget.files?.[0] ?? null)}
+          />
+          <label for="setup-backup-passphrase">Backup passphrase</label>
+          <input
+            id="setup-backup-passphrase"
+            type="password"
+            autocomplete="off"
+            value={backupPassphrase}
+            onInput={(e) => setBackupPassphrase(e.currentTarget.value)}
+          />
+          <button type="submit" disabled={busy || !backupFile || !backupPassphrase}>
+            {busy ? 'Restoring…' : 'Restore this backup'}
           </button>
         </form>
       ) : null}

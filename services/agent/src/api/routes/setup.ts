@@ -4,9 +4,13 @@
  * where the node is: GET answers `ready`, each step SETUP_DONE.
  */
 import { ROUTES } from '@kith/api/routes';
+import { BACKUP_PASSPHRASE_HEADER } from '@kith/api/schemas/control';
 import { KithError } from '@kith/core/errors';
 import { IdentitySetup } from '../../setup/identity-setup.ts';
 import type { ApiPlugin } from '../context.ts';
+
+/** A backup is one device's database: far below this; anything larger is not one. */
+const MAX_BACKUP_BYTES = 4 * 1024 ** 3;
 
 export function setupRoutes(
   setup: IdentitySetup | { readonly userId: string; readonly deviceId: string },
@@ -95,6 +99,36 @@ export function setupRoutes(
         if (!waiting) return refuse();
         reply.header('cache-control', 'no-store');
         const r = await waiting.recover(request.body);
+        thenFinish(reply);
+        return r;
+      },
+    );
+    // The backup file is the body, streamed into the database as it arrives (never held whole).
+    app.addContentTypeParser(
+      'application/octet-stream',
+      { bodyLimit: MAX_BACKUP_BYTES },
+      (_request, payload, done) => done(null, payload),
+    );
+    app.post(
+      ROUTES.setupRestore.path,
+      {
+        bodyLimit: MAX_BACKUP_BYTES,
+        schema: {
+          summary: 'Setup: bring back a backup (`kith restore`): the sealed file as the body.',
+          tags: ['setup'],
+          response: { 200: ROUTES.setupRestore.response },
+        },
+      },
+      async (request, reply) => {
+        if (!waiting) return refuse();
+        const header = request.headers[BACKUP_PASSPHRASE_HEADER];
+        const passphrase =
+          typeof header === 'string' ? Buffer.from(header, 'base64url').toString('utf8') : '';
+        if (passphrase.length === 0 || passphrase.length > 1024)
+          throw new KithError('INVALID_INPUT', 'Give the backup passphrase (1 to 1024 characters).');
+        if (request.headers['content-type'] !== 'application/octet-stream')
+          throw new KithError('INVALID_INPUT', 'Send the backup file as application/octet-stream.');
+        const r = await waiting.restore(request.body as AsyncIterable<Uint8Array>, passphrase);
         thenFinish(reply);
         return r;
       },
