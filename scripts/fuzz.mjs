@@ -30,15 +30,13 @@ if (!/^[1-9][0-9]*$/.test(runs)) {
   process.exit(2);
 }
 const env = { ...process.env, KITH_FUZZ_RUNS: runs, ...(seed ? { KITH_FUZZ_SEED: seed } : {}) };
-const paths = coreOnly ? ['packages/core/test/fuzz'] : ['packages/core/test/fuzz', 'services/agent/test/fuzz'];
+const paths = coreOnly
+  ? ['packages/core/test/fuzz']
+  : ['packages/core/test/fuzz', 'services/agent/test/fuzz'];
 const projects = coreOnly ? ['--project', 'unit'] : ['--project', 'unit', '--project', 'medium'];
 console.log(`fuzz: ${runs} cases per decoder${seed ? `, seed ${seed}` : ''} (${paths.join(', ')})`);
-const result = spawnSync(
-  'npx',
-  ['vitest', 'run', ...projects, ...paths, ...args],
-  {
-    stdio: 'inherit',
-    env,
-  },
-);
+const result = spawnSync('npx', ['vitest', 'run', ...projects, ...paths, ...args], {
+  stdio: 'inherit',
+  env,
+});
 process.exit(result.status ?? 1);

@@ -62,6 +62,13 @@ interface Sent {
   users: number[];
 }
 
+/** A group's timeline entry (`kith conversation show --json`). */
+interface TimelineJson {
+  id: string;
+  kind: string;
+  body: { text?: unknown };
+}
+
 interface MessageJson {
   id: string;
   conversation: string;
@@ -153,7 +160,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         return await pairAndConfirm(x.node, y.node);
       } catch (err) {
         if (attempt >= 3) throw err;
-        o.log(`chaos: pairing ${x.host.name} and ${y.host.name} failed (${String(err).slice(0, 200)}); again`);
+        o.log(
+          `chaos: pairing ${x.host.name} and ${y.host.name} failed (${String(err).slice(0, 200)}); again`,
+        );
       }
     }
   };
@@ -196,6 +205,19 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       ...userIds.flatMap((id) => ['--member', id]),
     )
   ).id;
+  // Traffic starts once the group's genesis is on every device (a post before it is refused).
+  await waitFor(
+    'the group on every device',
+    async () => {
+      for (const d of devices) {
+        const v = await d.node.cli<{ status: string }>('conversation', 'show', group).catch(() => undefined);
+        if (v?.status !== 'open') return false;
+      }
+      return true;
+    },
+    240_000,
+    1000,
+  );
   o.log(`chaos: ${USERS} users, ${devices.length} devices on namespace hosts, group ${group.slice(0, 12)}`);
 
   // --- traffic and faults -------------------------------------------------------------------
@@ -215,7 +237,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       const text = `chaos ${o.seed} #${seq++}`;
       const toGroup = random() < 0.3;
       const other = pick(userIds.filter((_, u) => u !== from.user));
-      const args = toGroup ? ['send', '--conversation', group, text] : ['send', '--to', other, text];
+      // A group takes posts (`kith post`); `kith send` is for direct conversations.
+      const args = toGroup ? ['post', group, text] : ['send', '--to', other, text];
       const otherUser = userIds.indexOf(other);
       try {
         const r = await from.node.cli<{ conversation?: string }>(...args);
@@ -286,7 +309,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const expectedOn = (d: Device) => sent.filter((s) => s.users.includes(d.user));
   const inventory = async () => {
     const held = new Map<Device, MessageJson[]>();
-    for (const d of devices) held.set(d, await d.node.cli<MessageJson[]>('messages'));
+    for (const d of devices) {
+      const direct = (await d.node.cli<MessageJson[]>('messages')).filter((m) => m.conversation !== group);
+      const view = await d.node.cli<{ timeline: TimelineJson[] }>('conversation', 'show', group);
+      const posts = view.timeline
+        .filter((e) => typeof e.body.text === 'string')
+        .map((e) => ({ id: e.id, conversation: group, text: e.body.text as string }));
+      held.set(d, [...direct, ...posts]);
+    }
     return held;
   };
   const missing = (held: Map<Device, MessageJson[]>) => {

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningNode } from '../../services/agent/src/node.ts';
 import { KithNode, nextPorts, waitFor } from '../helpers/cluster.ts';
 import { makeTempDir } from '../helpers/database.ts';
-import { confirmBoth, startInProcessNode } from '../helpers/in-process-node.ts';
+import { startInProcessNode } from '../helpers/in-process-node.ts';
 import { runKith } from '../helpers/kith-cli.ts';
 import { helloFrom, helloRequest, PROBE_KINDS, probe, probePayloads } from '../helpers/stranger-probes.ts';
 
@@ -115,7 +115,13 @@ describe('silence at scale: a running `kith up` process answers no stranger, sca
         const kind = PROBE_KINDS[i % PROBE_KINDS.length]!;
         // 64 sources: the node caps unconfirmed connections per source at 8.
         const source = `127.0.72.${1 + (i % 64)}`;
-        const r = await probe(HOST, port, source, payloadOf(kind, i), kind === 'nothing' ? IDLE_WATCH_MS : undefined);
+        const r = await probe(
+          HOST,
+          port,
+          source,
+          payloadOf(kind, i),
+          kind === 'nothing' ? IDLE_WATCH_MS : undefined,
+        );
         if (r.received > 0) answered.push(`${kind} #${i}: ${r.received} bytes`);
         if (r.hung) hung.push(`${kind} #${i}`);
       }

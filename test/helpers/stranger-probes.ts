@@ -49,7 +49,15 @@ export function probe(
   });
 }
 
-export const PROBE_KINDS = ['nothing', 'http', 'ws-garbage', 'stranger', 'replay', 'oversize', 'raw'] as const;
+export const PROBE_KINDS = [
+  'nothing',
+  'http',
+  'ws-garbage',
+  'stranger',
+  'replay',
+  'oversize',
+  'raw',
+] as const;
 export type ProbeKind = (typeof PROBE_KINDS)[number];
 
 /** A link hello (base64url, as the kith-hello header carries it) from `keys` to `responder`. */

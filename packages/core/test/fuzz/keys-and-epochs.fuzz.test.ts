@@ -10,7 +10,12 @@ import { describe, it } from 'vitest';
 import { nobleBackend } from '../../src/crypto/index.ts';
 import { openEnvelope, sealEnvelope } from '../../src/envelope.ts';
 import { issueDeviceCertificate, verifyDeviceCertificate } from '../../src/identity/certificate.ts';
-import { type AgreementKeyPair, deriveDeviceKeys, deriveRootKeys, type SigningKeyPair } from '../../src/identity/derive.ts';
+import {
+  type AgreementKeyPair,
+  deriveDeviceKeys,
+  deriveRootKeys,
+  type SigningKeyPair,
+} from '../../src/identity/derive.ts';
 import { openEpochKey, sealEpochKey } from '../../src/messaging/epoch-key.ts';
 import { signDevicePrekey, verifyDevicePrekey } from '../../src/wire/prekey.ts';
 import {
@@ -38,7 +43,9 @@ const sender: SigningKeyPair = (() => {
 })();
 const X = agreement(1);
 
-const certificates = [issueDeviceCertificate(root, device, { name: 'phone', issuedAt: 1_700_000_000_000 }, backend)];
+const certificates = [
+  issueDeviceCertificate(root, device, { name: 'phone', issuedAt: 1_700_000_000_000 }, backend),
+];
 const prekeys = [
   signDevicePrekey(
     { device: deviceId, key: agreement(2).publicKey, createdAt: 1, expiresAt: 2 },
