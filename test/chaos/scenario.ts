@@ -93,10 +93,19 @@ const HEARTBEAT_MS = 2000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
+  const devices: Device[] = [];
+  try {
+    return await run(o, devices);
+  } finally {
+    // A run that failed part-way leaves no `kith up` behind (its namespaces go with afterAll).
+    await Promise.all(devices.map((d) => d.node.kill()));
+  }
+}
+
+async function run(o: ChaosOptions, devices: Device[]): Promise<ChaosReport> {
   const random = seededRandom(o.seed);
   const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)] as T;
   const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo));
-  const devices: Device[] = [];
   const userIds: string[] = [];
 
   const makeDevice = (user: number, name: string, steady: boolean): Device => {
