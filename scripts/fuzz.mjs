@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 /**
  * Long-mode fuzzing (docs/SECURITY.md "Fuzzing"): runs the fuzz suites with N cases per decoder.
- *   npm run fuzz -- --runs 1000000 [--seed 42] [vitest filters, e.g. -t "canonical"]
+ *   npm run fuzz -- --long                 1,000,000 cases per decoder, every suite
+ *   npm run fuzz -- --long --core          the same, the pure decoders of packages/core only
+ *   npm run fuzz -- --runs 50000 [--seed 42] [vitest filters, e.g. -t "canonical"]
  * Same as KITH_FUZZ_RUNS=N npx vitest run --project unit --project medium fuzz
  */
 import { spawnSync } from 'node:child_process';
@@ -13,6 +15,14 @@ const take = (flag) => {
   const [, value] = args.splice(i, 2);
   return value;
 };
+const flag = (name) => {
+  const i = args.indexOf(name);
+  if (i >= 0) args.splice(i, 1);
+  return i >= 0;
+};
+// --long names the default (1,000,000 per decoder, issue #17); --runs N asks for another count.
+flag('--long');
+const coreOnly = flag('--core');
 const runs = take('--runs') ?? '1000000';
 const seed = take('--seed');
 if (!/^[1-9][0-9]*$/.test(runs)) {
@@ -20,13 +30,13 @@ if (!/^[1-9][0-9]*$/.test(runs)) {
   process.exit(2);
 }
 const env = { ...process.env, KITH_FUZZ_RUNS: runs, ...(seed ? { KITH_FUZZ_SEED: seed } : {}) };
-const paths = ['packages/core/test/fuzz', 'services/agent/test/fuzz'];
-const result = spawnSync(
-  'npx',
-  ['vitest', 'run', '--project', 'unit', '--project', 'medium', ...paths, ...args],
-  {
-    stdio: 'inherit',
-    env,
-  },
-);
+const paths = coreOnly
+  ? ['packages/core/test/fuzz']
+  : ['packages/core/test/fuzz', 'services/agent/test/fuzz'];
+const projects = coreOnly ? ['--project', 'unit'] : ['--project', 'unit', '--project', 'medium'];
+console.log(`fuzz: ${runs} cases per decoder${seed ? `, seed ${seed}` : ''} (${paths.join(', ')})`);
+const result = spawnSync('npx', ['vitest', 'run', ...projects, ...paths, ...args], {
+  stdio: 'inherit',
+  env,
+});
 process.exit(result.status ?? 1);

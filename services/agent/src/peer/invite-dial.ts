@@ -8,6 +8,14 @@ import { KithError } from '@kith/core/errors';
 import { type decodeInvite, invitePsk } from '@kith/core/pairing/invite-code';
 import { connectLink } from '../link/connect.ts';
 import type { Link } from '../link/link.ts';
+import { DEFAULT_LINK_LIMITS } from '../link/options.ts';
+
+/**
+ * How long an invite's handshake may take: the same as any link's. It was 5 s, and an inviter on
+ * a busy machine (it looks the invite up in its database before message 2) answered later than
+ * that, so pairing failed with "No answer" while the inviter was up (found by the chaos suite).
+ */
+export const INVITE_HANDSHAKE_TIMEOUT_MS = DEFAULT_LINK_LIMITS.handshakeTimeoutMs;
 
 export function readRecord(bytes: Uint8Array): AddressRecord | undefined {
   if (bytes.length === 0) return undefined;
@@ -54,10 +62,7 @@ export function dialInviteWithThrowawayKey(
   );
 }
 
-/**
- * Tries each address in the invite until one answers the IKpsk2 handshake, each within the
- * link's usual handshake deadline (a busy inviter, such as a NAS under load, may take seconds).
- */
+/** Tries each address in the invite until one answers the IKpsk2 handshake. */
 export async function dialInvite(
   invite: ReturnType<typeof decodeInvite>,
   staticKeyPair: { privateKey: Uint8Array; publicKey: Uint8Array },
@@ -78,6 +83,7 @@ export async function dialInvite(
         invite: { id: invite.id, psk },
         clock: env.clock,
         random: env.random,
+        limits: { handshakeTimeoutMs: INVITE_HANDSHAKE_TIMEOUT_MS },
         ...(env.sourceAddress?.() ?? {}),
       });
     } catch (err) {
