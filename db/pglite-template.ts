@@ -60,6 +60,20 @@ export async function createFromPgliteTemplate(path: string, file: string): Prom
   }
 }
 
+const unzipped = new Map<string, Promise<Buffer>>();
+
+/**
+ * Starts reading and gunzipping the template on the thread pool, for the unpack that follows
+ * (`kith up` calls it first thing, so this overlaps loading the agent's modules). Writes
+ * nothing: the directory itself is written under the data-dir lock (openDatabase).
+ */
+export function preloadPgliteTemplate(file: string = PGLITE_TEMPLATE_FILE): void {
+  if (unzipped.has(file)) return;
+  const loading = readFile(file).then((bytes) => promisify(gunzip)(bytes));
+  loading.catch(() => {}); // seen again, and handled, by the unpack that uses it
+  unzipped.set(file, loading);
+}
+
 /** Files written at once while unpacking (the thread pool has 4 threads by default). */
 const WRITES_IN_FLIGHT = 16;
 
@@ -71,7 +85,10 @@ const WRITES_IN_FLIGHT = 16;
 export async function unpackPgliteTemplate(path: string, file: string): Promise<boolean> {
   const partial = `${path}.unpacking-${process.pid}`;
   try {
-    const entries = readTar(await promisify(gunzip)(await readFile(file)));
+    preloadPgliteTemplate(file);
+    const tar = unzipped.get(file)!;
+    unzipped.delete(file); // 40 MB: not kept past its one use
+    const entries = readTar(await tar);
     await rm(partial, { recursive: true, force: true });
     await mkdir(partial, { recursive: true, mode: 0o700 });
     for (const e of entries)
