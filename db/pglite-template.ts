@@ -1,11 +1,14 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrateDatabase } from './migrate.ts';
 import * as schema from './schema.ts';
+import { readTar } from './template-tar.ts';
 
 /**
  * A PGlite data directory initialised once, at build time, with every migration applied
@@ -41,18 +44,71 @@ export function isNewPgliteDir(path: string): boolean {
  * template or it does not load (another PGlite version, a damaged file): the directory is
  * removed again and the caller initialises it the ordinary way, so a template never decides
  * whether a node starts, only how fast.
+ *
+ * The archive is unpacked onto the disk here (gunzip and file writes on libuv's thread pool,
+ * beside whatever the main thread does meanwhile) and PGlite then opens the directory as it
+ * opens any existing one. PGlite's own `loadDataDir` unpacked it on the main thread through its
+ * in-memory file system, about a fifth of a first `kith up` (bench/README.md "Startup").
  */
 export async function createFromPgliteTemplate(path: string, file: string): Promise<PGlite | undefined> {
-  let tar: Buffer;
+  if (!(await unpackPgliteTemplate(path, file))) return undefined;
   try {
-    tar = gunzipSync(readFileSync(file));
-  } catch {
-    return undefined;
-  }
-  try {
-    return await PGlite.create(path, { loadDataDir: new Blob([tar]) });
+    return await PGlite.create(path);
   } catch {
     rmSync(path, { recursive: true, force: true });
     return undefined;
+  }
+}
+
+const unzipped = new Map<string, Promise<Buffer>>();
+
+/**
+ * Starts reading and gunzipping the template on the thread pool, for the unpack that follows
+ * (`kith up` calls it first thing, so this overlaps loading the agent's modules). Writes
+ * nothing: the directory itself is written under the data-dir lock (openDatabase).
+ */
+export function preloadPgliteTemplate(file: string = PGLITE_TEMPLATE_FILE): void {
+  if (unzipped.has(file)) return;
+  const loading = readFile(file).then((bytes) => promisify(gunzip)(bytes));
+  loading.catch(() => {}); // seen again, and handled, by the unpack that uses it
+  unzipped.set(file, loading);
+}
+
+/** Files written at once while unpacking (the thread pool has 4 threads by default). */
+const WRITES_IN_FLIGHT = 16;
+
+/**
+ * Unpacks the template into `path` (which must not exist yet): into a sibling directory first,
+ * renamed into place when complete, so a crash half-way never leaves a directory that looks
+ * initialised (PG_VERSION present) but is not. False when there is no usable template.
+ */
+export async function unpackPgliteTemplate(path: string, file: string): Promise<boolean> {
+  const partial = `${path}.unpacking-${process.pid}`;
+  try {
+    preloadPgliteTemplate(file);
+    const tar = unzipped.get(file)!;
+    unzipped.delete(file); // 40 MB: not kept past its one use
+    const entries = readTar(await tar);
+    await rm(partial, { recursive: true, force: true });
+    await mkdir(partial, { recursive: true, mode: 0o700 });
+    for (const e of entries)
+      if (e.type === 'dir') await mkdir(join(partial, e.name), { recursive: true, mode: e.mode || 0o700 });
+    const files = entries.filter((e) => e.type === 'file');
+    let next = 0;
+    const writer = async () => {
+      while (next < files.length) {
+        const e = files[next++]!;
+        const target = join(partial, e.name);
+        await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+        await writeFile(target, e.data, { mode: e.mode || 0o600 });
+        await utimes(target, e.mtime, e.mtime);
+      }
+    };
+    await Promise.all(Array.from({ length: WRITES_IN_FLIGHT }, writer));
+    await rename(partial, path);
+    return true;
+  } catch {
+    await rm(partial, { recursive: true, force: true }).catch(() => {});
+    return false;
   }
 }

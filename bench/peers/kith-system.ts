@@ -12,6 +12,8 @@ import { makeTempDir } from '../../test/helpers/database.ts';
 import type { System } from './system.ts';
 
 const TEXT = 'k'.repeat(1024);
+/** The agents' log level: `info` as `kith up` runs by default; KITH_BENCH_LOG_LEVEL=debug to compare. */
+const LOG_LEVEL = process.env.KITH_BENCH_LOG_LEVEL ?? 'info';
 /** POSTs in flight at once during a burst. */
 const WINDOW = 32;
 
@@ -26,6 +28,14 @@ export async function startKithSystem(kind: 'pglite' | 'postgres'): Promise<Syst
   const dir = await makeTempDir('kith-bench-peers-');
   const a = await databases.node(join(dir, 'a'), '127.0.0.41', 2000);
   const b = await databases.node(join(dir, 'b'), '127.0.0.42', 2000);
+  for (const node of [a, b]) {
+    // At the log level a person's `kith up` runs at (the cluster helper's default is debug).
+    node.options.logLevel = LOG_LEVEL;
+    // KITH_BENCH_NODE_ARGS: Node options for both agents, e.g. '--cpu-prof --cpu-prof-dir=DIR' for
+    // profiles (Node refuses --cpu-prof in NODE_OPTIONS; `exec` keeps the pid the bench reads).
+    const nodeArgs = process.env.KITH_BENCH_NODE_ARGS;
+    if (nodeArgs) node.options.prefix = ['sh', '-c', `exec "$0" ${nodeArgs} "$@"`];
+  }
   await Promise.all([a.start(), b.start()]);
   await pairAndConfirm(a, b);
   const bId = (await b.api<{ userId: string }>('/status')).userId;

@@ -28,6 +28,8 @@ export interface NodeOptions {
   prefix?: string[];
   /** Extra `kith up` arguments (e.g. `--setup web`). */
   args?: string[];
+  /** `--log-level` of `kith up` (default debug: a failing test's node.log says the most). */
+  logLevel?: string;
   /** The stderr line `start()` waits for (default `kith: running as`; setup mode says it waits). */
   readyLine?: string;
 }
@@ -73,7 +75,7 @@ export class KithNode {
         '--heartbeat-mean-ms',
         String(o.heartbeatMeanMs),
         '--log-level',
-        'debug',
+        o.logLevel ?? 'debug',
         ...(o.args ?? []),
       ],
       {

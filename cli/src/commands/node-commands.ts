@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { type BodyOf, ROUTES } from '@kith/api';
 import { KithError } from '@kith/core/errors';
 import { parseUserId } from '@kith/core/ids';
@@ -30,6 +31,7 @@ export const upCommand: Command = {
   flags: NODE_FLAGS,
   maxPositionals: 0,
   async run({ dataDir, args, out }) {
+    await preloadTemplate(dataDir);
     // Imported here, like every heavy part below: `kith status` and friends load none of them.
     const { ensureIdentity, runUntilStopped } = await import('./run-node.ts');
     await ensureIdentity(dataDir, out, nodeFlags(args, dataDir));
@@ -41,6 +43,16 @@ export const upCommand: Command = {
     );
   },
 };
+
+/**
+ * A first start on the embedded database unpacks its template (db/pglite-template.ts): its
+ * gunzip starts now, on the thread pool, while the agent's modules load.
+ */
+async function preloadTemplate(dataDir: string): Promise<void> {
+  if (process.env.DATABASE_URL || process.env.DATABASE_URL_FILE) return;
+  const { isNewPgliteDir, preloadPgliteTemplate } = await import('@kith/db/pglite-template');
+  if (isNewPgliteDir(join(dataDir, 'db'))) preloadPgliteTemplate();
+}
 
 export const statusCommand: Command = {
   name: 'status',

@@ -13,6 +13,7 @@ import type { PeerNode } from '../peer/peer-node.ts';
 import { openBox } from '../peer/sealed-box.ts';
 import type { DeviceRow } from '../repositories/identity-repository.ts';
 import type { EpochKeyRow, MessageRepository } from '../repositories/message-repository.ts';
+import type { OwnDevice } from './own-device.ts';
 import type { Prekeys } from './prekeys.ts';
 import type { SecrecySchedule } from './secrecy-schedule.ts';
 
@@ -32,6 +33,7 @@ export class Epochs {
 
   constructor(
     private readonly node: PeerNode,
+    private readonly own: OwnDevice,
     private readonly repo: MessageRepository,
     /** Sends a new epoch's key envelope, stored in the outbox, to its targets. */
     private readonly ship: (envelope: Uint8Array, id: Uint8Array, targets: string[]) => void,
@@ -46,12 +48,6 @@ export class Epochs {
   /** The time on the secrecy schedule's clock. */
   now(): number {
     return this.schedule.clock();
-  }
-  private get me() {
-    return this.node.deviceId;
-  }
-  private get signing() {
-    return this.node.options.device.keys.signing;
   }
 
   /** This device's epoch for a conversation, rotated when the member devices change or it is old (docs/DESIGN.md §5). */
@@ -96,7 +92,7 @@ export class Epochs {
     lookUp: boolean,
   ): Promise<CurrentEpoch> {
     if (lookUp) {
-      const latest = await this.repo.latestOwnEpoch(conversation, this.me);
+      const latest = await this.repo.latestOwnEpoch(conversation, this.own.deviceId);
       const key = latest ? await this.open(latest) : undefined;
       if (latest && key) {
         const stored: CurrentEpoch = {
@@ -112,14 +108,14 @@ export class Epochs {
     const now = this.clock();
     const epoch = { conv: conversation, epoch: this.node.random(16), key: this.node.random(32) };
     const envelope = targets.length
-      ? await sealEpochKey(epoch, sealingKeys, this.signing, now, this.node.random)
+      ? await sealEpochKey(epoch, sealingKeys, this.own.signing, now, this.node.random)
       : undefined;
     const envelopeId = envelope ? itemId(envelope) : undefined;
     await this.repo.insertOwnEpoch(
       {
         epochId: epoch.epoch,
         conversationId: conversation,
-        senderDevice: this.me,
+        senderDevice: this.own.deviceId,
         ...(await this.sealForStore(epoch.key, now)),
         recipients: fingerprint,
         createdAt: new Date(now),

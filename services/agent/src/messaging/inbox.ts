@@ -3,7 +3,6 @@
  * signature) and stored in group commits, in arrival order; after each commit the new messages
  * are announced, conversation items handed to their service, and every accepted item confirmed.
  */
-import type { CryptoBackend } from '@kith/core/crypto/backend';
 import { constantTimeEqual, toHex } from '@kith/core/crypto/index';
 import { KithError, isKithError } from '@kith/core/errors';
 import {
@@ -26,6 +25,7 @@ import { FriendAllowance } from './friend-allowance.ts';
 import { GroupCommit } from './group-commit.ts';
 import { BATCH_MAX, type ConversationItemHandler } from './messenger-options.ts';
 import type { OutboxPump } from './outbox-pump.ts';
+import type { OwnDevice } from './own-device.ts';
 import type { Prekeys } from './prekeys.ts';
 import type { Receipts } from './receipts.ts';
 
@@ -44,7 +44,6 @@ type Incoming =
   | { kind: 'receipt'; from: PeerSession | undefined; receipt: ReceiptBatch };
 
 export interface InboxDeps {
-  backend: () => CryptoBackend;
   /** The conversation service's handler for conversation items, once set. */
   conversationHandler: () => ConversationItemHandler | undefined;
   /** Bytes of items one friend may have this device store per day. */
@@ -57,6 +56,7 @@ export class Inbox {
 
   constructor(
     private readonly node: PeerNode,
+    private readonly own: OwnDevice,
     private readonly repo: MessageRepository,
     private readonly directory: DirectoryCache,
     private readonly epochs: Epochs,
@@ -65,18 +65,8 @@ export class Inbox {
     private readonly prekeys: Prekeys,
     private readonly deps: InboxDeps,
   ) {
-    this.allowance = new FriendAllowance(deps.friendBytesPerDay, node.clock);
+    this.allowance = new FriendAllowance(deps.friendBytesPerDay, own.clock);
     this.inbox = new GroupCommit((batch) => this.commitInbox(batch), BATCH_MAX);
-  }
-
-  private get clock() {
-    return this.node.clock;
-  }
-  private get me() {
-    return this.node.deviceId;
-  }
-  private get backend(): CryptoBackend {
-    return this.deps.backend();
   }
 
   /** Items waiting for their batch (not counting the one running). */
@@ -99,12 +89,12 @@ export class Inbox {
     let queued: Promise<void>;
     try {
       if (kind === 'message') {
-        const header = verifyChatMessage(item, this.backend);
+        const header = verifyChatMessage(item, this.own.backend);
         queued = this.inbox.add({ kind, id, item, origin, from, header });
       } else if (kind === 'epoch-key') {
         queued = this.inbox.add({ kind, id, item, origin, from });
       } else {
-        queued = this.inbox.add({ kind, from, receipt: openReceipt(item, this.backend) });
+        queued = this.inbox.add({ kind, from, receipt: openReceipt(item, this.own.backend) });
       }
     } catch (err) {
       this.refused(err, from, kind);
@@ -124,7 +114,13 @@ export class Inbox {
     x: { id: Uint8Array; item: Uint8Array; from: PeerSession | undefined },
   ): boolean {
     if (sender.userId === this.node.userId || this.allowance.take(sender.userId, x.item.length)) return true;
-    x.from?.send({ v: 1, t: 'deliver-refused', item: x.id, target: this.me, code: 'MESSAGE_QUOTA' });
+    x.from?.send({
+      v: 1,
+      t: 'deliver-refused',
+      item: x.id,
+      target: this.own.deviceId,
+      code: 'MESSAGE_QUOTA',
+    });
     this.refused(new KithError('MESSAGE_QUOTA'), x.from, 'message');
     return false;
   }
@@ -144,7 +140,7 @@ export class Inbox {
    * may have been lost).
    */
   private async commitInbox(batch: Incoming[]): Promise<void> {
-    const now = this.clock();
+    const now = this.own.clock();
     const msgs: { x: Extract<Incoming, { kind: 'message' }>; sender: DeviceRow }[] = [];
     const keys: {
       x: Extract<Incoming, { kind: 'epoch-key' }>;
@@ -237,7 +233,7 @@ export class Inbox {
       }
     }
     for (const { x } of [...msgs, ...keys])
-      this.receipts.confirm(x.origin, this.me, 'delivered', x.id, x.from);
+      this.receipts.confirm(x.origin, this.own.deviceId, 'delivered', x.id, x.from);
     this.receipts.sendReceipts();
     // Conversation items, in order; a message whose key came in this batch is read with the
     // others under that key below.
@@ -271,7 +267,7 @@ export class Inbox {
     if (!key) return;
     try {
       // Verified before it was stored (commitInbox) or made here: opened without verifying again.
-      const opened = openVerifiedChatMessage(item, key, this.backend);
+      const opened = openVerifiedChatMessage(item, key, this.own.backend);
       if (opened.body.t === 'conv') await handler(opened.body.kind, opened.body.bytes, fromUser);
     } catch (err) {
       this.node.log.warn(

@@ -155,6 +155,7 @@ export class Messenger {
     this.prekeys = new Prekeys(node, this.erasure, this.schedule);
     this.epochs = new Epochs(
       node,
+      own,
       this.repo,
       (envelope, id, targets) => {
         if (!this.outbox.sendNow('epoch-key', envelope, id, targets)) void this.pump();
@@ -176,6 +177,7 @@ export class Messenger {
     this.sends = new GroupCommit((batch) => this.commitSends(batch), BATCH_MAX);
     this.inbox = new Inbox(
       node,
+      own,
       this.repo,
       this.directory,
       this.epochs,
@@ -183,7 +185,6 @@ export class Messenger {
       this.outbox,
       this.prekeys,
       {
-        backend,
         conversationHandler: () => this.conversationHandler,
         friendBytesPerDay: this.options.friendBytesPerDay,
       },

@@ -1,9 +1,10 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { openDatabase } from '@kith/db/database';
 import { readMigrations } from '@kith/db/migrate';
-import { writePgliteTemplate } from '@kith/db/pglite-template';
+import { unpackPgliteTemplate, writePgliteTemplate } from '@kith/db/pglite-template';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../../../test/helpers/database.ts';
@@ -55,4 +56,55 @@ describe('PGlite template for a new data directory', () => {
       await db.close();
     }
   }, 300_000);
+
+  it('refuses an archive whose entry climbs out of the directory: nothing written, nothing left', async () => {
+    const hostile = join(dir, 'hostile.tar.gz');
+    writeFileSync(hostile, gzipSync(tarOf([{ name: '/../escaped', data: 'x' }])));
+    const target = join(dir, 'node-c', 'db');
+    expect(await unpackPgliteTemplate(target, hostile)).toBe(false);
+    expect(existsSync(join(dir, 'node-c', 'escaped'))).toBe(false);
+    expect(existsSync(join(dir, 'escaped'))).toBe(false);
+    expect(existsSync(target)).toBe(false);
+    // The half-unpacked sibling is gone too.
+    expect(existsSync(join(dir, 'node-c')) ? readdirSync(join(dir, 'node-c')) : []).toEqual([]);
+  });
+
+  it('unpacks a well-formed archive completely, with the stored modes', async () => {
+    const small = join(dir, 'small.tar.gz');
+    writeFileSync(small, gzipSync(tarOf([{ name: '/base/1/PG_VERSION', data: '17\n' }])));
+    const target = join(dir, 'node-d', 'db');
+    expect(await unpackPgliteTemplate(target, small)).toBe(true);
+    expect(readdirSync(join(dir, 'node-d'))).toEqual(['db']);
+    expect(readdirSync(join(target, 'base', '1'))).toEqual(['PG_VERSION']);
+  });
 });
+
+/** A ustar archive of regular files (mode 0600), as PGlite's dump writes one. */
+function tarOf(files: { name: string; data: string }[]): Buffer {
+  const blocks: Buffer[] = [];
+  for (const f of files) {
+    const data = Buffer.from(f.data);
+    const header = Buffer.alloc(512);
+    header.write(f.name, 0, 100, 'latin1');
+    header.write('0000600\0', 100, 'latin1');
+    header.write('0000000\0', 108, 'latin1');
+    header.write('0000000\0', 116, 'latin1');
+    header.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124, 'latin1');
+    header.write(
+      `${Math.floor(Date.now() / 1000)
+        .toString(8)
+        .padStart(11, '0')}\0`,
+      136,
+      'latin1',
+    );
+    header.write('        ', 148, 'latin1');
+    header.write('0', 156, 'latin1');
+    header.write('ustar\0' + '00', 257, 'latin1');
+    let sum = 0;
+    for (const b of header) sum += b;
+    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+    blocks.push(header, data, Buffer.alloc((512 - (data.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return Buffer.concat(blocks);
+}

@@ -126,6 +126,10 @@ describe('messaging after a revocation', () => {
     await waitFor('the phone has it', async () =>
       (await phone.messenger.list()).some((m) => m.text === 'to the phone only'),
     );
+    // The phone's receipt follows its commit: wait for it rather than race it.
+    await waitFor('A has the phone’s receipt', async () =>
+      (await a.messenger.list()).some((m) => m.id === after.id && m.delivered.length > 0),
+    );
     const mine = await a.messenger.list();
     expect(mine.find((m) => m.id === after.id)?.delivered).toEqual([phone.node.deviceId]);
     expect(mine.find((m) => m.id === before.id)?.delivered.sort()).toEqual(
