@@ -80,7 +80,11 @@ describe.skipIf(unavailable !== undefined)('two friends behind their own NATs', 
     await pairAndConfirm(c, a);
     await pairAndConfirm(c, b);
     await pairAndConfirm(b, a);
-    await waitFor('a linked to b through the forward', async () => (await linkTo(a, user.b))?.online, 120_000);
+    await waitFor(
+      'a linked to b through the forward',
+      async () => (await linkTo(a, user.b))?.online,
+      120_000,
+    );
     // The forward goes; B restarts, so the link through it goes too.
     net.unforwardPort(2);
     await b.stop();

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { PUNCH_PENDING_PER_DEVICE, type PunchHalf, PunchMatcher } from '../../src/net/punch-matcher.ts';
-import { PUNCH_MAX_LEAD_MS, PUNCH_MIN_LEAD_MS, punchDelayMs, punchLeadMs } from '../../src/net/punch-timing.ts';
+import {
+  PUNCH_MAX_LEAD_MS,
+  PUNCH_MIN_LEAD_MS,
+  punchDelayMs,
+  punchLeadMs,
+} from '../../src/net/punch-timing.ts';
 
 const half = (from: string, target: string, at = 0, port = 40000): PunchHalf => ({
   from,
