@@ -217,9 +217,14 @@ export class HolePunch {
   }
 }
 
-/** The IP a session's peer is seen at, as a `punch` carries it; undefined if not an IP literal. */
+/**
+ * The IP a session's peer is seen at, as a `punch` carries it; undefined if not an IP literal,
+ * or a loopback one: no NAT sits between two programs on one machine, so there is no hole to
+ * punch (and nodes on one machine that cannot dial each other are meant not to).
+ */
 function punchHost(seenAddress: string): string | undefined {
   if (!seenAddress) return undefined;
   const host = normaliseHost(hostOf(seenAddress));
-  return isIP(host) === 0 ? undefined : host;
+  if (isIP(host) === 0 || host.startsWith('127.') || host === '::1') return undefined;
+  return host;
 }

@@ -173,6 +173,21 @@ describe('hole punch: the coordinator', () => {
     punch.stop();
   });
 
+  it('stays silent for a device seen on loopback: no NAT between programs on one machine', async () => {
+    const a = session(A, '127.0.0.2:51000');
+    const b = session(B, '203.0.113.9:52000');
+    const punch = new HolePunch(host({ sessions: [a, b] }).h);
+    await punch.onPunchRequest(as(a), {
+      v: 1,
+      t: 'punch-request',
+      id: new Uint8Array(16),
+      target: B,
+      port: 40001,
+    });
+    expect(b.sent).toHaveLength(0);
+    punch.stop();
+  });
+
   it('stays silent about a device it has no link to', async () => {
     const a = session(A, '198.51.100.1:51000');
     const punch = new HolePunch(host({ sessions: [a] }).h);
