@@ -163,13 +163,14 @@ export const peersCommand: Command = {
       p.status === 'revoked' ? 'revoked' : p.online ? 'online' : 'offline',
       p.deviceId,
       p.own ? 'mine' : name(p.userId),
+      p.link ?? '-',
       p.address ?? '-',
       p.clockOffsetMs === null ? '-' : `${p.clockOffsetMs} ms`,
     ]);
     out.result(
       peers,
       peers.length
-        ? `${table(['', 'STATE', 'DEVICE ID', 'WHOSE', 'ADDRESS', 'CLOCK OFFSET'], rows)}\n● online   ○ offline   ✗ revoked (refused from its next handshake)`
+        ? `${table(['', 'STATE', 'DEVICE ID', 'WHOSE', 'LINK', 'ADDRESS', 'CLOCK OFFSET'], rows)}\n● online   ○ offline   ✗ revoked (refused from its next handshake)\nLINK: direct, mapped (through my router's port mapping), punched (a hole through both NATs), relayed (through a friend)`
         : 'No peers yet.',
     );
   },

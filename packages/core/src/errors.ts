@@ -179,6 +179,11 @@ export const ERROR_CATALOGUE = {
     message: 'Could not establish a link: the peer did not answer, refused, or is not who we expected.',
   },
   LINK_HANDSHAKE_TIMEOUT: { status: 504, message: 'The link handshake did not complete in time.' },
+  PUNCH_FAILED: {
+    status: 504,
+    message:
+      'No hole opened through the NATs in front of both devices; messages go through a friend that links to both until the next attempt.',
+  },
 
   // --- consensus (docs/DESIGN.md §8; docs/CONSENSUS.md) ---
   CONSENSUS_UNKNOWN_METHOD: { status: 400, message: 'The consensus method is not one Kith knows.' },

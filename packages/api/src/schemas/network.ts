@@ -103,6 +103,14 @@ export const Peer = Type.Object({
   clockOffsetMs: Type.Union([Type.Number(), Type.Null()]),
   roundTripMs: Type.Union([Type.Number(), Type.Null()]),
   status: Type.String(),
+  /** Which way the link runs: direct, mapped (our router's port mapping), punched, relayed (through a friend); null offline. */
+  link: Type.Union([
+    Type.Literal('direct'),
+    Type.Literal('mapped'),
+    Type.Literal('punched'),
+    Type.Literal('relayed'),
+    Type.Null(),
+  ]),
 });
 
 export const InviteRole = Type.Enum(['friend', 'device']);

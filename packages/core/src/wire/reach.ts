@@ -12,7 +12,7 @@ export const REACH_MAX_DISTANCE = MAX_HOPS + 1;
 export const REACH_MAX_ROUTES = 1024;
 
 /** A device id as ids.ts writes it: five groups of five Crockford base32 characters. */
-const DEVICE_ID = '^[0-9a-hjkmnp-tv-z]{5}(-[0-9a-hjkmnp-tv-z]{5}){4}$';
+export const DEVICE_ID = '^[0-9a-hjkmnp-tv-z]{5}(-[0-9a-hjkmnp-tv-z]{5}){4}$';
 
 /**
  * Reachability gossip (docs/PROTOCOL.md §11): every device the sender can reach now, with the

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { CryptoBackend, RandomSource } from '@kith/core/crypto/index';
 import { constantTimeEqual, toHex } from '@kith/core/crypto/index';
 import { KithError } from '@kith/core/errors';
@@ -41,6 +42,11 @@ export interface ConnectLinkOptions {
   backend?: CryptoBackend;
   /** Source address for the connection (a node bound to one address dials from it too). */
   localAddress?: string;
+  /**
+   * A TCP connection already open to the peer (a hole punch's simultaneous open): the upgrade
+   * goes over it instead of a new dial, and the link is marked punched.
+   */
+  socket?: Socket;
 }
 
 /**
@@ -81,6 +87,7 @@ export function connectLink(options: ConnectLinkOptions): Promise<Link> {
       skipUTF8Validation: true,
       handshakeTimeout: limits.handshakeTimeoutMs,
       ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      ...(options.socket ? { createConnection: () => options.socket! } : {}),
     });
     const fail = (error: KithError) => {
       if (settled) return;
@@ -130,6 +137,7 @@ export function connectLink(options: ConnectLinkOptions): Promise<Link> {
         remotePort,
         limits,
         logger,
+        punched: options.socket !== undefined,
       });
       logger.info({ peer, mode: link.mode }, 'link established');
       resolve(options.registry ? options.registry.add(link) : link);

@@ -48,6 +48,8 @@ export interface LinkParams {
   remotePort: number | undefined;
   limits: LinkLimits;
   logger: LinkLogger;
+  /** The TCP connection came from a hole punch (peer/hole-punch.ts), not a dial to the peer port. */
+  punched?: boolean;
 }
 
 /**
@@ -67,6 +69,8 @@ export class Link extends EventEmitter<LinkEvents> {
   /** The peer's IP address as this side's socket sees it. */
   readonly remoteAddress: string | undefined;
   readonly remotePort: number | undefined;
+  /** The TCP connection came from a hole punch, not a dial to the peer port. */
+  readonly punched: boolean;
   /** Resolves once, when the link has closed. */
   readonly closed: Promise<LinkCloseInfo>;
 
@@ -98,6 +102,7 @@ export class Link extends EventEmitter<LinkEvents> {
     this.mode = p.mode;
     this.inviteId = p.inviteId?.slice();
     this.remoteAddress = p.remoteAddress;
+    this.punched = p.punched === true;
     this.remotePort = p.remotePort;
     this.limits = p.limits;
     this.logger = p.logger;

@@ -84,6 +84,12 @@ export interface LinkListener {
   pause(): Promise<void>;
   /** Listens again on the same address and port; throws ADDRESS_IN_USE if another took it. */
   resume(): Promise<void>;
+  /**
+   * Answers a TCP connection this node did not accept on its port (the responder's end of a hole
+   * punch, peer/hole-punch.ts) exactly as the port would: silence unless a friend's hello. The
+   * link, if one comes, reaches `onLink` marked punched; works while the port is paused.
+   */
+  adopt(socket: Socket): void;
   /** Stops accepting and drops handshakes in progress; established links stay up. */
   close(): Promise<void>;
 }
@@ -119,7 +125,7 @@ export async function createLinkListener(
   const pending = new Set<Socket>();
   let accepting = true;
 
-  const onUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer) => {
+  const onUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer, punched = false) => {
     clearHeaderDeadline(socket);
     if (!accepting || pending.size >= limits.maxPendingHandshakes) {
       socket.destroy();
@@ -131,7 +137,7 @@ export async function createLinkListener(
       pending.delete(socket);
     };
     socket.once('close', () => pending.delete(socket));
-    void accept(req, socket, head, confirmed).then(
+    void accept(req, socket, head, confirmed, punched).then(
       (ok) => {
         if (!ok) socket.destroy();
       },
@@ -145,6 +151,7 @@ export async function createLinkListener(
     socket: Socket,
     head: Buffer,
     confirmed: () => void,
+    punched: boolean,
   ): Promise<boolean> {
     // An IPv4 peer on a dual-stack socket shows as ::ffff:a.b.c.d; report the IPv4 form.
     const remoteAddress = socket.remoteAddress?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
@@ -254,6 +261,7 @@ export async function createLinkListener(
           remotePort: socket.remotePort,
           limits,
           logger,
+          punched,
         });
         logger.info({ peer: toHex(initiatorKey).slice(0, 16), mode: hello.mode }, 'link accepted');
         // An invite's link is a one-off for pairing, never "the" link of a device pair: kept out
@@ -321,6 +329,17 @@ export async function createLinkListener(
       } finally {
         opening = undefined;
       }
+    },
+    adopt(socket: Socket) {
+      if (!accepting) {
+        socket.destroy();
+        return;
+      }
+      // A server of its own that never listens: it parses the one request this socket carries.
+      const server = createServer();
+      silenceHttpServer(server, limits, random);
+      server.on('upgrade', (req: IncomingMessage, s: Socket, head: Buffer) => onUpgrade(req, s, head, true));
+      server.emit('connection', socket);
     },
     async close() {
       accepting = false;

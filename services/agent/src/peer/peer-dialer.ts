@@ -83,6 +83,7 @@ export abstract class PeerDialer extends OwnAddress {
         }
       }
       state.attempt += 1;
+      await this.afterDialFailed(target);
       const retry = this.clock() + backoffDelay(state.attempt, this.random, this.timing.backoff);
       // A peer with port windows is tried again inside its next one (peer/port-windows.ts).
       state.nextAt = this.options.windows
@@ -108,6 +109,9 @@ export abstract class PeerDialer extends OwnAddress {
       busy: false,
     });
   }
+
+  /** Every address of `target` failed (peer-node.ts asks a friend to coordinate a hole punch). */
+  protected abstract afterDialFailed(target: DeviceRow): Promise<void>;
 
   /** Opens the session of a link this node dialed or accepted (peer-node.ts). */
   protected abstract startSession(link: Link, expected?: DeviceRow): Promise<void>;

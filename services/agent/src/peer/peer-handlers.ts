@@ -30,5 +30,8 @@ export function peerHandlers(node: PeerNode): SessionHandlers<PeerSession> {
     // Prekeys go to the messenger (messaging/prekeys.ts), once it is set.
     prekey: async (s, m) => node.delivery?.onPrekey(s, m),
     'friend-list': (s, m) => node.friendList.onFriendList(s, m),
+    'punch-request': (s, m) => node.holes.onPunchRequest(s, m),
+    'punch-invite': (s, m) => node.holes.onPunchInvite(s, m),
+    punch: (s, m) => node.holes.onPunch(s, m),
   };
 }

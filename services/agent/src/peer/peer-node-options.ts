@@ -15,6 +15,7 @@ import type { ArchiveSessionMessage, PeerSession } from './peer-session.ts';
 import type { SessionMessageOf } from './session-messages.ts';
 import type { PortMapping } from './port-mapping.ts';
 import type { PortWindows } from './port-windows.ts';
+import type { LinkKind } from './link-kind.ts';
 import type { WorkBudgetOptions } from './work-budget.ts';
 
 export interface PeerTiming {
@@ -75,4 +76,6 @@ export interface PeerView {
   clockOffsetMs: number | null;
   roundTripMs: number | null;
   status: string;
+  /** Which way the link runs now (link-kind.ts). */
+  link: LinkKind | null;
 }

@@ -18,7 +18,14 @@ import type { HelloMessage } from '@kith/core/wire/hello';
 import type { HeartbeatMessage } from '@kith/core/wire/heartbeat';
 import type { ReachMessage } from '@kith/core/wire/reach';
 import type { WindowKeyMessage } from '@kith/core/wire/window-key';
-import { type InitiatorInfo, type Link, ReplayGuard, createLinkListener, replayFile } from '../link/index.ts';
+import {
+  type InitiatorInfo,
+  type Link,
+  ReplayGuard,
+  connectLink,
+  createLinkListener,
+  replayFile,
+} from '../link/index.ts';
 import type { DeviceRow } from '../repositories/identity-repository.ts';
 import { formatAddress, hostOf, normaliseHost } from './own-addresses.ts';
 import { type ArchiveSessionMessage, PeerSession, type SessionHost } from './peer-session.ts';
@@ -26,6 +33,9 @@ import type { ArchiveHandler, DeliveryHandler, PeerView } from './peer-node-opti
 import { PeerDialer } from './peer-dialer.ts';
 import { FriendListSync } from './friend-list-sync.ts';
 import { peerHandlers } from './peer-handlers.ts';
+import { HolePunch } from './hole-punch.ts';
+import { linkKind } from './link-kind.ts';
+import type { Socket } from 'node:net';
 
 export {
   type ArchiveHandler,
@@ -46,6 +56,8 @@ export class PeerNode extends PeerDialer implements SessionHost {
   delivery: DeliveryHandler | undefined;
   /** Hook for archive replication: copies held for and by other devices. */
   archive: ArchiveHandler | undefined;
+  /** Simultaneous dials timed by a friend linked to both ends (hole-punch.ts). */
+  readonly holes: HolePunch = new HolePunch(this);
   /** What each session message does here (peer-handlers.ts). */
   readonly handlers = peerHandlers(this);
 
@@ -115,6 +127,7 @@ export class PeerNode extends PeerDialer implements SessionHost {
     this.stopped = true;
     clearInterval(this.dialTimer);
     this.relayLists.stop();
+    this.holes.stop();
     this.options.windows?.stop();
     await this.listener?.close();
     await this.registry.closeAll();
@@ -188,6 +201,7 @@ export class PeerNode extends PeerDialer implements SessionHost {
   }
 
   async onHello(session: PeerSession, hello: MessageOf<typeof HelloMessage>): Promise<void> {
+    session.seenAs = hello.seenAddress;
     this.adopt(session);
     this.reach.onLinkUp(session);
     this.options.windows?.onLinkUp(session);
@@ -245,6 +259,39 @@ export class PeerNode extends PeerDialer implements SessionHost {
     await this.options.windows?.onWindowKey(session, message);
   }
 
+  protected async afterDialFailed(target: DeviceRow): Promise<void> {
+    await this.holes.afterDialFailed(target);
+  }
+
+  /** An active device of our user or of a friend: one we would link to. */
+  async punchTarget(deviceId: string): Promise<DeviceRow | undefined> {
+    const row = await this.identity.device(deviceId);
+    return row?.status === 'active' && deviceId !== this.deviceId && (await this.isOursOrFriend(row.userId))
+      ? row
+      : undefined;
+  }
+
+  async dialPunched(socket: Socket, target: DeviceRow, address: string): Promise<void> {
+    const record = await this.addresses.get(target.deviceId);
+    const link = await connectLink({
+      url: `ws://${address}`,
+      socket,
+      staticKeyPair: this.linkKeyPair,
+      remoteStaticKey: record?.relay?.linkKey ?? target.staticPublicKey,
+      clock: this.clock,
+      random: this.random,
+      logger: this.log,
+      limits: this.options.linkLimits,
+      registry: this.registry,
+    });
+    await this.startSession(link, target);
+  }
+
+  answerPunched(socket: Socket): void {
+    if (this.listener) this.listener.adopt(socket);
+    else socket.destroy();
+  }
+
   async onReach(session: PeerSession, message: MessageOf<typeof ReachMessage>): Promise<void> {
     await this.reach.onReach(session, message);
   }
@@ -268,12 +315,14 @@ export class PeerNode extends PeerDialer implements SessionHost {
     const stats = new Map((await this.peerStats.all()).map((p) => [p.deviceId, p]));
     const records = new Map<string, AddressRecord>((await this.addresses.all()).map((r) => [r.deviceId, r]));
     const friendIds = new Set((await this.friends.list()).map((f) => f.userId));
+    const mapped = this.options.portMapping?.externalAddresses() ?? [];
     return (await this.identity.allDevices())
       .filter((d) => d.deviceId !== this.deviceId && (d.userId === this.userId || friendIds.has(d.userId)))
       .map((d) => {
         const s = this.sessions.get(d.deviceId);
         const p = stats.get(d.deviceId);
         const online = s?.ready === true;
+        const via = online ? 0 : this.routesTo(d.deviceId).length;
         return {
           deviceId: d.deviceId,
           userId: d.userId,
@@ -289,6 +338,7 @@ export class PeerNode extends PeerDialer implements SessionHost {
           roundTripMs:
             online && s!.roundTripMs !== undefined ? Math.round(s!.roundTripMs) : (p?.roundTripMs ?? null),
           status: d.status,
+          link: linkKind(s, via, mapped),
         };
       });
   }

@@ -58,6 +58,8 @@ export class PeerSession {
   lastSeenAt: number;
   offsets: OffsetSample[] = [];
   roundTripMs: number | undefined;
+  /** Where the peer says it sees us (its hello); a link through our router mapping shows there. */
+  seenAs: string | undefined;
   private lastReceived: { sentAt: number; receivedAt: number } | null = null;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private chain: Promise<void> = Promise.resolve();

@@ -24,6 +24,9 @@ import { HelloMessage } from '@kith/core/wire/hello';
 import { LogEntriesMessage, LogRequestMessage } from '@kith/core/wire/identity-log';
 import { type AnyMessage, type MessageOf, decodeMessage } from '@kith/core/wire/message';
 import { PrekeyMessage } from '@kith/core/wire/prekey';
+import { PunchMessage } from '@kith/core/wire/punch';
+import { PunchInviteMessage } from '@kith/core/wire/punch-invite';
+import { PunchRequestMessage } from '@kith/core/wire/punch-request';
 import { ReachMessage } from '@kith/core/wire/reach';
 import { RelayListsMessage } from '@kith/core/wire/relay-lists';
 import { WindowKeyMessage } from '@kith/core/wire/window-key';
@@ -50,6 +53,9 @@ export const SESSION_MESSAGES = [
   WindowKeyMessage,
   PrekeyMessage,
   FriendListMessage,
+  PunchRequestMessage,
+  PunchInviteMessage,
+  PunchMessage,
 ] as const;
 
 export type SessionMessage = MessageOf<(typeof SESSION_MESSAGES)[number]>;
