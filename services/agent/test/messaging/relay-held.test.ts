@@ -60,89 +60,85 @@ describe('a relay keeps held items until delivered', () => {
     await Promise.all([a, n, b].map((x) => x?.shutdown()));
   }, 60_000);
 
-  it(
-    'items lost on a link that dies right after the hand-over are offered again and arrive once',
-    async () => {
-      const bDevice = b.node.deviceId;
-      const aDevice = a.node.deviceId;
-      const bSigning = b.node.options.device.keys.signing;
-      await b.shutdown();
-      await waitFor('A and N see B offline', async () =>
-        [a, n].every((x) => x.node.session(bDevice) === undefined),
-      );
-      const sent = await a.messenger.sendText({ to: b.node.userId }, 'held for B');
-      // The message and its epoch-key envelope.
-      await waitFor('N holds both items for B', async () => (await heldFor(n, bDevice)).length === 2);
-      // Receipts that must not end N's copies, passing through N towards A: "delivered" signed by
-      // A (not the target), and "relayed" signed by B.
-      const items = (await heldFor(n, bDevice)).map((r) => r.itemId);
-      const fromA = n.node.session(aDevice)!;
-      const forged = [
-        signReceiptBatch(
-          { items, target: bDevice, state: 'delivered', at: Date.now() },
-          a.node.options.device.keys.signing,
-        ),
-        signReceiptBatch({ items, target: bDevice, state: 'relayed', at: Date.now() }, bSigning),
-      ];
-      for (const item of forged)
-        await n.messenger.onDeliver(fromA, {
-          v: 1,
-          t: 'deliver',
-          kind: 'receipt',
-          item,
-          to: [aDevice],
-          origin: bDevice,
-          hops: 0,
-        });
-      expect(await heldFor(n, bDevice)).toHaveLength(2);
-      await a.shutdown();
-      await waitFor('N sees A offline', async () => n.node.session(aDevice) === undefined);
-
-      // N's first link to B: whatever N delivers for B on it is written and then lost with the
-      // link, which closes right after (before B could read it). The hook sits on every session's
-      // send, so it is in place before N's link to B exists and cannot miss the hand-over (only
-      // N has a session to B: A is gone, and B's own sessions are to N).
-      const events: AgentEvent[] = [];
-      n.node.options.events.subscribe((e) => events.push(e));
-      let lost = 0;
-      let broken: PeerSession | undefined;
-      const send = PeerSession.prototype.send;
-      PeerSession.prototype.send = function (this: PeerSession, m) {
-        const forB = this.deviceId === bDevice && m.t === 'deliver' && m.to.includes(bDevice);
-        if (!forB || (broken !== undefined && broken !== this)) return send.call(this, m);
-        if (broken === undefined) {
-          broken = this;
-          setImmediate(() => this.close());
-        }
-        lost += 1;
-        return true;
-      };
-      restoreSend = () => {
-        PeerSession.prototype.send = send;
-      };
-
-      b = await restartInProcessNode(join(dir, 'b'), '127.0.0.4');
-      // At least one item is lost in flight; under load the second may be handed over after the
-      // close (then it waits for the next link), which the checks below cover the same way.
-      await waitFor('N wrote B’s items on the first link', async () => lost >= 1);
-      await waitFor('N linked to B again', async () => {
-        const s = n.node.session(bDevice);
-        return s !== undefined && s !== broken;
+  it('items lost on a link that dies right after the hand-over are offered again and arrive once', async () => {
+    const bDevice = b.node.deviceId;
+    const aDevice = a.node.deviceId;
+    const bSigning = b.node.options.device.keys.signing;
+    await b.shutdown();
+    await waitFor('A and N see B offline', async () =>
+      [a, n].every((x) => x.node.session(bDevice) === undefined),
+    );
+    const sent = await a.messenger.sendText({ to: b.node.userId }, 'held for B');
+    // The message and its epoch-key envelope.
+    await waitFor('N holds both items for B', async () => (await heldFor(n, bDevice)).length === 2);
+    // Receipts that must not end N's copies, passing through N towards A: "delivered" signed by
+    // A (not the target), and "relayed" signed by B.
+    const items = (await heldFor(n, bDevice)).map((r) => r.itemId);
+    const fromA = n.node.session(aDevice)!;
+    const forged = [
+      signReceiptBatch(
+        { items, target: bDevice, state: 'delivered', at: Date.now() },
+        a.node.options.device.keys.signing,
+      ),
+      signReceiptBatch({ items, target: bDevice, state: 'relayed', at: Date.now() }, bSigning),
+    ];
+    for (const item of forged)
+      await n.messenger.onDeliver(fromA, {
+        v: 1,
+        t: 'deliver',
+        kind: 'receipt',
+        item,
+        to: [aDevice],
+        origin: bDevice,
+        hops: 0,
       });
-      const got = await waitFor('B has the message', async () => {
-        const list = await b.messenger.list();
-        return list.some((x) => x.id === sent.id) && list;
-      });
-      expect(got.filter((x) => x.text === 'held for B')).toHaveLength(1);
-      expect(got.find((x) => x.id === sent.id)?.fromDevice).toBe(aDevice);
+    expect(await heldFor(n, bDevice)).toHaveLength(2);
+    await a.shutdown();
+    await waitFor('N sees A offline', async () => n.node.session(aDevice) === undefined);
 
-      // A is gone, so B's receipt goes to N, which verifies B's signature and ends its copies.
-      await waitFor('N released what it held for B', async () => (await heldFor(n, bDevice)).length === 0);
-      const released = events.filter((e) => e.type === 'relay.released' && e.data.target === bDevice);
-      expect(released.reduce((sum, e) => sum + Number(e.data.items), 0)).toBe(2);
-    },
-    120_000,
-  );
+    // N's first link to B: whatever N delivers for B on it is written and then lost with the
+    // link, which closes right after (before B could read it). The hook sits on every session's
+    // send, so it is in place before N's link to B exists and cannot miss the hand-over (only
+    // N has a session to B: A is gone, and B's own sessions are to N).
+    const events: AgentEvent[] = [];
+    n.node.options.events.subscribe((e) => events.push(e));
+    let lost = 0;
+    let broken: PeerSession | undefined;
+    const send = PeerSession.prototype.send;
+    PeerSession.prototype.send = function (this: PeerSession, m) {
+      const forB = this.deviceId === bDevice && m.t === 'deliver' && m.to.includes(bDevice);
+      if (!forB || (broken !== undefined && broken !== this)) return send.call(this, m);
+      if (broken === undefined) {
+        broken = this;
+        setImmediate(() => this.close());
+      }
+      lost += 1;
+      return true;
+    };
+    restoreSend = () => {
+      PeerSession.prototype.send = send;
+    };
+
+    b = await restartInProcessNode(join(dir, 'b'), '127.0.0.4');
+    // At least one item is lost in flight; under load the second may be handed over after the
+    // close (then it waits for the next link), which the checks below cover the same way.
+    await waitFor('N wrote B’s items on the first link', async () => lost >= 1);
+    await waitFor('N linked to B again', async () => {
+      const s = n.node.session(bDevice);
+      return s !== undefined && s !== broken;
+    });
+    const got = await waitFor('B has the message', async () => {
+      const list = await b.messenger.list();
+      return list.some((x) => x.id === sent.id) && list;
+    });
+    expect(got.filter((x) => x.text === 'held for B')).toHaveLength(1);
+    expect(got.find((x) => x.id === sent.id)?.fromDevice).toBe(aDevice);
+
+    // A is gone, so B's receipt goes to N, which verifies B's signature and ends its copies.
+    await waitFor('N released what it held for B', async () => (await heldFor(n, bDevice)).length === 0);
+    const released = events.filter((e) => e.type === 'relay.released' && e.data.target === bDevice);
+    expect(released.reduce((sum, e) => sum + Number(e.data.items), 0)).toBe(2);
+  }, 120_000);
 });
 
 describe('a relay gets the receipt even when the origin is linked to the target', () => {
