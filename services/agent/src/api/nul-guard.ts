@@ -33,9 +33,19 @@ function isPlainData(v: unknown): v is object {
   return proto === Object.prototype || proto === null;
 }
 
+/**
+ * Keys and values of the parsed params or query. Their objects are made by the router and the
+ * query parser with a prototype of their own (neither Object.prototype nor null), so the plain-data
+ * walk would skip them: the guard let `%00` in a path or query through to Postgres.
+ */
+function entriesOf(map: unknown): unknown[] {
+  if (typeof map !== 'object' || map === null) return [];
+  return Object.entries(map).flat();
+}
+
 /** The fastify hook: INVALID_INPUT before validation and handler. */
 export async function refuseNul(request: { params: unknown; query: unknown; body: unknown }): Promise<void> {
-  if (holdsNul(request.params, request.query, request.body)) {
+  if (holdsNul(...entriesOf(request.params), ...entriesOf(request.query), request.body)) {
     throw new KithError(
       'INVALID_INPUT',
       'Text may not contain the NUL character (U+0000); remove it and try again.',
