@@ -16,6 +16,10 @@ export default defineConfig({
     // exercises windows turns them on itself (KITH_PORT_WINDOWS=on or its own config).
     env: { KITH_PORT_WINDOWS: 'off', KITH_PORT_MAPPING: 'off' },
     hookTimeout: 60_000,
+    // Tests of several nodes (in-process or real processes) run on two cores beside each other:
+    // one retry of a failed test, never of a hook, so a lost race under load does not sink CI
+    // while a real break (fails twice) still does. Pure tiers (unit, fuzz) get none.
+    retry: process.env.KITH_TEST_RETRY === '0' ? 0 : 1,
     pool: 'forks',
     // two cores: cluster suites spawn their own processes
     maxWorkers: 2,
@@ -43,6 +47,7 @@ export default defineConfig({
         // Pure code (packages) and the checks on the tree itself: no database, no sockets.
         test: {
           name: 'unit',
+          retry: 0,
           include: ['packages/*/test/**/*.test.ts', 'test/lint/**/*.test.ts'],
           exclude: EXCLUDED,
         },

@@ -79,7 +79,7 @@ describe.each(clusterDatabaseKind())('invite lifecycle on %s (real processes)', 
     const code = /(KITH1(?:-[0-9A-Z]{1,5})+)/.exec(stdout)?.[1];
     expect(code).toBeDefined();
     invite.child.kill('SIGINT');
-    expect(await invite.exited).toBe(130);
+    expect(await invite.exited, invite.stderr()).toBe(130);
     expect(invite.stderr()).toContain('Invite cancelled: its code no longer works.');
     expect(await a.cli<OpenInviteJson[]>('invites')).toEqual([]);
     expect((await acceptFails(c, code!)).code).toBe('INVITE_CANCELLED');

@@ -128,17 +128,13 @@ describe.each(clusterDatabaseKind())('kith recover --invite on %s (real processe
     const history = await a.cli<HistoryJson[]>('archive', 'history');
     expect(history).toEqual([expect.objectContaining({ conversation, messages: 2 })]);
     historyId = history[0]!.id;
-    // The appliance is not running: B, the friend online, holds the copy.
-    const status = await runKith([
-      'archive',
-      'status',
-      '--wait',
-      '--timeout',
-      '60',
-      '--data',
-      a.dataDir,
-      '--json',
-    ]);
+    // The appliance is not running: B, the friend online, holds the copy. The appliance counts as
+    // a holder to wait for until its grace (40 heartbeats = 80 s from A's start) runs out, so the
+    // wait may take that long; the CLI gives up before runKith's own deadline and says why.
+    const status = await runKith(
+      ['archive', 'status', '--wait', '--timeout', '150', '--data', a.dataDir, '--json'],
+      { timeoutMs: 180_000 },
+    );
     expect(status.code, status.stderr).toBe(0);
     const holders = (status.json as { holders: { deviceId: string; held: number }[] }).holders;
     expect(holders.find((h) => h.deviceId === idsB.deviceId)?.held).toBeGreaterThanOrEqual(1);

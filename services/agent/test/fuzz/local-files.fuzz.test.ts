@@ -58,7 +58,9 @@ async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
   return undefined;
 }
 
-describe('fuzz: files in the data directory give a value, a catalogued error, or count as empty', () => {
+describe('fuzz: files in the data directory give a value, a catalogued error, or count as empty', {
+  retry: 0,
+}, () => {
   it(
     'device key files, mutated (readKeyFileHeader, openKeyFile with and without the passphrase)',
     async () => {
@@ -192,7 +194,7 @@ describe('fuzz: files in the data directory give a value, a catalogued error, or
   });
 });
 
-describe('fuzz: state files of the web UI and the port windows', () => {
+describe('fuzz: state files of the web UI and the port windows', { retry: 0 }, () => {
   const jsonText = (valid: string) =>
     fc.oneof(
       fc.json({ maxDepth: 4 }),
@@ -313,7 +315,7 @@ describe('fuzz: state files of the web UI and the port windows', () => {
   });
 });
 
-describe('fuzz: backup files', () => {
+describe('fuzz: backup files', { retry: 0 }, () => {
   const FAST_BACKUP = { N: 2 ** 14, r: 8, p: 1 };
   async function collect(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
     const parts: Uint8Array[] = [];
