@@ -4,10 +4,13 @@
  * lists what is open, and a cut-off code says it is incomplete. Real `kith up` processes.
  */
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterDatabases, clusterDatabaseKind, type KithNode } from '../../test/helpers/cluster.ts';
 import { makeTempDir } from '../../test/helpers/database.ts';
 import { runKith, spawnKith } from '../../test/helpers/kith-cli.ts';
+
+const SIGINT_PROBE = fileURLToPath(new URL('./fixtures/sigint-listeners.mjs', import.meta.url));
 
 interface ErrorJson {
   error: { code: string; message: string };
@@ -72,9 +75,15 @@ describe.each(clusterDatabaseKind())('invite lifecycle on %s (real processes)', 
   }, 480_000);
 
   it('Ctrl-C on a waiting kith invite cancels it and says so', async () => {
-    const invite = spawnKith(['invite', '--data', a.dataDir]);
+    // The probe reports whether Ctrl-C is listened for when "Waiting" is shown: a SIGINT sent the
+    // moment the line appears once killed the process (exit null), as the listener came after it.
+    const invite = spawnKith(['invite', '--data', a.dataDir], {
+      env: { NODE_OPTIONS: `--import ${SIGINT_PROBE}` },
+    });
     // Wait for the code and the waiting line, then press Ctrl-C.
     await invite.waitForOutput('Waiting');
+    await invite.waitForOutput(/SIGINT listeners: \d+/);
+    expect(invite.stderr()).not.toContain('SIGINT listeners: 0');
     const stdout = invite.stdout();
     const code = /(KITH1(?:-[0-9A-Z]{1,5})+)/.exec(stdout)?.[1];
     expect(code).toBeDefined();

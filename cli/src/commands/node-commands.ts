@@ -265,6 +265,22 @@ export const inviteCommand: Command = {
     const agent = await connectAgent(dataDir);
     const invite = await agent.createInvite({ body });
     const wait = args.flags.wait === true || !out.json;
+    // Ctrl-C while waiting cancels the invite, so an abandoned code cannot be used later. Listened
+    // for before the code is shown: until a listener exists a SIGINT kills the process outright.
+    const onInterrupt = () => {
+      void agent
+        .cancelInvites({ body: { id: invite.id } })
+        .then(
+          () => process.stderr.write('\nInvite cancelled: its code no longer works.\n'),
+          (err: unknown) =>
+            process.stderr.write(
+              `\nThe invite could not be cancelled (${err instanceof Error ? err.message : String(err)}); ` +
+                'run `kith invite --cancel` to end it.\n',
+            ),
+        )
+        .finally(() => process.exit(130));
+    };
+    if (wait) process.once('SIGINT', onInterrupt);
     if (!out.json) {
       const { default: qrcode } = await import('qrcode-terminal');
       if (invite.shortCode) {
@@ -287,24 +303,10 @@ export const inviteCommand: Command = {
       expiresAt: invite.expiresAt,
     };
     if (!wait) {
+      process.off('SIGINT', onInterrupt);
       out.result({ ...shown, role }, '');
       return;
     }
-    // Ctrl-C while waiting cancels the invite, so an abandoned code cannot be used later.
-    const onInterrupt = () => {
-      void agent
-        .cancelInvites({ body: { id: invite.id } })
-        .then(
-          () => process.stderr.write('\nInvite cancelled: its code no longer works.\n'),
-          (err: unknown) =>
-            process.stderr.write(
-              `\nThe invite could not be cancelled (${err instanceof Error ? err.message : String(err)}); ` +
-                'run `kith invite --cancel` to end it.\n',
-            ),
-        )
-        .finally(() => process.exit(130));
-    };
-    process.once('SIGINT', onInterrupt);
     try {
       const deadline = Date.parse(invite.expiresAt);
       for (;;) {
