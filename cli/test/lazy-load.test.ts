@@ -1,8 +1,8 @@
 /**
  * A command loads only what it needs (docs/ARCHITECTURE.md, "Build"): the built `kith` answers
  * --version, --help of one command and `status` without importing the agent's server, database
- * drivers or logger, and `kith up` on the embedded database starts without the Postgres driver
- * or the UPnP client. Runs bin/kith.mjs (dist/, rebuilt by the test setup) under a loader hook
+ * drivers or logger, and `kith up` on the embedded database starts without the Postgres driver,
+ * the UPnP client or TypeBox's 680 modules from node_modules. Runs bin/kith.mjs (dist/, rebuilt by the test setup) under a loader hook
  * that records every module loaded.
  */
 import { spawnSync } from 'node:child_process';
@@ -53,7 +53,7 @@ describe('the built kith loads only what a command needs', () => {
     expect(heavyIn(help.modules)).toEqual([]);
   });
 
-  it('`kith up` on PGlite runs without the Postgres driver or the UPnP client', async () => {
+  it('`kith up` on PGlite runs without the Postgres driver, the UPnP client or a second TypeBox', async () => {
     const log = join(dir, 'up.log');
     // Mapping on, but on a loopback bind there is no router to ask: nothing needs UPnP.
     const up = spawnKith(
@@ -77,7 +77,14 @@ describe('the built kith loads only what a command needs', () => {
     const modules = readFileSync(log, 'utf8').split('\n').filter(Boolean);
     // It ran: the server and the embedded database were loaded.
     expect(heavyIn(modules).some((m) => m.includes('/node_modules/@electric-sql/pglite'))).toBe(true);
-    const unwanted = ['@achingbrain/nat-port-mapper', 'xml2js', 'postgres', 'drizzle-orm/postgres-js'];
+    // TypeBox from node_modules: fastify's type provider is bundled and uses the copy in dist/.
+    const unwanted = [
+      '@achingbrain/nat-port-mapper',
+      'xml2js',
+      'postgres',
+      'drizzle-orm/postgres-js',
+      'typebox',
+    ];
     expect(modules.filter((m) => unwanted.some((name) => m.includes(`/node_modules/${name}/`)))).toEqual([]);
   }, 180_000);
 
