@@ -5,8 +5,6 @@ import { KithError } from '@kith/core/errors';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
-import postgres from 'postgres';
 import { type MigrationLogger, type MigrationReport, migrateDatabase } from './migrate.ts';
 import * as schema from './schema.ts';
 import { acquireDataDirLock } from './data-dir-lock.ts';
@@ -55,6 +53,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<KithDa
 }
 
 async function openPostgres(url: string, max: number): Promise<KithDatabase> {
+  // Loaded only here: a node on the embedded database never needs the Postgres driver.
+  const [{ default: postgres }, { drizzle: drizzlePostgres }] = await Promise.all([
+    import('postgres'),
+    import('drizzle-orm/postgres-js'),
+  ]);
   const client = postgres(url, {
     max,
     onnotice: () => {}, // "already exists, skipping" notices from migrations are not news

@@ -31,9 +31,12 @@ try {
  * Pure-JS packages of many small modules, bundled with our own: loading TypeBox from
  * node_modules resolves and reads some 1,400 files, which cost `kith status` most of its start
  * (bench/README.md). They keep no state across copies that matters here (TypeBox marks schema
- * kinds with plain or registered-symbol keys; no formats or types are registered).
+ * kinds with plain or registered-symbol keys; no formats or types are registered). fastify's
+ * TypeBox type provider is bundled too: left external, it loaded its own TypeBox from
+ * node_modules (some 680 modules) on every `kith up`; bundled, it uses the copy in dist/.
  */
-const BUNDLED_NPM = /^(typebox|@sinclair\/typebox|@noble\/(curves|hashes|ciphers))(\/|$)/;
+const BUNDLED_NPM =
+  /^(typebox|@sinclair\/typebox|@noble\/(curves|hashes|ciphers)|@fastify\/type-provider-typebox)(\/|$)/;
 
 /** Other npm packages stay imports; our own workspace packages are bundled. */
 const externalNpmPackages = {

@@ -206,13 +206,11 @@ export class PeerNode extends PeerDialer implements SessionHost {
     this.reach.onLinkUp(session);
     this.options.windows?.onLinkUp(session);
     const now = this.clock();
-    await this.peerStats.upsert({
+    await this.peerStats.linkUp({
       deviceId: session.deviceId,
       userId: session.userId,
-      lastAddress: session.link.initiator ? session.seenAddress : null,
-      lastSeenAt: new Date(now),
-      lastConnectedAt: new Date(now),
-      failures: 0,
+      at: now,
+      dialed: session.link.initiator ? session.seenAddress : undefined,
     });
     this.options.events.publish('peer.online', { deviceId: session.deviceId, userId: session.userId });
     this.log.info({ peer: session.deviceId, user: session.userId }, 'peer online');

@@ -9,7 +9,7 @@
 import { createSocket } from 'node:dgram';
 import { readFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
-import { type Gateway, upnpNat } from '@achingbrain/nat-port-mapper';
+import type { Gateway } from '@achingbrain/nat-port-mapper';
 import type { Logger } from '../logger.ts';
 import { NatPmpClient } from './nat-pmp.ts';
 import { formatAddress } from './own-addresses.ts';
@@ -191,6 +191,9 @@ export class PortMapping {
 
   /** UPnP IGD through the npm mapper: it renews before expiry and removes its mappings at stop. */
   private async leaseUpnp(internalHost: string, port: number): Promise<RouterLease> {
+    // Loaded only here: the UPnP client (and the XML parser under it) costs every start
+    // otherwise, and most nodes never get this far (mapping off, a loopback bind, NAT-PMP).
+    const { upnpNat } = await import('@achingbrain/nat-port-mapper');
     const client = upnpNat({ description: DESCRIPTION, autoRefresh: true });
     let gateway: Gateway | undefined;
     for await (const g of client.findGateways({ signal: AbortSignal.timeout(this.timeoutMs) })) {
