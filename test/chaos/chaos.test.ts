@@ -32,6 +32,7 @@ describe.skipIf(unavailable)('chaos on namespace hosts', () => {
         dir: await makeTempDir('kith-chaos-'),
         net,
         log: (line) => console.log(line),
+        diskFull: process.env.KITH_CHAOS_DISK_FULL === '1',
       });
       console.log(`chaos report ${JSON.stringify(report)}`);
       expect(report.sent).toBeGreaterThan(0);

@@ -44,6 +44,11 @@ export class KithNode {
     return this.options.dataDir;
   }
 
+  /** Whether `kith up` was started and has not exited. */
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   /** The `kith up` process id while it runs (bench/peers reads its CPU and memory). */
   get pid(): number | undefined {
     return this.child?.pid;
