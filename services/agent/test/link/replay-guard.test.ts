@@ -40,7 +40,7 @@ describe('the replay guard keeps its memory without making hellos queue behind e
       expect(guard.accept(key(i), at(NOW))).toBe(true);
       later.push(guard.persist(NOW, WINDOW));
     }
-    expect(saves).toHaveLength(1);
+    while (saves.length === 0) await new Promise((r) => setTimeout(r, 5));
     release();
     await Promise.all([first, ...later]);
     // The first save, then one holding all six: not six saves one after another.
