@@ -250,13 +250,12 @@ export async function createLinkListener(
     await guard.persist(clock(), limits.timestampWindowMs).catch((err: unknown) => {
       logger.warn({ err }, 'peer port: the replay guard could not be saved');
     });
-    if (socket.destroyed) {
-      return drop('closed while the hello was kept', { keepMs: Math.round(performance.now() - keeping) });
-    }
+    const keepMs = Math.round(performance.now() - keeping);
+    if (socket.destroyed) return drop('closed while the hello was kept', { lookupMs, keepMs });
     if (!accepting) return drop('closing');
 
     logger.debug(
-      { remoteAddress, mode: hello.mode, ms: Math.round(performance.now() - started), lookupMs },
+      { remoteAddress, mode: hello.mode, ms: Math.round(performance.now() - started), lookupMs, keepMs },
       'peer port: answering a hello',
     );
     const answer = answerLinkHello(received.handshake);
