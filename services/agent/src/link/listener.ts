@@ -244,13 +244,32 @@ export async function createLinkListener(
     // Re-checked after the await: two copies of one hello racing through must not both pass.
     if (!guard.accept(replayKey, received.timestampNanos)) return drop('replayed timestamp');
     // Kept before message 2 leaves, so a restart right after cannot answer this hello again.
-    // A store that cannot write (a full disk) does not stop links: the replayer of a hello
-    // gets message 2 at most, never a link (docs/SECURITY.md "Replays").
+    // A store that cannot write (a full disk) or is slow (a loaded disk: past replaySaveWaitMs)
+    // does not stop links: the replayer of a hello gets message 2 at most, never a link
+    // (docs/SECURITY.md "Replays").
     const keeping = performance.now();
-    await guard.persist(clock(), limits.timestampWindowMs).catch((err: unknown) => {
-      logger.warn({ err }, 'peer port: the replay guard could not be saved');
-    });
+    const saved = guard.persist(clock(), limits.timestampWindowMs).then(
+      () => true,
+      (err: unknown) => {
+        logger.warn({ err }, 'peer port: the replay guard could not be saved');
+        return true;
+      },
+    );
+    let waited: ReturnType<typeof setTimeout> | undefined;
+    const inTime = await Promise.race([
+      saved,
+      new Promise<false>((resolve) => {
+        waited = setTimeout(() => resolve(false), limits.replaySaveWaitMs);
+      }),
+    ]);
+    clearTimeout(waited);
     const keepMs = Math.round(performance.now() - keeping);
+    if (!inTime) {
+      logger.debug(
+        { remoteAddress, keepMs },
+        "peer port: the replay guard's save is slow; answering without it",
+      );
+    }
     if (socket.destroyed) return drop('closed while the hello was kept', { lookupMs, keepMs });
     if (!accepting) return drop('closing');
 

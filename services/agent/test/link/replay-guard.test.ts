@@ -2,8 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { connectLink } from '../../src/link/connect.ts';
 import { replayFile } from '../../src/link/replay-file.ts';
 import { ReplayGuard, type ReplayStore } from '../../src/link/replay-guard.ts';
+import { allow, clock, freshKeyPair, seededRandom, startNode, timestamps } from './helpers.ts';
 
 const NOW = 1_750_000_000_000;
 const WINDOW = 120_000;
@@ -109,5 +111,38 @@ describe('link-replay.json', () => {
     // Was read back as nothing: the same invite hello replayed after a restart got message 2.
     expect(after.isNewer(invite, at(NOW))).toBe(false);
     expect(after.isNewer(invite, at(NOW) + 1n)).toBe(true);
+  });
+});
+
+describe('the peer port and a slow disk', () => {
+  it('answers a friend whose hello it cannot save in time (a save took 10 to 13 s on a loaded disk)', async () => {
+    let saves = 0;
+    // A disk that never finishes the write: message 2 waited for it, past the initiator's deadline.
+    const stuck = new ReplayGuard({
+      load: async () => new Map(),
+      save: () => {
+        saves++;
+        return new Promise<void>(() => {});
+      },
+    });
+    const node = await startNode({ replayGuard: stuck, limits: { handshakeTimeoutMs: 10_000 } });
+    try {
+      const friend = freshKeyPair('friend');
+      allow(node, friend);
+      const link = await connectLink({
+        url: node.url,
+        staticKeyPair: friend,
+        remoteStaticKey: node.keys.publicKey,
+        clock,
+        random: seededRandom('slow-disk'),
+        timestamps: timestamps(),
+        limits: { handshakeTimeoutMs: 10_000 },
+      });
+      expect(link.isOpen).toBe(true);
+      expect(saves).toBe(1);
+      link.close();
+    } finally {
+      await node.close();
+    }
   });
 });
