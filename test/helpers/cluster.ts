@@ -60,6 +60,8 @@ export class KithNode {
     const o = this.options;
     await mkdir(o.dataDir, { recursive: true, mode: 0o700 });
     const log = createWriteStream(join(o.dataDir, 'node.log'), { flags: 'a' });
+    // A full disk (the chaos suite's fault) loses log lines, never the test process.
+    log.on('error', () => undefined);
     const [command, ...before] = [...(o.prefix ?? []), process.execPath];
     const child = spawn(
       command!,
