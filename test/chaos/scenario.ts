@@ -43,6 +43,8 @@ export interface ChaosReport {
   diskExits?: number;
   /** A (message, device that should have it) pair missing at the end. */
   lost: number;
+  /** Of those, per device (host name), so a failure says where to look. */
+  lostOn: Record<string, number>;
   /** A message a device holds more than once. */
   duplicates: number;
   /** Conversations whose message ids differ between its members' devices. */
@@ -435,6 +437,12 @@ async function run(o: ChaosOptions, devices: Device[], disks: SmallDisk[]): Prom
     faults,
     ...(disk ? { diskExits } : {}),
     lost: missing(held),
+    lostOn: Object.fromEntries(
+      devices.map((d) => {
+        const texts = new Set((held.get(d) ?? []).map((m) => m.text));
+        return [d.host.name, expectedOn(d).filter((s) => !texts.has(s.text)).length];
+      }),
+    ),
     duplicates,
     divergent,
     underReplicated,
