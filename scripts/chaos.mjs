@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * npm run chaos -- [--minutes N] [--seed N]: the chaos suite (test/chaos) for as long as asked,
- * with a given seed to replay a failure. Needs root (network namespaces) and nft.
+ * npm run chaos -- [--minutes N] [--seed N] [--disk-full]: the chaos suite (test/chaos) for as
+ * long as asked, with a given seed to replay a failure; --disk-full also fills the relay's disk
+ * now and then. Needs root (network namespaces, mount) and nft.
  */
 import { spawnSync } from 'node:child_process';
 
@@ -27,5 +28,6 @@ if (seed !== undefined) {
   }
   env.KITH_CHAOS_SEED = seed;
 }
+if (args.includes('--disk-full')) env.KITH_CHAOS_DISK_FULL = '1';
 const r = spawnSync('npx', ['vitest', 'run', '--project', 'chaos'], { stdio: 'inherit', env });
 process.exit(r.status ?? 1);

@@ -17,14 +17,18 @@ const seed = Number(process.env.KITH_CHAOS_SEED ?? randomInt(2 ** 31));
 const minutes = Number(process.env.KITH_CHAOS_MINUTES ?? 1.5);
 
 describe.skipIf(unavailable)('chaos on namespace hosts', () => {
-  let net: TestNetwork | undefined;
-  afterAll(() => net?.destroy());
+  // Every attempt's namespaces (vitest retries a failed run once; only the last one went before).
+  const nets: TestNetwork[] = [];
+  afterAll(() => {
+    for (const n of nets) n.destroy();
+  });
 
   it(
     `seed ${seed}, ${minutes} min: nothing lost, nothing twice, every member's devices agree, every archive item on two holders`,
     async () => {
       console.log(`chaos seed ${seed} (replay: npm run chaos -- --seed ${seed} --minutes ${minutes})`);
-      net = new TestNetwork();
+      const net = new TestNetwork();
+      nets.push(net);
       const report = await runChaos({
         seed,
         durationMs: minutes * 60_000,
@@ -32,6 +36,7 @@ describe.skipIf(unavailable)('chaos on namespace hosts', () => {
         dir: await makeTempDir('kith-chaos-'),
         net,
         log: (line) => console.log(line),
+        diskFull: process.env.KITH_CHAOS_DISK_FULL === '1',
       });
       console.log(`chaos report ${JSON.stringify(report)}`);
       expect(report.sent).toBeGreaterThan(0);

@@ -12,6 +12,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KithNode, pairAndConfirm, waitFor } from '../helpers/cluster.ts';
 import { runKith } from '../helpers/kith-cli.ts';
+import { SmallDisk } from './disk.ts';
 import type { Host, TestNetwork } from './netns.ts';
 
 export interface ChaosOptions {
@@ -23,6 +24,8 @@ export interface ChaosOptions {
   dir: string;
   net: TestNetwork;
   log: (line: string) => void;
+  /** Also fill the relay device's disk now and then (its data dir on a small tmpfs; root). */
+  diskFull?: boolean;
 }
 
 export interface ChaosReport {
@@ -36,8 +39,12 @@ export interface ChaosReport {
   sendFailures: number;
   /** One fault at a time: each is healed before the next is drawn. */
   faults: Record<string, number>;
+  /** Times the relay's process had exited when its full disk got space back (it is restarted). */
+  diskExits?: number;
   /** A (message, device that should have it) pair missing at the end. */
   lost: number;
+  /** Of those, per device (host name), so a failure says where to look. */
+  lostOn: Record<string, number>;
   /** A message a device holds more than once. */
   duplicates: number;
   /** Conversations whose message ids differ between its members' devices. */
@@ -94,15 +101,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const devices: Device[] = [];
+  const disks: SmallDisk[] = [];
   try {
-    return await run(o, devices);
+    return await run(o, devices, disks);
   } finally {
     // A run that failed part-way leaves no `kith up` behind (its namespaces go with afterAll).
     await Promise.all(devices.map((d) => d.node.kill()));
+    for (const disk of disks) disk.destroy();
   }
 }
 
-async function run(o: ChaosOptions, devices: Device[]): Promise<ChaosReport> {
+async function run(o: ChaosOptions, devices: Device[], disks: SmallDisk[]): Promise<ChaosReport> {
   const random = seededRandom(o.seed);
   const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)] as T;
   const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo));
@@ -146,6 +155,9 @@ async function run(o: ChaosOptions, devices: Device[]): Promise<ChaosReport> {
   for (const d of people) userIds[d.user] = (await d.node.cli<{ userId: string }>('status')).userId;
 
   const relay = makeDevice(0, 'relay0', true);
+  // A relay's full disk: its data dir on a small disk of its own, filled as a fault.
+  const disk = o.diskFull ? new SmallDisk(relay.node.dataDir, 512) : undefined;
+  if (disk) disks.push(disk);
   const deviceInvite = await people[0]!.node.cli<{ code: string }>(
     'invite',
     '--device',
@@ -169,6 +181,13 @@ async function run(o: ChaosOptions, devices: Device[]): Promise<ChaosReport> {
       try {
         return await pairAndConfirm(x.node, y.node);
       } catch (err) {
+        // What the inviter's peer port did with the acceptor's connections (its debug lines).
+        const seen = (await x.node.log())
+          .split('\n')
+          .filter((l) => l.includes('peer port') && l.includes(`"${y.host.address}"`))
+          .slice(-3)
+          .map((l) => l.slice(0, 300));
+        o.log(`chaos: ${x.host.name}'s peer port on ${y.host.name}: ${seen.join(' | ') || 'nothing logged'}`);
         if (attempt >= 6) throw err;
         o.log(`chaos: pairing ${x.host.name} and ${y.host.name} failed (${String(err).slice(-160)}); again`);
         await sleep(5_000);
@@ -234,6 +253,8 @@ async function run(o: ChaosOptions, devices: Device[]): Promise<ChaosReport> {
   let sendFailures = 0;
   let seq = 0;
   const faults: Record<string, number> = { kill: 0, partition: 0, loss: 0, address: 0 };
+  if (disk) faults.disk = 0;
+  let diskExits = 0;
   const end = Date.now() + o.durationMs;
 
   const trafficLoop = async () => {
@@ -263,8 +284,30 @@ async function run(o: ChaosOptions, devices: Device[]): Promise<ChaosReport> {
     }
   };
 
+  /** Space returns; an appliance's supervisor restarts a relay that exited on the full disk. */
+  const diskBack = async () => {
+    if (!disk) return;
+    disk.free();
+    if (!relay.node.running) {
+      diskExits++;
+      o.log('chaos: relay0 had exited on its full disk; restarted');
+      await relay.node.start();
+    }
+  };
+
   const applyFault = async () => {
-    const kind = pick(['kill', 'partition', 'loss', 'address']);
+    const kind = pick(
+      disk ? ['kill', 'partition', 'loss', 'address', 'disk'] : ['kill', 'partition', 'loss', 'address'],
+    );
+    if (kind === 'disk' && disk) {
+      faults.disk = (faults.disk ?? 0) + 1;
+      const holdMs = between(3_000, 9_000);
+      o.log(`chaos: relay0's disk full for ${holdMs} ms`);
+      disk.fill();
+      await sleep(holdMs);
+      await diskBack();
+      return;
+    }
     const victims = devices.filter((d) => !d.steady && !d.down);
     const d = pick(victims);
     if (!d) return;
@@ -308,6 +351,7 @@ async function run(o: ChaosOptions, devices: Device[]): Promise<ChaosReport> {
 
   // --- heal and settle -----------------------------------------------------------------------
   o.net.healAll();
+  await diskBack();
   for (const d of devices) {
     if (d.down) {
       await d.node.start();
@@ -391,7 +435,14 @@ async function run(o: ChaosOptions, devices: Device[]): Promise<ChaosReport> {
     group: sent.filter((s) => s.conversation === group).length,
     sendFailures,
     faults,
+    ...(disk ? { diskExits } : {}),
     lost: missing(held),
+    lostOn: Object.fromEntries(
+      devices.map((d) => {
+        const texts = new Set((held.get(d) ?? []).map((m) => m.text));
+        return [d.host.name, expectedOn(d).filter((s) => !texts.has(s.text)).length];
+      }),
+    ),
     duplicates,
     divergent,
     underReplicated,

@@ -44,6 +44,11 @@ export class KithNode {
     return this.options.dataDir;
   }
 
+  /** Whether `kith up` was started and has not exited. */
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
   /** The `kith up` process id while it runs (bench/peers reads its CPU and memory). */
   get pid(): number | undefined {
     return this.child?.pid;
@@ -55,6 +60,8 @@ export class KithNode {
     const o = this.options;
     await mkdir(o.dataDir, { recursive: true, mode: 0o700 });
     const log = createWriteStream(join(o.dataDir, 'node.log'), { flags: 'a' });
+    // A full disk (the chaos suite's fault) loses log lines, never the test process.
+    log.on('error', () => undefined);
     const [command, ...before] = [...(o.prefix ?? []), process.execPath];
     const child = spawn(
       command!,

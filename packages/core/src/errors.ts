@@ -122,6 +122,11 @@ export const ERROR_CATALOGUE = {
     message: 'The database cannot be reached; check DATABASE_URL and that Postgres is running.',
   },
   DB_MIGRATION_FAILED: { status: 500, message: 'The database schema could not be brought up to date.' },
+  DISK_FULL: {
+    status: 507,
+    message:
+      "The disk holding this node's data directory is full, so that was not saved: free some space there and try again.",
+  },
   API_UNAUTHORIZED: {
     status: 401,
     message: 'The API token is missing or wrong; it is in the file api-token of the data directory.',

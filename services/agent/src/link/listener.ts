@@ -128,6 +128,15 @@ export async function createLinkListener(
   const onUpgrade = (req: IncomingMessage, socket: Socket, head: Buffer, punched = false) => {
     clearHeaderDeadline(socket);
     if (!accepting || pending.size >= limits.maxPendingHandshakes) {
+      // Every drop says why at debug level (an unanswered hello once had no line to find).
+      logger.debug(
+        {
+          remoteAddress: socket.remoteAddress,
+          why: accepting ? 'handshakes at the cap' : 'closing',
+          pending: pending.size,
+        },
+        'peer port: dropped a connection in silence',
+      );
       socket.destroy();
       return;
     }
@@ -141,7 +150,13 @@ export async function createLinkListener(
       (ok) => {
         if (!ok) socket.destroy();
       },
-      () => socket.destroy(),
+      (err: unknown) => {
+        logger.warn(
+          { err, remoteAddress: socket.remoteAddress },
+          'peer port: checking a hello failed; dropped in silence',
+        );
+        socket.destroy();
+      },
     );
   };
 
@@ -155,8 +170,11 @@ export async function createLinkListener(
   ): Promise<boolean> {
     // An IPv4 peer on a dual-stack socket shows as ::ffff:a.b.c.d; report the IPv4 form.
     const remoteAddress = socket.remoteAddress?.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
-    const drop = (why: string): false => {
-      logger.debug({ remoteAddress, why }, 'peer port: dropped a connection in silence');
+    const started = performance.now();
+    // ms: since the upgrade request arrived (a drop after an await shows what it waited for).
+    const drop = (why: string, extra: Record<string, number> = {}): false => {
+      const ms = Math.round(performance.now() - started);
+      logger.debug({ remoteAddress, why, ms, ...extra }, 'peer port: dropped a connection in silence');
       return false;
     };
     const h = req.headers;
@@ -181,11 +199,15 @@ export async function createLinkListener(
     const ownPublic = own.publicKey;
 
     let psk: Uint8Array | undefined;
+    let lookupMs = 0;
     if (hello.mode === 'IKpsk2') {
+      const looking = performance.now();
       psk = options.lookupPsk ? await options.lookupPsk(hello.inviteId!) : undefined;
-      if (psk === undefined) return drop('unknown invite');
+      lookupMs = Math.round(performance.now() - looking);
+      if (psk === undefined) return drop('unknown invite', { lookupMs });
     }
-    if (socket.destroyed) return false;
+    // Its handshake deadline (silent-server.ts) or the initiator closed it while we waited.
+    if (socket.destroyed) return drop('closed while the invite was looked up', { lookupMs });
     let received: ReturnType<typeof readLinkHello>;
     try {
       received = readLinkHello(hello, {
@@ -222,13 +244,39 @@ export async function createLinkListener(
     // Re-checked after the await: two copies of one hello racing through must not both pass.
     if (!guard.accept(replayKey, received.timestampNanos)) return drop('replayed timestamp');
     // Kept before message 2 leaves, so a restart right after cannot answer this hello again.
-    // A store that cannot write (a full disk) does not stop links: the replayer of a hello
-    // gets message 2 at most, never a link (docs/SECURITY.md "Replays").
-    await guard.persist(clock(), limits.timestampWindowMs).catch((err: unknown) => {
-      logger.warn({ err }, 'peer port: the replay guard could not be saved');
-    });
-    if (socket.destroyed || !accepting) return false;
+    // A store that cannot write (a full disk) or is slow (a loaded disk: past replaySaveWaitMs)
+    // does not stop links: the replayer of a hello gets message 2 at most, never a link
+    // (docs/SECURITY.md "Replays").
+    const keeping = performance.now();
+    const saved = guard.persist(clock(), limits.timestampWindowMs).then(
+      () => true,
+      (err: unknown) => {
+        logger.warn({ err }, 'peer port: the replay guard could not be saved');
+        return true;
+      },
+    );
+    let waited: ReturnType<typeof setTimeout> | undefined;
+    const inTime = await Promise.race([
+      saved,
+      new Promise<false>((resolve) => {
+        waited = setTimeout(() => resolve(false), limits.replaySaveWaitMs);
+      }),
+    ]);
+    clearTimeout(waited);
+    const keepMs = Math.round(performance.now() - keeping);
+    if (!inTime) {
+      logger.debug(
+        { remoteAddress, keepMs },
+        "peer port: the replay guard's save is slow; answering without it",
+      );
+    }
+    if (socket.destroyed) return drop('closed while the hello was kept', { lookupMs, keepMs });
+    if (!accepting) return drop('closing');
 
+    logger.debug(
+      { remoteAddress, mode: hello.mode, ms: Math.round(performance.now() - started), lookupMs, keepMs },
+      'peer port: answering a hello',
+    );
     const answer = answerLinkHello(received.handshake);
     const transport = new NoiseTransport(answer.ciphers, limits.rekeyInterval);
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
@@ -277,7 +325,7 @@ export async function createLinkListener(
   /** A fresh server each time the port opens: a closed one keeps its upgraded links. */
   const listen = async (port: number): Promise<Server> => {
     const server: Server = createServer();
-    silenceHttpServer(server, limits, random);
+    silenceHttpServer(server, limits, random, logger);
     server.on('upgrade', onUpgrade);
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) =>
@@ -337,7 +385,7 @@ export async function createLinkListener(
       }
       // A server of its own that never listens: it parses the one request this socket carries.
       const server = createServer();
-      silenceHttpServer(server, limits, random);
+      silenceHttpServer(server, limits, random, logger);
       server.on('upgrade', (req: IncomingMessage, s: Socket, head: Buffer) => onUpgrade(req, s, head, true));
       server.emit('connection', socket);
     },

@@ -34,6 +34,12 @@ export interface LinkLimits {
   /** Hellos being checked at once; more are dropped in silence. */
   maxPendingHandshakes: number;
   /**
+   * How long message 2 waits for the replay guard's save (docs/SECURITY.md "Replays"); a slower
+   * disk is answered anyway, as a failed save is. On a loaded machine one save (two fsyncs) took
+   * 10 to 13 s, past the initiator's handshake deadline: invite hellos went unanswered.
+   */
+  replaySaveWaitMs: number;
+  /**
    * Messages per direction between two Rekey() calls. A protocol constant (REKEY_INTERVAL):
    * both ends must use the same value, so change it only in tests.
    */
@@ -50,6 +56,7 @@ export const DEFAULT_LINK_LIMITS: Readonly<LinkLimits> = {
   maxUnconfirmedPerSource: 8,
   timestampWindowMs: 120_000,
   maxPendingHandshakes: 64,
+  replaySaveWaitMs: 1000,
   rekeyInterval: 65536,
 };
 

@@ -2,14 +2,17 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../keystore/atomic-write.ts';
 import type { ReplayStore } from './replay-guard.ts';
 
-const KEY = /^[0-9a-f]{64}$/;
+// An initiator's static key (32 bytes), or that key and an invite id (48 bytes: an invite's
+// hellos are ordered on their own, listener.ts). Only the first was read back once, so a restart
+// forgot every invite hello it had answered.
+const KEY = /^(?:[0-9a-f]{64}|[0-9a-f]{96})$/;
 const NANOS = /^[0-9]{1,30}$/;
 /** More entries than this in a file is not a file this code wrote: it is ignored. */
 const MAX_ENTRIES = 100_000;
 
 /**
  * The replay guard's memory in the data directory (`link-replay.json`, docs/SECURITY.md
- * "Replays"): `{ "v": 1, "last": { <initiator static key, hex>: "<TAI64N as Unix ns>" } }`,
+ * "Replays"): `{ "v": 1, "last": { <initiator static key [+ invite id], hex>: "<TAI64N as Unix ns>" } }`,
  * written atomically after each accepted hello, before message 2 is sent. It holds only public
  * keys and times. A missing, unreadable or malformed file counts as empty.
  */

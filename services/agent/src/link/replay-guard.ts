@@ -22,7 +22,10 @@ export interface ReplayStore {
 export class ReplayGuard {
   private readonly last = new Map<string, bigint>();
   private loading: Promise<void> | undefined;
-  private saving: Promise<void> = Promise.resolve();
+  /** The save running now (settles, never rejects, when it ends). */
+  private saving: Promise<void> | undefined;
+  /** The save that starts when it ends, shared by every persist() that came meanwhile. */
+  private queued: Promise<void> | undefined;
 
   constructor(private readonly store?: ReplayStore) {}
 
@@ -58,17 +61,41 @@ export class ReplayGuard {
 
   /**
    * Forgets timestamps that fell out of the window (they are refused as stale anyway, so memory
-   * stays bounded by the hellos of one window) and writes the rest to the store. Saves run one
-   * after another and each writes the whole current set, so the last one written holds all.
+   * stays bounded by the hellos of one window) and writes the rest to the store. Resolves once a
+   * save begun after this call has finished: one save at a time, and every call that comes while
+   * one runs shares the single save that follows it (it writes the whole set as it is then, so it
+   * holds all their timestamps). A save per call, queued one after another, made hellos wait
+   * behind every earlier hello's fsync: on a loaded disk an invite's hello waited past its
+   * handshake deadline and the acceptor heard nothing (docs/SECURITY.md "Chaos").
    */
   persist(nowMs: number, windowMs: number): Promise<void> {
     const oldest = (BigInt(Math.floor(nowMs)) - BigInt(Math.floor(windowMs))) * NANOS_PER_MS;
     for (const [key, t] of this.last) if (t < oldest) this.last.delete(key);
     const store = this.store;
     if (!store) return Promise.resolve();
-    const next = this.saving.then(() => store.save(new Map(this.last)));
-    this.saving = next.catch(() => undefined);
-    return next;
+    if (this.queued) return this.queued;
+    if (!this.saving) return this.save(store);
+    const queued = this.saving.then(() => {
+      this.queued = undefined;
+      return this.save(store);
+    });
+    this.queued = queued;
+    return queued;
+  }
+
+  /** Starts a save of the current set; `saving` settles (never rejects) when it ends. */
+  private save(store: ReplayStore): Promise<void> {
+    const written = store.save(new Map(this.last));
+    const settled: Promise<void> = written.then(
+      () => this.saved(settled),
+      () => this.saved(settled),
+    );
+    this.saving = settled;
+    return written;
+  }
+
+  private saved(settled: Promise<void>): void {
+    if (this.saving === settled) this.saving = undefined;
   }
 }
 

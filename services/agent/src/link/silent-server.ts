@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { RandomSource } from '@kith/core/crypto/index';
-import { jitteredDeadline, type LinkLimits } from './options.ts';
+import { jitteredDeadline, type LinkLimits, type LinkLogger, silentLinkLogger } from './options.ts';
 
 /**
  * Makes a node http server answer nothing by itself (docs/DESIGN.md §6: strangers get silence). Node
@@ -21,7 +21,13 @@ export function silenceHttpServer(
     'handshakeTimeoutMs' | 'headerTimeoutMs' | 'maxUnconfirmed' | 'maxUnconfirmedPerSource'
   >,
   random: RandomSource,
+  logger: LinkLogger = silentLinkLogger,
 ): void {
+  // Each close says why at debug level, never with key material (an unanswered hello once had no line).
+  const drop = (socket: Socket, why: string) => {
+    logger.debug({ remoteAddress: socket.remoteAddress, why }, 'peer port: dropped a connection in silence');
+    socket.destroy();
+  };
   let unconfirmed = 0;
   const perSource = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
@@ -29,15 +35,26 @@ export function silenceHttpServer(
     const source = socket.remoteAddress ?? '';
     const fromSource = perSource.get(source) ?? 0;
     if (unconfirmed >= limits.maxUnconfirmed || fromSource >= limits.maxUnconfirmedPerSource) {
-      socket.destroy();
+      drop(
+        socket,
+        unconfirmed >= limits.maxUnconfirmed
+          ? 'unconfirmed at the cap'
+          : 'unconfirmed from this source at the cap',
+      );
       return;
     }
     unconfirmed += 1;
     perSource.set(source, fromSource + 1);
     // Hard deadlines from TCP connect (not idle timers, which a slow sender could keep alive);
     // the upgrade lifts the first, the link lifts the second once the peer has confirmed.
-    const header = setTimeout(() => socket.destroy(), jitteredDeadline(limits.headerTimeoutMs, random));
-    const deadline = setTimeout(() => socket.destroy(), jitteredDeadline(limits.handshakeTimeoutMs, random));
+    const header = setTimeout(
+      () => drop(socket, 'no upgrade request in time'),
+      jitteredDeadline(limits.headerTimeoutMs, random),
+    );
+    const deadline = setTimeout(
+      () => drop(socket, 'handshake deadline passed'),
+      jitteredDeadline(limits.handshakeTimeoutMs, random),
+    );
     const release = () => {
       if (!tracked.delete(socket)) return;
       clearTimeout(header);

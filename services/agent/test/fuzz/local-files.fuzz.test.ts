@@ -155,7 +155,7 @@ describe('fuzz: files in the data directory give a value, a catalogued error, or
           await writeFile(path, t);
           const loaded = await replayFile(path).load();
           for (const [key, value] of loaded) {
-            expect(key).toMatch(/^[0-9a-f]{64}$/);
+            expect(key).toMatch(/^(?:[0-9a-f]{64}|[0-9a-f]{96})$/);
             expect(typeof value).toBe('bigint');
           }
         }),
