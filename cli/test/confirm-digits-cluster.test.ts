@@ -185,14 +185,15 @@ describe.each(clusterDatabaseKind())('the six digits on %s (real processes)', (k
     const asked = await kithOnTerminal(['accept', invite.code, '--data', a.dataDir], {
       timeoutMs: 150_000,
       onOutput: (output) => {
-        if (!rejected && output.includes('[y/N]')) rejected = c.cli('reject', 'Ana').catch((err: unknown) => err);
+        if (!rejected && output.includes('[y/N]'))
+          rejected = c.cli('reject', 'Ana').catch((err: unknown) => err);
       },
     });
     expect(await rejected).toEqual({ userId: ids.a.userId, state: 'forgotten' });
     expect(asked.output).toMatch(/The six digits: \d{3} \d{3}/);
     // The question ends by itself with the reason; no answer was taken for the person.
     expect(asked.output).toMatch(
-      /\[y\/N\] \r?\n[^]*PAIRING_NOT_PENDING: Cleo rejected the pairing at \d\d:\d\d UTC \(the six digits did not match on their screen\)/,
+      /\[y\/N\] \r?\n[\s\S]*PAIRING_NOT_PENDING: Cleo rejected the pairing at \d\d:\d\d UTC \(the six digits did not match on their screen\)/,
     );
     expect(asked.output).not.toContain('Not confirmed');
     expect(asked.code).toBe(1);

@@ -19,9 +19,7 @@ type SessionView = Pick<PeerSession, 'ready' | 'seenAs' | 'dialedMapping'> & {
  * where it sees us). To the dialer that is a peer port like any other, so we tell it.
  */
 export function cameThroughMapping(session: SessionView, mappedExternal: readonly string[]): boolean {
-  return (
-    !session.link.initiator && session.seenAs !== undefined && mappedExternal.includes(session.seenAs)
-  );
+  return !session.link.initiator && session.seenAs !== undefined && mappedExternal.includes(session.seenAs);
 }
 
 export function linkKind(
