@@ -193,7 +193,7 @@ describe.each(clusterDatabaseKind())('the six digits on %s (real processes)', (k
     expect(asked.output).toMatch(/The six digits: \d{3} \d{3}/);
     // The question ends by itself with the reason; no answer was taken for the person.
     expect(asked.output).toMatch(
-      /\[y\/N\] \r?\n[\s\S]*PAIRING_NOT_PENDING: Cleo rejected the pairing at \d\d:\d\d UTC \(the six digits did not match on their screen\)/,
+      /\[y\/N\] \r?\nkith: error PAIRING_ENDED: [^\r\n]*Cleo rejected the pairing at \d\d:\d\d UTC \(the six digits did not match on their screen\)/,
     );
     expect(asked.output).not.toContain('Not confirmed');
     expect(asked.code).toBe(1);

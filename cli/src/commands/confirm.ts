@@ -96,7 +96,7 @@ function watchSettled(
 
 /**
  * Asks whether the six digits match. The question ends without an answer when the pairing is
- * settled meanwhile: the other person rejected it or it ran out (PAIRING_NOT_PENDING with the
+ * settled meanwhile: the other person rejected it or it ran out (PAIRING_ENDED with the
  * sentence that says so), or it was answered elsewhere ('elsewhere').
  */
 async function askDigits(agent: ApiClient, userId: string): Promise<boolean | 'elsewhere'> {
@@ -105,7 +105,7 @@ async function askDigits(agent: ApiClient, userId: string): Promise<boolean | 'e
   try {
     const first = await Promise.race([question.answer, watch.settled]);
     if (typeof first === 'boolean' || first === 'elsewhere') return first;
-    throw new KithError('PAIRING_NOT_PENDING', endedSentence(first));
+    throw new KithError('PAIRING_ENDED', endedSentence(first));
   } finally {
     watch.stop();
     question.cancel();
