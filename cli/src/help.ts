@@ -84,6 +84,6 @@ export function commandList(commands: Command[], width = helpWidth()): string {
 export function groupHelp(group: string, commands: Command[], width = helpWidth()): string {
   return (
     `Usage: kith ${group} COMMAND [OPTIONS]\n\nCommands:\n${commandList(commands, width)}\n\n` +
-    `Run \`kith ${group} COMMAND --help\` for a command's options.\n`
+    `${wrap(`Run \`kith ${group} COMMAND --help\` for a command's options.`, width).join('\n')}\n`
   );
 }

@@ -14,7 +14,7 @@ import {
   waitFor,
 } from '../../test/helpers/cluster.ts';
 import { makeTempDir } from '../../test/helpers/database.ts';
-import { runKith } from '../../test/helpers/kith-cli.ts';
+import { kithOnTerminal, runKith } from '../../test/helpers/kith-cli.ts';
 
 interface Accepted {
   userId: string;
@@ -175,5 +175,28 @@ describe.each(clusterDatabaseKind())('the six digits on %s (real processes)', (k
     expect((await a.cli<{ text: string }[]>('messages')).map((m) => m.text)).not.toContain(
       'from a rejected pairing',
     );
+  }, 400_000);
+
+  it('a question waiting on a terminal ends when the other side rejects, saying so', async () => {
+    // Cleo ended the friendship above (and blocked Ana): her own new invite makes it possible again.
+    const invite = await c.cli<{ code: string }>('invite');
+    // Ana is asked on a terminal and does not answer; meanwhile Cleo rejects.
+    let rejected: Promise<unknown> | undefined;
+    const asked = await kithOnTerminal(['accept', invite.code, '--data', a.dataDir], {
+      timeoutMs: 150_000,
+      onOutput: (output) => {
+        if (!rejected && output.includes('[y/N]'))
+          rejected = c.cli('reject', 'Ana').catch((err: unknown) => err);
+      },
+    });
+    expect(await rejected).toEqual({ userId: ids.a.userId, state: 'forgotten' });
+    expect(asked.output).toMatch(/The six digits: \d{3} \d{3}/);
+    // The question ends by itself with the reason; no answer was taken for the person.
+    expect(asked.output).toMatch(
+      /\[y\/N\] \r?\nkith: error PAIRING_ENDED: [^\r\n]*Cleo rejected the pairing at \d\d:\d\d UTC \(the six digits did not match on their screen\)/,
+    );
+    expect(asked.output).not.toContain('Not confirmed');
+    expect(asked.code).toBe(1);
+    expect(await a.api<Pending[]>('/friends/pending')).toEqual([]);
   }, 400_000);
 });

@@ -36,6 +36,9 @@ describe('kith --help', () => {
       expect(r.code, r.stderr).toBe(0);
       for (const [name] of COMMAND_LOADERS.filter(([n]) => n.startsWith(`${group} `)))
         expect(r.stdout).toContain(`  ${name}`);
+      // Wrapped at the width too, its last line included.
+      for (const line of r.stdout.split('\n'))
+        expect(line.length, `${group}: ${line}`).toBeLessThanOrEqual(WIDTH);
     }
     const bare = await runKith(['archive'], { env });
     expect(bare.code).toBe(2);

@@ -118,8 +118,16 @@ export function spawnKith(
  */
 export function kithOnTerminal(
   args: string[],
-  /** `until`: end the session (SIGTERM to `script`, which ends kith) once the output has it. */
-  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; until?: string | RegExp } = {},
+  /**
+   * `until`: end the session (SIGTERM to `script`, which ends kith) once the output has it.
+   * `onOutput`: called with all the output so far each time more arrives (to act meanwhile).
+   */
+  options: {
+    env?: NodeJS.ProcessEnv;
+    timeoutMs?: number;
+    until?: string | RegExp;
+    onOutput?: (output: string) => void;
+  } = {},
 ): Promise<{ code: number; output: string }> {
   const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const command = [process.execPath, KITH_BIN, ...args].map(quote).join(' ');
@@ -132,6 +140,7 @@ export function kithOnTerminal(
     const { until } = options;
     const collect = (d: Buffer) => {
       output += d;
+      options.onOutput?.(output);
       if (until && (typeof until === 'string' ? output.includes(until) : until.test(output)))
         child.kill('SIGTERM');
     };

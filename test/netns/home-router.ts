@@ -140,6 +140,26 @@ export class HomeRouterNetwork {
     });
   }
 
+  /**
+   * The home host's own firewall refuses (TCP reset) its connections to `host:port`: the home node
+   * cannot dial that peer, so every link between the two is the other side's dial through the
+   * router's mapping.
+   */
+  refuseFromHome(host: string, port: number): void {
+    run(
+      'ip',
+      ['netns', 'exec', this.ns.home, 'nft', '-f', '-'],
+      [
+        'table inet kith-home-out {',
+        '  chain output {',
+        '    type filter hook output priority 0; policy accept;',
+        `    ip daddr ${host} tcp dport ${port} reject with tcp reset`,
+        '  }',
+        '}',
+      ].join('\n'),
+    );
+  }
+
   /** The port forwards miniupnpd holds now, as nft prints them. */
   forwards(): string {
     return run('ip', [

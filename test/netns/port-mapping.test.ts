@@ -2,7 +2,8 @@
  * Home routers (docs/PROTOCOL.md "Home routers"), with real network hops: H runs `kith up` on a
  * LAN behind a router namespace (masquerade, miniupnpd answering NAT-PMP and UPnP); F runs on the
  * router's outside. H asks the router to forward its peer port and advertises the address it
- * gets, so F reaches H through the mapping; messages go both ways; H's stop removes the mapping.
+ * gets, so F reaches H through the mapping (both call the link `mapped`); messages go both ways;
+ * H's stop removes the mapping.
  * Skips, saying why, where namespaces cannot be made (not root, or ip/nft/miniupnpd missing).
  */
 import { join } from 'node:path';
@@ -19,6 +20,7 @@ interface StatusJson {
   addresses: string[];
   portMapping: { state: string; external: string | null; via: string | null; reason: string | null } | null;
 }
+type LinkJson = PeerJson & { link: string | null };
 interface MessageJson {
   text: string;
 }
@@ -74,6 +76,8 @@ describe.skipIf(unavailable !== undefined)('a node behind a home router', () => 
   }, 120_000);
 
   it('is reached through the mapping: pairing and messages both ways', async () => {
+    // Only the outside node dials: the home node's own dials to it are refused (its firewall).
+    net.refuseFromHome(WAN.internet, PEER_PORT);
     await pairAndConfirm(home, outside);
     const homeUser = (await home.cli<StatusJson>('status')).userId;
     const outsideUser = (await outside.cli<StatusJson>('status')).userId;
@@ -84,6 +88,17 @@ describe.skipIf(unavailable !== undefined)('a node behind a home router', () => 
       120_000,
     );
     expect(link.address).toBe(`${WAN.router}:${PEER_PORT}`);
+    // The link came in through the mapping, and both sides say so: the home node from the hello,
+    // the outside node (to which the mapped port is a port like any other) from `mapped-link`.
+    await waitFor(
+      'both sides call the link mapped',
+      async () => {
+        const out = (await outside.cli<LinkJson[]>('peers')).find((p) => p.userId === homeUser);
+        const back = (await home.cli<LinkJson[]>('peers')).find((p) => p.userId === outsideUser);
+        return out?.link === 'mapped' && back?.link === 'mapped';
+      },
+      60_000,
+    );
 
     await outside.cli('send', '--to', homeUser, 'through the mapped port');
     await home.cli('send', '--to', outsideUser, 'out through the masquerade');

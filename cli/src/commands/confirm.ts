@@ -7,7 +7,7 @@
 import type { ApiClient } from '@kith/api';
 import { connectAgent } from '@kith/api/locate-agent';
 import { KithError } from '@kith/core/errors';
-import { endedSentence } from '@kith/core/pairing/ended-pairing';
+import { type EndedPairing, endedSentence } from '@kith/core/pairing/ended-pairing';
 import type { Parsed } from '../args.ts';
 import type { Command } from '../command.ts';
 import type { Output } from '../io.ts';
@@ -22,24 +22,94 @@ export const YES_DIGITS_FLAG = {
   },
 } as const;
 
-/** Asks one yes/no question on the terminal; true only for "y" or "yes". */
-function askYesNo(question: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const stdin = process.stdin;
+/** Asks one yes/no question on the terminal; true only for "y" or "yes". `cancel` stops asking. */
+function askYesNo(question: string): { answer: Promise<boolean>; cancel(): void } {
+  const stdin = process.stdin;
+  let onData: ((chunk: string) => void) | undefined;
+  const answer = new Promise<boolean>((resolve) => {
     process.stderr.write(question);
     stdin.setEncoding('utf8');
     stdin.resume();
     let typed = '';
-    const onData = (chunk: string) => {
+    onData = (chunk: string) => {
       typed += chunk;
       const end = typed.search(/[\r\n]/);
       if (end < 0) return;
-      stdin.off('data', onData);
-      stdin.pause();
+      stop();
       resolve(/^\s*y(es)?\s*$/i.test(typed.slice(0, end)));
     };
     stdin.on('data', onData);
   });
+  const stop = () => {
+    if (!onData) return;
+    stdin.off('data', onData);
+    onData = undefined;
+    stdin.pause();
+  };
+  return {
+    answer,
+    cancel() {
+      if (!onData) return;
+      stop();
+      process.stderr.write('\n'); // the question's line, left open, ends here
+    },
+  };
+}
+
+/** How often a waiting question looks whether the pairing was settled elsewhere. */
+const SETTLED_POLL_MS = 500;
+
+/**
+ * Waits until the pairing with `userId` no longer waits for the six digits on this node: the
+ * other person rejected it or it ran out (the ended pairing), or this side was confirmed or
+ * rejected elsewhere (`kith confirm`, the web UI: 'elsewhere'). Never resolves while it waits;
+ * `stop` ends the watch. An agent that does not answer a poll is asked again at the next one.
+ */
+function watchSettled(
+  agent: ApiClient,
+  userId: string,
+): { settled: Promise<EndedPairing | 'elsewhere'>; stop(): void } {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const settled = new Promise<EndedPairing | 'elsewhere'>((resolve) => {
+    const poll = async () => {
+      if (stopped) return;
+      try {
+        // A new pairing clears the user's earlier ended one (pending-friends.ts): one found now is this one's end.
+        if (!(await agent.pendingFriends()).some((p) => p.userId === userId)) {
+          const ended = (await agent.endedPairings()).find((e) => e.userId === userId);
+          if (!stopped) return resolve(ended ?? 'elsewhere');
+        }
+      } catch {}
+      if (!stopped) timer = setTimeout(() => void poll(), SETTLED_POLL_MS);
+    };
+    timer = setTimeout(() => void poll(), SETTLED_POLL_MS);
+  });
+  return {
+    settled,
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * Asks whether the six digits match. The question ends without an answer when the pairing is
+ * settled meanwhile: the other person rejected it or it ran out (PAIRING_ENDED with the
+ * sentence that says so), or it was answered elsewhere ('elsewhere').
+ */
+async function askDigits(agent: ApiClient, userId: string): Promise<boolean | 'elsewhere'> {
+  const question = askYesNo('Do the six digits on the other screen match? [y/N] ');
+  const watch = watchSettled(agent, userId);
+  try {
+    const first = await Promise.race([question.answer, watch.settled]);
+    if (typeof first === 'boolean' || first === 'elsewhere') return first;
+    throw new KithError('PAIRING_ENDED', endedSentence(first));
+  } finally {
+    watch.stop();
+    question.cancel();
+  }
 }
 
 /**
@@ -54,11 +124,17 @@ export async function settleDigits(
 ): Promise<{ state: FriendState; text: string }> {
   const who = paired.name ? `${paired.name} (${paired.userId})` : paired.userId;
   const params = { params: { userId: paired.userId } };
-  let yes: boolean | undefined;
+  let yes: boolean | 'elsewhere' | undefined;
   if (args.flags['yes-digits-match'] === true) yes = true;
   else if (!out.json && process.stdin.isTTY && process.stderr.isTTY) {
     process.stdout.write(`The six digits: ${paired.sas}\n`);
-    yes = await askYesNo('Do the six digits on the other screen match? [y/N] ');
+    yes = await askDigits(agent, paired.userId);
+  }
+  if (yes === 'elsewhere') {
+    const friend = (await agent.friends()).some((f) => f.userId === paired.userId);
+    return friend
+      ? { state: 'active', text: `Confirmed elsewhere: ${who} is your friend on this side.` }
+      : { state: 'forgotten', text: `Rejected elsewhere: the pairing with ${who} ended.` };
   }
   if (yes === true) {
     await agent.confirmFriend(params);

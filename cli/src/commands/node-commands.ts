@@ -170,7 +170,7 @@ export const peersCommand: Command = {
     out.result(
       peers,
       peers.length
-        ? `${table(['', 'STATE', 'DEVICE ID', 'WHOSE', 'LINK', 'ADDRESS', 'CLOCK OFFSET'], rows)}\n● online   ○ offline   ✗ revoked (refused from its next handshake)\nLINK: direct, mapped (through my router's port mapping), punched (a hole through both NATs), relayed (through a friend)`
+        ? `${table(['', 'STATE', 'DEVICE ID', 'WHOSE', 'LINK', 'ADDRESS', 'CLOCK OFFSET'], rows)}\n● online   ○ offline   ✗ revoked (refused from its next handshake)\nLINK: direct, mapped (through a home router's port mapping, mine or theirs), punched (a hole through both NATs), relayed (through a friend)`
         : 'No peers yet.',
     );
   },

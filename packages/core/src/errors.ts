@@ -317,6 +317,10 @@ export const ERROR_CATALOGUE = {
     status: 404,
     message: 'No pairing with that user waits for the six digits: `kith friends` lists the ones that do.',
   },
+  PAIRING_ENDED: {
+    status: 409,
+    message: 'The pairing ended before you answered about the six digits.',
+  },
   FRIEND_PENDING: {
     status: 409,
     message:

@@ -33,5 +33,6 @@ export function peerHandlers(node: PeerNode): SessionHandlers<PeerSession> {
     'punch-request': (s, m) => node.holes.onPunchRequest(s, m),
     'punch-invite': (s, m) => node.holes.onPunchInvite(s, m),
     punch: (s, m) => node.holes.onPunch(s, m),
+    'mapped-link': (s, m) => node.onMappedLink(s, m),
   };
 }

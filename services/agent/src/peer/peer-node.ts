@@ -16,6 +16,7 @@ import type { MessageOf } from '@kith/core/wire/message';
 import type { DeliverMessage, DeliverRefusedMessage } from '@kith/core/wire/deliver';
 import type { HelloMessage } from '@kith/core/wire/hello';
 import type { HeartbeatMessage } from '@kith/core/wire/heartbeat';
+import type { MappedLinkMessage } from '@kith/core/wire/mapped-link';
 import type { ReachMessage } from '@kith/core/wire/reach';
 import type { WindowKeyMessage } from '@kith/core/wire/window-key';
 import {
@@ -34,7 +35,7 @@ import { PeerDialer } from './peer-dialer.ts';
 import { FriendListSync } from './friend-list-sync.ts';
 import { peerHandlers } from './peer-handlers.ts';
 import { HolePunch } from './hole-punch.ts';
-import { linkKind } from './link-kind.ts';
+import { cameThroughMapping, linkKind } from './link-kind.ts';
 import type { Socket } from 'node:net';
 
 export {
@@ -203,6 +204,9 @@ export class PeerNode extends PeerDialer implements SessionHost {
   async onHello(session: PeerSession, hello: MessageOf<typeof HelloMessage>): Promise<void> {
     session.seenAs = hello.seenAddress;
     this.adopt(session);
+    // The dialer cannot tell that it came in through our router's mapping: say so (link-kind.ts).
+    if (cameThroughMapping(session, this.options.portMapping?.externalAddresses() ?? []))
+      session.send({ v: 1, t: 'mapped-link', external: hello.seenAddress });
     this.reach.onLinkUp(session);
     this.options.windows?.onLinkUp(session);
     const now = this.clock();
@@ -251,6 +255,11 @@ export class PeerNode extends PeerDialer implements SessionHost {
     await this.sendRecords(session, new Map(heartbeat.versions.map((v) => [v.device, v.seq])));
     this.reach.onHeartbeat(session);
     this.options.windows?.onHeartbeat(session);
+  }
+
+  /** The peer says our dial came in through its router's mapping; believed for the address we dialed. */
+  async onMappedLink(session: PeerSession, message: MessageOf<typeof MappedLinkMessage>): Promise<void> {
+    if (session.link.initiator && message.external === session.seenAddress) session.dialedMapping = true;
   }
 
   async onWindowKey(session: PeerSession, message: MessageOf<typeof WindowKeyMessage>): Promise<void> {

@@ -67,6 +67,8 @@ export class PeerSession {
   roundTripMs: number | undefined;
   /** Where the peer says it sees us (its hello); a link through our router mapping shows there. */
   seenAs: string | undefined;
+  /** We dialed and the peer says we came in through its router's port mapping (`mapped-link`). */
+  dialedMapping = false;
   private lastReceived: { sentAt: number; receivedAt: number } | null = null;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private chain: Promise<void> = Promise.resolve();

@@ -22,6 +22,7 @@ import { FriendListMessage } from '@kith/core/wire/friend-list';
 import { HeartbeatMessage } from '@kith/core/wire/heartbeat';
 import { HelloMessage } from '@kith/core/wire/hello';
 import { LogEntriesMessage, LogRequestMessage } from '@kith/core/wire/identity-log';
+import { MappedLinkMessage } from '@kith/core/wire/mapped-link';
 import { type AnyMessage, type MessageOf, decodeMessage } from '@kith/core/wire/message';
 import { PrekeyMessage } from '@kith/core/wire/prekey';
 import { PunchMessage } from '@kith/core/wire/punch';
@@ -56,6 +57,7 @@ export const SESSION_MESSAGES = [
   PunchRequestMessage,
   PunchInviteMessage,
   PunchMessage,
+  MappedLinkMessage,
 ] as const;
 
 export type SessionMessage = MessageOf<(typeof SESSION_MESSAGES)[number]>;

@@ -1,7 +1,8 @@
 /**
  * Port windows with two nodes in this process (real PGlite, real loopback sockets, real time):
  * friends learn each other's window key over their link; outside its windows a node's peer port
- * refuses connections (a stranger's probe gets ECONNREFUSED); B restarts on another address and
+ * refuses connections (a stranger's probe gets ECONNREFUSED), inside them it takes a stranger's
+ * connection and sends it nothing (docs/SECURITY.md "Strangers"); B restarts on another address and
  * port, its port and A's mostly closed, and the two link again because B dials inside A's
  * window. Short windows (400 ms every 2 s) keep the test quick.
  */
@@ -13,8 +14,10 @@ import { windowAt } from '@kith/core/net/port-window';
 import { waitFor } from '../../../../test/helpers/cluster.ts';
 import { makeTempDir } from '../../../../test/helpers/database.ts';
 import { pairInProcess, startInProcessNode } from '../../../../test/helpers/in-process-node.ts';
+import { helloFrom, helloRequest } from '../../../../test/helpers/stranger-probes.ts';
 import { createLogger } from '../../src/logger.ts';
 import { type RunningNode, runNode } from '../../src/node.ts';
+import { freshKeyPair } from '../link/helpers.ts';
 
 const WAIT_MS = 120_000;
 const PERIOD_MS = 2_000;
@@ -40,6 +43,48 @@ function tcpProbe(host: string, port: number): Promise<'refused' | 'open'> {
       err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET' ? resolve('refused') : reject(err),
     );
   });
+}
+
+/**
+ * One stranger's connection: whether the port took it (the handshake completed) and how many
+ * bytes came back before the node closed it, or before the prober gave up after `watchMs`.
+ */
+function strangerProbe(
+  host: string,
+  port: number,
+  payload: string,
+  watchMs = 2_000,
+): Promise<{ taken: boolean; received: number }> {
+  return new Promise((resolve) => {
+    let taken = false;
+    let received = 0;
+    const s = connect({ host, port }, () => {
+      taken = true;
+      s.write(payload);
+    });
+    const limit = setTimeout(() => s.destroy(), watchMs);
+    s.on('data', (d) => {
+      received += d.length;
+    });
+    s.on('error', () => undefined);
+    s.on('close', () => {
+      clearTimeout(limit);
+      resolve({ taken, received });
+    });
+  });
+}
+
+/** Waits for a moment inside `node`'s window with at least 200 ms of it left. */
+async function insideWindow(node: RunningNode): Promise<void> {
+  await waitFor(
+    'the port open with time to spare',
+    async () => {
+      const s = node.node.options.windows!.status();
+      return s.open && s.openUntil !== null && Date.parse(s.openUntil) - Date.now() > 200;
+    },
+    WAIT_MS,
+    10,
+  );
 }
 
 /** Waits for a moment well outside `node`'s windows (no window for at least 300 ms). */
@@ -113,6 +158,24 @@ describe('port windows', () => {
   it('refuses a stranger’s connection outside a window, and the link stays up', async () => {
     await outsideWindow(a);
     expect(await tcpProbe('127.0.0.81', a.node.port)).toBe('refused');
+    expect(a.node.session(b.node.deviceId)?.ready).toBe(true);
+  });
+
+  it('inside a window the port takes a stranger’s connection and sends it zero bytes', async () => {
+    const stranger = helloFrom(freshKeyPair('stranger'), a.node.linkKeyPair.publicKey, 'window-stranger');
+    const payloads = {
+      http: 'GET / HTTP/1.1\r\nHost: x\r\n\r\n',
+      'stranger hello': helloRequest(a.node.port, stranger),
+    };
+    for (const [what, payload] of Object.entries(payloads)) {
+      // A loaded machine may miss a window by a hair: try the next ones until the port takes it.
+      let result = { taken: false, received: 0 };
+      for (let tries = 0; tries < 5 && !result.taken; tries++) {
+        await insideWindow(a);
+        result = await strangerProbe('127.0.0.81', a.node.port, payload);
+      }
+      expect(result, what).toEqual({ taken: true, received: 0 });
+    }
     expect(a.node.session(b.node.deviceId)?.ready).toBe(true);
   });
 
