@@ -206,13 +206,16 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
         plugins: [
           lockRoutes(lockControl),
           setupRoutes({ userId: node.userId, deviceId: node.deviceId }),
-          networkRoutes(node, pairing),
+          // Items sealed to the revoked device go to today's devices, history too (the phrase is here).
+          networkRoutes(node, pairing, (phrase, bip39) => {
+            archivist!.rewrap(phrase, bip39).catch((err) => node.log.warn({ err }, 'archive: re-wrap failed'));
+          }),
           pendingFriendRoutes(pairing.pending),
           identityPhraseRoutes(config.dataDir, device),
           messageRoutes(messenger, pairing.pending),
           conversationRoutes(conversations),
           ruleCheckRoutes,
-          archiveRoutes(archive),
+          archiveRoutes(archive, () => archivist!.rewrapStatus()),
           archiveItemRoutes(archivist, messenger.restored),
           backupRoutes({ userId: node.userId, deviceId: node.deviceId }),
           relayStatusRoutes(node),
