@@ -145,15 +145,14 @@ export async function rewrapRevoked(input: RewrapInput): Promise<RewrapResult> {
       next[entry.blob] = keys;
       continue;
     }
-    if (keys) next[entry.blob] = keys;
     const skipped = kind === 'current' ? input.skip.active : input.skip.history;
     // A v1 history entry (start unknown) is never dropped for another (archive-lists.ts): a
-    // re-sealed copy could not replace it on the other devices, so it waits for a restore.
+    // re-sealed copy could not replace it on the other devices, so it stays (and is counted).
     const v1 = kind !== 'current' && (entry as ListedHistory).from === null;
     if (keys && !skipped && !v1) {
       try {
+        // The new blob is local: the next pass reads its header from here.
         const id = await reseal(input, kind, entry);
-        next[id] = [...input.own.map((d) => toHex(d.staticPublicKey))];
         for (const c of Object.values(state.conversations)) if (c.blob === entry.blob) c.blob = id;
         if (state.friendsBlob === entry.blob) state.friendsBlob = id;
         result.rewrapped += 1;
@@ -165,6 +164,7 @@ export async function rewrapRevoked(input: RewrapInput): Promise<RewrapResult> {
         node.log.info({ code: err.code, kind }, 'archive: an item sealed to a revoked device waits');
       }
     }
+    if (keys) next[entry.blob] = keys;
     view.waiting += 1;
     if (kind === 'history') view.history += 1;
   }
