@@ -121,7 +121,7 @@ export class Archivist implements AgentService {
     if (this.options.debounceMs > 0) {
       this.unsubscribe = this.node.options.events.subscribe((e) => {
         if (
-          !/^(message\.(sent|received)|conversation\.(created|updated|closed)|archive\.list-conflict|device\.revoked)$/.test(
+          !/^(message\.(sent|received)|conversation\.(created|updated|closed)|archive\.list-conflict)$/.test(
             e.type,
           )
         )
