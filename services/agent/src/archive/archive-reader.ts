@@ -242,7 +242,10 @@ export class ArchiveReader {
    * One blob opened with this device's share plus a holder's or another own device's (and the
    * `extra` keys: the recovery key while a re-wrap has it, archive-rewrap.ts).
    */
-  async openBlob(blob: string, extra: AgreementKeyPair[] = []): Promise<{ kind: string; transcript: Transcript }> {
+  async openBlob(
+    blob: string,
+    extra: AgreementKeyPair[] = [],
+  ): Promise<{ kind: string; transcript: Transcript }> {
     const blobId = fromHex(blob);
     // A holder's answer carries its share; when no remote device has the blob (yet), the local
     // copy is enough to ask the other own devices for theirs.

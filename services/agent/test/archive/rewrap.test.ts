@@ -72,7 +72,12 @@ describe('archive re-wrap after a revocation', () => {
     for (const [i, name] of names.entries())
       log = enrolDevice(log, root, keys[i]!, { deviceName: name, now: Date.now() });
     for (const [i, name] of names.entries())
-      await createKeystore({ dataDir: join(dir, name), userId: root.userId, device: keys[i]!, logEntries: log.entries });
+      await createKeystore({
+        dataDir: join(dir, name),
+        userId: root.userId,
+        device: keys[i]!,
+        logEntries: log.entries,
+      });
     await createIdentity({ dataDir: join(dir, 'friend'), deviceName: 'friend', seed: random(64), random });
     [phone, appliance, tablet, friend] = await Promise.all([
       start(join(dir, 'phone'), '127.0.0.171'),
@@ -85,10 +90,8 @@ describe('archive re-wrap after a revocation', () => {
       void own.node.dialDue();
     }
     await pairInProcess(phone, friend);
-    await waitFor(
-      'the phone linked to its appliance, its tablet and the friend',
-      async () =>
-        [appliance, tablet, friend].every((n) => phone.node.session(n.node.deviceId) !== undefined),
+    await waitFor('the phone linked to its appliance, its tablet and the friend', async () =>
+      [appliance, tablet, friend].every((n) => phone.node.session(n.node.deviceId) !== undefined),
     );
     direct = directConversationId(phone.node.userId, friend.node.userId);
   }, 180_000);
@@ -177,7 +180,9 @@ describe('archive re-wrap after a revocation', () => {
     expect(recipientsOf(fresh)).not.toContain(hex(applianceKeys.publicKey));
     // The old segment opened with the appliance's key and the recovery key; the new one does not.
     const stale = (await phone.archivist.ciphertext(old.history!)).ciphertext;
-    expect((await openTranscript(stale, { keys: [applianceKeys, recovery] })).transcript.messages).toHaveLength(2);
+    expect(
+      (await openTranscript(stale, { keys: [applianceKeys, recovery] })).transcript.messages,
+    ).toHaveLength(2);
     expect(await failsToOpen(fresh, { keys: [applianceKeys, recovery] })).toBe(true);
     // The lists are sealed to today's devices too.
     for (const name of ['conversations', 'active'] as const) {
