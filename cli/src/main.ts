@@ -54,6 +54,7 @@ export const COMMAND_LOADERS: ReadonlyArray<readonly [string, () => Promise<Comm
   ['archive history', async () => (await archive()).archiveHistoryCommand],
   ['archive current', async () => (await archive()).archiveCurrentCommand],
   ['archive get', async () => (await archive()).archiveGetCommand],
+  ['archive rewrap', async () => (await import('./commands/archive-rewrap.ts')).archiveRewrapCommand],
   ['archive restore', async () => (await import('./commands/archive-restore.ts')).archiveRestoreCommand],
   ['backup', async () => (await import('./commands/backup-commands.ts')).backupCommand],
   ['restore', async () => (await import('./commands/backup-commands.ts')).restoreCommand],

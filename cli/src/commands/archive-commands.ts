@@ -38,6 +38,19 @@ function bytesText(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
 
+/** Items still sealed to a revoked device (archive-rewrap.ts), in a sentence. */
+export function describeRewrap(r: { waiting: number; history: number; lastPassAt: string | null }): string {
+  if (r.lastPassAt === null) return 'Re-wrap: not counted yet (the first archive pass has not run).';
+  if (r.waiting === 0) return 'Re-wrap: no item is sealed to a revoked device.';
+  const items = `${r.waiting} item${r.waiting === 1 ? '' : 's'}`;
+  return (
+    `Re-wrap: ${items} still sealed to a revoked device, waiting to be sealed to today's devices` +
+    (r.history > 0
+      ? ` (${r.history} history: run \`kith archive rewrap --phrase-file F\` with two devices active).`
+      : ' (the next archive pass does it when the holders are online).')
+  );
+}
+
 export function describeStatus(s: ArchiveStatusView): string {
   const lines = [
     `${s.items} items, ${bytesText(s.bytes)}, wanted on ${s.replicas} devices each`,
@@ -68,6 +81,7 @@ export function describeStatus(s: ArchiveStatusView): string {
         (l.conflict ? ' (a holder has a competing version; the next archive pass writes a newer one)' : ''),
     );
   }
+  lines.push(describeRewrap(s.rewrap));
   lines.push(
     `Held here for other devices: ${s.heldForOthers.items} items, ${bytesText(s.heldForOthers.bytes)}`,
   );

@@ -423,7 +423,10 @@ export const revokeCommand: Command = {
     const b39 = flagString(args, 'bip39-passphrase-file');
     if (b39 !== undefined) body.bip39Passphrase = await readSecretFile(b39, 'BIP39 passphrase');
     const r = await agent.revokeDevice({ body });
-    out.result(r, `Revoked device ${r.deviceId} (index ${r.index}).`);
+    out.result(
+      r,
+      `Revoked device ${r.deviceId} (index ${r.index}). Archive items sealed to it are being sealed to your other devices; \`kith archive status\` shows what waits.`,
+    );
   },
 };
 

@@ -201,6 +201,12 @@ export const ROUTES = {
   checkArchive: route({ method: 'POST', path: '/archive/check', body: NoBody, response: Ar.Challenged }),
   repairArchive: route({ method: 'POST', path: '/archive/repair', body: NoBody, response: Ar.ArchiveStatus }),
   syncArchive: route({ method: 'POST', path: '/archive/sync', body: NoBody, response: Ar.SyncReport }),
+  rewrapArchive: route({
+    method: 'POST',
+    path: '/archive/rewrap',
+    body: Ar.RewrapBody,
+    response: Ar.RewrapResult,
+  }),
   archiveHistory: route({ method: 'GET', path: '/archive/history', response: Type.Array(Ar.HistoryItem) }),
   archiveCurrent: route({ method: 'GET', path: '/archive/current', response: Type.Array(Ar.CurrentItem) }),
   archiveItem: route({

@@ -201,18 +201,24 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
       const extra = options.extend
         ? await options.extend({ ...context, node, messenger, conversations })
         : {};
+      // Items sealed to a revoked device go to today's devices, history too (the phrase is here).
+      const { log } = node;
+      const rewrapper = archivist;
+      const afterRevoke = (phrase: string, bip39?: string) => {
+        rewrapper.rewrap(phrase, bip39).catch((err) => log.warn({ err }, 'archive: re-wrap failed'));
+      };
       return {
         lockState: lockControl,
         plugins: [
           lockRoutes(lockControl),
           setupRoutes({ userId: node.userId, deviceId: node.deviceId }),
-          networkRoutes(node, pairing),
+          networkRoutes(node, pairing, afterRevoke),
           pendingFriendRoutes(pairing.pending),
           identityPhraseRoutes(config.dataDir, device),
           messageRoutes(messenger, pairing.pending),
           conversationRoutes(conversations),
           ruleCheckRoutes,
-          archiveRoutes(archive),
+          archiveRoutes(archive, () => archivist!.rewrapStatus()),
           archiveItemRoutes(archivist, messenger.restored),
           backupRoutes({ userId: node.userId, deviceId: node.deviceId }),
           relayStatusRoutes(node),

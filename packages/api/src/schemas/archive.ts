@@ -5,6 +5,8 @@
 import Type from 'typebox';
 import { Hex32 } from './common.ts';
 
+const Phrase = Type.String({ maxLength: 1000 });
+
 /** base64 of at most ARCHIVE_REPLICA_MAX_BYTES (4 MiB less 4 KiB). */
 export const MAX_BLOB_BASE64 = Math.ceil((4 * 1024 * 1024) / 3) * 4;
 
@@ -45,6 +47,27 @@ export const ArchiveStatus = Type.Object({
       conflict: Type.Boolean(),
     }),
   ),
+  /**
+   * Listed items still sealed to a revoked device of this user (re-sealed to today's devices by
+   * the archive passes; `history` of them need the phrase: `kith archive rewrap --phrase-file F`).
+   */
+  rewrap: Type.Object({
+    waiting: Type.Integer(),
+    history: Type.Integer(),
+    lastPassAt: Type.Union([Type.String(), Type.Null()]),
+  }),
+});
+
+export const RewrapBody = Type.Object(
+  { phrase: Phrase, bip39Passphrase: Type.Optional(Phrase) },
+  { additionalProperties: false },
+);
+
+export const RewrapResult = Type.Object({
+  rewrapped: Type.Integer(),
+  waiting: Type.Integer(),
+  history: Type.Integer(),
+  lastPassAt: Type.Union([Type.String(), Type.Null()]),
 });
 
 export const BlobKind = Type.Union([Type.Literal('current'), Type.Literal('history'), Type.Literal('index')]);
@@ -76,6 +99,8 @@ export const SyncReport = Type.Object({
   movedToHistory: Type.Integer(),
   unchanged: Type.Integer(),
   keptCurrent: Type.Integer(),
+  /** Items sealed anew because they were sealed to a revoked device of this user. */
+  rewrapped: Type.Integer(),
   failed: Type.Array(Type.Object({ topic: Type.String(), code: Type.String() })),
   activeList: Type.Union([Type.Object({ version: Type.Integer(), entries: Type.Integer() }), Type.Null()]),
   historyIndex: Type.Union([Type.Object({ version: Type.Integer(), entries: Type.Integer() }), Type.Null()]),

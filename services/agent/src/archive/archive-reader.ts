@@ -15,6 +15,7 @@ import type { Transcript } from '@kith/core/archive/transcript';
 import { fromHex, toHex } from '@kith/core/crypto/index';
 import { verifyEnvelope } from '@kith/core/envelope';
 import { isKithError, KithError } from '@kith/core/errors';
+import type { AgreementKeyPair } from '@kith/core/identity/derive';
 import type { PeerNode } from '../peer/peer-node.ts';
 import {
   type ListedActive,
@@ -94,8 +95,12 @@ export class ArchiveReader {
     }
   }
 
-  private async openWith(ciphertext: Uint8Array, shares: Uint8Array[]): Promise<Transcript> {
-    return (await openTranscript(ciphertext, { keys: [this.keys.agreement], shares })).transcript;
+  private async openWith(
+    ciphertext: Uint8Array,
+    shares: Uint8Array[],
+    extra: AgreementKeyPair[] = [],
+  ): Promise<Transcript> {
+    return (await openTranscript(ciphertext, { keys: [this.keys.agreement, ...extra], shares })).transcript;
   }
 
   // --- retrieval -----------------------------------------------------------------------------
@@ -233,8 +238,14 @@ export class ArchiveReader {
     return transcriptView(blob, archive, joinSegments(opened.map((o) => o.transcript)));
   }
 
-  /** One blob opened with this device's share plus a holder's or another own device's. */
-  private async openBlob(blob: string): Promise<{ kind: string; transcript: Transcript }> {
+  /**
+   * One blob opened with this device's share plus a holder's or another own device's (and the
+   * `extra` keys: the recovery key while a re-wrap has it, archive-rewrap.ts).
+   */
+  async openBlob(
+    blob: string,
+    extra: AgreementKeyPair[] = [],
+  ): Promise<{ kind: string; transcript: Transcript }> {
     const blobId = fromHex(blob);
     // A holder's answer carries its share; when no remote device has the blob (yet), the local
     // copy is enough to ask the other own devices for theirs.
@@ -247,7 +258,7 @@ export class ArchiveReader {
     const shares: Uint8Array[] = got.share ? [got.share] : [];
     let plaintext: Transcript | undefined;
     try {
-      plaintext = await this.openWith(got.ciphertext, shares);
+      plaintext = await this.openWith(got.ciphertext, shares, extra);
     } catch (err) {
       if (!isKithError(err, 'ENVELOPE_TOO_FEW_SHARES') && !isKithError(err, 'ENVELOPE_WRONG_KEY')) throw err;
     }
@@ -264,7 +275,7 @@ export class ArchiveReader {
           continue;
         }
         try {
-          plaintext = await this.openWith(got.ciphertext, shares);
+          plaintext = await this.openWith(got.ciphertext, shares, extra);
           break;
         } catch (err) {
           if (!isKithError(err, 'ENVELOPE_TOO_FEW_SHARES') && !isKithError(err, 'ENVELOPE_WRONG_KEY'))

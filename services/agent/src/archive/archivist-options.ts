@@ -33,6 +33,8 @@ export interface SyncReport {
   unchanged: number;
   /** Due for history but kept current: the owner has only one active device. */
   keptCurrent: number;
+  /** Items sealed anew because they were sealed to a revoked own device (archive-rewrap.ts). */
+  rewrapped: number;
   /** Conversations that could not be archived this pass (no holder, too large, …). */
   failed: { topic: string; code: string }[];
   activeList: { version: number; entries: number } | null;

@@ -40,6 +40,13 @@ export interface LocalState {
   friendsDigest?: string;
   /** Its blob id (hex), put again each pass so devices that lack it get it. */
   friendsBlob?: string;
+  /**
+   * Per listed blob (hex id), the own devices' keys (hex) its envelope is sealed to, once a
+   * device of this user was revoked (archive-rewrap.ts): fetched once, not every pass.
+   */
+  sealedTo?: Record<string, string[]>;
+  /** Own devices' keys (hex) the active list was last sealed to (re-sealed when one is revoked). */
+  activeOwners?: string[];
 }
 
 const STATE_NAME = 'archivist';

@@ -22,6 +22,7 @@ import {
 } from '@kith/core/archive/archive-seal';
 import { defaultBackend, fromHex, toHex } from '@kith/core/crypto/index';
 import { isKithError, KithError } from '@kith/core/errors';
+import type { AgreementKeyPair } from '@kith/core/identity/derive';
 import type { AgentService } from '../components.ts';
 import type { ConversationService } from '../conversations/service.ts';
 import type { Messenger } from '../messaging/messenger.ts';
@@ -42,6 +43,7 @@ import {
   segmentsOf,
 } from './archive-lists.ts';
 import { ArchiveReader } from './archive-reader.ts';
+import { phraseKeys, type RewrapStatus, rewrapRevoked } from './archive-rewrap.ts';
 import {
   type ArchiveAccess,
   type ArchivedTranscript,
@@ -81,6 +83,9 @@ export class Archivist implements AgentService {
   private again = false;
   private readonly state: ArchivistState;
   private readonly reader: ArchiveReader;
+  /** Keys from the phrase, only while a pass the phrase was given for runs (`rewrap`). */
+  private phraseKeys: AgreementKeyPair[] = [];
+  private rewrapView: RewrapStatus = { waiting: 0, history: 0, lastPassAt: null };
 
   constructor(
     private readonly node: PeerNode,
@@ -168,6 +173,7 @@ export class Archivist implements AgentService {
       movedToHistory: 0,
       unchanged: 0,
       keptCurrent: 0,
+      rewrapped: 0,
       failed: [],
       activeList: null,
       historyIndex: null,
@@ -320,6 +326,25 @@ export class Archivist implements AgentService {
     // them from every holder. It waits until they are adopted (`kith archive history --phrase-file`).
     const blockedActive = this.blocked('active', remoteActive, state, report);
     const blockedHistory = this.blocked('conversations', remoteHistory, state, report);
+    // Items still sealed to a revoked own device, sealed anew to today's (archive-rewrap.ts).
+    const rewrap = await rewrapRevoked({
+      node: this.node,
+      access: this.access,
+      open: (blob, extra) => this.reader.openBlob(blob, extra),
+      state,
+      active,
+      history,
+      own,
+      holders,
+      skip: { active: blockedActive, history: blockedHistory },
+      phraseKeys: this.phraseKeys,
+      now,
+    });
+    ({ rewrapped: report.rewrapped, view: this.rewrapView } = rewrap);
+    // The active list too, when it was sealed to an own device revoked since.
+    const ownKeys = own.map((d) => toHex(d.staticPublicKey));
+    if (rewrap.activeChanged || state.activeOwners?.some((k) => !ownKeys.includes(k))) activeChanged = true;
+    if (rewrap.historyChanged) historyChanged = true;
     if (remoteActive?.unreadable && !blockedActive) activeChanged = true;
     if (remoteHistory?.unreadable && !blockedHistory) historyChanged = true;
     // A holder keeps a competing version (list-placement.ts): a newer one, merged, replaces it.
@@ -374,6 +399,7 @@ export class Archivist implements AgentService {
         random: this.node.random,
       });
       const { version } = await this.access.putIndex('active', ciphertext);
+      state.activeOwners = ownKeys;
       report.activeList = { version, entries: entries.length };
     }
     // Lists too few devices hold go out again to the online ones lacking them.
@@ -448,6 +474,28 @@ export class Archivist implements AgentService {
         if (d.status === 'active') friends.push(d);
     const group = friends.length > 0 ? friends : own.filter((d) => d.deviceId !== this.me);
     return { keys: group.map((d) => d.staticPublicKey), devices: group.map((d) => d.deviceId) };
+  }
+
+  // --- re-wrap after a revocation (archive-rewrap.ts) ----------------------------------------
+
+  /**
+   * One pass with the keys the phrase gives back (given at `kith revoke`, or by `kith archive
+   * rewrap --phrase-file F`): history items sealed to a revoked device are re-sealed too. The
+   * keys live in memory for this pass only.
+   */
+  async rewrap(phrase: string, bip39Passphrase = ''): Promise<RewrapStatus & { rewrapped: number }> {
+    this.phraseKeys = await phraseKeys(this.node, phrase, bip39Passphrase);
+    try {
+      const report = await this.sync();
+      return { ...this.rewrapView, rewrapped: report.rewrapped };
+    } finally {
+      this.phraseKeys = [];
+    }
+  }
+
+  /** Listed items still sealed to a revoked own device, as the last pass counted them. */
+  rewrapStatus(): RewrapStatus {
+    return this.rewrapView;
   }
 
   // --- retrieval (archive-reader.ts) ---------------------------------------------------------

@@ -63,7 +63,7 @@ export async function buildFriendBundle(node: PeerNode): Promise<BuiltFriendBund
 }
 
 /** Active own devices but this one, and friends' active devices: who may hold the bundle. */
-async function bundleHolders(node: PeerNode): Promise<number> {
+export async function bundleHolders(node: PeerNode): Promise<number> {
   let n = 0;
   for (const u of [node.userId, ...(await node.friends.list()).map((f) => f.userId)])
     for (const d of await node.identity.devicesOf(u))

@@ -59,6 +59,15 @@ function ArchiveOverview() {
               <dd class={status.underReplicated ? 'warn' : ''}>{status.underReplicated}</dd>
             </div>
             <div>
+              <dt>Waiting for re-wrap</dt>
+              <dd
+                class={status.rewrap.waiting ? 'warn' : ''}
+                title="Items still sealed to a revoked device; history ones need `kith archive rewrap --phrase-file F`"
+              >
+                {status.rewrap.waiting}
+              </dd>
+            </div>
+            <div>
               <dt>Held for friends</dt>
               <dd>
                 {status.heldForOthers.items} ({bytes(status.heldForOthers.bytes)})

@@ -35,6 +35,19 @@ export function archiveItemRoutes(archivist: Archivist, restored?: RestoredMessa
       );
     }
     app.post(
+      ROUTES.rewrapArchive.path,
+      {
+        schema: {
+          summary:
+            'Run an archive pass with the recovery key from the phrase: items still sealed to a revoked device, history included, are sealed to today’s devices.',
+          tags: ['archive'],
+          body: ROUTES.rewrapArchive.body,
+          response: { 200: ROUTES.rewrapArchive.response },
+        },
+      },
+      async (request) => archivist.rewrap(request.body.phrase, request.body.bip39Passphrase),
+    );
+    app.post(
       ROUTES.restoreFriends.path,
       {
         bodyLimit: 6 * 1024 * 1024 + 1024,

@@ -6,9 +6,12 @@ import { KithError } from '@kith/core/errors';
 import { MAX_BLOB_BASE64 } from '@kith/api/schemas/archive';
 import { ROUTES } from '@kith/api/routes';
 import type { ArchiveReplicator } from '../../archive/archive-replicator.ts';
+import type { RewrapStatus } from '../../archive/archive-rewrap.ts';
 import type { ApiPlugin } from '../context.ts';
 
-export function archiveRoutes(replicator: ArchiveReplicator): ApiPlugin {
+/** `rewrap`: items still sealed to a revoked own device (the archivist's last count). */
+export function archiveRoutes(replicator: ArchiveReplicator, rewrap: () => RewrapStatus): ApiPlugin {
+  const status = async () => ({ ...(await replicator.status()), rewrap: rewrap() });
   return async (app) => {
     app.get(
       ROUTES.archiveStatus.path,
@@ -20,7 +23,7 @@ export function archiveRoutes(replicator: ArchiveReplicator): ApiPlugin {
           response: { 200: ROUTES.archiveStatus.response },
         },
       },
-      async () => replicator.status(),
+      status,
     );
     app.post(
       ROUTES.putBlob.path,
@@ -65,7 +68,7 @@ export function archiveRoutes(replicator: ArchiveReplicator): ApiPlugin {
       },
       async () => {
         await replicator.repair();
-        return replicator.status();
+        return status();
       },
     );
   };

@@ -10,7 +10,15 @@ import { setName } from '../../peer/set-name.ts';
 import { unfriend } from '../../peer/unfriend.ts';
 import type { ApiPlugin } from '../context.ts';
 
-export function networkRoutes(node: PeerNode, pairing: PairingService): ApiPlugin {
+/**
+ * `afterRevoke` runs, not awaited, once a revocation is in the log: the archive re-wrap with the
+ * recovery key from the same phrase (archive-rewrap.ts).
+ */
+export function networkRoutes(
+  node: PeerNode,
+  pairing: PairingService,
+  afterRevoke?: (phrase: string, bip39Passphrase?: string) => void,
+): ApiPlugin {
   return async (app) => {
     app.get(
       ROUTES.identity.path,
@@ -213,7 +221,9 @@ export function networkRoutes(node: PeerNode, pairing: PairingService): ApiPlugi
       },
       async (request) => {
         const b = request.body;
-        return node.revokeDevice(b.deviceId, b.phrase, b.bip39Passphrase);
+        const revoked = await node.revokeDevice(b.deviceId, b.phrase, b.bip39Passphrase);
+        afterRevoke?.(b.phrase, b.bip39Passphrase);
+        return revoked;
       },
     );
 
