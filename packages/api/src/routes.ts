@@ -6,6 +6,7 @@
 import Type, { type TSchema } from 'typebox';
 import * as A from './schemas/agent.ts';
 import * as Ar from './schemas/archive.ts';
+import * as R from './schemas/archive-restore.ts';
 import { NoBody, SentItem } from './schemas/common.ts';
 import * as C from './schemas/conversations.ts';
 import * as K from './schemas/control.ts';
@@ -228,6 +229,13 @@ export const ROUTES = {
     body: Ar.RestoreConversationBody,
     response: Ar.Restored,
   }),
+  restoreArchive: route({
+    method: 'POST',
+    path: '/archive/restore-run',
+    body: R.RestoreArchiveBody,
+    response: R.RestoreRun,
+  }),
+  restoreArchiveState: route({ method: 'GET', path: '/archive/restore-run', response: R.RestoreRun }),
   restoreFriends: route({
     method: 'POST',
     path: '/archive/friends/restore',
