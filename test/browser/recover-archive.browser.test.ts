@@ -120,89 +120,85 @@ describe(`recovery and archive restore in Chromium (${kind})`, () => {
     await dbs?.dispose();
   }, 120_000);
 
-  it(
-    'recovers Ana on a phone from the phrase and Bo’s invite, then restores her earlier conversation from the archive',
-    async () => {
-      try {
-        // Ana's only device is lost.
-        await ana.kill();
-        await rm(ana.dataDir, { recursive: true, force: true });
-        const r = await dbs.node(join(dir, 'r'), '127.0.0.78', HEARTBEAT_MS);
-        nodes.push(r);
-        await r.start({ startTimeoutMs: 540_000, args: ['--setup', 'web'], readyLine: WAITING_LINE });
-        const invite = await bo.cli<{ code: string }>('invite');
+  it('recovers Ana on a phone from the phrase and Bo’s invite, then restores her earlier conversation from the archive', async () => {
+    try {
+      // Ana's only device is lost.
+      await ana.kill();
+      await rm(ana.dataDir, { recursive: true, force: true });
+      const r = await dbs.node(join(dir, 'r'), '127.0.0.78', HEARTBEAT_MS);
+      nodes.push(r);
+      await r.start({ startTimeoutMs: 540_000, args: ['--setup', 'web'], readyLine: WAITING_LINE });
+      const invite = await bo.cli<{ code: string }>('invite');
 
-        phone = await (await newContext(browser, PHONE)).newPage();
-        const code = await runKith(['web', 'code', '--data', r.dataDir, '--json'], { timeoutMs: 300_000 });
-        expect(code.code, code.stderr).toBe(0);
-        await phone.goto((code.json as { url: string }).url);
-        await phone.getByRole('heading', { name: 'Set up this node', level: 1 }).waitFor(WAIT);
-        await phone.getByRole('radio', { name: 'Recover with my phrase' }).check();
-        await phone.getByLabel('Seed phrase').fill(phrase);
-        await phone.getByLabel('BIP39 passphrase (only if your phrase has one)').fill(bip39);
-        await phone.getByLabel('This device’s name (optional)').fill('new phone');
-        await phone.getByLabel('Friend’s invite').fill(invite.code);
-        await phone.getByRole('button', { name: 'Recover' }).click();
-        await phone.getByText('Recovered').waitFor(WAIT);
-        expect(await phone.content()).not.toContain(phrase);
+      phone = await (await newContext(browser, PHONE)).newPage();
+      const code = await runKith(['web', 'code', '--data', r.dataDir, '--json'], { timeoutMs: 300_000 });
+      expect(code.code, code.stderr).toBe(0);
+      await phone.goto((code.json as { url: string }).url);
+      await phone.getByRole('heading', { name: 'Set up this node', level: 1 }).waitFor(WAIT);
+      await phone.getByRole('radio', { name: 'Recover with my phrase' }).check();
+      await phone.getByLabel('Seed phrase').fill(phrase);
+      await phone.getByLabel('BIP39 passphrase (only if your phrase has one)').fill(bip39);
+      await phone.getByLabel('This device’s name (optional)').fill('new phone');
+      await phone.getByLabel('Friend’s invite').fill(invite.code);
+      await phone.getByRole('button', { name: 'Recover' }).click();
+      await phone.getByText('Recovered').waitFor(WAIT);
+      expect(await phone.content()).not.toContain(phrase);
 
-        // The full node is up: the restore is offered with the phrase the page was given.
-        await phone.getByRole('heading', { name: 'Your earlier conversations' }).waitFor(WAIT);
-        const rIds = await r.cli<Ids>('identity');
-        expect(rIds.userId).toBe(idsA.userId);
-        // Nothing of the earlier conversation is here before the restore.
-        expect(await r.api<MessageJson[]>('/messages')).toEqual([]);
-        await until(async () =>
-          (await r.api<{ deviceId: string; online: boolean }[]>('/peers')).some(
-            (p) => p.deviceId === idsB.deviceId && p.online,
-          ),
-        );
-        await phone.getByRole('button', { name: 'Restore from the archive' }).click();
-        await phone.getByText('1 conversation restored, 2 messages new on this device').waitFor(WAIT);
-        await shots.take(phone, 'setup-archive-restored-phone');
-        expect(await phone.content()).not.toContain(phrase);
-        expect((await phone.evaluate('document.documentElement.scrollWidth')) as number).toBeLessThanOrEqual(
-          360,
-        );
-        expect((await axeViolations(phone)).map((v) => `${v.id} (${v.impact})`)).toEqual([]);
-        const messages = await r.api<MessageJson[]>('/messages');
-        expect(messages.map((m) => m.text)).toEqual(['before I lost my laptop', 'noted, Ana']);
+      // The full node is up: the restore is offered with the phrase the page was given.
+      await phone.getByRole('heading', { name: 'Your earlier conversations' }).waitFor(WAIT);
+      const rIds = await r.cli<Ids>('identity');
+      expect(rIds.userId).toBe(idsA.userId);
+      // Nothing of the earlier conversation is here before the restore.
+      expect(await r.api<MessageJson[]>('/messages')).toEqual([]);
+      await until(async () =>
+        (await r.api<{ deviceId: string; online: boolean }[]>('/peers')).some(
+          (p) => p.deviceId === idsB.deviceId && p.online,
+        ),
+      );
+      await phone.getByRole('button', { name: 'Restore from the archive' }).click();
+      await phone.getByText('1 conversation restored, 2 messages new on this device').waitFor(WAIT);
+      await shots.take(phone, 'setup-archive-restored-phone');
+      expect(await phone.content()).not.toContain(phrase);
+      expect((await phone.evaluate('document.documentElement.scrollWidth')) as number).toBeLessThanOrEqual(
+        360,
+      );
+      expect((await axeViolations(phone)).map((v) => `${v.id} (${v.impact})`)).toEqual([]);
+      const messages = await r.api<MessageJson[]>('/messages');
+      expect(messages.map((m) => m.text)).toEqual(['before I lost my laptop', 'noted, Ana']);
 
-        // Through the UI: the conversation is listed again and opens with both messages.
-        await phone.getByRole('button', { name: 'Continue' }).click(WAIT);
-        await phone.getByRole('heading', { name: 'Devices', level: 1 }).waitFor(WAIT);
-        await phone
-          .getByRole('navigation', { name: 'Main' })
-          .getByRole('link', { name: 'Conversations', exact: true })
-          .click();
-        await phone.getByRole('heading', { name: 'Conversations', level: 1 }).waitFor(WAIT);
-        await phone.getByRole('link', { name: /noted, Ana/ }).click(WAIT);
-        await phone.locator('.messages li.mine').filter({ hasText: 'before I lost my laptop' }).waitFor(WAIT);
-        await phone.locator('.messages li.theirs').filter({ hasText: 'noted, Ana' }).waitFor(WAIT);
+      // Through the UI: the conversation is listed again and opens with both messages.
+      await phone.getByRole('button', { name: 'Continue' }).click(WAIT);
+      await phone.getByRole('heading', { name: 'Devices', level: 1 }).waitFor(WAIT);
+      await phone
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link', { name: 'Conversations', exact: true })
+        .click();
+      await phone.getByRole('heading', { name: 'Conversations', level: 1 }).waitFor(WAIT);
+      await phone.getByRole('link', { name: /noted, Ana/ }).click(WAIT);
+      await phone.locator('.messages li.mine').filter({ hasText: 'before I lost my laptop' }).waitFor(WAIT);
+      await phone.locator('.messages li.theirs').filter({ hasText: 'noted, Ana' }).waitFor(WAIT);
 
-        // The Archive page offers the same restore (with or without the phrase), on a phone too.
-        await phone
-          .getByRole('navigation', { name: 'Main' })
-          .getByRole('link', { name: 'Archive', exact: true })
-          .click();
-        await phone.getByRole('heading', { name: 'Restore from the archive', level: 2 }).waitFor(WAIT);
-        // The last run's report is shown there too.
-        await phone.getByText('1 conversation restored, 2 messages new on this device').waitFor(WAIT);
-        expect((await phone.evaluate('document.documentElement.scrollWidth')) as number).toBeLessThanOrEqual(
-          360,
-        );
-        expect((await axeViolations(phone)).map((v) => `${v.id} (${v.impact})`)).toEqual([]);
-        // A wrong phrase is refused with a sentence, and nothing runs.
-        await phone.getByLabel('Seed phrase (after a recovery; optional)').fill(phrase);
-        await phone.getByRole('button', { name: 'Restore conversations' }).click();
-        await phone.getByRole('alert').filter({ hasText: 'another user' }).waitFor(WAIT);
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    },
-    900_000,
-  );
+      // The Archive page offers the same restore (with or without the phrase), on a phone too.
+      await phone
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link', { name: 'Archive', exact: true })
+        .click();
+      await phone.getByRole('heading', { name: 'Restore from the archive', level: 2 }).waitFor(WAIT);
+      // The last run's report is shown there too.
+      await phone.getByText('1 conversation restored, 2 messages new on this device').waitFor(WAIT);
+      expect((await phone.evaluate('document.documentElement.scrollWidth')) as number).toBeLessThanOrEqual(
+        360,
+      );
+      expect((await axeViolations(phone)).map((v) => `${v.id} (${v.impact})`)).toEqual([]);
+      // A wrong phrase is refused with a sentence, and nothing runs.
+      await phone.getByLabel('Seed phrase (after a recovery; optional)').fill(phrase);
+      await phone.getByRole('button', { name: 'Restore conversations' }).click();
+      await phone.getByRole('alert').filter({ hasText: 'another user' }).waitFor(WAIT);
+    } catch (e) {
+      failed = true;
+      throw e;
+    }
+  }, 900_000);
 });
 
 /** Waits for a condition that the network makes true eventually (the test's own timeout bounds it). */

@@ -53,7 +53,8 @@ export async function followRestore(
     run = await agent.restoreArchiveState();
   }
   if (run.error) throw errorOf({ error: run.error });
-  if (!run.report) throw errorOf({ error: { code: 'INTERNAL', message: 'The restore ended without a report.' } });
+  if (!run.report)
+    throw errorOf({ error: { code: 'INTERNAL', message: 'The restore ended without a report.' } });
   return run.report;
 }
 

@@ -1,6 +1,6 @@
 import type { BodyOf, ResponseOf } from '@kith/api';
 import { createApiClient } from '@kith/api/client';
-import { BACKUP_PASSPHRASE_HEADER } from '@kith/api/schemas/control';
+import { BACKUP_PASSPHRASE_HEADER } from '@kith/api/headers';
 import { isKithError } from '@kith/core/errors';
 /**
  * The browser's view of the agent: same-origin calls to the web part, which holds the agent's

@@ -6,7 +6,9 @@ import { useEffect, useState } from 'preact/hooks';
  * most visits never open stay out of the first download. The service worker keeps each chunk
  * once fetched (public/sw.js: /assets/ is shell).
  */
-export function lazyScreen<P extends object>(load: () => Promise<ComponentType<P>>): (props: P) => JSX.Element {
+export function lazyScreen<P extends object>(
+  load: () => Promise<ComponentType<P>>,
+): (props: P) => JSX.Element {
   let loaded: ComponentType<P> | undefined;
   let pending: Promise<ComponentType<P>> | undefined;
   return function LazyScreen(props: P) {

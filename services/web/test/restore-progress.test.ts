@@ -1,7 +1,11 @@
 /** The archive restore in words on the page (app/logic/restore-progress.ts). */
 import { describe, expect, it } from 'vitest';
 import type { RestoreRun } from '../app/api.ts';
-import { type RestoreRunView, restoreProgressText, restoreReportText } from '../app/logic/restore-progress.ts';
+import {
+  type RestoreRunView,
+  restoreProgressText,
+  restoreReportText,
+} from '../app/logic/restore-progress.ts';
 
 const run = (over: Partial<RestoreRunView>): RestoreRunView => ({
   running: true,

@@ -119,7 +119,12 @@ export class ArchiveRestore {
       (e: unknown) => {
         const err = isKithError(e) ? e : new KithError('INTERNAL');
         if (!isKithError(e)) this.node.log.error({ err: e }, 'archive restore failed');
-        this.#run = { ...this.#run, running: false, stage: 'failed', error: { code: err.code, message: err.message } };
+        this.#run = {
+          ...this.#run,
+          running: false,
+          stage: 'failed',
+          error: { code: err.code, message: err.message },
+        };
         this.node.options.events.publish('archive.restore.failed', { code: err.code });
       },
     );

@@ -29,7 +29,9 @@ function useRestoreRun() {
     const d = e.data as { stage?: unknown; done?: unknown; total?: unknown };
     if (e.type === 'archive.restore.progress' && typeof d.done === 'number' && typeof d.total === 'number') {
       const stage = d.stage as RestoreRun['stage'];
-      setRun((r) => (r ? { ...r, running: true, stage, done: d.done as number, total: d.total as number } : r));
+      setRun((r) =>
+        r ? { ...r, running: true, stage, done: d.done as number, total: d.total as number } : r,
+      );
       return;
     }
     refresh();

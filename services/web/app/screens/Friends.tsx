@@ -17,7 +17,6 @@ import { useAgentEvents } from '../events.ts';
 import { INVITE_TTLS } from '../logic/invite-ttl.ts';
 import { nameOf, usePeople } from '../names.ts';
 
-
 export function FriendsScreen() {
   const people = usePeople();
   const [friends, setFriends] = useState<Friend[]>([]);
