@@ -4,8 +4,9 @@
  * identity has a BIP39 passphrase; she and Bo are friends with a conversation, archived (Bo's
  * device holds it). Her only device is lost (process killed, data dir deleted). A node in setup
  * mode recovers her identity from its web page on a 360 px phone — phrase, BIP39 passphrase,
- * this device's name and Bo's invite typed in — then restores the archive from the same page with
- * progress and a report: the conversation is among her conversations again and opens.
+ * this device's name and Bo's invite typed in — revokes the lost laptop from the same page (Bo
+ * learns it), then restores the archive with progress and a report: the conversation is among
+ * her conversations again and opens.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -153,6 +154,15 @@ describe(`recovery and archive restore in Chromium (${kind})`, () => {
       await until(async () =>
         (await r.api<{ deviceId: string; online: boolean }[]>('/peers')).some(
           (p) => p.deviceId === idsB.deviceId && p.online,
+        ),
+      );
+      // `kith recover --revoke`: the lost laptop is revoked from the page; Bo learns it.
+      await phone.getByRole('group', { name: 'Devices to revoke' }).getByRole('checkbox').check();
+      await phone.getByRole('button', { name: 'Revoke the checked devices' }).click();
+      await phone.getByText('1 device revoked.').waitFor(WAIT);
+      await until(async () =>
+        (await bo.api<{ deviceId: string; status: string }[]>('/peers')).some(
+          (p) => p.deviceId === idsA.deviceId && p.status === 'revoked',
         ),
       );
       await phone.getByRole('button', { name: 'Restore from the archive' }).click();

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { type SetupEnrolled, type SetupRecovered, type SetupRestored, api } from '../api.ts';
 import { ErrorNote } from '../components/Errors.tsx';
 import { type KeptPhrase, RestoreAfterRecovery } from '../components/RestoreArchive.tsx';
+import { RevokeLost } from '../components/RevokeLost.tsx';
 import { Scanner } from '../components/Scanner.tsx';
 import { useAgentEvents } from '../events.ts';
 
@@ -111,7 +112,12 @@ export function SetupScreen({ onReady }: { onReady: (created: boolean) => void }
             Your identity is made. Next, your seed phrase is shown once: have paper ready.
           </p>
         ) : null}
-        {ready && done.kind === 'recover' ? <RestoreAfterRecovery kept={kept} /> : null}
+        {ready && done.kind === 'recover' ? (
+          <>
+            <RevokeLost kept={kept} />
+            <RestoreAfterRecovery kept={kept} />
+          </>
+        ) : null}
         {ready ? (
           <button
             type="button"
