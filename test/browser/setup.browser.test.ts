@@ -26,7 +26,7 @@ const kind = clusterDatabaseKind()[0]!;
 interface Identity {
   userId: string;
   deviceId: string;
-  devices: { deviceId: string; status: string; online: boolean; current: boolean }[];
+  devices: { deviceId: string; name?: string; status: string; online: boolean; current: boolean }[];
 }
 
 describe(`setup mode in Chromium (${kind})`, () => {
@@ -185,6 +185,7 @@ describe(`setup mode in Chromium (${kind})`, () => {
         await shots.take(phone, 'setup-recover-phone');
         const { readFile } = await import('node:fs/promises');
         await phone.getByLabel('Seed phrase').fill((await readFile(phraseFile, 'utf8')).trim());
+        await phone.getByLabel('This device’s name (optional)').fill('phone in a drawer');
         await phone.getByLabel('Friend’s invite').fill(forR.code);
         await phone.getByRole('button', { name: 'Recover' }).click();
         await phone.getByText('Recovered').waitFor(WAIT);
@@ -196,6 +197,8 @@ describe(`setup mode in Chromium (${kind})`, () => {
         const aId = await a.cli<Identity>('identity');
         const rId = await r.cli<Identity>('identity');
         expect(rId.userId).toBe(aId.userId);
+        // `kith recover --device-name`: the name typed on the page is in the log.
+        expect(rId.devices.find((d) => d.deviceId === rId.deviceId)?.name).toBe('phone in a drawer');
         // The friend knows the recovered device at once and links to it.
         await until(async () => {
           const friends =

@@ -329,6 +329,20 @@ describe(`web UI in Chromium (${kind})`, () => {
             .count(),
         ).toBe(0);
         await shots.take(pageA, 'debate');
+
+        // `kith conversation list --status`: the closed proposal among the closed ones only, the
+        // open debate among the open ones only.
+        await visit(pageB, 'Conversations');
+        const show = pageB.getByLabel('Show', { exact: true });
+        await show.selectOption('closed');
+        await pageB.getByRole('link', { name: /Where do we meet on Friday\?/ }).waitFor(WAIT);
+        await pageB.getByRole('link', { name: /Tabs or spaces\?/ }).waitFor({ state: 'detached', ...WAIT });
+        await show.selectOption('open');
+        await pageB.getByRole('link', { name: /Tabs or spaces\?/ }).waitFor(WAIT);
+        await pageB
+          .getByRole('link', { name: /Where do we meet on Friday\?/ })
+          .waitFor({ state: 'detached', ...WAIT });
+        await show.selectOption('all');
       }),
     240_000,
   );
@@ -419,6 +433,15 @@ describe(`web UI in Chromium (${kind})`, () => {
           360,
         );
         await shots.take(pageB, 'devices-backup-phone');
+        // The phrase form of a device invite (how long it stays open, the BIP39 passphrase) fits too.
+        await pageB.getByRole('button', { name: 'Make a device invite' }).click();
+        await pageB.getByLabel('Invite open for').selectOption({ label: '1 hour' });
+        await pageB.getByLabel('BIP39 passphrase (only if your phrase has one)').waitFor(WAIT);
+        expect((await pageB.evaluate('document.documentElement.scrollWidth')) as number).toBeLessThanOrEqual(
+          360,
+        );
+        expect((await axeViolations(pageB)).map((v) => `${v.id} (${v.impact})`)).toEqual([]);
+        await pageB.getByRole('button', { name: 'Cancel' }).click();
       }),
     900_000,
   );

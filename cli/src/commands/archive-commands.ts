@@ -250,7 +250,7 @@ export async function phraseKeys(
 }
 
 /** The seed of `--phrase-file` (checked to be this device's user's), or undefined without it. Never stored. */
-export async function phraseSeed(
+async function phraseSeed(
   agent: ApiClient,
   args: Parameters<Command['run']>[0]['args'],
 ): Promise<Uint8Array | undefined> {

@@ -5,7 +5,8 @@
  * agent answered with (its code and its exact sentence); no answer at all is AGENT_NOT_RUNNING.
  */
 import { type ErrorCode, ERROR_CATALOGUE, KithError } from '@kith/core/errors';
-import { ROUTES, type RouteName } from './routes.ts';
+import { ROUTE_PATHS } from './route-paths.ts';
+import type { RouteName } from './routes.ts';
 import type { RequestOf, ResponseOf } from './types.ts';
 
 export const API_PREFIX = '/api';
@@ -89,7 +90,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   const timeoutMs = options.timeoutMs ?? 60_000;
 
   function prepare(name: RouteName, input: unknown) {
-    const spec = ROUTES[name];
+    const spec = ROUTE_PATHS[name];
     const parts = (input ?? {}) as {
       params?: Record<string, unknown>;
       query?: Record<string, unknown>;
@@ -178,7 +179,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   }
 
   const calls = Object.fromEntries(
-    (Object.keys(ROUTES) as RouteName[]).map((name) => [
+    (Object.keys(ROUTE_PATHS) as RouteName[]).map((name) => [
       name,
       (input?: RequestOf<typeof name>) => request(name, input),
     ]),

@@ -1,18 +1,21 @@
 /**
- * Every route of the local API, by name: method, path (under /api), and the schemas of its
- * path parameters, query, body and answer. The agent registers its routes with these schemas
- * and the client derives its types from them, so no shape is written twice.
+ * Every route of the local API, by name: method and path (under /api; route-paths.ts, the one
+ * place they are written), and the schemas of its path parameters, query, body and answer. The
+ * agent registers its routes with these schemas and the client derives its types from them, so
+ * no shape is written twice.
  */
 import Type, { type TSchema } from 'typebox';
 import * as A from './schemas/agent.ts';
 import * as Ar from './schemas/archive.ts';
+import * as Rs from './schemas/archive-restore.ts';
 import { NoBody, SentItem } from './schemas/common.ts';
 import * as C from './schemas/conversations.ts';
 import * as K from './schemas/control.ts';
 import * as M from './schemas/messages.ts';
 import * as N from './schemas/network.ts';
+import { type HttpMethod, ROUTE_PATHS as P } from './route-paths.ts';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type { HttpMethod };
 
 export interface RouteSpec {
   readonly method: HttpMethod;
@@ -28,224 +31,95 @@ export interface RouteSpec {
 const route = <const R extends RouteSpec>(r: R): R => r;
 
 export const ROUTES = {
-  health: route({ method: 'GET', path: '/health', response: A.Health }),
-  getLogLevel: route({ method: 'GET', path: '/log-level', response: A.LogLevel }),
-  setLogLevel: route({ method: 'PUT', path: '/log-level', body: A.LogLevel, response: A.LogLevel }),
+  health: route({ ...P.health, response: A.Health }),
+  getLogLevel: route({ ...P.getLogLevel, response: A.LogLevel }),
+  setLogLevel: route({ ...P.setLogLevel, body: A.LogLevel, response: A.LogLevel }),
 
-  identity: route({ method: 'GET', path: '/identity', response: N.Identity }),
-  status: route({ method: 'GET', path: '/status', response: N.AgentStatus }),
-  friends: route({ method: 'GET', path: '/friends', response: Type.Array(N.Friend) }),
-  peers: route({ method: 'GET', path: '/peers', response: Type.Array(N.Peer) }),
-  relayStatus: route({ method: 'GET', path: '/relay/status', response: Ar.RelayStatus }),
-  unfriend: route({
-    method: 'POST',
-    path: '/friends/:userId/unfriend',
-    params: N.FriendUserParams,
-    response: N.Unfriended,
-  }),
-  pendingFriends: route({ method: 'GET', path: '/friends/pending', response: Type.Array(N.PendingFriend) }),
-  endedPairings: route({
-    method: 'GET',
-    path: '/friends/pairings-ended',
-    response: Type.Array(N.EndedPairing),
-  }),
-  confirmFriend: route({
-    method: 'POST',
-    path: '/friends/:userId/confirm',
-    params: N.FriendUserParams,
-    response: N.FriendDecision,
-  }),
-  rejectFriend: route({
-    method: 'POST',
-    path: '/friends/:userId/reject',
-    params: N.FriendUserParams,
-    response: N.FriendDecision,
-  }),
-  createInvite: route({
-    method: 'POST',
-    path: '/invites',
-    body: N.CreateInviteBody,
-    response: N.CreatedInvite,
-  }),
-  invites: route({ method: 'GET', path: '/invites', response: Type.Array(N.OpenInvite) }),
-  cancelInvites: route({
-    method: 'POST',
-    path: '/invites/cancel',
-    body: N.CancelInvitesBody,
-    response: N.CancelledInvites,
-  }),
-  invite: route({ method: 'GET', path: '/invites/:id', params: N.InviteIdParams, response: N.InviteStatus }),
-  acceptInvite: route({
-    method: 'POST',
-    path: '/pairing/accept',
-    body: N.AcceptBody,
-    response: N.PairingResult,
-  }),
-  revokeDevice: route({ method: 'POST', path: '/devices/revoke', body: N.RevokeBody, response: N.Revoked }),
-  identityLog: route({ method: 'GET', path: '/identity/log', response: N.IdentityLog }),
-  setName: route({ method: 'POST', path: '/identity/name', body: K.SetNameBody, response: K.NameSet }),
-  phraseStatus: route({ method: 'GET', path: '/identity/phrase', response: K.PhraseStatus }),
-  revealPhrase: route({ method: 'POST', path: '/identity/phrase/reveal', response: K.RevealedPhrase }),
+  identity: route({ ...P.identity, response: N.Identity }),
+  status: route({ ...P.status, response: N.AgentStatus }),
+  friends: route({ ...P.friends, response: Type.Array(N.Friend) }),
+  peers: route({ ...P.peers, response: Type.Array(N.Peer) }),
+  relayStatus: route({ ...P.relayStatus, response: Ar.RelayStatus }),
+  unfriend: route({ ...P.unfriend, params: N.FriendUserParams, response: N.Unfriended }),
+  pendingFriends: route({ ...P.pendingFriends, response: Type.Array(N.PendingFriend) }),
+  endedPairings: route({ ...P.endedPairings, response: Type.Array(N.EndedPairing) }),
+  confirmFriend: route({ ...P.confirmFriend, params: N.FriendUserParams, response: N.FriendDecision }),
+  rejectFriend: route({ ...P.rejectFriend, params: N.FriendUserParams, response: N.FriendDecision }),
+  createInvite: route({ ...P.createInvite, body: N.CreateInviteBody, response: N.CreatedInvite }),
+  invites: route({ ...P.invites, response: Type.Array(N.OpenInvite) }),
+  cancelInvites: route({ ...P.cancelInvites, body: N.CancelInvitesBody, response: N.CancelledInvites }),
+  invite: route({ ...P.invite, params: N.InviteIdParams, response: N.InviteStatus }),
+  acceptInvite: route({ ...P.acceptInvite, body: N.AcceptBody, response: N.PairingResult }),
+  revokeDevice: route({ ...P.revokeDevice, body: N.RevokeBody, response: N.Revoked }),
+  identityLog: route({ ...P.identityLog, response: N.IdentityLog }),
+  setName: route({ ...P.setName, body: K.SetNameBody, response: K.NameSet }),
+  phraseStatus: route({ ...P.phraseStatus, response: K.PhraseStatus }),
+  revealPhrase: route({ ...P.revealPhrase, response: K.RevealedPhrase }),
 
-  setupState: route({ method: 'GET', path: '/setup', response: K.SetupState }),
-  setupCreate: route({
-    method: 'POST',
-    path: '/setup/create',
-    body: K.SetupCreateBody,
-    response: K.SetupCreated,
-  }),
-  setupEnrol: route({
-    method: 'POST',
-    path: '/setup/enrol',
-    body: K.SetupEnrolBody,
-    response: K.SetupEnrolled,
-  }),
-  setupRecover: route({
-    method: 'POST',
-    path: '/setup/recover',
-    body: K.SetupRecoverBody,
-    response: K.SetupRecovered,
-  }),
-  setupRestore: route({
-    method: 'POST',
-    path: '/setup/restore',
-    body: K.OctetStream,
-    response: K.SetupRestored,
-  }),
+  setupState: route({ ...P.setupState, response: K.SetupState }),
+  setupCreate: route({ ...P.setupCreate, body: K.SetupCreateBody, response: K.SetupCreated }),
+  setupEnrol: route({ ...P.setupEnrol, body: K.SetupEnrolBody, response: K.SetupEnrolled }),
+  setupRecover: route({ ...P.setupRecover, body: K.SetupRecoverBody, response: K.SetupRecovered }),
+  setupRestore: route({ ...P.setupRestore, body: K.OctetStream, response: K.SetupRestored }),
 
-  lockState: route({ method: 'GET', path: '/lock', response: K.LockState }),
-  unlock: route({ method: 'POST', path: '/unlock', body: K.UnlockBody, response: K.LockState }),
-  lock: route({ method: 'POST', path: '/lock', response: K.LockState }),
-  backup: route({ method: 'POST', path: '/backup', body: K.BackupBody, response: K.OctetStream }),
+  lockState: route({ ...P.lockState, response: K.LockState }),
+  unlock: route({ ...P.unlock, body: K.UnlockBody, response: K.LockState }),
+  lock: route({ ...P.lock, response: K.LockState }),
+  backup: route({ ...P.backup, body: K.BackupBody, response: K.OctetStream }),
 
-  createWebCode: route({ method: 'POST', path: '/web/codes', body: K.WebCodeBody, response: K.WebCode }),
-  redeemWebCode: route({ method: 'POST', path: '/web/sessions', body: K.RedeemBody, response: K.Redeemed }),
-  checkWebSession: route({
-    method: 'POST',
-    path: '/web/sessions/check',
-    body: K.CheckSessionBody,
-    response: K.WebSession,
-  }),
-  webSessions: route({ method: 'GET', path: '/web/sessions', response: Type.Array(K.WebSession) }),
-  revokeWebSession: route({
-    method: 'DELETE',
-    path: '/web/sessions/:id',
-    params: K.WebSessionParams,
-    response: K.SessionRevoked,
-  }),
-  checkRule: route({ method: 'POST', path: '/rules/check', body: K.RuleCheckBody, response: K.RuleChecked }),
+  createWebCode: route({ ...P.createWebCode, body: K.WebCodeBody, response: K.WebCode }),
+  redeemWebCode: route({ ...P.redeemWebCode, body: K.RedeemBody, response: K.Redeemed }),
+  checkWebSession: route({ ...P.checkWebSession, body: K.CheckSessionBody, response: K.WebSession }),
+  webSessions: route({ ...P.webSessions, response: Type.Array(K.WebSession) }),
+  revokeWebSession: route({ ...P.revokeWebSession, params: K.WebSessionParams, response: K.SessionRevoked }),
+  checkRule: route({ ...P.checkRule, body: K.RuleCheckBody, response: K.RuleChecked }),
 
-  sendMessage: route({ method: 'POST', path: '/messages', body: M.SendMessageBody, response: SentItem }),
-  messages: route({
-    method: 'GET',
-    path: '/messages',
-    query: M.MessagesQuery,
-    response: Type.Array(M.MessageView),
-  }),
-  pendingMessages: route({ method: 'GET', path: '/messages/pending', response: M.PendingCount }),
+  sendMessage: route({ ...P.sendMessage, body: M.SendMessageBody, response: SentItem }),
+  messages: route({ ...P.messages, query: M.MessagesQuery, response: Type.Array(M.MessageView) }),
+  pendingMessages: route({ ...P.pendingMessages, response: M.PendingCount }),
 
   createConversation: route({
-    method: 'POST',
-    path: '/conversations',
+    ...P.createConversation,
     body: C.CreateConversationBody,
     response: C.ConversationSummary,
   }),
   conversations: route({
-    method: 'GET',
-    path: '/conversations',
+    ...P.conversations,
     query: C.ConversationsQuery,
     response: Type.Array(C.ConversationListItem),
   }),
-  conversation: route({
-    method: 'GET',
-    path: '/conversations/:id',
-    params: C.ConversationIdParams,
-    response: C.ConversationView,
-  }),
-  evaluation: route({
-    method: 'GET',
-    path: '/conversations/:id/evaluation',
-    params: C.ConversationIdParams,
-    response: C.ConversationEvaluation,
-  }),
-  post: route({
-    method: 'POST',
-    path: '/conversations/:id/posts',
-    params: C.ConversationIdParams,
-    body: C.PostBody,
-    response: SentItem,
-  }),
-  argue: route({
-    method: 'POST',
-    path: '/conversations/:id/arguments',
-    params: C.ConversationIdParams,
-    body: C.ArgumentBody,
-    response: SentItem,
-  }),
-  vote: route({
-    method: 'POST',
-    path: '/conversations/:id/votes',
-    params: C.ConversationIdParams,
-    body: C.VoteBody,
-    response: SentItem,
-  }),
-  recordOutcome: route({
-    method: 'POST',
-    path: '/conversations/:id/outcome',
-    params: C.ConversationIdParams,
-    response: C.RecordedOutcome,
-  }),
+  conversation: route({ ...P.conversation, params: C.ConversationIdParams, response: C.ConversationView }),
+  evaluation: route({ ...P.evaluation, params: C.ConversationIdParams, response: C.ConversationEvaluation }),
+  post: route({ ...P.post, params: C.ConversationIdParams, body: C.PostBody, response: SentItem }),
+  argue: route({ ...P.argue, params: C.ConversationIdParams, body: C.ArgumentBody, response: SentItem }),
+  vote: route({ ...P.vote, params: C.ConversationIdParams, body: C.VoteBody, response: SentItem }),
+  recordOutcome: route({ ...P.recordOutcome, params: C.ConversationIdParams, response: C.RecordedOutcome }),
 
-  archiveStatus: route({ method: 'GET', path: '/archive/status', response: Ar.ArchiveStatus }),
-  putBlob: route({ method: 'POST', path: '/archive/blobs', body: Ar.PutBlobBody, response: Ar.PutResult }),
-  checkArchive: route({ method: 'POST', path: '/archive/check', body: NoBody, response: Ar.Challenged }),
-  repairArchive: route({ method: 'POST', path: '/archive/repair', body: NoBody, response: Ar.ArchiveStatus }),
-  syncArchive: route({ method: 'POST', path: '/archive/sync', body: NoBody, response: Ar.SyncReport }),
-  rewrapArchive: route({
-    method: 'POST',
-    path: '/archive/rewrap',
-    body: Ar.RewrapBody,
-    response: Ar.RewrapResult,
-  }),
-  archiveHistory: route({ method: 'GET', path: '/archive/history', response: Type.Array(Ar.HistoryItem) }),
-  archiveCurrent: route({ method: 'GET', path: '/archive/current', response: Type.Array(Ar.CurrentItem) }),
-  archiveItem: route({
-    method: 'GET',
-    path: '/archive/items/:id',
-    params: Ar.ArchiveItemParams,
-    response: Ar.Transcript,
-  }),
-  archiveBlob: route({
-    method: 'GET',
-    path: '/archive/blobs/:id',
-    params: Ar.ArchiveItemParams,
-    response: Ar.SealedBlob,
-  }),
+  archiveStatus: route({ ...P.archiveStatus, response: Ar.ArchiveStatus }),
+  putBlob: route({ ...P.putBlob, body: Ar.PutBlobBody, response: Ar.PutResult }),
+  checkArchive: route({ ...P.checkArchive, body: NoBody, response: Ar.Challenged }),
+  repairArchive: route({ ...P.repairArchive, body: NoBody, response: Ar.ArchiveStatus }),
+  syncArchive: route({ ...P.syncArchive, body: NoBody, response: Ar.SyncReport }),
+  rewrapArchive: route({ ...P.rewrapArchive, body: Ar.RewrapBody, response: Ar.RewrapResult }),
+  archiveHistory: route({ ...P.archiveHistory, response: Type.Array(Ar.HistoryItem) }),
+  archiveCurrent: route({ ...P.archiveCurrent, response: Type.Array(Ar.CurrentItem) }),
+  archiveItem: route({ ...P.archiveItem, params: Ar.ArchiveItemParams, response: Ar.Transcript }),
+  archiveBlob: route({ ...P.archiveBlob, params: Ar.ArchiveItemParams, response: Ar.SealedBlob }),
   adoptIndex: route({
-    method: 'POST',
-    path: '/archive/indexes/:name/adopt',
+    ...P.adoptIndex,
     params: Ar.IndexNameParams,
     body: Ar.AdoptIndexBody,
     response: Ar.Adopted,
   }),
   restoreConversation: route({
-    method: 'POST',
-    path: '/archive/restore',
+    ...P.restoreConversation,
     body: Ar.RestoreConversationBody,
     response: Ar.Restored,
   }),
-  restoreFriends: route({
-    method: 'POST',
-    path: '/archive/friends/restore',
-    body: Ar.RestoreFriendsBody,
-    response: Ar.FriendsRestored,
-  }),
-  archiveIndex: route({
-    method: 'GET',
-    path: '/archive/indexes/:name',
-    params: Ar.IndexNameParams,
-    response: Ar.SealedIndex,
-  }),
+  restoreArchive: route({ ...P.restoreArchive, body: Rs.RestoreArchiveBody, response: Rs.RestoreRun }),
+  restoreArchiveState: route({ ...P.restoreArchiveState, response: Rs.RestoreRun }),
+  restoreFriends: route({ ...P.restoreFriends, body: Ar.RestoreFriendsBody, response: Ar.FriendsRestored }),
+  archiveIndex: route({ ...P.archiveIndex, params: Ar.IndexNameParams, response: Ar.SealedIndex }),
 } as const;
 
 export type Routes = typeof ROUTES;

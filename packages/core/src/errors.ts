@@ -404,6 +404,11 @@ export const ERROR_CATALOGUE = {
     message:
       'A sealed archive list was written before this device existed; open it once with `kith archive history --phrase-file F` so this device can keep it.',
   },
+  ARCHIVE_RESTORE_RUNNING: {
+    status: 409,
+    message:
+      'A restore of the archive is already running on this device; wait for it to end (`kith archive restore`, or the Archive page, shows its progress).',
+  },
   ARCHIVE_FETCH_TIMEOUT: {
     status: 504,
     message: 'The device holding the archive item did not answer in time; try again when it is online.',

@@ -8,6 +8,8 @@ import { ArchiveReplicator, type ArchiveReplicatorOptions } from './archive/arch
 import { Archivist, type ArchivistOptions, historyAfterMs } from './archive/archivist.ts';
 import { archiveRoutes } from './api/routes/archive.ts';
 import { archiveItemRoutes } from './api/routes/archive-items.ts';
+import { archiveRestoreRoutes } from './api/routes/archive-restore.ts';
+import { ArchiveRestore } from './archive/archive-restore.ts';
 import { backupRoutes } from './api/routes/backup.ts';
 import { relayStatusRoutes } from './api/routes/relay-status.ts';
 import { networkRoutes } from './api/routes/network.ts';
@@ -220,6 +222,7 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
           ruleCheckRoutes,
           archiveRoutes(archive, () => archivist!.rewrapStatus()),
           archiveItemRoutes(archivist, messenger.restored),
+          archiveRestoreRoutes(new ArchiveRestore(node, archivist, messenger.restored)),
           backupRoutes({ userId: node.userId, deviceId: node.deviceId }),
           relayStatusRoutes(node),
           ...(extra.plugins ?? []),

@@ -1,6 +1,6 @@
 import type { BodyOf, ResponseOf } from '@kith/api';
 import { createApiClient } from '@kith/api/client';
-import { BACKUP_PASSPHRASE_HEADER } from '@kith/api/schemas/control';
+import { BACKUP_PASSPHRASE_HEADER } from '@kith/api/headers';
 import { isKithError } from '@kith/core/errors';
 /**
  * The browser's view of the agent: same-origin calls to the web part, which holds the agent's
@@ -46,6 +46,7 @@ export type RuleCheck = ResponseOf<'checkRule'>;
 export type ArchiveStatus = ResponseOf<'archiveStatus'>;
 export type ArchiveListItem = ResponseOf<'archiveHistory'>[number] | ResponseOf<'archiveCurrent'>[number];
 export type ArchiveTranscript = ResponseOf<'archiveItem'>;
+export type RestoreRun = ResponseOf<'restoreArchiveState'>;
 export type SetupState = ResponseOf<'setupState'>;
 export type SetupEnrolled = ResponseOf<'setupEnrol'>;
 export type SetupRecovered = ResponseOf<'setupRecover'>;
@@ -114,8 +115,15 @@ export const api = {
   friends: () => agent.friends(),
   peers: () => agent.peers(),
   /** `ttlMs`: how long the invite stays open (the CLI's --ttl; the agent's default without it). */
-  invite: (role: 'friend' | 'device', phrase?: string, ttlMs?: number) =>
-    agent.createInvite({ body: { role, ...(phrase ? { phrase } : {}), ...(ttlMs ? { ttlMs } : {}) } }),
+  invite: (role: 'friend' | 'device', phrase?: string, ttlMs?: number, bip39Passphrase?: string) =>
+    agent.createInvite({
+      body: {
+        role,
+        ...(phrase ? { phrase } : {}),
+        ...(ttlMs ? { ttlMs } : {}),
+        ...(bip39Passphrase ? { bip39Passphrase } : {}),
+      },
+    }),
   /** A friend invite that also has a short code to say aloud (same network, docs/PROTOCOL.md §9a). */
   inviteWithShortCode: (ttlMs?: number) =>
     agent.createInvite({ body: { role: 'friend', short: true, ...(ttlMs ? { ttlMs } : {}) } }),
@@ -125,7 +133,8 @@ export const api = {
   setName: (name: string) => agent.setName({ body: { name } }),
   inviteState: (inviteId: string) => agent.invite({ params: { id: inviteId } }),
   accept: (code: string) => agent.acceptInvite({ body: { code } }),
-  revokeDevice: (deviceId: string, phrase: string) => agent.revokeDevice({ body: { deviceId, phrase } }),
+  revokeDevice: (deviceId: string, phrase: string, bip39Passphrase?: string) =>
+    agent.revokeDevice({ body: { deviceId, phrase, ...(bip39Passphrase ? { bip39Passphrase } : {}) } }),
   pendingFriends: () => agent.pendingFriends(),
   endedPairings: () => agent.endedPairings(),
   confirmFriend: (userId: string) => agent.confirmFriend({ params: { userId } }),
@@ -135,7 +144,8 @@ export const api = {
   messages: (conversation?: string) => agent.messages(conversation ? { query: { conversation } } : {}),
   send: (body: BodyOf<'sendMessage'>) => agent.sendMessage({ body }),
 
-  conversations: () => agent.conversations(),
+  /** `kith conversation list [--status open|closed]`. */
+  conversations: (status?: 'open' | 'closed') => agent.conversations(status ? { query: { status } } : {}),
   conversation: (cid: string) => agent.conversation({ params: { id: cid } }),
   createConversation: (body: CreateConversation) => agent.createConversation({ body }),
   post: (cid: string, text: string) => agent.post({ params: { id: cid }, body: { text } }),
@@ -148,6 +158,9 @@ export const api = {
   archiveHistory: (): Promise<ArchiveListItem[]> => agent.archiveHistory(),
   archiveCurrent: (): Promise<ArchiveListItem[]> => agent.archiveCurrent(),
   archiveItem: (itemId: string) => agent.archiveItem({ params: { id: itemId } }),
+  /** `kith archive restore [--phrase-file]`: starts the agent's run; its events tell the rest. */
+  restoreArchive: (body: BodyOf<'restoreArchive'>) => agent.restoreArchive({ body }),
+  restoreArchiveState: () => agent.restoreArchiveState(),
 
   phraseStatus: () => agent.phraseStatus(),
   revealPhrase: () => agent.revealPhrase(),

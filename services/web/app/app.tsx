@@ -3,18 +3,21 @@ import { type Friend, type Identity, api, errorCode } from './api.ts';
 import { ErrorNote } from './components/Errors.tsx';
 import { onConnection, startEvents, useAgentEvents } from './events.ts';
 import { PeopleContext } from './names.ts';
+import { lazyScreen } from './lazy.tsx';
 import { go, useRoute } from './route.ts';
-import { ArchiveScreen } from './screens/Archive.tsx';
 import { ConversationScreen } from './screens/Conversation.tsx';
 import { ConversationsScreen } from './screens/Conversations.tsx';
-import { DevicesScreen } from './screens/Devices.tsx';
 import { FriendsScreen } from './screens/Friends.tsx';
-import { NetworkScreen } from './screens/Network.tsx';
 import { NewConversationScreen } from './screens/NewConversation.tsx';
-import { OnboardingScreen } from './screens/Onboarding.tsx';
-import { SetupScreen } from './screens/Setup.tsx';
 import { SignInScreen } from './screens/SignIn.tsx';
-import { UnlockScreen } from './screens/Unlock.tsx';
+
+// Screens most visits never open, each its own chunk, fetched when first shown (lazy.tsx).
+const SetupScreen = lazyScreen(async () => (await import('./screens/Setup.tsx')).SetupScreen);
+const OnboardingScreen = lazyScreen(async () => (await import('./screens/Onboarding.tsx')).OnboardingScreen);
+const UnlockScreen = lazyScreen(async () => (await import('./screens/Unlock.tsx')).UnlockScreen);
+const DevicesScreen = lazyScreen(async () => (await import('./screens/Devices.tsx')).DevicesScreen);
+const NetworkScreen = lazyScreen(async () => (await import('./screens/Network.tsx')).NetworkScreen);
+const ArchiveScreen = lazyScreen(async () => (await import('./screens/Archive.tsx')).ArchiveScreen);
 
 const NAV: [path: string, label: string][] = [
   ['conversations', 'Conversations'],

@@ -48,6 +48,9 @@ const RULES: readonly [method: string, pattern: string][] = [
   ['GET', '/api/archive/history'],
   ['GET', '/api/archive/current'],
   ['GET', `/api/archive/items/${ID}`],
+  // Restoring the archive (`kith archive restore`): the phrase, typed into the page, in the body.
+  ['POST', '/api/archive/restore-run'],
+  ['GET', '/api/archive/restore-run'],
   ['GET', '/api/relay/status'],
   ['POST', '/api/identity/name'],
   ['GET', '/api/identity/phrase'],

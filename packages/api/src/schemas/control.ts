@@ -116,12 +116,8 @@ export const BackupBody = Type.Object(
 /** The backup is streamed as application/octet-stream: no JSON answer (`ApiClient.stream`). */
 export const OctetStream = Type.Unsafe<never>({ type: 'string', format: 'binary' });
 
-/**
- * Setup from a backup (`kith restore` on a node waiting in setup mode): the sealed file is the
- * request body (application/octet-stream, `ApiClient.upload`); its passphrase travels in this
- * header as base64url of its UTF-8 (a header carries no other bytes), never in the URL.
- */
-export const BACKUP_PASSPHRASE_HEADER = 'kith-backup-passphrase';
+/** The header the passphrase of a backup restored in setup mode travels in (headers.ts). */
+export { BACKUP_PASSPHRASE_HEADER } from '../headers.ts';
 export const SetupRestored = Type.Object({
   userId: Type.String(),
   deviceId: Type.String(),

@@ -5,7 +5,7 @@
  */
 import { decodeCanonical, encodeCanonical } from '../codec.ts';
 import { KithError } from '../errors.ts';
-import { MAX_LOG_ENTRIES } from './log.ts';
+import { MAX_LOG_ENTRIES } from './log-limits.ts';
 
 export const LOG_EXPORT_KIND = 'kith-identity-log';
 

@@ -19,10 +19,11 @@ import { HASH, SIG, frameWithLabel } from '../labels.ts';
 import { signWithLabel, verifyWithLabel } from '../signing.ts';
 import { type DeviceCertificate, verifyDeviceCertificate } from './certificate.ts';
 import type { RootKeys } from './derive.ts';
+import { MAX_LOG_ENTRIES } from './log-limits.ts';
 
 const Key32 = Type.Uint8Array({ minByteLength: 32, maxByteLength: 32 });
 const ROOT_SIGNER = -1;
-export const MAX_LOG_ENTRIES = 10_000;
+export { MAX_LOG_ENTRIES };
 
 const Op = Type.Union([
   Type.Object(

@@ -1,11 +1,12 @@
 /**
  * A recovered device introduced to friends who never saw it (docs/PROTOCOL.md §9 "Friends
  * after a recovery"). A friend's node admits only devices its copy of our log lists, and that
- * copy still lists the lost devices as active. With the phrase, `kith archive restore` derives a
- * lost device's keys and dials each friend once as that device: the link carries our hello and
- * our whole log — root-signed revocations of the lost devices and the new device — and nothing
- * else. The friend merges it, drops the link (its device is now revoked) and from then on admits
- * the new device. Runs in the CLI process; the phrase and the keys never reach the agent or disk.
+ * copy still lists the lost devices as active. With the phrase, the archive restore
+ * (archive/archive-restore.ts) derives a lost device's keys and dials each friend once as that
+ * device: the link carries our hello and our whole log — root-signed revocations of the lost
+ * devices and the new device — and nothing else. The friend merges it, drops the link (its
+ * device is now revoked) and from then on admits the new device. The keys live in the agent's
+ * memory for the restore's run only, never on disk.
  */
 import { verifyAddressRecord } from '@kith/core/address-record';
 import type { FriendBundle } from '@kith/core/archive/friend-bundle';

@@ -1,5 +1,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { decodeFrame, scanSquare } from '../logic/qr-scan.ts';
+
+/** The QR reader (jsQR, its own chunk): loaded when a camera is first started, not with the app. */
+type Reader = typeof import('../logic/qr-scan.ts');
+let reader: Reader | undefined;
 
 type State = 'idle' | 'starting' | 'scanning' | 'read' | 'unavailable';
 
@@ -36,6 +39,12 @@ export function Scanner({ label, onCode }: { label: string; onCode: (text: strin
     }
     setState('starting');
     try {
+      reader ??= await import('../logic/qr-scan.ts');
+    } catch {
+      setWhy('The code reader could not be loaded from the node.');
+      return setState('unavailable');
+    }
+    try {
       stream.current = await navigator.mediaDevices.getUserMedia({
         video: { facingMode: 'environment' },
         audio: false,
@@ -56,7 +65,8 @@ export function Scanner({ label, onCode }: { label: string; onCode: (text: strin
     const canvas = document.createElement('canvas');
     const ctx = canvas.getContext('2d', { willReadFrequently: true });
     const tick = () => {
-      if (ctx && v.readyState >= v.HAVE_CURRENT_DATA && v.videoWidth > 0) {
+      if (ctx && reader && v.readyState >= v.HAVE_CURRENT_DATA && v.videoWidth > 0) {
+        const { decodeFrame, scanSquare } = reader;
         const sq = scanSquare(v.videoWidth, v.videoHeight);
         canvas.width = sq.size;
         canvas.height = sq.size;

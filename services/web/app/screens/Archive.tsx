@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { type ArchiveListItem, type ArchiveStatus, type ArchiveTranscript, api } from '../api.ts';
 import { ErrorNote } from '../components/Errors.tsx';
+import { RestoreFromArchive } from '../components/RestoreArchive.tsx';
 import { useAgentEvents } from '../events.ts';
 import { nameOf, shortId, usePeople } from '../names.ts';
 
@@ -32,7 +33,10 @@ function ArchiveOverview() {
   }, []);
   useEffect(load, [load]);
   // Repair progress and new copies arrive as events: the numbers move while a pass runs.
-  useAgentEvents(['archive.'], load);
+  useAgentEvents(['archive.'], (e) => {
+    // A restore's progress is followed by its own panel; each of its steps is no reason to reload.
+    if (!e.type.startsWith('archive.restore.progress')) load();
+  });
 
   const repair = status?.repair;
   return (
@@ -136,6 +140,7 @@ function ArchiveOverview() {
       >
         {syncing ? 'Archiving…' : 'Archive now'}
       </button>
+      <RestoreFromArchive />
       <h2>Current conversations</h2>
       <List items={current} />
       <h2>History</h2>

@@ -11,14 +11,15 @@ export function ConversationsScreen() {
   const [messages, setMessages] = useState<Message[]>([]);
   const [conversations, setConversations] = useState<ConversationSummary[]>([]);
   const [error, setError] = useState<unknown>(null);
+  const [status, setStatus] = useState<'all' | 'open' | 'closed'>('all');
   const load = useCallback(() => {
-    Promise.all([api.messages(), api.conversations()])
+    Promise.all([api.messages(), api.conversations(status === 'all' ? undefined : status)])
       .then(([m, c]) => {
         setMessages(m);
         setConversations(c);
       })
       .catch(setError);
-  }, []);
+  }, [status]);
   useEffect(load, [load]);
   useAgentEvents(['message.', 'conversation.', 'receipt'], load);
 
@@ -60,7 +61,18 @@ export function ConversationsScreen() {
         ))}
       </ul>
       <h2>Decisions and groups</h2>
-      {conversations.length === 0 ? (
+      <label for="conv-status">Show</label>{' '}
+      <select
+        id="conv-status"
+        value={status}
+        onChange={(e) => setStatus(e.currentTarget.value as 'all' | 'open' | 'closed')}
+      >
+        <option value="all">all</option>
+        <option value="open">open only</option>
+        <option value="closed">closed only</option>
+      </select>
+      {conversations.length === 0 && status !== 'all' ? <p>None {status}.</p> : null}
+      {conversations.length === 0 && status === 'all' ? (
         <p>
           None yet. <a href="#/new">Start a conversation</a>: a discussion, a debate, a proposal to vote on.
         </p>

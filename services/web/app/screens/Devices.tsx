@@ -5,6 +5,7 @@ import { ErrorNote } from '../components/Errors.tsx';
 import { IdentityLogExport } from '../components/IdentityLogExport.tsx';
 import { Qr } from '../components/Qr.tsx';
 import { useAgentEvents } from '../events.ts';
+import { INVITE_TTLS } from '../logic/invite-ttl.ts';
 import { usePeople } from '../names.ts';
 
 export function DevicesScreen() {
@@ -14,6 +15,8 @@ export function DevicesScreen() {
   const [invite, setInvite] = useState<Invite | null>(null);
   const [phraseFor, setPhraseFor] = useState<'invite' | string | null>(null);
   const [phrase, setPhrase] = useState('');
+  const [bip39, setBip39] = useState('');
+  const [ttl, setTtl] = useState(INVITE_TTLS[0]![0]);
   const [error, setError] = useState<unknown>(null);
   const [done, setDone] = useState('');
   const [name, setName] = useState<string | null>(null);
@@ -29,11 +32,13 @@ export function DevicesScreen() {
     e.preventDefault();
     setError(null);
     const typed = phrase.trim().replace(/\s+/g, ' ');
+    const b39 = bip39;
     setPhrase('');
+    setBip39('');
     try {
-      if (phraseFor === 'invite') setInvite(await api.invite('device', typed));
+      if (phraseFor === 'invite') setInvite(await api.invite('device', typed, ttl, b39 || undefined));
       else if (phraseFor) {
-        await api.revokeDevice(phraseFor, typed);
+        await api.revokeDevice(phraseFor, typed, b39 || undefined);
         setDone(`Device ${phraseFor} was revoked.`);
         people.reload();
       }
@@ -100,6 +105,7 @@ export function DevicesScreen() {
           <Qr text={invite.code} label="Device invite QR code" />
           <label for="device-invite">Device invite code</label>
           <textarea id="device-invite" readOnly rows={3} value={invite.code} />
+          <p>Open until {new Date(invite.expiresAt).toLocaleTimeString()}.</p>
           <p>
             On the new machine, open its web UI (it starts in setup mode: <code>kith up --setup web</code>, or
             an appliance) and choose “Enrol as one of my devices”; or run <code>kith accept CODE</code> on a
@@ -126,6 +132,30 @@ export function DevicesScreen() {
             value={phrase}
             onInput={(e) => setPhrase(e.currentTarget.value)}
           />
+          <label for="phrase-bip39">BIP39 passphrase (only if your phrase has one)</label>
+          <input
+            id="phrase-bip39"
+            type="password"
+            autocomplete="off"
+            value={bip39}
+            onInput={(e) => setBip39(e.currentTarget.value)}
+          />
+          {phraseFor === 'invite' ? (
+            <>
+              <label for="device-invite-ttl">Invite open for</label>
+              <select
+                id="device-invite-ttl"
+                value={ttl}
+                onChange={(e) => setTtl(Number(e.currentTarget.value))}
+              >
+                {INVITE_TTLS.map(([ms, words]) => (
+                  <option key={ms} value={ms}>
+                    {words}
+                  </option>
+                ))}
+              </select>
+            </>
+          ) : null}
           <p class="hint">The phrase is used once and never stored by this page or the node.</p>
           <div class="choices">
             <button type="submit" class={phraseFor === 'invite' ? '' : 'danger'}>

@@ -14,15 +14,8 @@ import { Qr } from '../components/Qr.tsx';
 import { Scanner } from '../components/Scanner.tsx';
 import { SasCheck } from '../components/Sas.tsx';
 import { useAgentEvents } from '../events.ts';
+import { INVITE_TTLS } from '../logic/invite-ttl.ts';
 import { nameOf, usePeople } from '../names.ts';
-
-/** How long an invite stays open (the CLI's --ttl; the agent allows 10 s to a day). */
-const INVITE_TTLS: readonly [ms: number, words: string][] = [
-  [10 * 60_000, '10 minutes'],
-  [30 * 60_000, '30 minutes'],
-  [3600_000, '1 hour'],
-  [24 * 3600_000, '1 day'],
-];
 
 export function FriendsScreen() {
   const people = usePeople();

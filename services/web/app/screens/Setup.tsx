@@ -1,6 +1,8 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { type SetupEnrolled, type SetupRecovered, type SetupRestored, api } from '../api.ts';
 import { ErrorNote } from '../components/Errors.tsx';
+import { type KeptPhrase, RestoreAfterRecovery } from '../components/RestoreArchive.tsx';
+import { RevokeLost } from '../components/RevokeLost.tsx';
 import { Scanner } from '../components/Scanner.tsx';
 import { useAgentEvents } from '../events.ts';
 
@@ -15,7 +17,10 @@ type Done =
  * Setup mode (docs/DESIGN.md "Setup mode"): this node has no identity yet and waits for its
  * owner. Four ways: create one (the phrase is then shown once on the Onboarding screen), enrol
  * this node as one of my devices with a device invite, or recover with the phrase and a friend's
- * invite, or restore a backup file (`kith backup`, or Devices → Back up). The phrase typed here goes to the node once and is kept nowhere in the page.
+ * invite, or restore a backup file (`kith backup`, or Devices → Back up). The phrase typed here goes
+ * to the node for the recovery and, held in this component's memory only (never in the page), once
+ * more for the archive restore that follows (`kith archive restore`); it is forgotten when that
+ * restore found something or the person continues.
  * When the step is done the node restarts its API as the full node; the event stream's
  * reconnection tells this page when it is there (no polling).
  */
@@ -29,6 +34,10 @@ export function SetupScreen({ onReady }: { onReady: (created: boolean) => void }
   const [code, setCode] = useState('');
   const [phrase, setPhrase] = useState('');
   const [invite, setInvite] = useState('');
+  const [bip39, setBip39] = useState('');
+  const [deviceName, setDeviceName] = useState('');
+  /** The recovery's phrase, in memory only, until the archive restore after it has used it. */
+  const kept = useRef<KeptPhrase['current']>(null);
   const [backupFile, setBackupFile] = useState<File | null>(null);
   const [backupPassphrase, setBackupPassphrase] = useState('');
 
@@ -51,6 +60,7 @@ export function SetupScreen({ onReady }: { onReady: (created: boolean) => void }
     try {
       setDone(await step());
       setPhrase('');
+      setBip39('');
       setBackupPassphrase('');
     } catch (e) {
       setError(e);
@@ -102,8 +112,20 @@ export function SetupScreen({ onReady }: { onReady: (created: boolean) => void }
             Your identity is made. Next, your seed phrase is shown once: have paper ready.
           </p>
         ) : null}
+        {ready && done.kind === 'recover' ? (
+          <>
+            <RevokeLost kept={kept} />
+            <RestoreAfterRecovery kept={kept} />
+          </>
+        ) : null}
         {ready ? (
-          <button type="button" onClick={() => onReady(done.kind === 'create')}>
+          <button
+            type="button"
+            onClick={() => {
+              kept.current = null;
+              onReady(done.kind === 'create');
+            }}
+          >
             Continue
           </button>
         ) : (
@@ -195,10 +217,16 @@ export function SetupScreen({ onReady }: { onReady: (created: boolean) => void }
           class="panel stack"
           onSubmit={(e) => {
             e.preventDefault();
-            void run(async () => ({
-              kind: 'recover',
-              r: await api.setupRecover({ phrase: phrase.trim(), invite: invite.trim() }),
-            }));
+            const secret = { phrase: phrase.trim(), ...(bip39 ? { bip39Passphrase: bip39 } : {}) };
+            void run(async () => {
+              const r = await api.setupRecover({
+                ...secret,
+                invite: invite.trim(),
+                ...(deviceName.trim() ? { deviceName: deviceName.trim() } : {}),
+              });
+              kept.current = secret;
+              return { kind: 'recover', r };
+            });
           }}
         >
           <p>
@@ -214,6 +242,21 @@ export function SetupScreen({ onReady }: { onReady: (created: boolean) => void }
             spellcheck={false}
             value={phrase}
             onInput={(e) => setPhrase(e.currentTarget.value)}
+          />
+          <label for="setup-bip39">BIP39 passphrase (only if your phrase has one)</label>
+          <input
+            id="setup-bip39"
+            type="password"
+            autocomplete="off"
+            value={bip39}
+            onInput={(e) => setBip39(e.currentTarget.value)}
+          />
+          <label for="setup-device-name">This device’s name (optional)</label>
+          <input
+            id="setup-device-name"
+            maxLength={64}
+            value={deviceName}
+            onInput={(e) => setDeviceName(e.currentTarget.value)}
           />
           <Scanner label="Scan the friend’s invite with the camera" onCode={setInvite} />
           <label for="setup-friend-invite">Friend’s invite</label>

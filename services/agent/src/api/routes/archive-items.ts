@@ -25,7 +25,7 @@ export function archiveItemRoutes(archivist: Archivist, restored?: RestoredMessa
         {
           schema: {
             summary:
-              'Keep the messages of a transcript opened with the recovery phrase (by `kith archive restore`): shown among this device’s messages and sealed again to today’s devices.',
+              'Keep the messages of a transcript opened with the recovery phrase elsewhere (the restore run, POST /archive/restore-run, does the same inside the agent): shown among this device’s messages and sealed again to today’s devices.',
             tags: ['archive'],
             body: ROUTES.restoreConversation.body,
             response: { 200: ROUTES.restoreConversation.response },
@@ -53,7 +53,7 @@ export function archiveItemRoutes(archivist: Archivist, restored?: RestoredMessa
         bodyLimit: 6 * 1024 * 1024 + 1024,
         schema: {
           summary:
-            'Friends back after a recovery: a friend bundle opened with the recovery phrase (by `kith archive restore`); every part is verified, the list merged with its stamps, the friends dialled.',
+            'Friends back after a recovery: a friend bundle opened with the recovery phrase (the restore run hands its bundles over the same way); every part is verified, the list merged with its stamps, the friends dialled.',
           tags: ['archive'],
           body: ROUTES.restoreFriends.body,
           response: { 200: ROUTES.restoreFriends.response },
