@@ -1,5 +1,5 @@
 import type { FlagSpecs, Parsed } from './args.ts';
-import type { Output } from './io.ts';
+import { type Output, readSecretFile } from './io.ts';
 
 export interface CommandContext {
   dataDir: string;
@@ -29,6 +29,19 @@ export const GLOBAL_FLAGS: FlagSpecs = {
 export function flagString(args: Parsed, name: string): string | undefined {
   const v = args.flags[name];
   return typeof v === 'string' ? v : undefined;
+}
+
+/**
+ * The seed phrase and BIP39 passphrase from `--phrase-file` and `--bip39-passphrase-file`, as
+ * the agent's phrase-taking bodies want them (a field only when its flag was given).
+ */
+export async function phraseFlags(args: Parsed): Promise<{ phrase?: string; bip39Passphrase?: string }> {
+  const phraseFile = flagString(args, 'phrase-file');
+  const b39 = flagString(args, 'bip39-passphrase-file');
+  return {
+    ...(phraseFile === undefined ? {} : { phrase: await readSecretFile(phraseFile, 'phrase') }),
+    ...(b39 === undefined ? {} : { bip39Passphrase: await readSecretFile(b39, 'BIP39 passphrase') }),
+  };
 }
 
 export function flagList(args: Parsed, name: string): string[] {

@@ -7,8 +7,7 @@
  */
 import { type ApiClient, errorOf, type ResponseOf } from '@kith/api';
 import { connectAgent } from '@kith/api/locate-agent';
-import { type Command, flagString } from '../command.ts';
-import { readSecretFile } from '../io.ts';
+import { type Command, phraseFlags } from '../command.ts';
 import { PHRASE_FLAGS } from './archive-commands.ts';
 
 export type RestoreRun = ResponseOf<'restoreArchiveState'>;
@@ -70,11 +69,7 @@ export const archiveRestoreCommand: Command = {
   maxPositionals: 0,
   async run({ dataDir, args, out }) {
     const agent = await connectAgent(dataDir);
-    const body: { phrase?: string; bip39Passphrase?: string } = {};
-    const phraseFile = flagString(args, 'phrase-file');
-    if (phraseFile !== undefined) body.phrase = await readSecretFile(phraseFile, 'phrase');
-    const b39 = flagString(args, 'bip39-passphrase-file');
-    if (b39 !== undefined) body.bip39Passphrase = await readSecretFile(b39, 'BIP39 passphrase');
+    const body = await phraseFlags(args);
     const { progressLine } = await import('../progress.ts');
     const progress = progressLine(out);
     let report: RestoreReport;

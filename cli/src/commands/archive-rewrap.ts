@@ -7,8 +7,7 @@
 import type { BodyOf } from '@kith/api';
 import { connectAgent } from '@kith/api/locate-agent';
 import { KithError } from '@kith/core/errors';
-import { type Command, flagString } from '../command.ts';
-import { readSecretFile } from '../io.ts';
+import { type Command, flagString, phraseFlags } from '../command.ts';
 import { describeRewrap } from './archive-commands.ts';
 
 export const archiveRewrapCommand: Command = {
@@ -23,9 +22,7 @@ export const archiveRewrapCommand: Command = {
   async run({ dataDir, args, out }) {
     const phraseFile = flagString(args, 'phrase-file');
     if (phraseFile === undefined) throw new KithError('USAGE', 'archive rewrap needs --phrase-file F.');
-    const body: BodyOf<'rewrapArchive'> = { phrase: await readSecretFile(phraseFile, 'phrase') };
-    const b39 = flagString(args, 'bip39-passphrase-file');
-    if (b39 !== undefined) body.bip39Passphrase = await readSecretFile(b39, 'BIP39 passphrase');
+    const body: BodyOf<'rewrapArchive'> = { phrase: '', ...(await phraseFlags(args)) };
     const agent = await connectAgent(dataDir);
     const r = await agent.rewrapArchive({ body });
     out.result(r, `Re-wrapped ${r.rewrapped} item${r.rewrapped === 1 ? '' : 's'}. ${describeRewrap(r)}`);

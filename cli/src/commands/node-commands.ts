@@ -6,9 +6,8 @@ import { table } from '../table.ts';
 import { labeller, pick, resolveAnyConversation, resolveFriend } from './resolve.ts';
 import { connectAgent } from '@kith/api/locate-agent';
 import { relayStatus, relaySummary } from './relay-view.ts';
-import { type Command, flagString } from '../command.ts';
+import { type Command, flagString, phraseFlags } from '../command.ts';
 import { NODE_FLAGS, nodeFlags } from './node-flags.ts';
-import { readSecretFile } from '../io.ts';
 import { settleDigits, YES_DIGITS_FLAG } from './confirm.ts';
 
 export const agentCommand: Command = {
@@ -259,9 +258,7 @@ export const inviteCommand: Command = {
     const body: BodyOf<'createInvite'> = { role };
     if (args.flags.short === true) body.short = true;
     if (ttl !== undefined) body.ttlMs = inviteTtl(ttl);
-    if (phraseFile !== undefined) body.phrase = await readSecretFile(phraseFile, 'phrase');
-    const b39 = flagString(args, 'bip39-passphrase-file');
-    if (b39 !== undefined) body.bip39Passphrase = await readSecretFile(b39, 'BIP39 passphrase');
+    Object.assign(body, await phraseFlags(args));
     const agent = await connectAgent(dataDir);
     const invite = await agent.createInvite({ body });
     const wait = args.flags.wait === true || !out.json;
@@ -418,10 +415,9 @@ export const revokeCommand: Command = {
     const devices = (await agent.identity()).devices.map((d) => ({ id: d.deviceId, name: d.name || null }));
     const body: BodyOf<'revokeDevice'> = {
       deviceId: pick(deviceId, devices, 'device'),
-      phrase: await readSecretFile(phraseFile, 'phrase'),
+      phrase: '',
+      ...(await phraseFlags(args)),
     };
-    const b39 = flagString(args, 'bip39-passphrase-file');
-    if (b39 !== undefined) body.bip39Passphrase = await readSecretFile(b39, 'BIP39 passphrase');
     const r = await agent.revokeDevice({ body });
     out.result(
       r,

@@ -3,6 +3,7 @@ import { api, type RestoreRun } from '../api.ts';
 import { useAgentEvents } from '../events.ts';
 import { restoreProgressText, restoreReportText } from '../logic/restore-progress.ts';
 import { ErrorNote } from './Errors.tsx';
+import { PhraseFields } from './PhraseFields.tsx';
 
 /** The phrase of a recovery, held in memory until the restore is started (never in the page). */
 export interface KeptPhrase {
@@ -125,23 +126,14 @@ export function RestoreFromArchive() {
         opens what your lost devices archived and brings your friends back too. It is sent once and kept
         nowhere.
       </p>
-      <label for="restore-phrase">Seed phrase (after a recovery; optional)</label>
-      <textarea
+      <PhraseFields
         id="restore-phrase"
-        rows={3}
-        autocomplete="off"
-        autocapitalize="none"
-        spellcheck={false}
-        value={phrase}
-        onInput={(e) => setPhrase(e.currentTarget.value)}
-      />
-      <label for="restore-bip39">BIP39 passphrase (only if your phrase has one)</label>
-      <input
-        id="restore-bip39"
-        type="password"
-        autocomplete="off"
-        value={bip39}
-        onInput={(e) => setBip39(e.currentTarget.value)}
+        bip39Id="restore-bip39"
+        label={'Seed phrase (after a recovery; optional)'}
+        phrase={phrase}
+        onPhrase={setPhrase}
+        bip39={bip39}
+        onBip39={setBip39}
       />
       <RestoreStatus run={run && run.stage !== 'idle' ? run : null} error={error} />
       <button type="submit" disabled={run?.running === true}>

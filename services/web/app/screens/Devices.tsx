@@ -7,6 +7,7 @@ import { Qr } from '../components/Qr.tsx';
 import { useAgentEvents } from '../events.ts';
 import { INVITE_TTLS } from '../logic/invite-ttl.ts';
 import { usePeople } from '../names.ts';
+import { PhraseFields } from '../components/PhraseFields.tsx';
 
 export function DevicesScreen() {
   const people = usePeople();
@@ -119,26 +120,18 @@ export function DevicesScreen() {
       )}
       {phraseFor ? (
         <form class="panel stack" onSubmit={withPhrase}>
-          <label for="phrase">
-            {phraseFor === 'invite'
-              ? 'Your seed phrase (to sign the new device in)'
-              : `Your seed phrase (to revoke ${phraseFor})`}
-          </label>
-          <textarea
+          <PhraseFields
             id="phrase"
-            rows={3}
-            autocomplete="off"
-            spellcheck={false}
-            value={phrase}
-            onInput={(e) => setPhrase(e.currentTarget.value)}
-          />
-          <label for="phrase-bip39">BIP39 passphrase (only if your phrase has one)</label>
-          <input
-            id="phrase-bip39"
-            type="password"
-            autocomplete="off"
-            value={bip39}
-            onInput={(e) => setBip39(e.currentTarget.value)}
+            bip39Id="phrase-bip39"
+            label={
+              phraseFor === 'invite'
+                ? 'Your seed phrase (to sign the new device in)'
+                : `Your seed phrase (to revoke ${phraseFor})`
+            }
+            phrase={phrase}
+            onPhrase={setPhrase}
+            bip39={bip39}
+            onBip39={setBip39}
           />
           {phraseFor === 'invite' ? (
             <>

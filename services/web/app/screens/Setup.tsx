@@ -5,6 +5,7 @@ import { type KeptPhrase, RestoreAfterRecovery } from '../components/RestoreArch
 import { RevokeLost } from '../components/RevokeLost.tsx';
 import { Scanner } from '../components/Scanner.tsx';
 import { useAgentEvents } from '../events.ts';
+import { PhraseFields } from '../components/PhraseFields.tsx';
 
 type Choice = 'create' | 'enrol' | 'recover' | 'restore';
 type Done =
@@ -233,23 +234,14 @@ export function SetupScreen({ onReady }: { onReady: (created: boolean) => void }
             Every device lost? Type your 24-word seed phrase and paste an invite from a friend (they make one
             under Friends): the friend hands back your identity and knows this node at once.
           </p>
-          <label for="setup-phrase">Seed phrase</label>
-          <textarea
+          <PhraseFields
             id="setup-phrase"
-            rows={3}
-            autocomplete="off"
-            autocapitalize="none"
-            spellcheck={false}
-            value={phrase}
-            onInput={(e) => setPhrase(e.currentTarget.value)}
-          />
-          <label for="setup-bip39">BIP39 passphrase (only if your phrase has one)</label>
-          <input
-            id="setup-bip39"
-            type="password"
-            autocomplete="off"
-            value={bip39}
-            onInput={(e) => setBip39(e.currentTarget.value)}
+            bip39Id="setup-bip39"
+            label={'Seed phrase'}
+            phrase={phrase}
+            onPhrase={setPhrase}
+            bip39={bip39}
+            onBip39={setBip39}
           />
           <label for="setup-device-name">This device’s name (optional)</label>
           <input
