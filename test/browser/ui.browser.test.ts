@@ -477,6 +477,13 @@ describe(`web UI in Chromium (${kind})`, () => {
     'every screen passes the axe scan (no serious or critical violation), on both pages',
     () =>
       step(async () => {
+        // The conversations archived first, so the Archive screen shows their cards (a card's
+        // long conversation id once made the phone page 724 px wide).
+        for (const node of [a, b]) {
+          await node.apiPost('/archive/sync', {});
+          const archived = await node.api<{ conversation: string | null }[]>('/archive/current');
+          expect(archived.filter((i) => i.conversation).length).toBeGreaterThan(0);
+        }
         const found: string[] = [];
         for (const [name, page] of [
           ['laptop', pageA],
@@ -485,11 +492,14 @@ describe(`web UI in Chromium (${kind})`, () => {
           for (const screen of SCREENS) {
             await visit(page, screen);
             await page.waitForLoadState('networkidle');
+            // The archived conversations' cards are part of the page to check.
+            if (screen === 'Archive') await page.locator('ul.cards a.card').first().waitFor(WAIT);
             for (const v of await axeViolations(page))
               found.push(`${name} ${screen}: ${v.id} (${v.impact}) ${v.nodes.join(', ')}`);
             // Nothing wider than the screen on the phone, on every screen.
             const width = (await page.evaluate('document.documentElement.scrollWidth')) as number;
-            if (name === 'phone' && width > 360) found.push(`phone ${screen}: ${width} px wide`);
+            if (name === 'phone' && width > 360)
+              found.push(`phone ${screen}: ${width} px wide (${await widestElements(page, 360)})`);
             if (
               !['Friends', 'Network', 'Conversations', 'New conversation'].includes(screen) ||
               name === 'laptop'
@@ -522,4 +532,22 @@ async function visit(page: Page, screen: string): Promise<void> {
 
 function slug(s: string): string {
   return s.toLowerCase().replace(/\s+/g, '-');
+}
+
+/** The innermost elements that reach past `limit` px: what makes a page wider than the screen. */
+async function widestElements(page: Page, limit: number): Promise<string> {
+  return (await page.evaluate(`(() => {
+    const out = [];
+    const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className ? '.' + String(el.className).split(' ').join('.') : '');
+    for (const el of document.body.querySelectorAll('*')) {
+      const r = el.getBoundingClientRect();
+      const scrolls = ['auto', 'scroll', 'hidden'].includes(getComputedStyle(el).overflowX);
+      // Text that runs out of its box, or a box past the screen's edge with nothing inside past it.
+      if (!scrolls && el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0)
+        out.push(name(el) + ' overflows ' + el.scrollWidth + '>' + el.clientWidth + ' "' + (el.textContent || '').slice(0, 60) + '"');
+      else if (r.right > ${limit} && ![...el.children].some((c) => c.getBoundingClientRect().right > ${limit}))
+        out.push(name(el) + ' ' + Math.round(r.right) + 'px "' + (el.textContent || '').slice(0, 40) + '"');
+    }
+    return out.slice(0, 8).join(', ');
+  })()`)) as string;
 }

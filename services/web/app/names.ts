@@ -15,6 +15,11 @@ export function usePeople(): People {
   return useContext(PeopleContext);
 }
 
+/** A conversation id as `kith conversation list` shows it (and every command takes back): 12 characters. */
+export function shortConversationId(id: string): string {
+  return id.slice(0, 12);
+}
+
 export function shortId(id: string): string {
   return id.split('-')[0] ?? id.slice(0, 5);
 }

@@ -3,7 +3,7 @@ import { type ArchiveListItem, type ArchiveStatus, type ArchiveTranscript, api }
 import { ErrorNote } from '../components/Errors.tsx';
 import { RestoreFromArchive } from '../components/RestoreArchive.tsx';
 import { useAgentEvents } from '../events.ts';
-import { nameOf, shortId, usePeople } from '../names.ts';
+import { nameOf, shortConversationId, shortId, usePeople } from '../names.ts';
 
 const bytes = (n: number) =>
   n < 1024 ? `${n} B` : n < 1 << 20 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / (1 << 20)).toFixed(1)} MiB`;
@@ -20,7 +20,14 @@ function ArchiveOverview() {
   const [current, setCurrent] = useState<ArchiveListItem[]>([]);
   const [error, setError] = useState<unknown>(null);
   const [syncing, setSyncing] = useState(false);
+  // The topics of the conversations this device knows: a card names its conversation as the
+  // Conversations screen does (the archive's lists hold only ids).
+  const [topics, setTopics] = useState(new Map<string, string>());
   const load = useCallback(() => {
+    api
+      .conversations()
+      .then((list) => setTopics(new Map(list.map((c) => [c.id, c.topic]))))
+      .catch(() => {});
     api.archiveStatus().then(setStatus).catch(setError);
     api
       .archiveHistory()
@@ -142,14 +149,14 @@ function ArchiveOverview() {
       </button>
       <RestoreFromArchive />
       <h2>Current conversations</h2>
-      <List items={current} />
+      <List items={current} topics={topics} />
       <h2>History</h2>
-      <List items={history} />
+      <List items={history} topics={topics} />
     </section>
   );
 }
 
-function List({ items }: { items: ArchiveListItem[] }) {
+function List({ items, topics }: { items: ArchiveListItem[]; topics: Map<string, string> }) {
   if (items.length === 0) return <p class="quiet">Nothing archived yet.</p>;
   return (
     <ul class="cards">
@@ -157,7 +164,9 @@ function List({ items }: { items: ArchiveListItem[] }) {
         <li key={i.id}>
           <a class="card" href={`#/archive/${i.id}`}>
             <strong>
-              {i.conversation ? `Conversation ${shortId(i.conversation)}` : `Item ${i.id.slice(0, 8)}`}
+              {i.conversation
+                ? `${topics.get(i.conversation) ?? 'Conversation'} · ${shortConversationId(i.conversation)}`
+                : `Item ${i.id.slice(0, 8)}`}
             </strong>
             <span class="preview">
               {'closedAt' in i
