@@ -185,8 +185,14 @@ describe.each(clusterDatabaseKind())('the six digits on %s (real processes)', (k
     const asked = await kithOnTerminal(['accept', invite.code, '--data', a.dataDir], {
       timeoutMs: 150_000,
       onOutput: (output) => {
+        // Cleo rejects once her own node holds Ana as pending (as a person would, after seeing
+        // the digits on her screen): Ana's question can appear a moment before that.
         if (!rejected && output.includes('[y/N]'))
-          rejected = c.cli('reject', 'Ana').catch((err: unknown) => err);
+          rejected = waitFor('Cleo holds Ana as pending', async () =>
+            (await c.api<Pending[]>('/friends/pending')).some((p) => p.userId === ids.a.userId),
+          )
+            .then(() => c.cli('reject', 'Ana'))
+            .catch((err: unknown) => err);
       },
     });
     expect(await rejected).toEqual({ userId: ids.a.userId, state: 'forgotten' });
