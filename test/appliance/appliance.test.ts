@@ -1,10 +1,11 @@
 /**
  * Appliance tier (docs/ARCHITECTURE.md "Test tiers"): the real image and docker-compose.yml.
  * Builds the image, brings the stack up with its ports published on 127.0.0.1 only, waits for
- * four healthy containers, creates its identity through the web part (setup mode), pairs the
+ * four healthy containers, creates its identity through the web part (setup mode) with an unlock passphrase, pairs the
  * appliance with a `kith up` node on this machine, sends a
  * message each way, probes the peer port as a stranger and the web port as a browser, restarts
- * the stack, then backup -> `down -v` -> restore, and tears everything down.
+ * the stack (locked now: a message kept and an item held, read after the unlock), then backup ->
+ * `down -v` -> restore, and tears everything down.
  * Runs when a Docker engine answers (CI starts one with docker-standins); skipped otherwise,
  * unless KITH_APPLIANCE_REQUIRED=1 (CI), where a missing engine fails.
  */
@@ -29,6 +30,8 @@ if (problem) {
 
 const IMAGE = process.env.KITH_APPLIANCE_IMAGE ?? 'kith:appliance-test';
 const PASSPHRASE = 'a backup passphrase for the appliance test';
+/** Locked relay mode, chosen in the web setup: every start after the first is locked. */
+const UNLOCK = 'the unlock passphrase of the NAS';
 
 interface RelayJson {
   heldFor: { userId: string; archive: { items: number; bytes: number }; relayed: unknown }[];
@@ -80,6 +83,32 @@ describe.skipIf(problem !== undefined)('the appliance: docker compose up', () =>
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${await of.logs()}`);
     }
+  }
+
+  /**
+   * An item of the host's current archive, sealed by the host's own device (holders keep only
+   * what an active device of its owner sealed); its current copies go to the friend's relay.
+   */
+  async function putArchiveItem(): Promise<{ size: number; sentTo: string[] }> {
+    const device = await unlock(host.dataDir, undefined);
+    const sealed = await sealEnvelope({
+      kind: 'test',
+      plaintext: new Uint8Array(randomBytes(3000)),
+      recipients: [device.keys.agreement.publicKey],
+      threshold: 1,
+      sender: device.keys.signing,
+      createdAt: Date.now(),
+      random: (n) => new Uint8Array(randomBytes(n)),
+    });
+    const file = join(dir, `item-${randomBytes(4).toString('hex')}.bin`);
+    await writeFile(file, sealed);
+    return host.cli<{ size: number; sentTo: string[] }>('archive', 'put', file, '--kind', 'current');
+  }
+
+  /** How many of the host user's archive items the appliance holds (its relay view; no keys needed). */
+  async function heldItems(hostUser: string): Promise<number> {
+    const s = await stack.kith<{ relay: RelayJson }>('archive', 'status');
+    return s.relay.heldFor.find((h) => h.userId === hostUser)?.archive.items ?? 0;
   }
 
   async function messagesAt(side: 'host' | 'appliance'): Promise<Message[]> {
@@ -138,7 +167,10 @@ describe.skipIf(problem !== undefined)('the appliance: docker compose up', () =>
   it('waits for its owner, who creates the identity from the web UI (setup mode), phrase shown once', async () => {
     const web = await webSession(stack, `https://127.0.0.1:${webPort}`);
     expect(await web.call('GET', '/api/setup')).toEqual({ status: 200, json: { state: 'waiting' } });
-    const created = await web.call('POST', '/api/setup/create', { name: 'Appliance' });
+    const created = await web.call('POST', '/api/setup/create', {
+      name: 'Appliance',
+      unlockPassphrase: UNLOCK,
+    });
     expect(created.status, JSON.stringify(created.json)).toBe(200);
     expect(created.json).toMatchObject({ phrasePending: true });
     // The same agent process goes on as the full node.
@@ -194,27 +226,7 @@ describe.skipIf(problem !== undefined)('the appliance: docker compose up', () =>
 
   it('`kith archive status` shows what it holds for the host user: counts and bytes, no contents', async () => {
     const hostUser = (await host.cli<{ userId: string }>('status')).userId;
-    // An item of the host's current archive, sealed by the host's own device (holders keep only
-    // what an active device of its owner sealed); its current copies go to the friend's relay.
-    const device = await unlock(host.dataDir, undefined);
-    const sealed = await sealEnvelope({
-      kind: 'test',
-      plaintext: new Uint8Array(randomBytes(3000)),
-      recipients: [device.keys.agreement.publicKey],
-      threshold: 1,
-      sender: device.keys.signing,
-      createdAt: Date.now(),
-      random: (n) => new Uint8Array(randomBytes(n)),
-    });
-    const file = join(dir, 'item.bin');
-    await writeFile(file, sealed);
-    const put = await host.cli<{ size: number; sentTo: string[] }>(
-      'archive',
-      'put',
-      file,
-      '--kind',
-      'current',
-    );
+    const put = await putArchiveItem();
     expect(put.sentTo).toContain(appliance.deviceId);
     const held = await waitFor(
       'the appliance holds the host user’s item',
@@ -357,13 +369,39 @@ describe.skipIf(problem !== undefined)('the appliance: docker compose up', () =>
     expect(inspected).not.toContain(password);
   });
 
-  it('finds everything again after the stack restarts', async () => {
+  it('after a restart it is locked: it keeps a friend’s message and holds an archive item, opens nothing until unlocked from the web part', async () => {
     await stack.ok(['down', '--timeout', '20'], { timeoutMs: 300_000 });
     await stack.ok(['up', '-d', '--no-build'], { timeoutMs: 600_000 });
     await untilHealthy();
-    const status = await stack.kith<{ userId: string; deviceId: string }>('status');
-    expect(status).toMatchObject(appliance);
-    expect((await messagesAt('appliance')).length).toBe(2);
+    const status = await stack.kith<{ userId: string; deviceId: string; locked: boolean }>('status');
+    expect(status).toMatchObject({ ...appliance, locked: true });
+    // Locked, it relays and stores for its friend: a message and a new archive item arrive.
+    const hostUser = (await host.cli<{ userId: string }>('status')).userId;
+    const heldBefore = await heldItems(hostUser);
+    await host.cli('send', '--to', appliance.userId, 'while the appliance is locked');
+    await putArchiveItem();
+    await waitFor(
+      'the locked appliance holds the new item',
+      async () => (await heldItems(hostUser)) > heldBefore,
+      120_000,
+    );
+    // ...and opens nothing: no message reads while the keys are closed.
+    const refused = await stack.compose(['exec', '-T', 'agent', 'kith', 'messages', '--json']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout.toString()).toMatch(/"code": ?"(LOCKED|KEYSTORE_LOCKED)"/);
+    // The owner unlocks from the web page (the Unlock screen's call): the message kept is read.
+    const web = await webSession(stack, `https://127.0.0.1:${webPort}`);
+    expect(
+      (await web.call('POST', '/api/unlock', { passphrase: 'not the passphrase' })).status,
+    ).toBeGreaterThanOrEqual(400);
+    const unlocked = await web.call('POST', '/api/unlock', { passphrase: UNLOCK });
+    expect(unlocked).toMatchObject({ status: 200, json: { locked: false } });
+    await waitFor(
+      'the message kept while locked is read after the unlock',
+      async () => (await messagesAt('appliance')).some((m) => m.text === 'while the appliance is locked'),
+      120_000,
+    );
+    expect((await messagesAt('appliance')).length).toBe(3);
   }, 600_000);
 
   it('backup -> down -v -> restore loses nothing', async () => {
@@ -402,12 +440,17 @@ describe.skipIf(problem !== undefined)('the appliance: docker compose up', () =>
     await stack.ok(['up', '-d', '--no-build'], { timeoutMs: 600_000 });
     await untilHealthy();
 
-    expect(await stack.kith('status')).toMatchObject(appliance);
+    // The restored key file is the same sealed one: locked until unlocked (here with `kith unlock`).
+    expect(await stack.kith('status')).toMatchObject({ ...appliance, locked: true });
+    await stack.ok(['exec', '-T', 'agent', 'kith', 'unlock', '--passphrase-file', '/dev/stdin', '--json'], {
+      input: `${UNLOCK}\n`,
+    });
     const hostUser = (await host.cli<{ userId: string }>('status')).userId;
     expect((await stack.kith<{ userId: string }[]>('friends')).map((f) => f.userId)).toEqual([hostUser]);
     expect((await messagesAt('appliance')).map((m) => m.text).sort()).toEqual([
       'from the appliance to the host',
       'from the host to the appliance',
+      'while the appliance is locked',
     ]);
     // The host's node finds the restored appliance again and a new message arrives.
     await host.cli('send', '--to', appliance.userId, 'after the restore');

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterDatabases, clusterDatabaseKind, type KithNode, pairAndConfirm } from '../helpers/cluster.ts';
 import { makeTempDir } from '../helpers/database.ts';
 import { runKith } from '../helpers/kith-cli.ts';
+import { readHeader } from '../../services/agent/src/keystore/index.ts';
 import { DESKTOP, PHONE, Shots, axeViolations, launchChromium, newContext } from './browser.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -123,6 +124,10 @@ describe(`setup mode in Chromium (${kind})`, () => {
         expect(found).toEqual([]);
         await page.getByRole('radio', { name: 'Enrol as one of my devices' }).check();
         await page.getByLabel('Device invite', { exact: true }).fill(invite.code);
+        // Locked relay mode chosen in the page: the new keys are sealed under this passphrase.
+        await page
+          .getByLabel('Unlock passphrase (optional, at least 8 characters)')
+          .fill('a NAS in the cupboard');
         await page.getByRole('button', { name: 'Enrol this node' }).click();
         await page.getByText('This node is now device').waitFor(WAIT);
         // The same process goes on as the full node (no restart): the page says when it is there.
@@ -130,9 +135,14 @@ describe(`setup mode in Chromium (${kind})`, () => {
         await page.getByRole('heading', { name: 'Devices', level: 1 }).waitFor(WAIT);
 
         const aId = await a.cli<Identity>('identity');
-        const fId = await fresh.cli<Identity>('identity');
+        // From the running node: `kith identity` reads the log on disk, which is now sealed under
+        // the unlock passphrase (it would need --passphrase-file).
+        const fId = await fresh.api<Identity>('/identity');
         expect(fId.userId).toBe(aId.userId);
         expect(fId.deviceId).not.toBe(aId.deviceId);
+        // Sealed under the typed passphrase, and running unlocked until its next start.
+        expect((await readHeader(fresh.dataDir)).protection).toBe('passphrase');
+        expect(await fresh.api<{ locked: boolean }>('/lock')).toMatchObject({ locked: false });
         // Linked: each sees the other online, in the API and on the page.
         // (`kith identity` reads the log on disk; the API's /identity says who is online.)
         await until(async () => {

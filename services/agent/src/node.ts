@@ -82,6 +82,8 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
   let archive: ArchiveReplicator | undefined;
   let archivist: Archivist | undefined;
   let lockControl: LockControl | undefined;
+  // The unlock passphrase the owner typed in setup mode (if any): the first run opens the keys with it.
+  let setupPassphrase: string | undefined;
   const running = await runAgent({
     ...options,
     // Setup mode: no identity yet and KITH_SETUP=web — wait for the owner (docs/DESIGN.md "Setup mode").
@@ -93,12 +95,18 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
         random: components.random,
         database: components.db,
       });
-      return { plugins: [setupRoutes(setup)], done: setup.done, cancel: () => setup.cancel() };
+      const done = setup.done.then((result) => {
+        setupPassphrase = setup.passphrase;
+        return result;
+      });
+      return { plugins: [setupRoutes(setup)], done, cancel: () => setup.cancel() };
     },
     async setup(context) {
       const { config, components, events } = context;
       // Keys under a passphrase and none given: the node starts locked and only relays.
-      const device = await DeviceKeyring.open(config.dataDir, await readPassphrase(config.passphraseFile));
+      const passphrase = setupPassphrase ?? (await readPassphrase(config.passphraseFile));
+      setupPassphrase = undefined;
+      const device = await DeviceKeyring.open(config.dataDir, passphrase);
       if (await hasPendingPhrase(config.dataDir)) {
         components.logger.warn(
           'the new seed phrase waits, sealed, in DATA/pending-phrase until shown once: open the web UI or run `kith phrase --reveal`',

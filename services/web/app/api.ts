@@ -102,7 +102,7 @@ export const api = {
 
   setupState: () => agent.setupState(),
   setupCreate: (body: BodyOf<'setupCreate'>) => agent.setupCreate({ body }),
-  setupEnrol: (code: string) => agent.setupEnrol({ body: { code } }),
+  setupEnrol: (body: BodyOf<'setupEnrol'>) => agent.setupEnrol({ body }),
   setupRecover: (body: BodyOf<'setupRecover'>) => agent.setupRecover({ body }),
   /** `kith restore` on this waiting node: the file streams up; the passphrase goes in its header. */
   setupRestore: (file: Blob, passphrase: string) =>

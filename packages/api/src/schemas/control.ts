@@ -26,10 +26,21 @@ export const SetupState = Type.Object({
   deviceId: Type.Optional(Type.String()),
 });
 const DeviceName = Type.String({ minLength: 1, maxLength: 64 });
+/**
+ * Locked relay mode chosen at setup (docs/SECURITY.md "Locked relay mode"): the new key file is
+ * sealed under it. The node runs unlocked now; after a restart it is locked until unlocked.
+ */
+const UnlockPassphrase = Type.String({
+  minLength: 8,
+  maxLength: 1024,
+  description:
+    'Optional: seal this device’s keys under an unlock passphrase (at least 8 characters). After a restart the node runs locked — it relays and stores for friends and opens nothing — until unlocked.',
+});
 export const SetupCreateBody = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     deviceName: Type.Optional(DeviceName),
+    unlockPassphrase: Type.Optional(UnlockPassphrase),
   },
   { additionalProperties: false },
 );
@@ -39,7 +50,10 @@ export const SetupCreated = Type.Object({
   phrasePending: Type.Boolean({ description: 'The new phrase waits, sealed, to be shown once.' }),
 });
 export const SetupEnrolBody = Type.Object(
-  { code: Type.String({ minLength: 8, maxLength: 4096, description: 'A device invite (KITH1-…).' }) },
+  {
+    code: Type.String({ minLength: 8, maxLength: 4096, description: 'A device invite (KITH1-…).' }),
+    unlockPassphrase: Type.Optional(UnlockPassphrase),
+  },
   { additionalProperties: false },
 );
 export const SetupEnrolled = Type.Object({
@@ -55,6 +69,7 @@ export const SetupRecoverBody = Type.Object(
     bip39Passphrase: Type.Optional(Type.String({ maxLength: 1024 })),
     deviceName: Type.Optional(DeviceName),
     revoke: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 64 })),
+    unlockPassphrase: Type.Optional(UnlockPassphrase),
   },
   { additionalProperties: false },
 );

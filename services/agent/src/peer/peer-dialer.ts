@@ -58,7 +58,7 @@ export abstract class PeerDialer extends OwnAddress {
         try {
           const link = await connectLink({
             url: `ws://${address}`,
-            staticKeyPair: this.linkKeyPair,
+            staticKeyPair: this.dialKeyPair,
             remoteStaticKey: record?.relay?.linkKey ?? target.staticPublicKey,
             clock: this.clock,
             random: this.random,

@@ -92,6 +92,16 @@ export abstract class PeerNodeBase {
     return this.options.device.relay?.link ?? this.staticKeyPair;
   }
 
+  /**
+   * The static key this device dials with. Unlocked, the device key: every own and friend device
+   * knows it from the identity log, also one that has not yet received our signed record v2 (a
+   * device enrolled with an unlock passphrase must reach the inviter before it can send that
+   * record). Locked, the relay link key, which the record certifies.
+   */
+  get dialKeyPair() {
+    return this.locked ? this.linkKeyPair : this.staticKeyPair;
+  }
+
   /** The key of this device's storage receipts: its relay signing key when it has one. */
   get receiptSigner() {
     return this.options.device.relay?.signing ?? this.options.device.keys.signing;

@@ -283,7 +283,7 @@ export class PeerNode extends PeerDialer implements SessionHost {
     const link = await connectLink({
       url: `ws://${address}`,
       socket,
-      staticKeyPair: this.linkKeyPair,
+      staticKeyPair: this.dialKeyPair,
       remoteStaticKey: record?.relay?.linkKey ?? target.staticPublicKey,
       clock: this.clock,
       random: this.random,

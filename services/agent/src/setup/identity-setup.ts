@@ -40,6 +40,7 @@ export interface IdentitySetupOptions {
 
 export class IdentitySetup {
   private busy = false;
+  private chosenPassphrase: string | undefined;
   private result: SetupResult | undefined;
   private resolveDone: (r: SetupResult) => void = () => {};
   private rejectDone: (e: unknown) => void = () => {};
@@ -64,13 +65,25 @@ export class IdentitySetup {
     if (!this.result) this.rejectDone(new KithError('SETUP_STOPPED'));
   }
 
-  create(body: { name?: string; deviceName?: string }): Promise<SetupResult & { phrasePending: true }> {
-    return this.step(async () => {
+  /**
+   * The unlock passphrase the new keys were sealed under (the config's or the one the owner typed
+   * at setup): the full node opens them with it, so it runs unlocked until its next start.
+   */
+  get passphrase(): string | undefined {
+    return this.chosenPassphrase ?? this.options.passphrase;
+  }
+
+  create(body: {
+    name?: string;
+    deviceName?: string;
+    unlockPassphrase?: string;
+  }): Promise<SetupResult & { phrasePending: true }> {
+    return this.step(body, async (passphrase) => {
       const { phrase, userId, device, unlocked } = await createIdentity({
         dataDir: this.options.dataDir,
         deviceName: this.deviceName(body.deviceName),
         userName: body.name?.trim(),
-        passphrase: this.options.passphrase,
+        passphrase,
         random: this.options.random,
       });
       // Never in a log or an answer: it waits, sealed, until the onboarding page shows it once.
@@ -79,12 +92,12 @@ export class IdentitySetup {
     });
   }
 
-  enrol(body: { code: string }) {
-    return this.step(() =>
+  enrol(body: { code: string; unlockPassphrase?: string }) {
+    return this.step(body, (passphrase) =>
       enrolFromInvite({
         code: body.code.trim(),
         dataDir: this.options.dataDir,
-        ...(this.options.passphrase !== undefined ? { passphrase: this.options.passphrase } : {}),
+        ...(passphrase !== undefined ? { passphrase } : {}),
       }),
     );
   }
@@ -95,8 +108,9 @@ export class IdentitySetup {
     bip39Passphrase?: string;
     deviceName?: string;
     revoke?: string[];
+    unlockPassphrase?: string;
   }): Promise<RecoveredDevice> {
-    return this.step(() => {
+    return this.step(body, (passphrase) => {
       const seed = phraseToSeed(checkPhrase(body.phrase), body.bip39Passphrase ?? '');
       return recoverFromInvite({
         code: body.invite.trim(),
@@ -104,14 +118,14 @@ export class IdentitySetup {
         seed,
         revoke: body.revoke ?? [],
         deviceName: this.deviceName(body.deviceName),
-        ...(this.options.passphrase !== undefined ? { passphrase: this.options.passphrase } : {}),
+        ...(passphrase !== undefined ? { passphrase } : {}),
       });
     });
   }
 
   /** The backup's rows into the (empty) database and its key files into the data dir, or nothing. */
   restore(sealed: AsyncIterable<Uint8Array>, passphrase: string): Promise<RestoreReport> {
-    return this.step(() => {
+    return this.step({}, () => {
       const database = this.options.database;
       if (!database) throw new KithError('RESTORE_REFUSED', 'This node cannot restore in setup mode.');
       return restoreBackup(sealed, { dataDir: this.options.dataDir, database, passphrase });
@@ -125,13 +139,24 @@ export class IdentitySetup {
     return name;
   }
 
-  private async step<T extends SetupResult>(run: () => Promise<T>): Promise<T> {
+  private async step<T extends SetupResult>(
+    body: { unlockPassphrase?: string },
+    run: (passphrase: string | undefined) => Promise<T>,
+  ): Promise<T> {
     if (this.result) throw new KithError('SETUP_DONE');
     if (this.busy) throw new KithError('SETUP_BUSY');
+    // One source of the unlock passphrase: a node started with KITH_PASSPHRASE_FILE uses that one.
+    if (body.unlockPassphrase !== undefined && this.options.passphrase !== undefined)
+      throw new KithError(
+        'INVALID_INPUT',
+        'This node’s unlock passphrase comes from KITH_PASSPHRASE_FILE (--passphrase-file): leave the unlock passphrase empty.',
+      );
     this.busy = true;
     try {
       if (await hasKeystore(this.options.dataDir)) throw new KithError('SETUP_DONE');
-      const r = await run();
+      const passphrase = body.unlockPassphrase ?? this.options.passphrase;
+      const r = await run(passphrase);
+      this.chosenPassphrase = body.unlockPassphrase;
       this.result = { userId: r.userId, deviceId: r.deviceId };
       return r;
     } finally {

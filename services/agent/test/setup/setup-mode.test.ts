@@ -96,6 +96,52 @@ describe('setup mode', () => {
     expect(JSON.parse(await readFile(join(dir, 'api.json'), 'utf8')).url).toBe(url);
   }, 120_000);
 
+  it('an unlock passphrase typed at setup seals the keys: unlocked now, locked at the next start until unlocked', async () => {
+    const dir = await makeTempDir('kith-setup-locked-');
+    const passphrase = 'the NAS passphrase';
+    const first = start(dir, 'web');
+    const waiting = await first.prelude;
+    const short = await call(waiting, 'POST', '/setup/create', { unlockPassphrase: 'short' });
+    expect(short.status).toBe(400);
+    expect(await hasKeystore(dir)).toBe(false);
+    const created = await call(waiting, 'POST', '/setup/create', {
+      name: 'Nas',
+      unlockPassphrase: passphrase,
+    });
+    expect(created.status, JSON.stringify(created.json)).toBe(200);
+    const r = await first.node;
+    // Runs unlocked right after setup, so its friends learn its relay keys.
+    expect(await call(r.agent, 'GET', '/lock')).toMatchObject({ json: { locked: false } });
+    await r.shutdown();
+    running.splice(running.indexOf(r), 1);
+
+    const again = await start(dir, 'web').node;
+    expect(await call(again.agent, 'GET', '/lock')).toMatchObject({ json: { locked: true } });
+    expect((await call(again.agent, 'GET', '/messages')).status).toBeGreaterThanOrEqual(400);
+    const wrong = await call(again.agent, 'POST', '/unlock', { passphrase: 'not the passphrase' });
+    expect(wrong.status).toBeGreaterThanOrEqual(400);
+    expect(await call(again.agent, 'POST', '/unlock', { passphrase })).toMatchObject({
+      status: 200,
+      json: { locked: false },
+    });
+    expect((await call(again.agent, 'GET', '/messages')).status).toBe(200);
+  }, 180_000);
+
+  it('one source of the unlock passphrase: with KITH_PASSPHRASE_FILE the typed one is refused', async () => {
+    const dir = await makeTempDir('kith-setup-two-');
+    const setup = new IdentitySetup({
+      dataDir: dir,
+      passphrase: 'from the passphrase file',
+      random: (n) => new Uint8Array(randomBytes(n)),
+    });
+    await expect(setup.create({ unlockPassphrase: 'typed in the page' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    expect(await hasKeystore(dir)).toBe(false);
+    await setup.create({});
+    expect(setup.passphrase).toBe('from the passphrase file');
+  });
+
   it('KITH_SETUP=off never waits: with no identity the node does not start (the caller makes one)', async () => {
     const dir = await makeTempDir('kith-setup-off-');
     const { node } = start(dir, 'off');

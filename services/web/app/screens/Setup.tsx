@@ -5,6 +5,7 @@ import { type KeptPhrase, RestoreAfterRecovery } from '../components/RestoreArch
 import { RevokeLost } from '../components/RevokeLost.tsx';
 import { Scanner } from '../components/Scanner.tsx';
 import { useAgentEvents } from '../events.ts';
+import { UnlockPassphraseField } from '../components/UnlockPassphraseField.tsx';
 import { PhraseFields } from '../components/PhraseFields.tsx';
 
 type Choice = 'create' | 'enrol' | 'recover' | 'restore';
@@ -37,6 +38,13 @@ export function SetupScreen({ onReady }: { onReady: (created: boolean) => void }
   const [invite, setInvite] = useState('');
   const [bip39, setBip39] = useState('');
   const [deviceName, setDeviceName] = useState('');
+  const [unlockPassphrase, setUnlockPassphrase] = useState('');
+  /** The unlock passphrase for the step's body, once; the field is cleared as it is sent. */
+  const takeUnlock = () => {
+    const typed = unlockPassphrase;
+    setUnlockPassphrase('');
+    return typed ? { unlockPassphrase: typed } : {};
+  };
   /** The recovery's phrase, in memory only, until the archive restore after it has used it. */
   const kept = useRef<KeptPhrase['current']>(null);
   const [backupFile, setBackupFile] = useState<File | null>(null);
@@ -168,8 +176,9 @@ export function SetupScreen({ onReady }: { onReady: (created: boolean) => void }
           class="panel stack"
           onSubmit={(e) => {
             e.preventDefault();
+            const lock = takeUnlock();
             void run(async () => {
-              await api.setupCreate(name.trim() ? { name: name.trim() } : {});
+              await api.setupCreate({ ...(name.trim() ? { name: name.trim() } : {}), ...lock });
               return { kind: 'create' };
             });
           }}
@@ -182,6 +191,7 @@ export function SetupScreen({ onReady }: { onReady: (created: boolean) => void }
             value={name}
             onInput={(e) => setName(e.currentTarget.value)}
           />
+          <UnlockPassphraseField id="setup-unlock" value={unlockPassphrase} onInput={setUnlockPassphrase} />
           <button type="submit" disabled={busy}>
             Create identity
           </button>
@@ -192,7 +202,11 @@ export function SetupScreen({ onReady }: { onReady: (created: boolean) => void }
           class="panel stack"
           onSubmit={(e) => {
             e.preventDefault();
-            void run(async () => ({ kind: 'enrol', r: await api.setupEnrol(code.trim()) }));
+            const lock = takeUnlock();
+            void run(async () => ({
+              kind: 'enrol',
+              r: await api.setupEnrol({ code: code.trim(), ...lock }),
+            }));
           }}
         >
           <p>
@@ -208,6 +222,7 @@ export function SetupScreen({ onReady }: { onReady: (created: boolean) => void }
             value={code}
             onInput={(e) => setCode(e.currentTarget.value)}
           />
+          <UnlockPassphraseField id="setup-unlock" value={unlockPassphrase} onInput={setUnlockPassphrase} />
           <button type="submit" disabled={busy || !code.trim()}>
             Enrol this node
           </button>
@@ -219,11 +234,13 @@ export function SetupScreen({ onReady }: { onReady: (created: boolean) => void }
           onSubmit={(e) => {
             e.preventDefault();
             const secret = { phrase: phrase.trim(), ...(bip39 ? { bip39Passphrase: bip39 } : {}) };
+            const lock = takeUnlock();
             void run(async () => {
               const r = await api.setupRecover({
                 ...secret,
                 invite: invite.trim(),
                 ...(deviceName.trim() ? { deviceName: deviceName.trim() } : {}),
+                ...lock,
               });
               kept.current = secret;
               return { kind: 'recover', r };
@@ -259,6 +276,7 @@ export function SetupScreen({ onReady }: { onReady: (created: boolean) => void }
             value={invite}
             onInput={(e) => setInvite(e.currentTarget.value)}
           />
+          <UnlockPassphraseField id="setup-unlock" value={unlockPassphrase} onInput={setUnlockPassphrase} />
           <button type="submit" disabled={busy || !phrase.trim() || !invite.trim()}>
             Recover
           </button>
