@@ -90,7 +90,8 @@ export function isDatabaseError(e: unknown): boolean {
  */
 export function toQueryError(e: unknown): unknown {
   if (e instanceof QueryError) return e;
-  if (isDrizzleQueryError(e)) return fromParts(e.query, e.cause ?? e, framesOf(e));
+  // Never drizzle's own message: it lists the values. Without a cause, no sentence to show.
+  if (isDrizzleQueryError(e)) return fromParts(e.query, e.cause, framesOf(e));
   if (isDriverError(e)) {
     const b = e as unknown as Bag;
     return fromParts(str(b.query), e, framesOf(e));
