@@ -198,6 +198,7 @@ for (const kind of testDatabaseKinds()) {
       });
       expect(res.body).not.toContain('limit');
       const line = logs.lines().find((l) => l.msg === 'request failed');
+      expect(line?.code).toBe('INTERNAL');
       const err = line?.err as { type?: string; message?: string; stack?: string } | undefined;
       expect(err?.type).toBe('TypeError');
       expect(err?.message).toContain("reading 'limit'");
