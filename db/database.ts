@@ -9,6 +9,7 @@ import { type MigrationLogger, type MigrationReport, migrateDatabase } from './m
 import * as schema from './schema.ts';
 import { acquireDataDirLock } from './data-dir-lock.ts';
 import { PGLITE_TEMPLATE_FILE, createFromPgliteTemplate, isNewPgliteDir } from './pglite-template.ts';
+import { guardQueryErrors, queryErrorReason } from './query-error.ts';
 
 export type KithSchema = typeof schema;
 /** The drizzle handle; the same type whichever driver is underneath. */
@@ -63,7 +64,8 @@ async function openPostgres(url: string, max: number): Promise<KithDatabase> {
     onnotice: () => {}, // "already exists, skipping" notices from migrations are not news
     connect_timeout: 10,
   });
-  const db = drizzlePostgres({ client, schema }) as unknown as KithDb;
+  // A failed query never carries its values out (db/query-error.ts).
+  const db = guardQueryErrors(drizzlePostgres({ client, schema }) as unknown as KithDb);
   try {
     await db.execute(sql`select 1`);
   } catch (cause) {
@@ -100,7 +102,7 @@ async function openPglite(dataDir: string, template: string | false): Promise<Ki
       cause,
     });
   }
-  const db = drizzlePglite({ client, schema }) as unknown as KithDb;
+  const db = guardQueryErrors(drizzlePglite({ client, schema }) as unknown as KithDb);
   let closed = false;
   return {
     db,
@@ -129,7 +131,8 @@ export function describeUrl(url: string): string {
 }
 
 function reasonOf(e: unknown): string {
-  const code = (e as { code?: unknown })?.code;
-  const message = e instanceof Error ? e.message : String(e);
+  const inner = (e as { cause?: unknown })?.cause ?? e;
+  const code = (inner as { code?: unknown })?.code ?? (e as { code?: unknown })?.code;
+  const message = queryErrorReason(e);
   return typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message;
 }

@@ -11,7 +11,7 @@ import { createGenesis, verifyLog } from '@kith/core/identity/log';
 import { generatePhrase, phraseToSeed } from '@kith/core/identity/phrase';
 import { createIdentity } from '../../services/agent/src/keystore/create-identity.ts';
 import { createKeystore } from '../../services/agent/src/keystore/index.ts';
-import { createLogger } from '../../services/agent/src/logger.ts';
+import { createLogger, type Logger } from '../../services/agent/src/logger.ts';
 import { type RunNodeOptions, type RunningNode, runNode } from '../../services/agent/src/node.ts';
 import { waitFor } from './cluster.ts';
 
@@ -29,6 +29,8 @@ export async function startInProcessNode(
     seed?: Uint8Array;
     /** More configuration variables (e.g. KITH_RELAY_USER_QUOTA_BYTES). */
     env?: Record<string, string>;
+    /** Where the node logs (default: nowhere). */
+    logger?: Logger;
   } = {},
 ): Promise<RunningNode> {
   const seed = options.seed ?? new Uint8Array(randomBytes(64));
@@ -55,7 +57,7 @@ export async function startInProcessNode(
       ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
     },
     handleSignals: false,
-    logger: createLogger({ level: 'silent' }),
+    logger: options.logger ?? createLogger({ level: 'silent' }),
     ...(options.extend ? { extend: options.extend } : {}),
     ...(options.archive ? { archive: options.archive } : {}),
     ...(options.portWindows ? { portWindows: options.portWindows } : {}),

@@ -370,7 +370,11 @@ export async function currentByPhrase(agent: ApiClient, keys: AgreementKeyPair[]
  * list names it (the agent then looks it up).
  */
 async function blobsByPhrase(agent: ApiClient, keys: AgreementKeyPair[], id: string): Promise<string[]> {
-  const wanted = new Set([id.toLowerCase(), toHex(topicHash(id))]);
+  const typed = id.toLowerCase();
+  // The whole id, or its start as `kith archive history` shows a topic (at least 4 hex characters).
+  const prefix = /^[0-9a-f]{4,63}$/.test(typed) ? typed : undefined;
+  const exact = new Set([typed, toHex(topicHash(id))]);
+  const wanted = { has: (x: string) => exact.has(x) || (prefix !== undefined && x.startsWith(prefix)) };
   try {
     const r = await agent.archiveIndex({ params: { name: 'conversations' } });
     const index = await openHistoryIndex(new Uint8Array(Buffer.from(r.ciphertext, 'base64')), { keys });

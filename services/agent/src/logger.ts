@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { toQueryError } from '@kith/db/query-error';
 import { pino } from 'pino';
 import type PinoPretty from 'pino-pretty';
 
@@ -6,8 +7,9 @@ import type PinoPretty from 'pino-pretty';
  * The agent's logger: pino on stderr (stdout belongs to `--json` output, docs/DESIGN.md §12):
  * readable lines (pino-pretty) when stderr is a terminal, JSON lines otherwise (files, pipes,
  * containers, tests). Logs never carry key material (docs/DESIGN.md §1): before a line is written, every value
- * under a sensitive key is replaced by "[redacted]" at any depth, and every byte array is
- * written as "<n bytes>", never as its content.
+ * under a sensitive key is replaced by "[redacted]" at any depth, every byte array is
+ * written as "<n bytes>", never as its content, and a database error is written as its
+ * `QueryError` (SQL text, SQLSTATE, constraint; never the values of the query: db/query-error.ts).
  */
 export type Logger = pino.Logger;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -40,6 +42,16 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       // Errors are already in plain form after `sanitizeForLog`; serialising again would lose `type`.
       serializers: { err: (e: unknown) => e },
+      hooks: {
+        // An error logged without a message lends pino its own as the line's message: the safe one.
+        logMethod(args, method) {
+          const [first] = args as unknown[];
+          const err = first instanceof Error ? first : (first as { err?: unknown } | undefined)?.err;
+          if (args.length !== 1 || !(err instanceof Error)) return method.apply(this, args);
+          const message = (toQueryError(err) as Error).message;
+          return method.apply(this, [first instanceof Error ? { err } : (first as object), message]);
+        },
+      },
       formatters: {
         bindings: (bindings) => sanitizeForLog(bindings) as Record<string, unknown>,
         log: (object) => sanitizeForLog(object) as Record<string, unknown>,
@@ -74,9 +86,8 @@ export function sanitizeForLog(value: unknown, depth = 0, ancestors = new WeakSe
   if (depth >= MAX_DEPTH) return '[too deep]';
   let source: object = value;
   if (value instanceof Error) {
-    // pino's plain form of an error (type, message, stack, cause, own fields), walked like any
-    // object: a driver error may carry query parameters.
-    source = { ...pino.stdSerializers.err(value) };
+    // An error in plain form (type, message, stack, own fields, cause), walked like any object.
+    source = plainError(value);
   } else if (!Array.isArray(value)) {
     const proto = Object.getPrototypeOf(value);
     // Class instances (Date, URL, Map...) are written as JSON would write them.
@@ -96,4 +107,25 @@ export function sanitizeForLog(value: unknown, depth = 0, ancestors = new WeakSe
   } finally {
     ancestors.delete(value);
   }
+}
+
+/**
+ * `e` as a plain object: type, message, stack, its own enumerable fields, and `cause` (walked
+ * again, so a cause is written the same way). A database error becomes its `QueryError` first:
+ * drizzle's message lists the query's values, and a driver's error keeps them and quotes row
+ * values in `detail` and `where` (db/query-error.ts). Unlike pino's serializer, a cause's message
+ * and stack are not merged into the outer ones, so each error of the chain is made safe alone.
+ */
+function plainError(value: Error): Record<string, unknown> {
+  const e = toQueryError(value) as Error;
+  const out: Record<string, unknown> = {
+    type: e.constructor?.name || e.name,
+    message: e.message,
+    stack: e.stack,
+  };
+  for (const [k, v] of Object.entries(e)) if (!(k in out) && k !== 'cause') out[k] = v;
+  const errors = (e as { errors?: unknown }).errors;
+  if (Array.isArray(errors)) out.aggregateErrors = errors;
+  if (e.cause !== undefined) out.cause = e.cause;
+  return out;
 }

@@ -1,6 +1,8 @@
+import { queryErrorReason } from '@kith/db/query-error';
+
 /**
- * The SQLSTATE of a database error, whichever driver raised it: drizzle wraps driver errors
- * ("Failed query: ...") and keeps the driver's error, which carries `code`, as `cause`.
+ * The SQLSTATE of a database error, whichever driver raised it: a `QueryError` carries it as
+ * `code` (db/query-error.ts); a raw driver error too, or as the `cause` of drizzle's wrapper.
  */
 export function sqlState(error: unknown): string | undefined {
   for (let e = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
@@ -10,10 +12,9 @@ export function sqlState(error: unknown): string | undefined {
   return undefined;
 }
 
-/** The driver's own words for a database error (drizzle's message repeats the whole query). */
+/** The driver's own words for a database error, with the values it quotes masked. */
 export function driverMessage(error: unknown): string {
-  const inner = (error as { cause?: unknown })?.cause ?? error;
-  return inner instanceof Error ? inner.message : String(inner);
+  return queryErrorReason(error);
 }
 
 export const FOREIGN_KEY_VIOLATION = '23503';

@@ -179,6 +179,19 @@ export class ArchiveReader {
         return { blob: e.blob, segments: [e.blob], topic: e.topic, archive: 'current' };
     // An item not (yet) in a list this device can read: by its blob id.
     if (hexId) return { blob: hexId, segments: [hexId], topic: null, archive: null };
+    // The start of a blob id or a topic, as `kith archive history` shows a topic (12 characters).
+    const prefix = /^[0-9a-fA-F]{4,63}$/.test(id) ? id.toLowerCase() : undefined;
+    if (prefix) {
+      const entries = [...history.values(), ...active.values()];
+      const named = new Set(entries.flatMap((e) => [e.blob, e.topic]).filter((x) => x.startsWith(prefix)));
+      if (named.size > 1)
+        throw new KithError(
+          'ID_AMBIGUOUS',
+          `"${id}" starts ${named.size} archive ids: ${[...named].map((x) => x.slice(0, 16)).join(', ')}.`,
+        );
+      const [full] = named;
+      if (full !== undefined) return this.resolve(full);
+    }
     throw new KithError('ARCHIVE_NOT_FOUND', 'No archived conversation has that id.');
   }
 
