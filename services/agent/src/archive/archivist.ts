@@ -408,6 +408,8 @@ export class Archivist implements AgentService {
     state.active = [...active.values()].sort(byTopic);
     state.history = [...history.values()].sort(byTopicBlob);
     await this.state.save(state);
+    // The lists name the new blobs now: the old ones' copies can go once the new have theirs.
+    await this.access.supersede(rewrap.superseded);
     this.node.options.events.publish('archive.synced', {
       conversations: report.conversations,
       current: report.sealedCurrent,

@@ -6,13 +6,14 @@
  * anew to the phone and the tablet at the next pass; the history item waits (the phone's share
  * alone opens nothing) until the phrase gives the recovery key; then nothing waits, the
  * appliance's key opens none of the new items even with B's holder share or the recovery key,
- * and the phone and the tablet open them. Real links on loopback, real PGlite; every pass is
- * run by the test.
+ * and the phone and the tablet open them. Once the new items have their copies, the old ones
+ * are deleted from every device that held them (`archive-drop`, superseded-drops.ts). Real links
+ * on loopback, real PGlite; every pass is run by the test.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { openTranscript } from '@kith/core/archive/archive-seal';
-import { toHex } from '@kith/core/crypto/index';
+import { fromHex, toHex } from '@kith/core/crypto/index';
 import { unwrapShares, verifyEnvelope } from '@kith/core/envelope';
 import { isKithError } from '@kith/core/errors';
 import { deriveDeviceKeys, deriveRootKeys } from '@kith/core/identity/derive';
@@ -202,6 +203,31 @@ describe('archive re-wrap after a revocation', () => {
     expect(await phone.archivist.sync()).toMatchObject({ rewrapped: 0, sealedCurrent: 0, movedToHistory: 0 });
     expect(phone.archivist.rewrapStatus()).toMatchObject({ waiting: 0 });
     expect(await tablet.archivist.sync()).toMatchObject({ rewrapped: 0 });
+  }, 120_000);
+
+  it('the old copies go: the phone, the tablet and the friend hold neither old item once the new ones have theirs', async () => {
+    const owner = phone.node.userId;
+    const ids = [old.current!, old.history!].map(fromHex);
+    const holding = async () => {
+      const out: string[] = [];
+      for (const n of [phone, tablet, friend])
+        for (const id of ids)
+          if (await n.archive.blobs.has(owner, id)) out.push(`${n.node.deviceId}/${hex(id)}`);
+      return out;
+    };
+    // Some device held each before (the phone at least, which put them).
+    expect((await holding()).length).toBeGreaterThan(0);
+    // Repair passes: the new items get their copies, then the old ones are dropped where held
+    // (the drop goes to a peer once its heartbeat announced the feature).
+    await waitFor('no device keeps an old item', async () => {
+      await phone.archive.repair();
+      return (await holding()).length === 0;
+    });
+    expect(await phone.archive.superseded.pending()).toEqual(
+      expect.arrayContaining([old.current, old.history]),
+    );
+    // The new items are still there, and open.
+    expect((await phone.archivist.get((await phone.archivist.history())[0]!.id)).messages).toHaveLength(2);
   }, 120_000);
 
   it('revoking through the API starts the re-wrap; with one device left, history waits for a second', async () => {
