@@ -25,7 +25,11 @@ import { isKithError, KithError } from '@kith/core/errors';
 import { type AgreementKeyPair, deriveDeviceKeys, deriveRootKeys } from '@kith/core/identity/derive';
 import { checkPhrase, phraseToSeed } from '@kith/core/identity/phrase';
 import type { RestoredConversation, RestoredMessages } from '../messaging/restored-messages.ts';
-import { introduceRecovered, type Introduction } from '../peer/introduce-recovered.ts';
+import {
+  introduceRecovered,
+  type Introduction,
+  type IntroductionTarget,
+} from '../peer/introduce-recovered.ts';
 import type { PendingIntroductions } from '../peer/introductions-pending.ts';
 import type { PeerNode } from '../peer/peer-node.ts';
 import type { Archivist } from './archivist.ts';
@@ -322,6 +326,7 @@ export class ArchiveRestore {
     // Introduced first, so the first dial after the restore finds them admitting this device.
     // Devices linked now know this device already (the invite giver, or an earlier introduction).
     const own = this.node.ownLog;
+    let later: IntroductionTarget[] = [];
     const lost = [...own.devices.values()]
       .filter((d) => d.status === 'revoked')
       .map((d) => ({
@@ -336,13 +341,8 @@ export class ArchiveRestore {
         skipDevices: new Set(this.node.onlineSessions().map((s) => s.deviceId)),
       });
       report.introduced = introduced;
-      // Offline now, introduced when they come back (the keys stay in memory until then).
-      const later = new Set(introduced.filter((i) => i.outcome !== 'merged').map((i) => i.device));
-      this.pending?.keep(
-        lost,
-        targets.filter((t) => later.has(t.device)),
-      );
-      for (const l of lost) l.keys.privateKey.fill(0);
+      const missed = new Set(introduced.filter((i) => i.outcome !== 'merged').map((i) => i.device));
+      later = targets.filter((t) => missed.has(t.device));
     }
     for (const { id, bundle } of opened) {
       try {
@@ -353,6 +353,9 @@ export class ArchiveRestore {
         report.failed.push({ id, code: isKithError(e) ? e.code : 'INTERNAL' });
       }
     }
+    // Offline now, introduced when they come back, friends by now (the keys stay in memory).
+    if (later.length > 0) this.pending?.keep(lost, later);
+    for (const l of lost) l.keys.privateKey.fill(0);
     return report;
   }
 }

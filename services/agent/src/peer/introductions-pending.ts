@@ -98,14 +98,11 @@ export class PendingIntroductions implements AgentService {
     for (const [device, target] of [...this.#targets]) {
       if (this.#stopped) break;
       const row = await this.node.identity.device(device);
-      if (
-        linked.has(device) ||
-        row?.status !== 'active' ||
-        !(await this.node.friends.isFriend(target.user))
-      ) {
+      if (linked.has(device) || row?.status !== 'active') {
         this.#targets.delete(device);
         continue;
       }
+      if (!(await this.node.friends.isFriend(target.user))) continue; // unfriended, or not yet
       // Where the device is now, if it told us since the archive was written.
       const record = await this.node.addresses.get(device);
       const addresses = [...new Set([...(record?.addresses ?? []), ...target.addresses])];
