@@ -61,6 +61,13 @@ describe('archive re-wrap after a revocation', () => {
   let friend: RunningNode;
   let direct: string;
   const old: { current?: string; history?: string } = {};
+  /** The devices (of the phone, the tablet and the friend) whose database holds blob `id` of A's. */
+  const holdersOf = async (id: string) => {
+    const out: string[] = [];
+    for (const n of [phone, tablet, friend])
+      if (await n.archive.blobs.has(phone.node.userId, fromHex(id))) out.push(n.node.deviceId);
+    return out;
+  };
 
   beforeAll(async () => {
     const dir = await makeTempDir('kith-archive-rewrap-');
@@ -120,6 +127,11 @@ describe('archive re-wrap after a revocation', () => {
     for (const id of [old.history, old.current])
       expect(recipientsOf((await phone.archivist.ciphertext(id)).ciphertext)).toContain(applianceKey);
     expect(phone.archivist.rewrapStatus()).toMatchObject({ waiting: 0, history: 0 });
+    // The phone put both; the friend holds the current item's copy.
+    expect(await holdersOf(old.current)).toEqual(
+      expect.arrayContaining([phone.node.deviceId, friend.node.deviceId]),
+    );
+    expect(await holdersOf(old.history)).toContain(phone.node.deviceId);
   }, 120_000);
 
   it('after the revocation the next pass re-seals the current item and the bundle; history waits for the phrase', async () => {
@@ -206,17 +218,7 @@ describe('archive re-wrap after a revocation', () => {
   }, 120_000);
 
   it('the old copies go: the phone, the tablet and the friend hold neither old item once the new ones have theirs', async () => {
-    const owner = phone.node.userId;
-    const ids = [old.current!, old.history!].map(fromHex);
-    const holding = async () => {
-      const out: string[] = [];
-      for (const n of [phone, tablet, friend])
-        for (const id of ids)
-          if (await n.archive.blobs.has(owner, id)) out.push(`${n.node.deviceId}/${hex(id)}`);
-      return out;
-    };
-    // Some device held each before (the phone at least, which put them).
-    expect((await holding()).length).toBeGreaterThan(0);
+    const holding = async () => [...(await holdersOf(old.current!)), ...(await holdersOf(old.history!))];
     // Repair passes: the new items get their copies, then the old ones are dropped where held
     // (the drop goes to a peer once its heartbeat announced the feature).
     await waitFor('no device keeps an old item', async () => {
