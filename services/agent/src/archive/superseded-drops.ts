@@ -159,6 +159,8 @@ export class SupersededDrops {
    */
   async onDrop(session: PeerSession, message: Extract<ArchiveSessionMessage, { t: 'archive-drop' }>) {
     if (message.owner !== session.userId) return; // a device speaks for its own user only
+    // Each held blob costs an envelope signature check: out of the peer's work budget.
+    await this.node.budgetFor(session).spend(message.blobs.length);
     const revoked = new Set(
       (await this.node.identity.devicesOf(message.owner))
         .filter((d) => d.status === 'revoked')
