@@ -115,9 +115,8 @@ describe.each(clusterDatabaseKind())('recovery brings back every friend on %s (r
       '--json',
     ]);
     expect(status.code, status.stderr).toBe(0);
-    expect((status.json as { lists: { name: string; holders: number }[] }).lists).toEqual(
-      expect.arrayContaining([expect.objectContaining({ name: 'conversations', holders: 2 })]),
-    );
+    const lists = (status.json as { lists: { name: string; holders: number }[] }).lists;
+    expect(lists.find((l) => l.name === 'conversations')?.holders).toBeGreaterThanOrEqual(2);
   }, 500_000);
 
   afterAll(async () => {
