@@ -9,6 +9,7 @@ import { Archivist, type ArchivistOptions, historyAfterMs } from './archive/arch
 import { archiveRoutes } from './api/routes/archive.ts';
 import { archiveItemRoutes } from './api/routes/archive-items.ts';
 import { archiveRestoreRoutes } from './api/routes/archive-restore.ts';
+import { PendingIntroductions, type PendingIntroductionOptions } from './peer/introductions-pending.ts';
 import { ArchiveRestore } from './archive/archive-restore.ts';
 import { backupRoutes } from './api/routes/backup.ts';
 import { relayStatusRoutes } from './api/routes/relay-status.ts';
@@ -60,6 +61,8 @@ export interface RunNodeOptions extends Omit<RunAgentOptions, 'setup'> {
   secrecy?: MessengerOptions['secrecy'];
   /** Archivist settings (default: history age from the config, a pass every 10 minutes). */
   archivist?: Partial<ArchivistOptions>;
+  /** Introductions a restore could not make, tried again (default: every 2 heartbeats, 1-30 s). */
+  introductions?: PendingIntroductionOptions;
 }
 
 export async function readPassphrase(path: string | undefined): Promise<string | undefined> {
@@ -214,6 +217,11 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
       // Items sealed to a revoked device go to today's devices, history too (the phrase is here).
       const { log } = node;
       const rewrapper = archivist;
+      // Friend devices a restore could not reach, introduced when they come back.
+      const introductions = new PendingIntroductions(node, {
+        intervalMs: Math.max(1000, Math.min(30_000, 2 * beat)),
+        ...options.introductions,
+      });
       const afterRevoke = (phrase: string, bip39?: string) => {
         rewrapper.rewrap(phrase, bip39).catch((err) => log.warn({ err }, 'archive: re-wrap failed'));
       };
@@ -230,7 +238,7 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
           ruleCheckRoutes,
           archiveRoutes(archive, () => archivist!.rewrapStatus()),
           archiveItemRoutes(archivist, messenger.restored),
-          archiveRestoreRoutes(new ArchiveRestore(node, archivist, messenger.restored)),
+          archiveRestoreRoutes(new ArchiveRestore(node, archivist, messenger.restored, introductions)),
           backupRoutes({ userId: node.userId, deviceId: node.deviceId }),
           relayStatusRoutes(node),
           ...(extra.plugins ?? []),
@@ -244,6 +252,7 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
           archive,
           archivist,
           lockControl,
+          introductions,
           ...(extra.services ?? []),
         ],
       };

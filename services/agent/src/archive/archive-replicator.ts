@@ -31,6 +31,7 @@ import { ArchiveFetcher } from './archive-fetcher.ts';
 import { ReplicationLedgerRepository } from '../repositories/replication-ledger-repository.ts';
 import { ArchiveHolder } from './archive-holder.ts';
 import { assertSealedByOwner } from './archive-sender.ts';
+import { SupersededDrops } from './superseded-drops.ts';
 import {
   type ArchiveReplicatorOptions,
   type ArchiveStatus,
@@ -92,6 +93,8 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
   private readonly refusedUntil = new Map<string, number>();
   private readonly offlineSince = new Map<string, number>();
   private readonly holder: ArchiveHolder;
+  /** Old copies of re-wrapped items, deleted here and on holders (superseded-drops.ts). */
+  readonly superseded: SupersededDrops;
   private readonly ledger: ReplicationLedgerRepository;
   private cancel: (() => void) | undefined;
   private repairing: Promise<void> | undefined;
@@ -124,6 +127,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
       graceMs: this.options.graceMs,
     });
     this.holder = new ArchiveHolder(node, this.blobs, this.options);
+    this.superseded = new SupersededDrops(node, this.blobs, this.holders, this.options.replicas);
     this.ledger = new ReplicationLedgerRepository(db.db);
     node.archive = this;
   }
@@ -353,6 +357,11 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
     if (!passed) this.log.warn({ peer: deviceId, blob: hex(blobId) }, 'archive: possession check failed');
   }
 
+  /** Old blobs a re-wrap listed others in place of (superseded-drops.ts). */
+  supersede(pairs: readonly { old: string; by: string }[]): Promise<void> {
+    return this.superseded.add(pairs);
+  }
+
   // --- holder side ---------------------------------------------------------------------------
 
   async onArchive(session: PeerSession, message: ArchiveSessionMessage): Promise<void> {
@@ -376,6 +385,10 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
         return this.holder.onChallenge(session, message);
       case 'archive-proof':
         return this.onProof(session, message);
+      case 'archive-drop':
+        return this.superseded.onDrop(session, message);
+      case 'archive-dropped':
+        return this.superseded.onDropped(session, message);
     }
   }
 
@@ -407,6 +420,7 @@ export class ArchiveReplicator implements AgentService, ArchiveHandler {
     const online = under.length === 0 ? [] : await this.candidates();
     for (const id of under) await this.replicate(id, () => this.blobs.get(this.node.userId, id), online);
     await this.fetcher.lists.repair();
+    await this.superseded.flush();
     const remaining = under.length === 0 ? 0 : await this.countUnderReplicated();
     if (this.progress.running) {
       this.progress = {

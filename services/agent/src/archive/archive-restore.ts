@@ -4,7 +4,8 @@
  * shares and a holder's — is kept among its messages (restored-messages.ts) and sealed again to
  * today's devices by the next pass. With the phrase the archived friend list comes back too,
  * and each friend device that does not know this device yet is introduced to it
- * (introduce-recovered.ts). One implementation for `kith archive restore` and the web UI
+ * (introduce-recovered.ts); one offline then is introduced when it comes back
+ * (introductions-pending.ts). One implementation for `kith archive restore` and the web UI
  * (`POST /api/archive/restore-run`): a run in the background, followed by `GET` and events.
  *
  * The phrase comes in the start request (like a revocation), is turned into keys in memory for
@@ -24,7 +25,12 @@ import { isKithError, KithError } from '@kith/core/errors';
 import { type AgreementKeyPair, deriveDeviceKeys, deriveRootKeys } from '@kith/core/identity/derive';
 import { checkPhrase, phraseToSeed } from '@kith/core/identity/phrase';
 import type { RestoredConversation, RestoredMessages } from '../messaging/restored-messages.ts';
-import { introduceRecovered, type Introduction } from '../peer/introduce-recovered.ts';
+import {
+  introduceRecovered,
+  type Introduction,
+  type IntroductionTarget,
+} from '../peer/introduce-recovered.ts';
+import type { PendingIntroductions } from '../peer/introductions-pending.ts';
 import type { PeerNode } from '../peer/peer-node.ts';
 import type { Archivist } from './archivist.ts';
 
@@ -85,6 +91,8 @@ export class ArchiveRestore {
     private readonly node: PeerNode,
     private readonly archivist: Archivist,
     private readonly restored: RestoredMessages,
+    /** Keeps trying the friend devices that were not reached (introductions-pending.ts). */
+    private readonly pending?: PendingIntroductions,
   ) {}
 
   /** The run in progress, or the last one. */
@@ -318,19 +326,24 @@ export class ArchiveRestore {
     // Introduced first, so the first dial after the restore finds them admitting this device.
     // Devices linked now know this device already (the invite giver, or an earlier introduction).
     const own = this.node.ownLog;
+    let later: IntroductionTarget[] = [];
     const lost = [...own.devices.values()]
       .filter((d) => d.status === 'revoked')
       .map((d) => ({
         keys: deriveDeviceKeys(seed, d.certificate.index).agreement,
         certificate: d.certificate.bytes,
       }));
-    if (lost.length > 0 && friends.size > 0)
-      report.introduced = await introduceRecovered({
+    if (lost.length > 0 && friends.size > 0) {
+      const { introduced, targets } = await introduceRecovered({
         own,
         lost,
         friends: [...friends.values()],
         skipDevices: new Set(this.node.onlineSessions().map((s) => s.deviceId)),
       });
+      report.introduced = introduced;
+      const missed = new Set(introduced.filter((i) => i.outcome !== 'merged').map((i) => i.device));
+      later = targets.filter((t) => missed.has(t.device));
+    }
     for (const { id, bundle } of opened) {
       try {
         const restored = await this.archivist.restoreFriends(FriendBundleFormat.encode(bundle));
@@ -340,6 +353,9 @@ export class ArchiveRestore {
         report.failed.push({ id, code: isKithError(e) ? e.code : 'INTERNAL' });
       }
     }
+    // Offline now, introduced when they come back, friends by now (the keys stay in memory).
+    if (later.length > 0) this.pending?.keep(lost, later);
+    for (const l of lost) l.keys.privateKey.fill(0);
     return report;
   }
 }

@@ -19,7 +19,8 @@
  * A re-wrapped entry is listed one millisecond later than the old one (active: `updatedAt`,
  * history: `closedAt`), so the lists' merge on every own device prefers it and drops the old
  * one. Which own keys each listed blob is sealed to is remembered (sealed, in the archivist's
- * state), so a blob is fetched once, not on every pass.
+ * state), so a blob is fetched once, not on every pass. The old blob's copies are deleted once
+ * the new one has its copies and the lists name it (superseded-drops.ts).
  */
 import {
   friendBundleTopic,
@@ -73,6 +74,8 @@ export interface RewrapResult {
   activeChanged: boolean;
   historyChanged: boolean;
   rewrapped: number;
+  /** Old blob ids (hex) and the ones listed in their place: their copies go (superseded-drops.ts). */
+  superseded: { old: string; by: string }[];
   view: RewrapStatus;
 }
 
@@ -105,7 +108,13 @@ export async function phraseKeys(
 export async function rewrapRevoked(input: RewrapInput): Promise<RewrapResult> {
   const { node, state } = input;
   const view: RewrapStatus = { waiting: 0, history: 0, lastPassAt: new Date(input.now).toISOString() };
-  const result: RewrapResult = { activeChanged: false, historyChanged: false, rewrapped: 0, view };
+  const result: RewrapResult = {
+    activeChanged: false,
+    historyChanged: false,
+    rewrapped: 0,
+    superseded: [],
+    view,
+  };
   const ownKeys = new Set<string>();
   const revoked = new Set<string>();
   for (const d of await node.identity.devicesOf(node.userId)) {
@@ -156,6 +165,7 @@ export async function rewrapRevoked(input: RewrapInput): Promise<RewrapResult> {
         for (const c of Object.values(state.conversations)) if (c.blob === entry.blob) c.blob = id;
         if (state.friendsBlob === entry.blob) state.friendsBlob = id;
         result.rewrapped += 1;
+        result.superseded.push({ old: entry.blob, by: id });
         if (kind === 'current') result.activeChanged = true;
         else result.historyChanged = true;
         continue;

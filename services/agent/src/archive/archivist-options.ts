@@ -92,6 +92,8 @@ export interface ArchiveAccess {
   placeIndexes(): Promise<unknown>;
   /** An own device (X or Y of a history item) re-wraps its share to this device. */
   requestShare(deviceId: string, blobId: Uint8Array): Promise<Uint8Array>;
+  /** Old blobs a re-wrap listed others `by` in place of: deleted here and on holders (superseded-drops.ts). */
+  supersede(pairs: readonly { old: string; by: string }[]): Promise<void>;
 }
 
 /** Days (config) to milliseconds. */

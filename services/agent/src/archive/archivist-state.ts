@@ -6,7 +6,14 @@ import { utf8 } from '@kith/core/crypto/index';
 import type { PeerNode } from '../peer/peer-node.ts';
 import { openBox, sealBox } from '../peer/sealed-box.ts';
 import type { SecretRepository } from '../repositories/secret-repository.ts';
-import type { ListedHistory } from './archive-lists.ts';
+import {
+  byTopic,
+  byTopicBlob,
+  type ListedActive,
+  type ListedHistory,
+  mergeActive,
+  mergeHistory,
+} from './archive-lists.ts';
 
 /** The archivist's memory between passes, sealed under the device storage key at rest. */
 export interface LocalState {
@@ -92,4 +99,24 @@ export class ArchivistState {
     );
     await this.secrets.put(STATE_NAME, ciphertext, new Date(this.node.clock()));
   }
+}
+
+/**
+ * Takes in the entries of a list the owner opened elsewhere (archivist.ts `adopt`): merged with
+ * what the state lists, nothing dropped, and the version remembered as adopted.
+ */
+export function adoptEntries(
+  state: LocalState,
+  name: 'active' | 'conversations',
+  version: number,
+  entries: ListedActive[] | ListedHistory[],
+): { entries: number } {
+  if (name === 'active') {
+    state.active = [...mergeActive(state.active, entries as ListedActive[]).values()].sort(byTopic);
+  } else {
+    state.history = [...mergeHistory(state.history, entries as ListedHistory[]).values()].sort(byTopicBlob);
+    state.historyRecipients = '';
+  }
+  state.adopted = { ...state.adopted, [name]: Math.max(version, state.adopted?.[name] ?? 0) };
+  return { entries: name === 'active' ? state.active.length : state.history.length };
 }

@@ -53,8 +53,9 @@ import {
   type HistoryItem,
   type SyncReport,
 } from './archivist-options.ts';
-import { ArchivistState, type LocalState } from './archivist-state.ts';
+import { ArchivistState, adoptEntries, type LocalState } from './archivist-state.ts';
 import { archiveFriendBundle } from './friend-bundle-source.ts';
+import { holderGroup, otherDevice } from './holder-group.ts';
 import { encodeTranscript, firstMessageAt } from './transcript-segments.ts';
 import type { ConversationSnapshot, ConversationSummary, TranscriptData } from './transcript-source.ts';
 import { TranscriptSource } from './transcript-source.ts';
@@ -179,7 +180,7 @@ export class Archivist implements AgentService {
       historyIndex: null,
     };
     const own = await this.ownDevices();
-    const holders = await this.holderGroup(own);
+    const holders = await holderGroup(this.node, own);
     const remoteActive = await this.reader.readActive();
     const remoteHistory = await this.reader.readHistory();
     const active = mergeActive(state.active, remoteActive?.entries ?? []);
@@ -407,6 +408,8 @@ export class Archivist implements AgentService {
     state.active = [...active.values()].sort(byTopic);
     state.history = [...history.values()].sort(byTopicBlob);
     await this.state.save(state);
+    // The lists name the new blobs now: the old ones' copies can go once the new have theirs.
+    await this.access.supersede(rewrap.superseded);
     this.node.options.events.publish('archive.synced', {
       conversations: report.conversations,
       current: report.sealedCurrent,
@@ -461,19 +464,6 @@ export class Archivist implements AgentService {
   /** Active own devices, lowest index first (this one included). */
   private async ownDevices(): Promise<DeviceRow[]> {
     return (await this.node.identity.devicesOf(this.node.userId)).filter((d) => d.status === 'active');
-  }
-
-  /**
-   * Group 1 of a current seal: friends' active devices (any of them may hold it); with no
-   * friend yet, the owner's other devices (weaker: docs/SECURITY.md).
-   */
-  private async holderGroup(own: DeviceRow[]): Promise<{ keys: Uint8Array[]; devices: string[] }> {
-    const friends: DeviceRow[] = [];
-    for (const f of await this.node.friends.list())
-      for (const d of await this.node.identity.devicesOf(f.userId))
-        if (d.status === 'active') friends.push(d);
-    const group = friends.length > 0 ? friends : own.filter((d) => d.deviceId !== this.me);
-    return { keys: group.map((d) => d.staticPublicKey), devices: group.map((d) => d.deviceId) };
   }
 
   // --- re-wrap after a revocation (archive-rewrap.ts) ----------------------------------------
@@ -576,20 +566,8 @@ export class Archivist implements AgentService {
     entries: ListedActive[] | ListedHistory[],
   ): Promise<{ entries: number }> {
     const state = await this.state.load();
-    if (name === 'active') {
-      state.active = [...mergeActive(state.active, entries as ListedActive[]).values()].sort(byTopic);
-    } else {
-      state.history = [...mergeHistory(state.history, entries as ListedHistory[]).values()].sort(byTopicBlob);
-      state.historyRecipients = '';
-    }
-    state.adopted = { ...state.adopted, [name]: Math.max(version, state.adopted?.[name] ?? 0) };
+    const out = adoptEntries(state, name, version, entries);
     await this.state.save(state);
-    return { entries: name === 'active' ? state.active.length : state.history.length };
+    return out;
   }
-}
-
-function otherDevice(own: DeviceRow[], me: string): DeviceRow {
-  const other = own.find((d) => d.deviceId !== me);
-  if (!other) throw new KithError('ARCHIVE_HISTORY_ONE_DEVICE');
-  return other;
 }

@@ -35,16 +35,22 @@ export interface Introduction {
 /** Waits this long for the friend to drop the link once our log is sent. */
 const MERGE_WAIT_MS = 15_000;
 
-export async function introduceRecovered(options: {
-  own: LogState;
-  lost: LostDevice[];
-  friends: FriendBundle['friends'];
-  /** Devices that need no introduction (linked to us now). */
-  skipDevices?: ReadonlySet<string>;
-  waitMs?: number;
-}): Promise<Introduction[]> {
-  const out: Introduction[] = [];
-  for (const friend of options.friends) {
+/** A friend device to introduce this device to, where its archived address record says. */
+export interface IntroductionTarget {
+  user: string;
+  device: string;
+  addresses: string[];
+  /** The key it answers links on (its relay link key, else its certificate's). */
+  key: Uint8Array;
+}
+
+/** The active devices of the archived friends, with an address record that verifies. */
+export function introductionTargets(
+  friends: FriendBundle['friends'],
+  skipDevices?: ReadonlySet<string>,
+): IntroductionTarget[] {
+  const out: IntroductionTarget[] = [];
+  for (const friend of friends) {
     let log: LogState;
     try {
       log = verifyLog(friend.log);
@@ -62,24 +68,38 @@ export async function introduceRecovered(options: {
     }
     for (const device of activeDevices(log)) {
       const record = records.get(device.deviceId);
-      if (!record || options.skipDevices?.has(device.deviceId)) continue;
-      out.push(
-        await introduceTo(options, friend.user, device.deviceId, {
-          addresses: record.addresses,
-          key: record.relay?.linkKey ?? device.agreementKey,
-        }),
-      );
+      if (!record || skipDevices?.has(device.deviceId)) continue;
+      out.push({
+        user: friend.user,
+        device: device.deviceId,
+        addresses: record.addresses,
+        key: record.relay?.linkKey ?? device.agreementKey,
+      });
     }
   }
   return out;
 }
 
-async function introduceTo(
+export async function introduceRecovered(options: {
+  own: LogState;
+  lost: LostDevice[];
+  friends: FriendBundle['friends'];
+  /** Devices that need no introduction (linked to us now). */
+  skipDevices?: ReadonlySet<string>;
+  waitMs?: number;
+}): Promise<{ introduced: Introduction[]; targets: IntroductionTarget[] }> {
+  const targets = introductionTargets(options.friends, options.skipDevices);
+  const introduced: Introduction[] = [];
+  for (const target of targets) introduced.push(await introduceTo(options, target));
+  return { introduced, targets };
+}
+
+/** One introduction: a link as each lost device in turn, at each address, until one takes. */
+export async function introduceTo(
   options: { own: LogState; lost: LostDevice[]; waitMs?: number },
-  user: string,
-  device: string,
-  target: { addresses: string[]; key: Uint8Array },
+  target: IntroductionTarget,
 ): Promise<Introduction> {
+  const { user, device } = target;
   let code: string | undefined;
   for (const address of target.addresses) {
     for (const lost of options.lost) {

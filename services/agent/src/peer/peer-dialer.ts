@@ -43,6 +43,16 @@ export abstract class PeerDialer extends OwnAddress {
     }
   }
 
+  /**
+   * Dials one device at once, its back-off forgotten: it has just learned to admit us (a friend
+   * device introduced after a recovery, introductions-pending.ts).
+   */
+  dialNow(deviceId: string): void {
+    const d = this.dialing.get(deviceId);
+    if (d && !d.busy) d.nextAt = 0;
+    void this.dialDue();
+  }
+
   private async dial(
     target: DeviceRow,
     state: { attempt: number; nextAt: number; busy: boolean },

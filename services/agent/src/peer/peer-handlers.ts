@@ -26,6 +26,8 @@ export function peerHandlers(node: PeerNode): SessionHandlers<PeerSession> {
     'archive-fetched': (s, m) => node.onArchive(s, m),
     'archive-fetch-refused': (s, m) => node.onArchive(s, m),
     'archive-index-put': (s, m) => node.onArchive(s, m),
+    'archive-drop': (s, m) => node.onArchive(s, m),
+    'archive-dropped': (s, m) => node.onArchive(s, m),
     'window-key': (s, m) => node.onWindowKey(s, m),
     // Prekeys go to the messenger (messaging/prekeys.ts), once it is set.
     prekey: async (s, m) => node.delivery?.onPrekey(s, m),

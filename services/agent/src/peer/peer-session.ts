@@ -7,7 +7,8 @@ import { isKithError } from '@kith/core/errors';
 import { verifyDeviceCertificate } from '@kith/core/identity/certificate';
 import { type OffsetSample, addSample, bestOffset, offsetSample } from '@kith/core/net/clock-offset';
 import { isOverdue, nextHeartbeatDelay } from '@kith/core/net/heartbeat-interval';
-import type { HeartbeatMessage } from '@kith/core/wire/heartbeat';
+import { announcedFeatures, featureMarks } from '@kith/core/wire/features';
+import { HEARTBEAT_MAX_VERSIONS, type HeartbeatMessage } from '@kith/core/wire/heartbeat';
 import type { HelloMessage } from '@kith/core/wire/hello';
 import type { MessageOf } from '@kith/core/wire/message';
 import { constantTimeEqual } from '@kith/core/crypto/index';
@@ -69,6 +70,8 @@ export class PeerSession {
   seenAs: string | undefined;
   /** We dialed and the peer says we came in through its router's port mapping (`mapped-link`). */
   dialedMapping = false;
+  /** Features the peer announced in its heartbeats (wire/features.ts): newer messages it reads. */
+  readonly features = new Set<string>();
   private lastReceived: { sentAt: number; receivedAt: number } | null = null;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private chain: Promise<void> = Promise.resolve();
@@ -160,6 +163,7 @@ export class PeerSession {
       if (!(await this.admit(message))) return;
     } else if (message.t === 'heartbeat') {
       this.noteHeartbeat(message, now);
+      for (const f of announcedFeatures(message.versions)) this.features.add(f);
     }
     await dispatchSessionMessage(this.host.handlers, this, message);
   }
@@ -218,7 +222,8 @@ export class PeerSession {
         sentAt: now,
         echo: this.lastReceived,
         seenAddress: this.seenAddress,
-        versions: await this.host.versions(),
+        // Our features first (wire/features.ts), inside the list's limit.
+        versions: [...featureMarks(), ...(await this.host.versions())].slice(0, HEARTBEAT_MAX_VERSIONS),
       });
     } catch (err) {
       this.host.log.warn({ err, peer: this.deviceId }, 'peer: heartbeat failed');

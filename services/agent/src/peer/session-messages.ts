@@ -11,6 +11,7 @@ import {
   ArchiveFetchMessage,
   ArchiveFetchRefusedMessage,
 } from '@kith/core/wire/archive-fetch';
+import { ArchiveDropMessage, ArchiveDroppedMessage } from '@kith/core/wire/archive-drop';
 import { ArchiveIndexPutMessage } from '@kith/core/wire/archive-index';
 import {
   ArchiveReceiptMessage,
@@ -51,6 +52,8 @@ export const SESSION_MESSAGES = [
   ArchiveFetchedMessage,
   ArchiveFetchRefusedMessage,
   ArchiveIndexPutMessage,
+  ArchiveDropMessage,
+  ArchiveDroppedMessage,
   WindowKeyMessage,
   PrekeyMessage,
   FriendListMessage,

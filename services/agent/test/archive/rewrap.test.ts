@@ -6,13 +6,14 @@
  * anew to the phone and the tablet at the next pass; the history item waits (the phone's share
  * alone opens nothing) until the phrase gives the recovery key; then nothing waits, the
  * appliance's key opens none of the new items even with B's holder share or the recovery key,
- * and the phone and the tablet open them. Real links on loopback, real PGlite; every pass is
- * run by the test.
+ * and the phone and the tablet open them. Once the new items have their copies, the old ones
+ * are deleted from every device that held them (`archive-drop`, superseded-drops.ts). Real links
+ * on loopback, real PGlite; every pass is run by the test.
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { openTranscript } from '@kith/core/archive/archive-seal';
-import { toHex } from '@kith/core/crypto/index';
+import { fromHex, toHex } from '@kith/core/crypto/index';
 import { unwrapShares, verifyEnvelope } from '@kith/core/envelope';
 import { isKithError } from '@kith/core/errors';
 import { deriveDeviceKeys, deriveRootKeys } from '@kith/core/identity/derive';
@@ -60,6 +61,13 @@ describe('archive re-wrap after a revocation', () => {
   let friend: RunningNode;
   let direct: string;
   const old: { current?: string; history?: string } = {};
+  /** The devices (of the phone, the tablet and the friend) whose database holds blob `id` of A's. */
+  const holdersOf = async (id: string) => {
+    const out: string[] = [];
+    for (const n of [phone, tablet, friend])
+      if (await n.archive.blobs.has(phone.node.userId, fromHex(id))) out.push(n.node.deviceId);
+    return out;
+  };
 
   beforeAll(async () => {
     const dir = await makeTempDir('kith-archive-rewrap-');
@@ -119,6 +127,11 @@ describe('archive re-wrap after a revocation', () => {
     for (const id of [old.history, old.current])
       expect(recipientsOf((await phone.archivist.ciphertext(id)).ciphertext)).toContain(applianceKey);
     expect(phone.archivist.rewrapStatus()).toMatchObject({ waiting: 0, history: 0 });
+    // The phone put both; the friend holds the current item's copy.
+    expect(await holdersOf(old.current)).toEqual(
+      expect.arrayContaining([phone.node.deviceId, friend.node.deviceId]),
+    );
+    expect(await holdersOf(old.history)).toContain(phone.node.deviceId);
   }, 120_000);
 
   it('after the revocation the next pass re-seals the current item and the bundle; history waits for the phrase', async () => {
@@ -202,6 +215,21 @@ describe('archive re-wrap after a revocation', () => {
     expect(await phone.archivist.sync()).toMatchObject({ rewrapped: 0, sealedCurrent: 0, movedToHistory: 0 });
     expect(phone.archivist.rewrapStatus()).toMatchObject({ waiting: 0 });
     expect(await tablet.archivist.sync()).toMatchObject({ rewrapped: 0 });
+  }, 120_000);
+
+  it('the old copies go: the phone, the tablet and the friend hold neither old item once the new ones have theirs', async () => {
+    const holding = async () => [...(await holdersOf(old.current!)), ...(await holdersOf(old.history!))];
+    // Repair passes: the new items get their copies, then the old ones are dropped where held
+    // (the drop goes to a peer once its heartbeat announced the feature).
+    await waitFor('no device keeps an old item', async () => {
+      await phone.archive.repair();
+      return (await holding()).length === 0;
+    });
+    expect(await phone.archive.superseded.pending()).toEqual(
+      expect.arrayContaining([old.current, old.history]),
+    );
+    // The new items are still there, and open.
+    expect((await phone.archivist.get((await phone.archivist.history())[0]!.id)).messages).toHaveLength(2);
   }, 120_000);
 
   it('revoking through the API starts the re-wrap; with one device left, history waits for a second', async () => {
