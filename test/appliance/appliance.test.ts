@@ -388,7 +388,7 @@ describe.skipIf(problem !== undefined)('the appliance: docker compose up', () =>
     // ...and opens nothing: no message reads while the keys are closed.
     const refused = await stack.compose(['exec', '-T', 'agent', 'kith', 'messages', '--json']);
     expect(refused.code).not.toBe(0);
-    expect(refused.stdout.toString()).toMatch(/"code": ?"(LOCKED|KEYSTORE_LOCKED)"/);
+    expect(refused.stdout.toString()).toMatch(/"code": ?"NODE_LOCKED"/);
     // The owner unlocks from the web page (the Unlock screen's call): the message kept is read.
     const web = await webSession(stack, `https://127.0.0.1:${webPort}`);
     expect(
