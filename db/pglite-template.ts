@@ -3,12 +3,12 @@ import { mkdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { gunzip } from 'node:zlib';
+import { gunzip, gzipSync } from 'node:zlib';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrateDatabase } from './migrate.ts';
 import * as schema from './schema.ts';
-import { readTar } from './template-tar.ts';
+import { readTar, type TarEntry, writeTar } from './template-tar.ts';
 
 /**
  * A PGlite data directory initialised once, at build time, with every migration applied
@@ -19,19 +19,68 @@ import { readTar } from './template-tar.ts';
  */
 export const PGLITE_TEMPLATE_FILE = fileURLToPath(new URL('../dist/pglite-template.tar.gz', import.meta.url));
 
-/** Builds the template in memory (no disk initdb) and writes it, gzip-compressed, to `file`. */
+/**
+ * Builds the template in memory (no disk initdb) and writes it, gzip-compressed, to `file`.
+ * The directory is archived after PGlite closed it, i.e. after Postgres's shutdown checkpoint:
+ * a node's first start then opens a cleanly shut down directory. (`dumpDataDir` archives a
+ * running one: every first start ran crash recovery, replaying the migrations' WAL and writing
+ * a checkpoint, and rebuilt the relation cache it had thrown away.)
+ */
 export async function writePgliteTemplate(file: string = PGLITE_TEMPLATE_FILE): Promise<number> {
   const client = await PGlite.create();
+  // Its in-memory file system outlives the instance: read once Postgres has shut down.
+  const fs = client.Module.FS as unknown as MemoryFs;
   try {
     await migrateDatabase(drizzle({ client, schema }) as never);
-    const dump = await client.dumpDataDir('gzip');
-    const bytes = Buffer.from(await dump.arrayBuffer());
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, bytes);
-    return bytes.length;
   } finally {
     await client.close();
   }
+  const entries = memoryDir(fs, PGDATA);
+  if (!entries.some((e) => e.name === 'PG_VERSION') || entries.some((e) => e.name === 'postmaster.pid'))
+    throw new Error('pglite template: the data directory was not shut down cleanly');
+  const bytes = gzipSync(writeTar(entries), { level: 9 });
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, bytes);
+  return bytes.length;
+}
+
+/** Where PGlite keeps its data directory in its in-memory file system. */
+const PGDATA = '/pglite/data';
+
+/** The part of Emscripten's FS this reads. */
+interface MemoryFs {
+  readdir(path: string): string[];
+  stat(path: string): { mode: number; mtime: Date };
+  isDir(mode: number): boolean;
+  isFile(mode: number): boolean;
+  readFile(path: string): Uint8Array;
+}
+
+/** Every directory and regular file under `root`, parents first, names relative to it. */
+function memoryDir(fs: MemoryFs, root: string): TarEntry[] {
+  const out: TarEntry[] = [];
+  const walk = (dir: string) => {
+    for (const name of fs.readdir(`${root}${dir}`).sort()) {
+      if (name === '.' || name === '..') continue;
+      const rel = dir === '' ? name : `${dir.slice(1)}/${name}`;
+      const st = fs.stat(`${root}/${rel}`);
+      const mtime = Math.floor(st.mtime.getTime() / 1000);
+      if (fs.isDir(st.mode)) {
+        out.push({ name: rel, type: 'dir', mode: st.mode & 0o7777, mtime, data: new Uint8Array(0) });
+        walk(`/${rel}`);
+      } else if (fs.isFile(st.mode)) {
+        out.push({
+          name: rel,
+          type: 'file',
+          mode: st.mode & 0o7777,
+          mtime,
+          data: fs.readFile(`${root}/${rel}`),
+        });
+      }
+    }
+  };
+  walk('');
+  return out;
 }
 
 /** True when `path` holds no initialised PGlite data directory yet. */
