@@ -1,7 +1,7 @@
 /**
- * Reads the PGlite template (db/pglite-template.ts): a POSIX tar of a data directory, as
- * PGlite's `dumpDataDir` writes it (ustar headers, names relative to the directory, leading
- * "/"), into entries a caller writes to disk itself. Only regular files and directories are
+ * The PGlite template's archive (db/pglite-template.ts): a POSIX tar of a data directory (ustar
+ * headers, names relative to the directory). `writeTar` makes it at build time; `readTar` reads
+ * it into entries a caller writes to disk itself. Only regular files and directories are
  * expected; anything else, a name that climbs out ("..") or a damaged header makes it refuse.
  */
 export interface TarEntry {
@@ -52,6 +52,47 @@ export function readTar(tar: Uint8Array): TarEntry[] {
     else if (flag === '5') out.push({ ...common, type: 'dir', data: new Uint8Array(0) });
     else throw new Error(`tar: entry type ${flag} is not expected in a data directory`);
     at += Math.ceil(size / BLOCK) * BLOCK;
+  }
+  return out;
+}
+
+/** Writes entries as a ustar archive that `readTar` (and tar) reads; names must fit in 100 bytes. */
+export function writeTar(entries: readonly TarEntry[]): Uint8Array {
+  const parts: Uint8Array[] = [];
+  const latin1 = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
+  const field = (header: Uint8Array, at: number, width: number, value: string) => {
+    const bytes = latin1(value);
+    if (bytes.length > width) throw new Error(`tar: ${JSON.stringify(value)} does not fit`);
+    header.set(bytes, at);
+  };
+  const octal = (n: number, width: number) => `${n.toString(8).padStart(width - 1, '0')}\0`;
+  for (const e of entries) {
+    const header = new Uint8Array(BLOCK);
+    const size = e.type === 'file' ? e.data.length : 0;
+    field(header, 0, 100, e.type === 'dir' ? `${e.name}/` : e.name);
+    field(header, 100, 8, octal(e.mode & 0o7777, 8));
+    field(header, 108, 8, octal(0, 8));
+    field(header, 116, 8, octal(0, 8));
+    field(header, 124, 12, octal(size, 12));
+    field(header, 136, 12, octal(Math.floor(e.mtime), 12));
+    field(header, 148, 8, '        ');
+    header[156] = e.type === 'file' ? 48 : 53; // '0' or '5'
+    field(header, 257, 8, 'ustar\x0000');
+    let sum = 0;
+    for (const b of header) sum += b;
+    field(header, 148, 8, `${sum.toString(8).padStart(6, '0')}\0 `);
+    parts.push(header);
+    if (size > 0) {
+      parts.push(e.data);
+      if (size % BLOCK) parts.push(new Uint8Array(BLOCK - (size % BLOCK)));
+    }
+  }
+  parts.push(new Uint8Array(2 * BLOCK));
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
   }
   return out;
 }

@@ -53,7 +53,7 @@ describe('the built kith loads only what a command needs', () => {
     expect(heavyIn(help.modules)).toEqual([]);
   });
 
-  it('`kith up` on PGlite runs without the Postgres driver, the UPnP client or a second TypeBox', async () => {
+  it('`kith up` on PGlite runs without the Postgres driver, the UPnP client, a second TypeBox or the API docs', async () => {
     const log = join(dir, 'up.log');
     // Mapping on, but on a loopback bind there is no router to ask: nothing needs UPnP.
     const up = spawnKith(
@@ -84,6 +84,10 @@ describe('the built kith loads only what a command needs', () => {
       'postgres',
       'drizzle-orm/postgres-js',
       'typebox',
+      // The OpenAPI document and its UI: built on the first request under /api/docs.
+      '@fastify/swagger',
+      '@fastify/swagger-ui',
+      'yaml',
     ];
     expect(modules.filter((m) => unwanted.some((name) => m.includes(`/node_modules/${name}/`)))).toEqual([]);
   }, 180_000);

@@ -14,6 +14,9 @@ const LAZY: Record<string, string> = {
   '@achingbrain/nat-port-mapper': 'UPnP port mapping, only when mapping is on and NAT-PMP found no router',
   postgres: 'the Postgres driver, only with DATABASE_URL',
   'drizzle-orm/postgres-js': 'the Postgres driver, only with DATABASE_URL',
+  '@fastify/swagger':
+    'the OpenAPI document, only on a request under /api/docs (services/agent/src/api/docs.ts)',
+  '@fastify/swagger-ui': 'the docs UI, only on a request under /api/docs (services/agent/src/api/docs.ts)',
 };
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { type BodyOf, ROUTES } from '@kith/api';
 import { KithError } from '@kith/core/errors';
 import { parseUserId } from '@kith/core/ids';
@@ -17,9 +16,21 @@ export const agentCommand: Command = {
   flags: NODE_FLAGS,
   maxPositionals: 0,
   async run({ dataDir, args, out }) {
-    const { ensureIdentity, runUntilStopped } = await import('./run-node.ts');
-    await ensureIdentity(dataDir, out, nodeFlags(args, dataDir));
-    await runUntilStopped({ flags: nodeFlags(args, dataDir) }, out);
+    const flags = nodeFlags(args, dataDir);
+    // As `kith up` below: the database opens while the agent's modules load.
+    const { openDatabaseEarly } = await import('./early-database.ts');
+    const database = openDatabaseEarly(flags);
+    try {
+      const [{ ensureIdentity, runUntilStopped }] = await Promise.all([
+        import('./run-node.ts'),
+        import('@kith/agent/node'),
+      ]);
+      await ensureIdentity(dataDir, out, flags);
+      await runUntilStopped({ flags, database: database.opening }, out);
+    } catch (e) {
+      await database.abandon();
+      throw e;
+    }
   },
 };
 
@@ -30,28 +41,33 @@ export const upCommand: Command = {
   flags: NODE_FLAGS,
   maxPositionals: 0,
   async run({ dataDir, args, out }) {
-    await preloadTemplate(dataDir);
-    // Imported here, like every heavy part below: `kith status` and friends load none of them.
-    const { ensureIdentity, runUntilStopped } = await import('./run-node.ts');
-    await ensureIdentity(dataDir, out, nodeFlags(args, dataDir));
-    // Every part in one process: the consensus worker too (docs/DESIGN.md §3).
-    const { consensusExtension } = await import('../consensus-in-process.ts');
-    const { startWebPart } = await import('./web-commands.ts');
-    await runUntilStopped({ flags: nodeFlags(args, dataDir), extend: consensusExtension() }, out, (running) =>
-      startWebPart(running, out),
-    );
+    const flags = nodeFlags(args, dataDir);
+    // The database opens first (early-database.ts) while everything else loads: the modules of
+    // every part are imported at once, not one after the other. The heavy parts are imported
+    // here, never at the top of this file: `kith status` and friends load none of them.
+    const { openDatabaseEarly } = await import('./early-database.ts');
+    const database = openDatabaseEarly(flags);
+    try {
+      const [{ ensureIdentity, runUntilStopped }, { consensusExtension }, { startWebPart }] =
+        await Promise.all([
+          import('./run-node.ts'),
+          import('../consensus-in-process.ts'),
+          import('./web-commands.ts'),
+          import('@kith/agent/node'),
+        ]);
+      await ensureIdentity(dataDir, out, flags);
+      // Every part in one process: the consensus worker too (docs/DESIGN.md §3).
+      await runUntilStopped(
+        { flags, extend: consensusExtension(), database: database.opening },
+        out,
+        (running) => startWebPart(running, out),
+      );
+    } catch (e) {
+      await database.abandon();
+      throw e;
+    }
   },
 };
-
-/**
- * A first start on the embedded database unpacks its template (db/pglite-template.ts): its
- * gunzip starts now, on the thread pool, while the agent's modules load.
- */
-async function preloadTemplate(dataDir: string): Promise<void> {
-  if (process.env.DATABASE_URL || process.env.DATABASE_URL_FILE) return;
-  const { isNewPgliteDir, preloadPgliteTemplate } = await import('@kith/db/pglite-template');
-  if (isNewPgliteDir(join(dataDir, 'db'))) preloadPgliteTemplate();
-}
 
 export const statusCommand: Command = {
   name: 'status',

@@ -32,6 +32,12 @@ export interface RunAgentOptions {
   }>;
   logger?: Logger;
   /**
+   * The database, already opening (`kith up` opens it first thing, so PGlite boots while the
+   * modules load); it must be the one the config names. Owned from here on: closed on a failed
+   * start and at shutdown. Default: opened here, from the config.
+   */
+  database?: Promise<KithDatabase>;
+  /**
    * Setup mode (docs/DESIGN.md "Setup mode"): called once migrations ran. When it returns a
    * prelude, an agent with only its routes (plus health, events and web sign-in) listens until
    * `done` settles; then it stops and `setup` builds the full agent in its place, on the same
@@ -101,7 +107,8 @@ export async function runAgent(options: RunAgentOptions = {}): Promise<RunningAg
 
   let database: KithDatabase;
   try {
-    database = await openDatabase({ databaseUrl: baseConfig.databaseUrl, dataDir: baseConfig.dataDir });
+    database = await (options.database ??
+      openDatabase({ databaseUrl: baseConfig.databaseUrl, dataDir: baseConfig.dataDir }));
   } catch (err) {
     unwatchSignals();
     throw err;

@@ -1,9 +1,9 @@
 import { KithError } from '@kith/core/errors';
 import type { FastifyRequest } from 'fastify';
 import type { ApiServer } from './context.ts';
+import { DOCS_PREFIX } from './docs.ts';
 import { tokenMatches } from './token.ts';
 
-const DOCS_PREFIX = '/api/docs';
 /** The OpenAPI document itself lists the routes: behind the token like every route. */
 const DOCS_DOCUMENTS = new Set([`${DOCS_PREFIX}/json`, `${DOCS_PREFIX}/yaml`]);
 

@@ -1,11 +1,11 @@
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
-import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import { installBearerAuth } from './auth.ts';
 import type { AgentContext, ApiPlugin, ApiServer } from './context.ts';
+import { installDocs } from './docs.ts';
 import { answerFrameworkError, installErrorHandling } from './errors.ts';
+import { LAZY_COMPILERS } from './lazy-compilers.ts';
 import { refuseNul } from './nul-guard.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -32,9 +32,10 @@ export function createApiServer(
     bodyLimit: BODY_LIMIT,
     forceCloseConnections: true,
     frameworkErrors: answerFrameworkError,
+    // Validators and serializers are built per route on its first request (lazy-compilers.ts).
+    schemaController: { compilersFactory: LAZY_COMPILERS },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.setValidatorCompiler(TypeBoxValidatorCompiler);
   app.decorate('kith', context);
   installErrorHandling(app);
   installBearerAuth(app, token);
@@ -51,26 +52,8 @@ export function createApiServer(
     );
   });
 
-  app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Kith agent local API',
-        version: context.version,
-        description:
-          'Loopback-only API of a Kith agent: bearer token from DATA/api-token on every route but ' +
-          '/api/health; errors are { error: { code, message } }. The WebSocket event ' +
-          'stream GET /api/events (token as bearer header or ?token=) is not listed below: OpenAPI ' +
-          'does not describe WebSockets. See docs/API.md.',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-  });
-  app.register(swaggerUi, {
-    routePrefix: `${API_PREFIX}/docs`,
-    uiConfig: { requestInterceptor: sendTokenFromFragment },
-  });
+  // The OpenAPI document and its UI at /api/docs, built on first request (docs.ts).
+  installDocs(app, { version: context.version });
   app.register(websocket, { options: { maxPayload: BODY_LIMIT } });
   app.register(
     async (api) => {
@@ -82,21 +65,4 @@ export function createApiServer(
     { prefix: API_PREFIX },
   );
   return app;
-}
-
-/**
- * Runs in the browser (serialised into the docs page): the token given once as
- * `/api/docs/#token=…` (a fragment never reaches the server or its logs) goes with every request
- * the docs page makes, the OpenAPI document included. Self-contained: no closure survives.
- */
-function sendTokenFromFragment<R extends { headers?: Record<string, string> }>(request: R): R {
-  const page = globalThis as unknown as {
-    location: { hash: string };
-    sessionStorage: { getItem(k: string): string | null; setItem(k: string, v: string): void };
-  };
-  const found = /(?:^#|&)token=([^&]+)/.exec(page.location.hash);
-  if (found?.[1]) page.sessionStorage.setItem('kith-api-token', found[1]);
-  const token = page.sessionStorage.getItem('kith-api-token');
-  if (token) request.headers = { ...request.headers, Authorization: `Bearer ${token}` };
-  return request;
 }

@@ -1,10 +1,11 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { openDatabase } from '@kith/db/database';
 import { readMigrations } from '@kith/db/migrate';
 import { unpackPgliteTemplate, writePgliteTemplate } from '@kith/db/pglite-template';
+import { readTar } from '@kith/db/template-tar';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../../../../test/helpers/database.ts';
@@ -42,6 +43,16 @@ describe('PGlite template for a new data directory', () => {
       await again.close();
     }
   }, 180_000);
+
+  it('is a cleanly shut down directory, so a first start runs no crash recovery', () => {
+    const entries = readTar(gunzipSync(readFileSync(template)));
+    expect(entries.map((e) => e.name)).toContain('PG_VERSION');
+    // A running server's lock file: only in a directory archived while Postgres ran.
+    expect(entries.map((e) => e.name)).not.toContain('postmaster.pid');
+    const control = entries.find((e) => e.name === 'global/pg_control')!.data;
+    // pg_control: system identifier (8 bytes), two versions (4 + 4), then the state; 1 = shut down.
+    expect(new DataView(control.buffer, control.byteOffset, control.length).getInt32(16, true)).toBe(1);
+  });
 
   it('falls back to initdb when the template is damaged, and the node still starts', async () => {
     const damaged = join(dir, 'damaged.tar.gz');
