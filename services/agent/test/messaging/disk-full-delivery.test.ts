@@ -32,8 +32,11 @@ describe('a target with a full disk', () => {
   beforeAll(async () => {
     const dir = await makeTempDir('kith-disk-full-');
     [a, b] = await Promise.all([
-      startInProcessNode(join(dir, 'a'), '127.0.0.2'),
-      startInProcessNode(join(dir, 'b'), '127.0.0.3'),
+      // 2 s heartbeats (the machine's rule for multi-node tests): the link must not flap, since
+      // the test checks the item came again on the same one. The pump runs every 2 s then, and
+      // a refused item goes again 5 pumps (10 s) later.
+      startInProcessNode(join(dir, 'a'), '127.0.0.2', { heartbeatMeanMs: 2000 }),
+      startInProcessNode(join(dir, 'b'), '127.0.0.3', { heartbeatMeanMs: 2000 }),
     ]);
     a.node.options.events.subscribe((e) => {
       if (e.type === 'relay.refused') refusals.push(e);
@@ -69,8 +72,10 @@ describe('a target with a full disk', () => {
     });
     const link = a.node.session(b.node.deviceId);
     await a.messenger.sendText({ to: b.node.userId }, 'while the disk is full');
-    await waitFor('B says it could not store it', async () =>
-      refusals.some((e) => e.data.by === b.node.deviceId && e.data.code === 'DISK_FULL'),
+    await waitFor(
+      'B says it could not store it',
+      async () => refusals.some((e) => e.data.by === b.node.deviceId && e.data.code === 'DISK_FULL'),
+      30_000,
     );
     expect(await texts(b)).not.toContain('while the disk is full');
 
