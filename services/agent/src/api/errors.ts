@@ -1,5 +1,6 @@
 import { KithError } from '@kith/core/errors';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isDiskFull } from '../disk-full.ts';
 import type { ApiServer } from './context.ts';
 
 /** The one error shape of the API: `{ error: { code, message } }`, status from the catalogue. */
@@ -12,24 +13,11 @@ interface FastifyLikeError {
   validation?: unknown[];
 }
 
-/**
- * A full disk, anywhere in the cause chain: the file system's ENOSPC, or the database's
- * disk_full (SQLSTATE 53100; PGlite: "could not extend file …: No space left on device").
- */
-function diskFull(err: unknown): boolean {
-  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 8; depth++) {
-    const { code, cause } = e as { code?: unknown; cause?: unknown };
-    if (code === 'ENOSPC' || code === '53100') return true;
-    e = cause;
-  }
-  return false;
-}
-
 /** Maps anything thrown in a route to a KithError; unknown failures become INTERNAL. */
 export function toKithError(err: unknown): KithError {
   if (err instanceof KithError) return err;
   // Was INTERNAL ("Something went wrong"), which said nothing a person could act on (chaos suite).
-  if (diskFull(err)) return new KithError('DISK_FULL', undefined, { cause: err });
+  if (isDiskFull(err)) return new KithError('DISK_FULL', undefined, { cause: err });
   const e = err as FastifyLikeError;
   if (Array.isArray(e?.validation)) return new KithError('INVALID_INPUT', `${sentence(e.message)}`);
   const status = typeof e?.statusCode === 'number' ? e.statusCode : 500;

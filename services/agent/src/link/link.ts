@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { concatBytes, constantTimeEqual, toHex } from '@kith/core/crypto/index';
+import { constantTimeEqual, toHex } from '@kith/core/crypto/index';
 import { KithError } from '@kith/core/errors';
-import { decodeFrame, FRAME_KIND, fragmentMessage, MAX_FRAGMENT } from '@kith/core/noise/link-frame';
+import { FrameReassembler } from '@kith/core/noise/frame-reassembly';
+import { fragmentMessage, MAX_FRAGMENT } from '@kith/core/noise/link-frame';
 import type { LinkMode } from '@kith/core/noise/link-hello';
 import type { NoiseTransport } from '@kith/core/noise/transport';
 import type { RawData, WebSocket } from 'ws';
@@ -83,8 +84,7 @@ export class Link extends EventEmitter<LinkEvents> {
   private queuedBytesCount = 0;
   private queuedMessagesCount = 0;
   private refusedSinceDrain = false;
-  private fragments: Uint8Array[] = [];
-  private fragmentBytes = 0;
+  private readonly reassembly: FrameReassembler;
   private inbox: Uint8Array[] = [];
   private inboxBytes = 0;
   private flushScheduled = false;
@@ -95,6 +95,7 @@ export class Link extends EventEmitter<LinkEvents> {
     super();
     this.ws = p.ws;
     this.transport = p.transport;
+    this.reassembly = new FrameReassembler(p.limits.maxMessageBytes);
     this.initiator = p.initiator;
     this.localStaticKey = p.localStaticKey.slice();
     this.remoteStaticKey = p.remoteStaticKey.slice();
@@ -234,25 +235,9 @@ export class Link extends EventEmitter<LinkEvents> {
       this.fail('decrypt-failed');
       return;
     }
-    const frame = decodeFrame(plaintext);
-    if (frame === undefined || frame.kind === FRAME_KIND.CONFIRM) {
-      this.fail('protocol-error');
-      return;
-    }
-    if (this.fragmentBytes + frame.body.length > this.limits.maxMessageBytes) {
-      this.fail('message-too-large');
-      return;
-    }
-    if (frame.kind === FRAME_KIND.MORE) {
-      this.fragments.push(frame.body.slice());
-      this.fragmentBytes += frame.body.length;
-      return;
-    }
-    const message =
-      this.fragments.length === 0 ? frame.body.slice() : concatBytes(...this.fragments, frame.body);
-    this.fragments = [];
-    this.fragmentBytes = 0;
-    this.deliver(message);
+    const step = this.reassembly.push(plaintext);
+    if ('refused' in step) this.fail(step.refused);
+    else if ('message' in step) this.deliver(step.message);
   }
 
   private deliver(message: Uint8Array): void {

@@ -6,6 +6,13 @@ import type { PeerSession } from '../peer/peer-session.ts';
 export type Deliver = MessageOf<typeof DeliverMessage>;
 export type Kind = Deliver['kind'];
 
+/**
+ * `deliver-refused` codes with which a target says it could not store an item now (its disk was
+ * full, or another failure of its own): the sender offers it again on the same link after a
+ * while (outbox-pump.ts `refused`), where other refusals wait for the next link.
+ */
+export const RETRY_LATER_CODES: ReadonlySet<string> = new Set(['DISK_FULL', 'INTERNAL']);
+
 /** The key of one item on its way to one target device. */
 export const itemKey = (idHex: string, target: string) => `${idHex}/${target}`;
 

@@ -2,6 +2,8 @@
  * Receiving (docs/DESIGN.md §5, §7): items for this device are checked at once (form,
  * signature) and stored in group commits, in arrival order; after each commit the new messages
  * are announced, conversation items handed to their service, and every accepted item confirmed.
+ * An item that could not be stored or applied (a full disk) is refused instead of confirmed, so
+ * its sender offers it again (docs/PROTOCOL.md §10).
  */
 import { constantTimeEqual, toHex } from '@kith/core/crypto/index';
 import { KithError, isKithError } from '@kith/core/errors';
@@ -14,6 +16,7 @@ import { isDirectConversationId } from '@kith/core/messaging/direct-conversation
 import { openEpochKey } from '@kith/core/messaging/epoch-key';
 import { type ReceiptBatch, openReceipt } from '@kith/core/messaging/receipt';
 import { verifyEnvelope } from '@kith/core/envelope';
+import { isDiskFull } from '../disk-full.ts';
 import type { PeerNode } from '../peer/peer-node.ts';
 import type { PeerSession } from '../peer/peer-session.ts';
 import type { DeviceRow } from '../repositories/identity-repository.ts';
@@ -105,7 +108,19 @@ export class Inbox {
         { code: isKithError(err) ? err.code : undefined, err: isKithError(err) ? undefined : err },
         'messenger: a batch of received items was not stored',
       );
+      // Not stored, so not confirmed: without a word the sender would wait for a receipt until
+      // its next link to us (a link is never sent the same item twice), maybe for ever.
+      if (kind !== 'receipt') this.notStored(err, id, from);
     });
+  }
+
+  /**
+   * Tells the link an item came on that it was not stored (DISK_FULL, or INTERNAL for another
+   * failure): its origin, or the relay that brought it, offers it again after a while.
+   */
+  private notStored(err: unknown, id: Uint8Array, from: PeerSession | undefined): void {
+    const code = isDiskFull(err) ? 'DISK_FULL' : isKithError(err) ? err.code : 'INTERNAL';
+    from?.send({ v: 1, t: 'deliver-refused', item: id, target: this.own.deviceId, code });
   }
 
   /** A friend's item within its daily allowance (friend-allowance.ts); past it, refused. */
@@ -137,7 +152,10 @@ export class Inbox {
    * receipts of the batch in one transaction (exactly once by primary key); after it,
    * `message.received` for the new messages, conversation items to their service, and one
    * signed receipt per origin for everything accepted, duplicates included (the first receipt
-   * may have been lost).
+   * may have been lost). A conversation item the service could not store (a full disk) is
+   * refused instead of confirmed, and applied when it comes again: a duplicate is handed to the
+   * service again (which takes it once), since its first copy may have been stored but not
+   * applied.
    */
   private async commitInbox(batch: Incoming[]): Promise<void> {
     const now = this.own.clock();
@@ -232,48 +250,67 @@ export class Inbox {
         this.node.options.events.publish('receipt', { item: hex, device: r.target, state: r.state });
       }
     }
-    for (const { x } of [...msgs, ...keys])
-      this.receipts.confirm(x.origin, this.own.deviceId, 'delivered', x.id, x.from);
-    this.receipts.sendReceipts();
-    // Conversation items, in order; a message whose key came in this batch is read with the
-    // others under that key below.
+    // Conversation items, in order, before they are confirmed; a message whose key came in this
+    // batch is read with the others under that key below.
+    const notApplied = new Map<string, unknown>();
+    const handed = new Set<string>();
     for (const { x, sender } of msgs) {
       const hex = toHex(x.id);
-      if (!published.delete(hex) || newEpochs.has(toHex(x.header.epoch))) continue;
-      await this.dispatch(x.item, x.header.epoch, sender.userId, x.header.conv);
+      if (handed.has(hex) || newEpochs.has(toHex(x.header.epoch))) continue;
+      handed.add(hex);
+      const err = await this.dispatch(x.item, x.header.epoch, sender.userId, x.header.conv);
+      if (err) notApplied.set(hex, err);
     }
-    for (const { epoch } of keys) {
-      if (!newEpochs.delete(toHex(epoch.epoch))) continue;
-      // Messages that arrived before their key can be read now.
+    const keysHanded = new Set<string>();
+    for (const { x, epoch } of keys) {
+      const hex = toHex(epoch.epoch);
+      // A direct conversation's key comes again with nothing to hand on (texts only).
+      if (keysHanded.has(hex) || (!newEpochs.has(hex) && isDirectConversationId(epoch.conv))) continue;
+      keysHanded.add(hex);
+      // Messages that arrived before their key can be read now (again, for a key that came
+      // before: what it opened may not have been applied).
       const waiting = await this.repo.messagesOfEpoch(epoch.epoch);
-      for (const m of waiting) await this.dispatch(m.item, epoch.epoch, m.senderUser, m.conversationId);
+      for (const m of waiting) {
+        const err = await this.dispatch(m.item, epoch.epoch, m.senderUser, m.conversationId);
+        if (err) notApplied.set(toHex(x.id), err);
+      }
     }
+    for (const { x } of [...msgs, ...keys]) {
+      const err = notApplied.get(toHex(x.id));
+      if (err) this.notStored(err, x.id, x.from);
+      else this.receipts.confirm(x.origin, this.own.deviceId, 'delivered', x.id, x.from);
+    }
+    this.receipts.sendReceipts();
   }
 
   /**
    * Hands conversation items to the conversation service once readable. They travel under their
    * conversation's own id (publishConversationItem), never a direct conversation's, which
    * carries texts only: those are not opened here (one AEAD less per text received).
+   * Returns the error when the service could not store the item for want of disk space (it is
+   * then refused, and comes again); any other failure is the item's own and is logged.
    */
   private async dispatch(
     item: Uint8Array,
     epochId: Uint8Array,
     fromUser: string,
     conversation: string,
-  ): Promise<void> {
+  ): Promise<unknown> {
     const handler = this.deps.conversationHandler();
-    if (!handler || isDirectConversationId(conversation)) return;
+    if (!handler || isDirectConversationId(conversation)) return undefined;
     const key = await this.epochs.key(epochId);
-    if (!key) return;
+    if (!key) return undefined;
     try {
       // Verified before it was stored (commitInbox) or made here: opened without verifying again.
       const opened = openVerifiedChatMessage(item, key, this.own.backend);
       if (opened.body.t === 'conv') await handler(opened.body.kind, opened.body.bytes, fromUser);
     } catch (err) {
       this.node.log.warn(
-        { code: isKithError(err) ? err.code : undefined },
+        { code: isDiskFull(err) ? 'DISK_FULL' : isKithError(err) ? err.code : undefined },
         'messenger: a conversation item was refused',
       );
+      if (isDiskFull(err)) return err;
     }
+    return undefined;
   }
 }

@@ -31,7 +31,7 @@ import type { PeerSession } from '../peer/peer-session.ts';
 import type { DeviceRow } from '../repositories/identity-repository.ts';
 import { MessageRepository } from '../repositories/message-repository.ts';
 import { RelayQueueRepository } from '../repositories/relay-queue-repository.ts';
-import type { Deliver } from './deliver.ts';
+import { type Deliver, RETRY_LATER_CODES } from './deliver.ts';
 import { DirectoryCache } from './directory-cache.ts';
 import { Epochs } from './epochs.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -45,7 +45,7 @@ import {
   type MessageView,
   type MessengerOptions,
 } from './messenger-options.ts';
-import { OutboxPump } from './outbox-pump.ts';
+import { OutboxPump, RETRY_REFUSED_AFTER_PUMPS } from './outbox-pump.ts';
 import type { OwnDevice } from './own-device.ts';
 import { ownSigningBackend } from './own-signer.ts';
 import { Prekeys } from './prekeys.ts';
@@ -145,7 +145,10 @@ export class Messenger {
         accept: (kind, item, origin, id, from) => this.inbox.accept(kind, item, origin, id, from),
       },
     );
-    this.outbox = new OutboxPump(node, this.repo, this.options, () => this.forwarding.expireHeld());
+    this.outbox = new OutboxPump(node, this.repo, this.options, async () => {
+      await this.forwarding.expireHeld();
+      await this.forwarding.reflushDue();
+    });
     this.schedule = { clock: node.clock, ...DEFAULT_SECRECY_SCHEDULE, ...this.options.secrecy };
     this.erasure = new ErasureKeys(
       erasureKeysPath(node.options.dataDir),
@@ -395,12 +398,25 @@ export class Messenger {
     return Promise.all(work).then(() => undefined);
   }
 
+  /**
+   * A peer refused an item. From the target itself with a code that says it could not store it
+   * now (a full disk: RETRY_LATER_CODES), the item goes to it again on the same link after a
+   * while, from the outbox or from what we hold for it; any other refusal (a relay's quota, a
+   * friend's daily allowance) waits for the next link or another relay, as before.
+   */
   async onDeliverRefused(session: PeerSession, m: MessageOf<typeof DeliverRefusedMessage>): Promise<void> {
     this.node.options.events.publish('relay.refused', {
       by: session.deviceId,
       target: m.target,
       code: m.code,
     });
+    if (session.deviceId !== m.target || !RETRY_LATER_CODES.has(m.code)) return;
+    this.outbox.refused(toHex(m.item), m.target, session);
+    this.forwarding.refused(
+      m.target,
+      session,
+      this.clock() + this.options.pumpMs * RETRY_REFUSED_AFTER_PUMPS,
+    );
   }
 
   /**

@@ -12,6 +12,11 @@ import { type Kind, itemKey, sendDeliver } from './deliver.ts';
 
 /** An undelivered item is offered again to the same relays after this many pump intervals. */
 const REOFFER_AFTER_PUMPS = 15;
+/**
+ * An item its target could not store (a full disk: `deliver-refused`, docs/PROTOCOL.md §10) goes
+ * to it again on the same link after this many pump intervals (10 s at the default 2 s).
+ */
+export const RETRY_REFUSED_AFTER_PUMPS = 5;
 
 export class OutboxPump {
   /**
@@ -27,6 +32,8 @@ export class OutboxPump {
    * busy peer only doubles its work: ARCHITECTURE "Messaging performance").
    */
   private readonly sentOn = new Map<string, PeerSession>();
+  /** item/target -> when an item its target refused (could not store) may go to it again. */
+  private readonly retryAt = new Map<string, number>();
   private pumping = false;
   private repump = false;
 
@@ -64,6 +71,19 @@ export class OutboxPump {
   delivered(idHex: string, target: string): void {
     this.handedTo.delete(itemKey(idHex, target));
     this.sentOn.delete(itemKey(idHex, target));
+    this.retryAt.delete(itemKey(idHex, target));
+  }
+
+  /**
+   * The target said on `session` that it could not store the item (its disk was full): it is
+   * sent again on that same link after RETRY_REFUSED_AFTER_PUMPS intervals. Without this it
+   * waited for the next link, and a link to an always-on relay may last for days.
+   */
+  refused(idHex: string, target: string, session: PeerSession): void {
+    const key = itemKey(idHex, target);
+    if (this.sentOn.get(key) !== session) return;
+    this.sentOn.delete(key);
+    this.retryAt.set(key, this.clock() + this.options.pumpMs * RETRY_REFUSED_AFTER_PUMPS);
   }
 
   /**
@@ -94,7 +114,8 @@ export class OutboxPump {
           const key = itemKey(toHex(row.itemId), row.targetDevice);
           const direct = this.node.session(row.targetDevice);
           if (direct) {
-            if (this.sentOn.get(key) !== direct) due.push({ row, key, peers: [direct] });
+            if (this.sentOn.get(key) !== direct && (this.retryAt.get(key) ?? 0) <= now)
+              due.push({ row, key, peers: [direct] });
             continue;
           }
           let entry = this.handedTo.get(key);
@@ -134,8 +155,10 @@ export class OutboxPump {
           if (!item) continue;
           if (!handed) {
             const direct = peers[0]!;
-            if (sendDeliver(direct, row.kind as Kind, item, [row.targetDevice], 0, this.me))
+            if (sendDeliver(direct, row.kind as Kind, item, [row.targetDevice], 0, this.me)) {
               this.sentOn.set(key, direct);
+              this.retryAt.delete(key);
+            }
             continue;
           }
           for (const peer of peers) {

@@ -31,6 +31,12 @@ export interface RelayForwardingDeps {
 }
 
 export class RelayForwarding {
+  /**
+   * target -> the link on which it refused an item we hold for it (it could not store it: a full
+   * disk), and when what we hold goes to it again on that link (reflushDue).
+   */
+  private readonly refusedBy = new Map<string, { session: PeerSession; at: number }>();
+
   constructor(
     private readonly node: PeerNode,
     private readonly own: OwnDevice,
@@ -87,6 +93,25 @@ export class RelayForwarding {
       if (!sendDeliver(session, row.kind as Kind, row.item, [deviceId], 1, row.origin)) break;
     }
     void this.deps.pump();
+  }
+
+  /**
+   * The target could not store an item we brought it (`deliver-refused` DISK_FULL or INTERNAL):
+   * what we hold for it goes again on the same link at `at` (a held item otherwise goes again
+   * only on the next link, PROTOCOL §10).
+   */
+  refused(target: string, session: PeerSession, at: number): void {
+    if (!this.refusedBy.has(target)) this.refusedBy.set(target, { session, at });
+  }
+
+  /** Runs with each pump: offers held items again to targets that refused them, when due. */
+  async reflushDue(): Promise<void> {
+    const now = this.own.clock();
+    for (const [target, r] of this.refusedBy) {
+      if (r.at > now) continue;
+      this.refusedBy.delete(target);
+      if (this.node.session(target) === r.session) await this.flushTo(target);
+    }
   }
 
   /**
