@@ -64,13 +64,18 @@ export class IdentitySetup {
     if (!this.result) this.rejectDone(new KithError('SETUP_STOPPED'));
   }
 
-  create(body: { name?: string; deviceName?: string }): Promise<SetupResult & { phrasePending: true }> {
+  create(body: {
+    name?: string;
+    deviceName?: string;
+    bip39Passphrase?: string;
+  }): Promise<SetupResult & { phrasePending: true }> {
     return this.step(async () => {
       const { phrase, userId, device, unlocked } = await createIdentity({
         dataDir: this.options.dataDir,
         deviceName: this.deviceName(body.deviceName),
         userName: body.name?.trim(),
         passphrase: this.options.passphrase,
+        bip39Passphrase: body.bip39Passphrase || undefined,
         random: this.options.random,
       });
       // Never in a log or an answer: it waits, sealed, until the onboarding page shows it once.

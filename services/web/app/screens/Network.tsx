@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, type Message, type Peer } from '../api.ts';
 import { ErrorNote } from '../components/Errors.tsx';
 import { NodeStatus } from '../components/NodeStatus.tsx';
+import { PeerList } from '../components/PeerList.tsx';
 import { useAgentEvents } from '../events.ts';
 import { layoutNetwork } from '../logic/network-layout.ts';
 import { nameOf, shortId, usePeople } from '../names.ts';
@@ -108,6 +109,7 @@ export function NetworkScreen() {
             )}
         </figcaption>
       </figure>
+      <PeerList peers={peers} />
       <NodeStatus />
     </section>
   );
