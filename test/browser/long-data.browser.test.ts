@@ -32,7 +32,9 @@ const kind = clusterDatabaseKind()[0]!;
 const word = (prefix: string, n: number) => `${prefix}${'w'.repeat(n - prefix.length)}`;
 const NAME_A = word('Anastasia', 64);
 const NAME_B = word('Bartholomew', 64);
-const TOPIC = word('Topic', 200);
+/** Each conversation's topic: 200 characters, its key first so that each screen is told apart. */
+const topic = (key: string) => word(`Topic${key}`, 200);
+const TOPIC = topic('');
 const OPTIONS = Array.from({ length: 64 }, (_, i) => word(`option${i}-`, 128));
 const FEW = OPTIONS.slice(0, 6);
 
@@ -43,6 +45,7 @@ interface View {
   params: Record<string, unknown>;
   tally: {
     blocks: { voter: string; reason: string }[];
+    objections: { voter: string; reason: string }[];
     apache: { binding: { plus: number }; all: { plus: number } };
   };
 }
@@ -77,7 +80,7 @@ describe(`long data on a 360 px phone (${kind})`, () => {
     await b.apiPost('/identity/name', { name: NAME_B });
     const members = [aId, bId];
     const create = async (key: string, body: Record<string, unknown>) => {
-      const c = await a.apiPost<{ id: string }>('/conversations', { topic: TOPIC, members, ...body });
+      const c = await a.apiPost<{ id: string }>('/conversations', { topic: topic(key), members, ...body });
       conversations[key] = c.id;
     };
     await create('ranking', { pattern: 'proposal', method: 'irv', options: OPTIONS });
@@ -94,8 +97,14 @@ describe(`long data on a 360 px phone (${kind})`, () => {
     // A few open invites, listed on the Friends screen.
     for (let i = 0; i < 3; i++) await a.apiPost('/invites', { role: 'friend', short: true });
     browser = await launchChromium();
-    // A browser whose name (user agent) is one long word: the signed-in browsers' list shows it.
-    page = await (await newContext(browser, PHONE, { userAgent: word('Browser/', 300) })).newPage();
+    // Another browser whose name (user agent) is one long word: Devices lists it among the
+    // signed-in browsers.
+    const other = await newContext(browser, PHONE, { userAgent: word('Browser/', 300) });
+    const otherPage = await other.newPage();
+    await otherPage.goto((await webCode(a)).url);
+    await otherPage.getByRole('heading', { name: 'Conversations', level: 1 }).waitFor(WAIT);
+    await other.close();
+    page = await (await newContext(browser, PHONE)).newPage();
     await page.goto((await webCode(a)).url);
     await page.getByRole('heading', { name: 'Conversations', level: 1 }).waitFor(WAIT);
     await page.getByRole('status').filter({ hasText: 'Live' }).waitFor(WAIT);
@@ -132,7 +141,7 @@ describe(`long data on a 360 px phone (${kind})`, () => {
         const wide: string[] = [];
         await visit(page, 'Conversations');
         await page
-          .getByRole('link', { name: /Topicw/ })
+          .getByRole('link', { name: /Topicrankingw/ })
           .first()
           .waitFor(WAIT);
         await page.getByRole('link', { name: /messagew/ }).waitFor(WAIT);
@@ -142,7 +151,7 @@ describe(`long data on a 360 px phone (${kind})`, () => {
         wide.push(...(await overflow(page, 'chat')));
         for (const [key, id] of Object.entries(conversations)) {
           await page.evaluate(`location.hash = '#/conversations/${id}'`);
-          await page.getByRole('heading', { level: 1, name: TOPIC }).waitFor(WAIT);
+          await page.getByRole('heading', { level: 1, name: topic(key), exact: true }).waitFor(WAIT);
           await page
             .getByRole('heading', { name: 'Your vote' })
             .or(page.locator('.outcome'))
@@ -204,7 +213,7 @@ describe(`long data on a 360 px phone (${kind})`, () => {
         const id = conversations.apache!;
         const view = () => a.api<View>(`/conversations/${id}`);
         await page.evaluate(`location.hash = '#/conversations/${id}'`);
-        await page.getByRole('heading', { level: 1, name: TOPIC }).waitFor(WAIT);
+        await page.getByRole('heading', { level: 1, name: topic('apache'), exact: true }).waitFor(WAIT);
         await page.getByLabel('My vote is binding (I am one of those who decide)').uncheck();
         await page.getByRole('button', { name: '+1', exact: true }).click();
         await page.getByRole('status').filter({ hasText: 'Vote sent' }).waitFor(WAIT);
@@ -221,6 +230,15 @@ describe(`long data on a 360 px phone (${kind})`, () => {
         await page.locator('.standing').filter({ hasText: '1 block(s)' }).waitFor(WAIT);
         expect((await view()).tally.blocks).toEqual([{ voter: aId, reason }]);
         expect(await overflow(page, 'proposal with a block')).toEqual([]);
+        // An objection on a proposal whose method does not ask for consent (`kith vote --object`).
+        const scored = conversations.score!;
+        await page.evaluate(`location.hash = '#/conversations/${scored}'`);
+        await page.getByRole('heading', { level: 1, name: topic('score'), exact: true }).waitFor(WAIT);
+        await page.getByLabel('Object or block (a reason)').fill('Too far away');
+        await page.getByRole('button', { name: 'Object', exact: true }).click();
+        await page.locator('.standing').filter({ hasText: '1 objection(s)' }).waitFor(WAIT);
+        const objections = (await a.api<View>(`/conversations/${scored}`)).tally.objections;
+        expect(objections).toEqual([{ voter: aId, reason: 'Too far away' }]);
       }),
     300_000,
   );
@@ -255,7 +273,9 @@ describe(`long data on a 360 px phone (${kind})`, () => {
         await visit(page, 'Network');
         const card = page.locator('.card.peer').filter({ hasText: peer.deviceId });
         await card.filter({ hasText: NAME_B }).filter({ hasText: 'online' }).waitFor(WAIT);
-        await card.filter({ hasText: /address 127\.0\.0\.132/ }).waitFor(WAIT);
+        await card
+          .filter({ hasText: /Link (direct|through|a hole|relayed).* · address \S+/ })
+          .waitFor(WAIT);
         expect(await overflow(page, 'Network')).toEqual([]);
       }),
     300_000,
@@ -269,6 +289,7 @@ describe(`long data on a 360 px phone (${kind})`, () => {
         await visit(page, 'Devices');
         await page.locator('code.id').filter({ hasText: aId }).first().waitFor(WAIT);
         await page.getByText('This browser').waitFor(WAIT);
+        await page.locator('.card strong').filter({ hasText: 'Browser/www' }).waitFor(WAIT);
         // A wrong phrase: the node's sentence, and nothing re-sealed.
         await page.getByLabel('Your seed phrase (to re-seal the archive)').fill(word('notaphrase', 300));
         await page.getByRole('button', { name: 'Re-seal the archive' }).click();

@@ -27,7 +27,7 @@ export function PeerList({ peers }: { peers: Peer[] }) {
               {p.status === 'revoked' ? 'revoked' : p.online ? 'online' : 'offline'}
             </strong>
             <code class="id">{p.deviceId}</code>
-            <span class="preview">
+            <span class="details">
               {p.link ? `Link ${LINKS[p.link] ?? p.link}` : 'No link'} · address {p.address ?? 'unknown'}
               {p.clockOffsetMs !== null ? ` · clock ${Math.round(p.clockOffsetMs)} ms off` : ''}
               {p.roundTripMs !== null ? ` · round trip ${Math.round(p.roundTripMs)} ms` : ''}
