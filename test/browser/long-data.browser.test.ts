@@ -87,7 +87,7 @@ describe(`long data on a 360 px phone (${kind})`, () => {
     await create('apache', { pattern: 'proposal', method: 'apache-release' });
     await create('approval', { pattern: 'time-poll', method: 'approval', options: FEW });
     await create('score', { pattern: 'proposal', method: 'score', options: FEW });
-    await create('dots', { pattern: 'proposal', method: 'dots', options: FEW });
+    await create('dots', { pattern: 'proposal', method: 'dot-vote', options: FEW });
     await create('consent', { pattern: 'proposal', method: 'consent' });
     await create('debate', { pattern: 'debate', method: 'schulze', options: FEW });
     await create('announcement', { pattern: 'announcement', method: 'all-acknowledged' });
@@ -152,11 +152,14 @@ describe(`long data on a 360 px phone (${kind})`, () => {
         for (const [key, id] of Object.entries(conversations)) {
           await page.evaluate(`location.hash = '#/conversations/${id}'`);
           await page.getByRole('heading', { level: 1, name: topic(key), exact: true }).waitFor(WAIT);
+          // Its ballot (or its outcome) drawn too, not only its heading.
           await page
-            .getByRole('heading', { name: 'Your vote' })
-            .or(page.locator('.outcome'))
+            .locator('.ballot, .outcome')
             .first()
-            .waitFor(WAIT);
+            .waitFor(WAIT)
+            .catch((e: Error) => {
+              throw new Error(`conversation (${key}): no ballot or outcome shown: ${e.message}`);
+            });
           wide.push(...(await overflow(page, `conversation (${key})`)));
         }
         expect(wide).toEqual([]);
@@ -273,9 +276,7 @@ describe(`long data on a 360 px phone (${kind})`, () => {
         await visit(page, 'Network');
         const card = page.locator('.card.peer').filter({ hasText: peer.deviceId });
         await card.filter({ hasText: NAME_B }).filter({ hasText: 'online' }).waitFor(WAIT);
-        await card
-          .filter({ hasText: /Link (direct|through|a hole|relayed).* · address \S+/ })
-          .waitFor(WAIT);
+        await card.filter({ hasText: /Link (direct|through|a hole|relayed).* · address \S+/ }).waitFor(WAIT);
         expect(await overflow(page, 'Network')).toEqual([]);
       }),
     300_000,
@@ -354,6 +355,7 @@ describe(`long data on a 360 px phone (${kind})`, () => {
         await setupPage.getByRole('button', { name: 'Continue' }).click(WAIT);
         await setupPage.getByRole('heading', { name: 'Onboarding', level: 1 }).waitFor(WAIT);
         await setupPage.getByRole('button', { name: 'Show my phrase once' }).click();
+        await setupPage.getByRole('list', { name: 'Seed phrase' }).locator('li').first().waitFor(WAIT);
         const words = await setupPage
           .getByRole('list', { name: 'Seed phrase' })
           .locator('li')
