@@ -66,9 +66,7 @@ export const ROUTE_PATHS = {
   archiveItem: { method: 'GET', path: '/archive/items/:id' },
   archiveBlob: { method: 'GET', path: '/archive/blobs/:id' },
   adoptIndex: { method: 'POST', path: '/archive/indexes/:name/adopt' },
-  restoreConversation: { method: 'POST', path: '/archive/restore' },
   restoreArchive: { method: 'POST', path: '/archive/restore-run' },
   restoreArchiveState: { method: 'GET', path: '/archive/restore-run' },
-  restoreFriends: { method: 'POST', path: '/archive/friends/restore' },
   archiveIndex: { method: 'GET', path: '/archive/indexes/:name' },
 } as const satisfies Record<string, { method: HttpMethod; path: string }>;

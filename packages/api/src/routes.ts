@@ -111,14 +111,8 @@ export const ROUTES = {
     body: Ar.AdoptIndexBody,
     response: Ar.Adopted,
   }),
-  restoreConversation: route({
-    ...P.restoreConversation,
-    body: Ar.RestoreConversationBody,
-    response: Ar.Restored,
-  }),
   restoreArchive: route({ ...P.restoreArchive, body: Rs.RestoreArchiveBody, response: Rs.RestoreRun }),
   restoreArchiveState: route({ ...P.restoreArchiveState, response: Rs.RestoreRun }),
-  restoreFriends: route({ ...P.restoreFriends, body: Ar.RestoreFriendsBody, response: Ar.FriendsRestored }),
   archiveIndex: route({ ...P.archiveIndex, params: Ar.IndexNameParams, response: Ar.SealedIndex }),
 } as const;
 

@@ -237,7 +237,7 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
           conversationRoutes(conversations),
           ruleCheckRoutes,
           archiveRoutes(archive, () => archivist!.rewrapStatus()),
-          archiveItemRoutes(archivist, messenger.restored),
+          archiveItemRoutes(archivist),
           archiveRestoreRoutes(new ArchiveRestore(node, archivist, messenger.restored, introductions)),
           backupRoutes({ userId: node.userId, deviceId: node.deviceId }),
           relayStatusRoutes(node),

@@ -161,6 +161,9 @@ export const api = {
   /** `kith archive restore [--phrase-file]`: starts the agent's run; its events tell the rest. */
   restoreArchive: (body: BodyOf<'restoreArchive'>) => agent.restoreArchive({ body }),
   restoreArchiveState: () => agent.restoreArchiveState(),
+  /** `kith archive rewrap --phrase-file F`: items still sealed to a revoked device, sealed anew. */
+  rewrapArchive: (phrase: string, bip39Passphrase?: string) =>
+    agent.rewrapArchive({ body: { phrase, ...(bip39Passphrase ? { bip39Passphrase } : {}) } }),
 
   phraseStatus: () => agent.phraseStatus(),
   revealPhrase: () => agent.revealPhrase(),

@@ -50,6 +50,8 @@ const RULES: readonly [method: string, pattern: string][] = [
   ['GET', `/api/archive/items/${ID}`],
   // Restoring the archive (`kith archive restore`): the phrase, typed into the page, in the body.
   ['POST', '/api/archive/restore-run'],
+  // Re-sealing what a revoked device could open (`kith archive rewrap`): the phrase in the body.
+  ['POST', '/api/archive/rewrap'],
   ['GET', '/api/archive/restore-run'],
   ['GET', '/api/relay/status'],
   ['POST', '/api/identity/name'],

@@ -15,7 +15,7 @@ import {
 import { groupBadge, groupChats } from '../app/logic/chats.ts';
 import { explainOutcome } from '../app/logic/explain.ts';
 import { layoutNetwork } from '../app/logic/network-layout.ts';
-import { conversationBody, DEFAULT_METHOD, PATTERNS } from '../app/logic/new-conversation.ts';
+import { conversationBody, DEFAULT_METHOD, PATTERNS, parseParams } from '../app/logic/new-conversation.ts';
 import { pickWordPositions, wordsMatch } from '../app/logic/phrase-check.ts';
 
 describe('ballots', () => {
@@ -124,6 +124,32 @@ describe('new conversation form', () => {
     expect(conversationBody({ ...base, members: [] })).toMatch(/member/);
     expect(conversationBody({ ...base, method: 'custom' })).toMatch(/rule/);
     expect(conversationBody({ ...base, deadline: 'soon' })).toMatch(/date/);
+    expect(conversationBody({ ...base, params: 'min' })).toMatch(/^Method parameters: write key=value/);
+    expect(conversationBody({ ...base, patternParams: 'a=1\na=2' })).toMatch(/a is given twice/);
+  });
+  it('adds the membership and the parameters, read as `kith conversation create --param` reads them', () => {
+    expect(
+      conversationBody({
+        ...base,
+        membership: 'fixed',
+        params: ' min = 2 \n\nof=cast\nlist=[1,"b"]',
+        patternParams: 'capacity=10',
+      }),
+    ).toMatchObject({
+      membership: 'fixed',
+      params: { min: 2, of: 'cast', list: [1, 'b'] },
+      patternParams: { capacity: 10 },
+    });
+    expect(conversationBody({ ...base, membership: '', params: '\n' })).not.toHaveProperty('params');
+    expect(conversationBody({ ...base, membership: '' })).not.toHaveProperty('membership');
+    // A custom rule's done and passed stay text even when they look like JSON.
+    expect(parseParams('passed=true\ndone=1\nwinner=x', 'P')).toEqual({
+      passed: 'true',
+      done: '1',
+      winner: 'x',
+    });
+    expect(parseParams('m={"a":', 'P')).toBe('P: m is not valid JSON.');
+    expect(parseParams('flag=false\nn=null\nx=-1.5', 'P')).toEqual({ flag: false, n: null, x: -1.5 });
   });
 });
 

@@ -40,6 +40,8 @@ export const SetupCreateBody = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     deviceName: Type.Optional(DeviceName),
+    /** The optional BIP39 passphrase ("25th word") of the fresh phrase (`kith init --bip39-passphrase-file`). */
+    bip39Passphrase: Type.Optional(Type.String({ maxLength: 1024 })),
     unlockPassphrase: Type.Optional(UnlockPassphrase),
   },
   { additionalProperties: false },

@@ -1,7 +1,7 @@
 /**
  * Conversations restored from the archive (docs/ARCHITECTURE.md "Restoring the archive"): after a
- * recovery, `kith archive restore --phrase-file F` opens the archived transcripts the person's
- * phrase can open and hands them to the agent, which keeps their messages here, sealed under
+ * recovery, the restore run (`archive/archive-restore.ts`, `kith archive restore --phrase-file F`)
+ * opens the archived transcripts the person's phrase can open and keeps their messages here, sealed under
  * this device's storage key (one secret per conversation), and shows them among its messages.
  *
  * They are texts, not the signed items the senders made (a transcript keeps what was said, by

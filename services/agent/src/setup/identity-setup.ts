@@ -76,6 +76,7 @@ export class IdentitySetup {
   create(body: {
     name?: string;
     deviceName?: string;
+    bip39Passphrase?: string;
     unlockPassphrase?: string;
   }): Promise<SetupResult & { phrasePending: true }> {
     return this.step(body, async (passphrase) => {
@@ -84,6 +85,7 @@ export class IdentitySetup {
         deviceName: this.deviceName(body.deviceName),
         userName: body.name?.trim(),
         passphrase,
+        bip39Passphrase: body.bip39Passphrase || undefined,
         random: this.options.random,
       });
       // Never in a log or an answer: it waits, sealed, until the onboarding page shows it once.

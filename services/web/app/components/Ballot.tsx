@@ -9,6 +9,7 @@ import {
   scoreVote,
   type VoteBody,
 } from '../logic/ballot.ts';
+import { ApacheBallot, ObjectOrBlock, Withdraw } from './BallotExtras.tsx';
 import { ErrorNote } from './Errors.tsx';
 
 /** The ballot a conversation asks for: choice, approval, ranking, scores, dots, consent, … */
@@ -22,13 +23,17 @@ export function Ballot({
   onVoted: () => void;
 }) {
   const [error, setError] = useState<unknown>(null);
-  const [sent, setSent] = useState(false);
+  const [sent, setSent] = useState('');
   const vote = async (body: VoteBody | string) => {
     if (typeof body === 'string') return setError(new Error(body));
     setError(null);
     try {
       await api.vote(view.id, body);
-      setSent(true);
+      setSent(
+        'withdraw' in body
+          ? 'Vote taken back: it no longer counts.'
+          : 'Vote sent. You can change it until the conversation closes.',
+      );
       onVoted();
     } catch (e) {
       setError(e);
@@ -46,24 +51,19 @@ export function Ballot({
         <Buttons choices={['yes', 'maybe', 'no'] as const} onPick={(v) => vote({ rsvp: v })} />
       ) : null}
       {form === 'ack' ? <Buttons choices={['Acknowledge']} onPick={() => vote({ ack: true })} /> : null}
-      {form === 'apache' ? (
-        <Buttons
-          choices={['+1', '0', '-1'] as const}
-          onPick={(v) => vote({ apache: { vote: APACHE[v], binding: true } })}
-        />
-      ) : null}
+      {form === 'apache' ? <ApacheBallot onVote={vote} /> : null}
       {form === 'consent' ? <Consent onVote={vote} /> : null}
       {form === 'approval' ? <Approval options={options} onVote={vote} /> : null}
       {form === 'ranking' ? <Ranking options={options} onVote={vote} /> : null}
       {form === 'score' ? <Scores options={options} range={view.tally.rules.score} onVote={vote} /> : null}
       {form === 'dots' ? <Dots options={options} budget={view.tally.rules.dotBudget} onVote={vote} /> : null}
-      {sent ? <p role="status">Vote sent. You can change it until the conversation closes.</p> : null}
+      {view.pattern === 'proposal' ? <ObjectOrBlock canObject={form !== 'consent'} onVote={vote} /> : null}
+      <Withdraw onVote={vote} />
+      {sent ? <p role="status">{sent}</p> : null}
       <ErrorNote error={error} />
     </section>
   );
 }
-
-const APACHE = { '+1': 1, '0': 0, '-1': -1 } as const;
 
 function Buttons<T extends string>({ choices, onPick }: { choices: readonly T[]; onPick: (v: T) => void }) {
   return (

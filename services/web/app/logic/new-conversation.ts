@@ -30,6 +30,43 @@ export interface NewConversationForm {
   options: string;
   members: string[];
   deadline: string;
+  /** Method parameters (with a custom rule: winner, passed, accepts), `key=value` one a line. */
+  params?: string;
+  /** Pattern parameters, e.g. `capacity=10`, `key=value` one a line. */
+  patternParams?: string;
+  /** Who changes the members; the node's default (creator) when empty. */
+  membership?: '' | 'creator' | 'members' | 'fixed';
+}
+
+type Params = NonNullable<CreateConversation['params']>;
+
+/**
+ * `key=value` lines as `kith conversation create --param` reads them: numbers, booleans, null,
+ * [lists] and {maps} as JSON, anything else as text (a CEL rule's `done` and `passed` always
+ * text). Empty lines are skipped; the first problem is returned as a sentence.
+ */
+export function parseParams(text: string, what: string): Params | undefined | string {
+  const out: Record<string, unknown> = {};
+  for (const line of text.split('\n').map((l) => l.trim())) {
+    if (!line) continue;
+    const eq = line.indexOf('=');
+    if (eq <= 0) return `${what}: write key=value, one a line (not “${line.slice(0, 40)}”).`;
+    const key = line.slice(0, eq).trim();
+    const raw = line.slice(eq + 1).trim();
+    if (Object.hasOwn(out, key)) return `${what}: ${key} is given twice.`;
+    if (
+      key !== 'done' &&
+      key !== 'passed' &&
+      (/^(-?\d+(\.\d+)?|true|false|null)$/.test(raw) || /^[[{]/.test(raw))
+    ) {
+      try {
+        out[key] = JSON.parse(raw);
+      } catch {
+        return `${what}: ${key} is not valid JSON.`;
+      }
+    } else out[key] = raw;
+  }
+  return Object.keys(out).length ? (out as Params) : undefined;
 }
 
 export function conversationBody(f: NewConversationForm): CreateConversation | string {
@@ -46,6 +83,13 @@ export function conversationBody(f: NewConversationForm): CreateConversation | s
     body.rule = f.rule.trim();
   } else body.method = f.method;
   if (options.length) body.options = options;
+  const params = parseParams(f.params ?? '', 'Method parameters');
+  if (typeof params === 'string') return params;
+  if (params) body.params = params;
+  const patternParams = parseParams(f.patternParams ?? '', 'Pattern parameters');
+  if (typeof patternParams === 'string') return patternParams;
+  if (patternParams) body.patternParams = patternParams;
+  if (f.membership) body.membership = f.membership;
   if (f.deadline) {
     const ms = Date.parse(f.deadline);
     if (Number.isNaN(ms)) return 'The deadline is not a date and time.';

@@ -100,7 +100,7 @@ function GroupView({ id }: { id: string }) {
       {view.pattern === 'debate' && view.status === 'open' ? (
         <ArgumentForm view={view} onSent={load} />
       ) : null}
-      {form ? <Ballot view={view} form={form} onVoted={load} /> : null}
+      {form ? <Ballot key={view.id} view={view} form={form} onVoted={load} /> : null}
       {view.status === 'open' ? <MessageBox onSend={(text) => api.post(id, text).then(load)} /> : null}
     </section>
   );

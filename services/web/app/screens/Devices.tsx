@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, type Invite, type WebSession } from '../api.ts';
+import { ArchiveRewrap } from '../components/ArchiveRewrap.tsx';
 import { BackupForm } from '../components/BackupForm.tsx';
 import { ErrorNote } from '../components/Errors.tsx';
 import { IdentityLogExport } from '../components/IdentityLogExport.tsx';
@@ -68,6 +69,11 @@ export function DevicesScreen() {
       <h1 id="devices-title">Devices</h1>
       <ErrorNote error={error} />
       {done ? <p role="status">{done}</p> : null}
+      {me ? (
+        <p>
+          My user id (<code>kith identity</code>): <code class="id">{me.userId}</code>
+        </p>
+      ) : null}
       <form class="panel" onSubmit={saveName}>
         <label for="my-name">My name (my friends see it)</label>
         <input
@@ -160,6 +166,7 @@ export function DevicesScreen() {
           </div>
         </form>
       ) : null}
+      <ArchiveRewrap />
       <IdentityLogExport />
       <BackupForm />
       <h2>Signed-in browsers</h2>

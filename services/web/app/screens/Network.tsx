@@ -2,9 +2,13 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, type Message, type Peer } from '../api.ts';
 import { ErrorNote } from '../components/Errors.tsx';
 import { NodeStatus } from '../components/NodeStatus.tsx';
+import { PeerList } from '../components/PeerList.tsx';
 import { useAgentEvents } from '../events.ts';
 import { layoutNetwork } from '../logic/network-layout.ts';
 import { nameOf, shortId, usePeople } from '../names.ts';
+
+/** A name as the drawing labels it: short enough for its arc (the peer list below has it whole). */
+const label = (name: string) => (name.length > 20 ? `${name.slice(0, 19)}…` : name);
 
 /** A drawn picture of my cluster, updated live from peer events. */
 export function NetworkScreen() {
@@ -90,7 +94,7 @@ export function NetworkScreen() {
           })}
           {layout.groups.map((g) => (
             <text key={g.userId} x={g.x} y={g.y} class="label group">
-              {nameOf(people, g.userId)}
+              {label(nameOf(people, g.userId))}
               {relays.has(g.userId) ? ' (relay)' : ''}
             </text>
           ))}
@@ -108,6 +112,7 @@ export function NetworkScreen() {
             )}
         </figcaption>
       </figure>
+      <PeerList peers={peers} />
       <NodeStatus />
     </section>
   );

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.ts';
+import { ConversationSettings } from '../components/ConversationSettings.tsx';
 import { ErrorNote } from '../components/Errors.tsx';
 import { METHOD_HELP } from '../logic/ballot.ts';
 import {
@@ -151,6 +152,8 @@ export function NewConversationScreen() {
           value={form.deadline}
           onInput={(e) => set({ deadline: e.currentTarget.value })}
         />
+
+        <ConversationSettings form={form} set={set} />
 
         <button type="submit">Create</button>
         <ErrorNote error={error} />

@@ -4,6 +4,7 @@ import { ErrorNote } from '../components/Errors.tsx';
 import { type KeptPhrase, RestoreAfterRecovery } from '../components/RestoreArchive.tsx';
 import { RevokeLost } from '../components/RevokeLost.tsx';
 import { Scanner } from '../components/Scanner.tsx';
+import { SetupCreate } from '../components/SetupCreate.tsx';
 import { useAgentEvents } from '../events.ts';
 import { UnlockPassphraseField } from '../components/UnlockPassphraseField.tsx';
 import { PhraseFields } from '../components/PhraseFields.tsx';
@@ -32,7 +33,6 @@ export function SetupScreen({ onReady }: { onReady: (created: boolean) => void }
   const [done, setDone] = useState<Done | null>(null);
   const [ready, setReady] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const [name, setName] = useState('');
   const [code, setCode] = useState('');
   const [phrase, setPhrase] = useState('');
   const [invite, setInvite] = useState('');
@@ -172,30 +172,15 @@ export function SetupScreen({ onReady }: { onReady: (created: boolean) => void }
       </fieldset>
       <ErrorNote error={error} />
       {choice === 'create' ? (
-        <form
-          class="panel stack"
-          onSubmit={(e) => {
-            e.preventDefault();
-            const lock = takeUnlock();
+        <SetupCreate
+          busy={busy}
+          onCreate={(create) =>
             void run(async () => {
-              await api.setupCreate({ ...(name.trim() ? { name: name.trim() } : {}), ...lock });
+              await create();
               return { kind: 'create' };
-            });
-          }}
-        >
-          <p>A new identity with a fresh 24-word seed phrase, shown to you once on the next page.</p>
-          <label for="setup-name">Your name, as friends will see it (optional)</label>
-          <input
-            id="setup-name"
-            maxLength={64}
-            value={name}
-            onInput={(e) => setName(e.currentTarget.value)}
-          />
-          <UnlockPassphraseField id="setup-unlock" value={unlockPassphrase} onInput={setUnlockPassphrase} />
-          <button type="submit" disabled={busy}>
-            Create identity
-          </button>
-        </form>
+            })
+          }
+        />
       ) : null}
       {choice === 'enrol' ? (
         <form

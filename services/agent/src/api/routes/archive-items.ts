@@ -7,7 +7,6 @@
 import { KithError } from '@kith/core/errors';
 import { ROUTES } from '@kith/api/routes';
 import type { Archivist } from '../../archive/archivist.ts';
-import type { RestoredMessages } from '../../messaging/restored-messages.ts';
 import type { ApiPlugin } from '../context.ts';
 
 const idParam = (request: { params: unknown }): string => {
@@ -17,23 +16,8 @@ const idParam = (request: { params: unknown }): string => {
   return id;
 };
 
-export function archiveItemRoutes(archivist: Archivist, restored?: RestoredMessages): ApiPlugin {
+export function archiveItemRoutes(archivist: Archivist): ApiPlugin {
   return async (app) => {
-    if (restored) {
-      app.post(
-        ROUTES.restoreConversation.path,
-        {
-          schema: {
-            summary:
-              'Keep the messages of a transcript opened with the recovery phrase elsewhere (the restore run, POST /archive/restore-run, does the same inside the agent): shown among this device’s messages and sealed again to today’s devices.',
-            tags: ['archive'],
-            body: ROUTES.restoreConversation.body,
-            response: { 200: ROUTES.restoreConversation.response },
-          },
-        },
-        async (request) => restored.restore(request.body),
-      );
-    }
     app.post(
       ROUTES.rewrapArchive.path,
       {
@@ -46,25 +30,6 @@ export function archiveItemRoutes(archivist: Archivist, restored?: RestoredMessa
         },
       },
       async (request) => archivist.rewrap(request.body.phrase, request.body.bip39Passphrase),
-    );
-    app.post(
-      ROUTES.restoreFriends.path,
-      {
-        bodyLimit: 6 * 1024 * 1024 + 1024,
-        schema: {
-          summary:
-            'Friends back after a recovery: a friend bundle opened with the recovery phrase (the restore run hands its bundles over the same way); every part is verified, the list merged with its stamps, the friends dialled.',
-          tags: ['archive'],
-          body: ROUTES.restoreFriends.body,
-          response: { 200: ROUTES.restoreFriends.response },
-        },
-      },
-      async (request) => {
-        const { bundle } = request.body;
-        if (!/^[A-Za-z0-9+/]*={0,2}$/.test(bundle))
-          throw new KithError('INVALID_INPUT', 'The bundle is base64.');
-        return archivist.restoreFriends(new Uint8Array(Buffer.from(bundle, 'base64')));
-      },
     );
     app.post(
       ROUTES.syncArchive.path,
