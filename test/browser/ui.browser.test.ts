@@ -348,6 +348,29 @@ describe(`web UI in Chromium (${kind})`, () => {
   );
 
   it(
+    'a discussion ends when both say “Done for me” (`kith vote --ack`) from their pages',
+    () =>
+      step(async () => {
+        await visit(pageA, 'New conversation');
+        await pageA.getByLabel('Topic').fill('Anything for the newsletter?');
+        await pageA.getByLabel('Pattern').selectOption('discussion');
+        await pageA.getByLabel('How it is decided').selectOption('all-acknowledged');
+        await pageA.getByRole('group', { name: 'Members' }).getByRole('checkbox').nth(1).check();
+        await pageA.getByRole('button', { name: 'Create' }).click();
+        await pageA.getByRole('heading', { name: 'Anything for the newsletter?' }).waitFor(WAIT);
+        await visit(pageB, 'Conversations');
+        await pageB.getByRole('link', { name: /Anything for the newsletter\?/ }).click();
+        await pageB.getByRole('heading', { name: 'Anything for the newsletter?' }).waitFor(WAIT);
+        for (const page of [pageA, pageB]) {
+          await page.getByRole('button', { name: 'Done for me' }).click();
+          await page.getByRole('status').filter({ hasText: 'Vote sent' }).waitFor(WAIT);
+        }
+        for (const page of [pageA, pageB]) await page.locator('.state.closed').waitFor(WAIT);
+      }),
+    300_000,
+  );
+
+  it(
     'draws the network with the friend’s device online',
     () =>
       step(async () => {

@@ -35,7 +35,9 @@ describe('ballots', () => {
     expect(ballotForm('consent', {}, 'proposal')).toBe('consent');
     expect(ballotForm('majority', {}, 'invitation')).toBe('rsvp');
     expect(ballotForm('all-acknowledged', {}, 'announcement')).toBe('ack');
-    expect(ballotForm('lazy-consensus', {}, 'discussion')).toBeNull();
+    // A discussion asks for `ack` ("done for me") whatever its method, as `kith vote --ack` does.
+    expect(ballotForm('lazy-consensus', {}, 'discussion')).toBe('ack');
+    expect(ballotForm('all-acknowledged', {}, 'discussion')).toBe('ack');
     expect(ballotForm('cel', { accepts: ['approval'] }, 'time-poll')).toBe('approval');
   });
 

@@ -50,7 +50,12 @@ export function Ballot({
       {form === 'rsvp' ? (
         <Buttons choices={['yes', 'maybe', 'no'] as const} onPick={(v) => vote({ rsvp: v })} />
       ) : null}
-      {form === 'ack' ? <Buttons choices={['Acknowledge']} onPick={() => vote({ ack: true })} /> : null}
+      {form === 'ack' ? (
+        <Buttons
+          choices={[view.pattern === 'discussion' ? 'Done for me' : 'Acknowledge']}
+          onPick={() => vote({ ack: true })}
+        />
+      ) : null}
       {form === 'apache' ? <ApacheBallot onVote={vote} /> : null}
       {form === 'consent' ? <Consent onVote={vote} /> : null}
       {form === 'approval' ? <Approval options={options} onVote={vote} /> : null}

@@ -62,7 +62,8 @@ export const METHOD_HELP: Record<string, string> = {
 export function ballotForm(method: string, params: unknown, pattern: string): BallotForm | null {
   if (pattern === 'invitation') return 'rsvp';
   if (pattern === 'announcement') return 'ack';
-  if (pattern === 'discussion') return null;
+  // A discussion's one ballot is `ack`, "done for me" (`kith vote ID --ack`), whatever its method.
+  if (pattern === 'discussion') return 'ack';
   let kind = METHOD_BALLOT[method] ?? null;
   if (method === 'cel' && params && typeof params === 'object') {
     const accepts = (params as { accepts?: unknown }).accepts;
