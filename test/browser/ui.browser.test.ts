@@ -238,7 +238,7 @@ describe(`web UI in Chromium (${kind})`, () => {
       step(async () => {
         await visit(pageA, 'New conversation');
         await pageA.getByLabel('Topic').fill('Where do we meet on Friday?');
-        await pageA.getByLabel('Pattern').selectOption('proposal');
+        await pageA.getByLabel('Pattern', { exact: true }).selectOption('proposal');
         await pageA.getByLabel('How it is decided').selectOption('custom');
         await pageA.getByLabel('Custom rule').fill('turnout >=');
         await pageA.locator('#rule-state.error').waitFor(WAIT);
@@ -301,7 +301,7 @@ describe(`web UI in Chromium (${kind})`, () => {
       step(async () => {
         await visit(pageA, 'New conversation');
         await pageA.getByLabel('Topic').fill('Tabs or spaces?');
-        await pageA.getByLabel('Pattern').selectOption('debate');
+        await pageA.getByLabel('Pattern', { exact: true }).selectOption('debate');
         await pageA.getByLabel('Options (one per line)').fill('Tabs\nSpaces');
         await pageA.getByRole('group', { name: 'Members' }).getByRole('checkbox').nth(1).check();
         await pageA.getByRole('button', { name: 'Create' }).click();
@@ -353,7 +353,7 @@ describe(`web UI in Chromium (${kind})`, () => {
       step(async () => {
         await visit(pageA, 'New conversation');
         await pageA.getByLabel('Topic').fill('Anything for the newsletter?');
-        await pageA.getByLabel('Pattern').selectOption('discussion');
+        await pageA.getByLabel('Pattern', { exact: true }).selectOption('discussion');
         await pageA.getByLabel('How it is decided').selectOption('all-acknowledged');
         await pageA.getByRole('group', { name: 'Members' }).getByRole('checkbox').nth(1).check();
         await pageA.getByRole('button', { name: 'Create' }).click();
@@ -459,7 +459,7 @@ describe(`web UI in Chromium (${kind})`, () => {
         // The phrase form of a device invite (how long it stays open, the BIP39 passphrase) fits too.
         await pageB.getByRole('button', { name: 'Make a device invite' }).click();
         await pageB.getByLabel('Invite open for').selectOption({ label: '1 hour' });
-        await pageB.getByLabel('BIP39 passphrase (only if your phrase has one)').waitFor(WAIT);
+        await pageB.locator('#phrase-bip39').waitFor(WAIT);
         expect((await pageB.evaluate('document.documentElement.scrollWidth')) as number).toBeLessThanOrEqual(
           360,
         );
