@@ -3,7 +3,7 @@
  * code), names and id prefixes accepted back, and output in words (ballots, ties, archive
  * counts). Each case here failed or said something else before.
  */
-import { createServer, type Server } from 'node:net';
+import { type AddressInfo, createServer, type Server } from 'node:net';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,6 @@ import { KithNode, waitFor } from '../../test/helpers/cluster.ts';
 import { makeTempDir } from '../../test/helpers/database.ts';
 import { runKith } from '../../test/helpers/kith-cli.ts';
 
-const portBase = 34_000 + Math.floor(Math.random() * 10_000);
 const codeOf = (r: { json: unknown }) => (r.json as { error?: { code: string } } | undefined)?.error?.code;
 
 describe('kith without a running node', () => {
@@ -38,9 +37,10 @@ describe('kith without a running node', () => {
   });
 
   it('a peer port already in use is ADDRESS_IN_USE naming the port, not INTERNAL', async () => {
-    const port = portBase + 10;
+    // The system picks the blocked port (a fixed one could be any other process's at that moment).
     const blocker: Server = createServer();
-    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
     try {
       const r = await runKith(
         [
@@ -52,7 +52,7 @@ describe('kith without a running node', () => {
           '--peer-port',
           String(port),
           '--api-port',
-          String(port + 1),
+          '0',
           '--web-port',
           '0',
           '--json',
@@ -79,8 +79,9 @@ describe('kith with one running node', () => {
     node = new KithNode({
       dataDir: join(dir, 'a'),
       host: '127.0.0.1',
-      peerPort: portBase,
-      apiPort: portBase + 1,
+      // Ports the system picks: fixed ones on 127.0.0.1 collided with another process's in CI.
+      peerPort: 0,
+      apiPort: 0,
       heartbeatMeanMs: 1000,
     });
     const init = await runKith([
