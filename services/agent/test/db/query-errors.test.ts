@@ -16,6 +16,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTestDatabase,
+  type TestDatabaseKind,
   type TestDatabaseTarget,
   testDatabaseKinds,
 } from '../../../../test/helpers/database.ts';
@@ -68,35 +69,42 @@ const probeRoutes: ApiPlugin = async (app) => {
   });
 };
 
+/** An agent with the probe routes on a fresh database of `kind`, its logs captured at debug level. */
+function probeAgent(kind: TestDatabaseKind) {
+  const probe = {
+    target: undefined as unknown as TestDatabaseTarget,
+    database: undefined as unknown as KithDatabase,
+    agent: undefined as unknown as Agent,
+    logs: captureLogs('debug'),
+    auth: { authorization: '' },
+  };
+  beforeAll(async () => {
+    probe.target = await createTestDatabase(kind);
+    probe.database = await probe.target.open();
+    await probe.database.migrate();
+    probe.agent = await buildTestAgent({
+      dataDir: probe.target.dataDir,
+      database: probe.database,
+      plugins: [probeRoutes],
+      logger: probe.logs.logger,
+    });
+    probe.auth = { authorization: `Bearer ${probe.agent.apiToken}` };
+  });
+  afterAll(async () => {
+    await probe.agent?.stop();
+    await probe.database?.close();
+    await probe.target?.dispose();
+  });
+  return probe;
+}
+
 for (const kind of testDatabaseKinds()) {
   describe(`a failed query on ${kind} shows no value`, () => {
-    let target: TestDatabaseTarget;
-    let database: KithDatabase;
-    let agent: Agent;
-    const logs = captureLogs('debug');
-    let auth: { authorization: string };
-
-    beforeAll(async () => {
-      target = await createTestDatabase(kind);
-      database = await target.open();
-      await database.migrate();
-      agent = await buildTestAgent({
-        dataDir: target.dataDir,
-        database,
-        plugins: [probeRoutes],
-        logger: logs.logger,
-      });
-      auth = { authorization: `Bearer ${agent.apiToken}` };
-    });
-    afterAll(async () => {
-      await agent?.stop();
-      await database?.close();
-      await target?.dispose();
-    });
+    const probe = probeAgent(kind);
 
     it('a unique violation: the SQL, the SQLSTATE and the constraint, never the row', async () => {
-      const invites = new InviteRepository(database.db);
-      await database.db.execute(sql`delete from invites where id = ${SECRETS.inviteId}`);
+      const invites = new InviteRepository(probe.database.db);
+      await probe.database.db.execute(sql`delete from invites where id = ${SECRETS.inviteId}`);
       await invites.create(inviteRow());
       const err = await invites.create(inviteRow()).then(
         () => undefined,
@@ -110,17 +118,17 @@ for (const kind of testDatabaseKinds()) {
       expect(q.message).toContain('duplicate key value violates unique constraint "invites_pkey"');
       expect(q.stack).toContain('invite-repository.ts');
       expect(findSecret(shownForms(err), SECRETS)).toBeUndefined();
-      // Wrapped in the catalogue, as repositories do, and logged the ways the agent logs.
+      // Wrapped in the catalogue, as repositories do, and logged the ways the agent probe.logs.
       const wrapped = new KithError('INTERNAL', undefined, { cause: err });
-      logs.logger.error({ err: wrapped }, 'wrapped');
-      logs.logger.warn({ err }, 'as it is');
-      logs.logger.error(err as Error);
-      expect(logs.text()).toContain('invites_pkey');
-      expect(findSecret(logs.text(), SECRETS)).toBeUndefined();
+      probe.logs.logger.error({ err: wrapped }, 'wrapped');
+      probe.logs.logger.warn({ err }, 'as it is');
+      probe.logs.logger.error(err as Error);
+      expect(probe.logs.text()).toContain('invites_pkey');
+      expect(findSecret(probe.logs.text(), SECRETS)).toBeUndefined();
     });
 
     it('a value the database cannot read: the quoted value is masked', async () => {
-      const err = await database.db.execute(sql`select ${SECRETS.text}::int`).then(
+      const err = await probe.database.db.execute(sql`select ${SECRETS.text}::int`).then(
         () => undefined,
         (e: unknown) => e,
       );
@@ -133,7 +141,7 @@ for (const kind of testDatabaseKinds()) {
     });
 
     it('a failure inside a transaction, and its rollback, shows no value either', async () => {
-      const err = await database.db
+      const err = await probe.database.db
         .transaction(async (tx) => {
           await tx.execute(sql`select ${SECRETS.text}::int`);
         })
@@ -146,17 +154,17 @@ for (const kind of testDatabaseKinds()) {
     });
 
     it('through the API: the generic sentence to the person, the query without values to the log', async () => {
-      await database.db.execute(sql`delete from invites where id = ${SECRETS.inviteId}`);
+      await probe.database.db.execute(sql`delete from invites where id = ${SECRETS.inviteId}`);
       for (const url of ['/api/probe/invite-twice', '/api/probe/bad-type']) {
-        const res = await agent.api.inject({ method: 'POST', url, headers: auth });
+        const res = await probe.agent.api.inject({ method: 'POST', url, headers: probe.auth });
         expect(res.statusCode, url).toBe(500);
         expect(res.json()).toEqual({
           error: { code: 'INTERNAL', message: 'Something went wrong inside Kith.' },
         });
       }
-      const failed = logs.lines().filter((l) => l.msg === 'request failed');
+      const failed = probe.logs.lines().filter((l) => l.msg === 'request failed');
       expect(failed.length).toBeGreaterThanOrEqual(2);
-      const text = logs.text();
+      const text = probe.logs.text();
       expect(text).toContain('insert into \\"invites\\"');
       expect(text).toContain('select $1::int');
       expect(findSecret(text, SECRETS)).toBeUndefined();
@@ -164,40 +172,20 @@ for (const kind of testDatabaseKinds()) {
   });
 
   describe(`an INTERNAL error on ${kind}`, () => {
-    let target: TestDatabaseTarget;
-    let database: KithDatabase;
-    let agent: Agent;
-    const logs = captureLogs('debug');
-
-    beforeAll(async () => {
-      target = await createTestDatabase(kind);
-      database = await target.open();
-      await database.migrate();
-      agent = await buildTestAgent({
-        dataDir: target.dataDir,
-        database,
-        plugins: [probeRoutes],
-        logger: logs.logger,
-      });
-    });
-    afterAll(async () => {
-      await agent?.stop();
-      await database?.close();
-      await target?.dispose();
-    });
+    const probe = probeAgent(kind);
 
     it('the person sees the generic sentence; the log at debug level has the stack of the bug', async () => {
-      const res = await agent.api.inject({
+      const res = await probe.agent.api.inject({
         method: 'POST',
         url: '/api/probe/bug',
-        headers: { authorization: `Bearer ${agent.apiToken}` },
+        headers: { authorization: `Bearer ${probe.agent.apiToken}` },
       });
       expect(res.statusCode).toBe(500);
       expect(res.json()).toEqual({
         error: { code: 'INTERNAL', message: 'Something went wrong inside Kith.' },
       });
       expect(res.body).not.toContain('limit');
-      const line = logs.lines().find((l) => l.msg === 'request failed');
+      const line = probe.logs.lines().find((l) => l.msg === 'request failed');
       expect(line?.code).toBe('INTERNAL');
       const err = line?.err as { type?: string; message?: string; stack?: string } | undefined;
       expect(err?.type).toBe('TypeError');
