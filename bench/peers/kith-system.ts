@@ -6,14 +6,18 @@
 import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
+import postgres from 'postgres';
 import { WebSocket } from 'ws';
 import { ClusterDatabases, type KithNode, pairAndConfirm, waitFor } from '../../test/helpers/cluster.ts';
 import { makeTempDir } from '../../test/helpers/database.ts';
+import { cpuMs } from './proc-stats.ts';
 import type { System } from './system.ts';
 
 const TEXT = 'k'.repeat(1024);
 /** The agents' log level: `info` as `kith up` runs by default; KITH_BENCH_LOG_LEVEL=debug to compare. */
 const LOG_LEVEL = process.env.KITH_BENCH_LOG_LEVEL ?? 'info';
+const BUILD = process.env.KITH_BENCH_BUILD;
+const COUNT_DIR = process.env.KITH_BENCH_COUNT_DIR;
 /** POSTs in flight at once during a burst. */
 const WINDOW = 32;
 
@@ -33,8 +37,15 @@ export async function startKithSystem(kind: 'pglite' | 'postgres'): Promise<Syst
     node.options.logLevel = LOG_LEVEL;
     // KITH_BENCH_NODE_ARGS: Node options for both agents, e.g. '--cpu-prof --cpu-prof-dir=DIR' for
     // profiles (Node refuses --cpu-prof in NODE_OPTIONS; `exec` keeps the pid the bench reads).
-    const nodeArgs = process.env.KITH_BENCH_NODE_ARGS;
-    if (nodeArgs) node.options.prefix = ['sh', '-c', `exec "$0" ${nodeArgs} "$@"`];
+    // KITH_BENCH_BUILD=DIR runs DIR/bin/kith.mjs instead (a copy of another build, for before/after
+    // in one run); KITH_BENCH_COUNT_DIR=DIR loads count-preload.mjs and collects its counters there.
+    const nodeArgs = [
+      process.env.KITH_BENCH_NODE_ARGS ?? '',
+      COUNT_DIR ? `--import ${join(import.meta.dirname, 'count-preload.mjs')}` : '',
+    ].join(' ');
+    const bin = BUILD ? `"${join(BUILD, 'bin', 'kith.mjs')}"` : '"$1"';
+    node.options.prefix = ['sh', '-c', `b=${bin}; shift; exec "$0" ${nodeArgs} "$b" "$@"`];
+    if (COUNT_DIR) node.options.env = { ...node.options.env, KITH_BENCH_COUNT_DIR: COUNT_DIR };
   }
   await Promise.all([a.start(), b.start()]);
   await pairAndConfirm(a, b);
@@ -94,6 +105,7 @@ export async function startKithSystem(kind: 'pglite' | 'postgres'): Promise<Syst
   });
 
   const pacedSent = new Map<string, number>();
+  let cpuAtStart = [0, 0];
   return {
     name: `kith (two kith up, ${kind === 'pglite' ? 'PGlite' : 'Postgres'})`,
     pids: () => [a.pid!, b.pid!],
@@ -132,6 +144,29 @@ export async function startKithSystem(kind: 'pglite' | 'postgres'): Promise<Syst
         if (at !== undefined) out.push(at - sentAt);
       }
       return out;
+    },
+    async mark(at) {
+      // CPU of each agent apart (the table gives their sum).
+      const [cpuA, cpuB] = [a.pid!, b.pid!].map(cpuMs);
+      if (at === 'start') cpuAtStart = [cpuA!, cpuB!];
+      else
+        console.error(
+          `  CPU ms in the burst: A ${(cpuA! - cpuAtStart[0]!).toFixed(0)}, B ${(cpuB! - cpuAtStart[1]!).toFixed(0)}`,
+        );
+      if (COUNT_DIR) {
+        for (const pid of [a.pid!, b.pid!]) process.kill(pid, 'SIGUSR2');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      if (kind === 'postgres') {
+        const sql = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
+        const names = [a, b].map((n) => new URL(n.options.databaseUrl!).pathname.slice(1));
+        const rows =
+          await sql`select datname, xact_commit::int, tup_inserted::int, tup_updated::int, tup_deleted::int, tup_fetched::int from pg_stat_database where datname in ${sql(names)}`;
+        await sql.end();
+        console.error(
+          `  postgres ${at}: ${JSON.stringify(rows.map((r) => ({ ...r, node: r.datname === names[0] ? 'A' : 'B' })))}`,
+        );
+      }
     },
     async stop() {
       events.close();

@@ -117,12 +117,14 @@ async function measure(key: string, system: System): Promise<Row> {
   await system.burst(WARMUP);
   await until('warm-up', async () => ((await system.counts())[0] ?? 0) >= WARMUP, 120_000);
   const before = (await system.counts())[0] ?? 0;
+  await system.mark?.('start');
   const cpu0 = cpu();
   const t0 = performance.now();
   await system.burst(MESSAGES);
   await until('burst', async () => ((await system.counts())[0] ?? 0) >= before + MESSAGES, 300_000);
   const t1 = performance.now();
   const cpu1 = cpu();
+  await system.mark?.('end');
   const burstGot = ((await system.counts())[0] ?? 0) - before;
 
   const paced = Math.round(RATE * SECONDS);

@@ -11,5 +11,7 @@ export interface System {
   counts(): Promise<number[]>;
   /** Latencies (ms) of the paced messages received so far. */
   latencies(): Promise<number[]>;
+  /** Optional: the burst starts ('start') or has all arrived ('end'); kith snapshots its counters. */
+  mark?(at: 'start' | 'end'): Promise<void>;
   stop(): Promise<void>;
 }

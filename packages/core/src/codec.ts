@@ -77,8 +77,13 @@ export function decodeCanonical(bytes: Uint8Array, maxBytes: number = CODEC_MAX_
   }
   checkValue(value, 0);
   const again = encode(value, rfc8949EncodeOptions);
-  if (again.length !== bytes.length || !again.every((b, i) => b === bytes[i])) {
-    throw new KithError('CODEC_NON_CANONICAL');
-  }
+  if (!sameBytes(again, view)) throw new KithError('CODEC_NON_CANONICAL');
   return value as CanonicalValue;
+}
+
+/** Byte equality in a plain loop (`every` made a callback per byte; core also runs in browsers). */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

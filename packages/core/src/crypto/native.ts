@@ -23,7 +23,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { KithError } from '../errors.ts';
 import type { CryptoBackend } from './backend.ts';
 import { assertLength, concatBytes, isAllZero } from './bytes.ts';
-import { ed25519StrictPrecheck } from './ed25519-strict.ts';
+import { ed25519PublicKeyAcceptable } from './ed25519-strict.ts';
 
 /** Node's hkdfSync refuses an info longer than this; longer infos go through @noble/hashes. */
 const NODE_HKDF_MAX_INFO = 1024;
@@ -62,6 +62,26 @@ const PKCS8_PREFIX: Record<OkpCurve, Buffer> = {
 
 function publicKeyObject(crv: OkpCurve, raw: Uint8Array): KeyObject {
   return createPublicKey({ key: { kty: 'OKP', crv, x: base64url(raw) }, format: 'jwk' });
+}
+
+/**
+ * Ed25519 public KeyObjects of keys that passed the strict check, kept between verifications:
+ * building one was 7% of a receiving agent's CPU (a friend's device signs every message it
+ * sends; docs/ARCHITECTURE.md "Two `kith up` processes through the API"). Public keys only,
+ * nothing secret; bounded, emptied when full (a device knows few signers).
+ */
+const VERIFY_KEYS_MAX = 1024;
+const verifyKeys = new Map<string, KeyObject>();
+
+function ed25519VerifyKey(raw: Uint8Array): KeyObject | undefined {
+  const x = base64url(raw);
+  let key = verifyKeys.get(x);
+  if (key) return key;
+  if (!ed25519PublicKeyAcceptable(raw)) return undefined;
+  key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x }, format: 'jwk' });
+  if (verifyKeys.size >= VERIFY_KEYS_MAX) verifyKeys.clear();
+  verifyKeys.set(x, key);
+  return key;
 }
 
 function base64url(raw: Uint8Array): string {
@@ -141,9 +161,12 @@ export const nativeBackend: CryptoBackend = {
     return plain(sign(null, message, privateKeyObject('Ed25519', seed)));
   },
   ed25519Verify(signature, message, publicKey) {
-    if (!ed25519StrictPrecheck(signature, publicKey)) return false;
+    // ed25519StrictPrecheck: the signature's length here, the key's checks in ed25519VerifyKey.
+    if (signature.length !== 64) return false;
     try {
-      return verify(null, message, publicKeyObject('Ed25519', publicKey), signature);
+      const key = ed25519VerifyKey(publicKey);
+      if (!key) return false;
+      return verify(null, message, key, signature);
     } catch {
       return false;
     }

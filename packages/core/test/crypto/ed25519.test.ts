@@ -228,3 +228,37 @@ describe('Ed25519 properties', () => {
     );
   });
 });
+
+describe('Ed25519 verification keys kept between calls (native backend)', () => {
+  it('a key verified before still decides every later signature on its own', () => {
+    const seeds = [hex('11'.repeat(32)), hex('22'.repeat(32))];
+    const [pkA, pkB] = seeds.map((s) => nativeBackend.ed25519PublicKey(s));
+    const message = hex('6b697468');
+    const sigA = nativeBackend.ed25519Sign(message, seeds[0]!);
+    const sigB = nativeBackend.ed25519Sign(message, seeds[1]!);
+    for (let round = 0; round < 3; round++) {
+      expect(nativeBackend.ed25519Verify(sigA, message, pkA!)).toBe(true);
+      expect(nativeBackend.ed25519Verify(sigB, message, pkB!)).toBe(true);
+      // The other key's signature, a changed message, a flipped bit, a short signature.
+      expect(nativeBackend.ed25519Verify(sigB, message, pkA!)).toBe(false);
+      expect(nativeBackend.ed25519Verify(sigA, hex('6b697469'), pkA!)).toBe(false);
+      expect(nativeBackend.ed25519Verify(flipBit(sigA, 5), message, pkA!)).toBe(false);
+      expect(nativeBackend.ed25519Verify(sigA.subarray(0, 63), message, pkA!)).toBe(false);
+      // The same key as a Buffer, and a key one byte longer that starts with it.
+      expect(nativeBackend.ed25519Verify(sigA, message, Buffer.from(pkA!))).toBe(true);
+      expect(nativeBackend.ed25519Verify(sigA, message, concatBytes(pkA!, hex('00')))).toBe(false);
+    }
+  });
+
+  it('refuses a small-order key however many other keys were seen', () => {
+    const message = hex('6b697468');
+    const { pk, sig } = smallOrderKeySignature(1n, message);
+    for (let i = 0; i < 1100; i++) {
+      const seed = new Uint8Array(32).fill(i % 251);
+      seed[0] = i >> 8;
+      const key = nativeBackend.ed25519PublicKey(seed);
+      nativeBackend.ed25519Verify(nativeBackend.ed25519Sign(message, seed), message, key);
+      if (i % 100 === 0) expect(nativeBackend.ed25519Verify(sig, message, pk)).toBe(false);
+    }
+  });
+});

@@ -2,7 +2,7 @@ import { KithError } from '@kith/core/errors';
 import type { FastifyRequest } from 'fastify';
 import type { ApiServer } from './context.ts';
 import { DOCS_PREFIX } from './docs.ts';
-import { tokenMatches } from './token.ts';
+import { tokenMatcher } from './token.ts';
 
 /** The OpenAPI document itself lists the routes: behind the token like every route. */
 const DOCS_DOCUMENTS = new Set([`${DOCS_PREFIX}/json`, `${DOCS_PREFIX}/yaml`]);
@@ -16,11 +16,12 @@ const DOCS_DOCUMENTS = new Set([`${DOCS_PREFIX}/json`, `${DOCS_PREFIX}/yaml`]);
  * hook has marked upgrade requests, so a refused upgrade's socket is closed after the 401.
  */
 export function installBearerAuth(app: ApiServer, token: string): void {
+  const matches = tokenMatcher(token);
   app.addHook('preParsing', async (request) => {
     const config = request.routeOptions.config;
     if (config?.public || isDocsPage(request)) return;
     const given = bearerOf(request) ?? (config?.tokenInQuery ? queryTokenOf(request) : undefined);
-    if (!tokenMatches(given, token)) throw new KithError('API_UNAUTHORIZED');
+    if (!matches(given)) throw new KithError('API_UNAUTHORIZED');
   });
 }
 

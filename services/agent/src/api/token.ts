@@ -37,9 +37,13 @@ export async function loadOrCreateApiToken(
   return token;
 }
 
-/** Constant-time check; hashing first makes the lengths equal, so not even length leaks. */
-export function tokenMatches(given: string | undefined, token: string): boolean {
-  if (given === undefined) return false;
-  const digest = (s: string) => new Uint8Array(createHash('sha256').update(s, 'utf8').digest());
-  return constantTimeEqual(digest(given), digest(token));
+const digest = (s: string) => new Uint8Array(createHash('sha256').update(s, 'utf8').digest());
+
+/**
+ * A constant-time check of a given token against `token`; hashing first makes the lengths
+ * equal, so not even length leaks. The token's digest is made once (every request is checked).
+ */
+export function tokenMatcher(token: string): (given: string | undefined) => boolean {
+  const expected = digest(token);
+  return (given) => given !== undefined && constantTimeEqual(digest(given), expected);
 }

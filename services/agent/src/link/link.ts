@@ -7,6 +7,7 @@ import type { LinkMode } from '@kith/core/noise/link-hello';
 import type { NoiseTransport } from '@kith/core/noise/transport';
 import type { RawData, WebSocket } from 'ws';
 import type { LinkLimits, LinkLogger } from './options.ts';
+import { corkUntilNextTick } from '../socket-cork.ts';
 
 /** Why a link closed. */
 export type LinkCloseReason =
@@ -175,6 +176,7 @@ export class Link extends EventEmitter<LinkEvents> {
     }
     const frames = fragmentMessage(message);
     this.queuedMessagesCount += 1;
+    corkUntilNextTick(this.ws);
     frames.forEach((frame, i) => {
       const sealed = this.transport.encrypt(frame);
       const last = i === frames.length - 1;

@@ -1,5 +1,6 @@
 import { EventsQuery } from '@kith/api/schemas/agent';
 import type { AgentEvent } from '../../event-bus.ts';
+import { corkUntilNextTick } from '../../socket-cork.ts';
 import type { ApiPlugin } from '../context.ts';
 
 /** A client that lets this much pile up unread is dropped rather than buffered without end. */
@@ -30,6 +31,8 @@ export const eventRoutes: ApiPlugin = async (app) => {
           socket.close(1013, 'event stream client too slow');
           return;
         }
+        // A batch's events (one group commit's message.received) leave in one write.
+        corkUntilNextTick(socket);
         socket.send(JSON.stringify(event));
       };
       const unsubscribe = events.subscribe(send);
