@@ -10,7 +10,7 @@ import postgres from 'postgres';
 import { WebSocket } from 'ws';
 import { ClusterDatabases, type KithNode, pairAndConfirm, waitFor } from '../../test/helpers/cluster.ts';
 import { makeTempDir } from '../../test/helpers/database.ts';
-import { cpuMs } from './proc-stats.ts';
+import { cpuMs, peakRssMiB } from './proc-stats.ts';
 import type { System } from './system.ts';
 
 const TEXT = 'k'.repeat(1024);
@@ -169,6 +169,7 @@ export async function startKithSystem(kind: 'pglite' | 'postgres'): Promise<Syst
       }
     },
     async stop() {
+      console.error(`  peak RSS MiB: A ${peakRssMiB(a.pid!).toFixed(0)}, B ${peakRssMiB(b.pid!).toFixed(0)}`);
       events.close();
       agent.destroy();
       await Promise.all([a.stop(), b.stop()]);

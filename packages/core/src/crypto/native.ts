@@ -11,22 +11,17 @@ import {
   createPrivateKey,
   createPublicKey,
   diffieHellman,
-  hkdfSync,
   type KeyObject,
   pbkdf2Sync,
   sign,
   verify,
 } from 'node:crypto';
 import { hchacha } from '@noble/ciphers/chacha.js';
-import { hkdf } from '@noble/hashes/hkdf.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { KithError } from '../errors.ts';
 import type { CryptoBackend } from './backend.ts';
 import { assertLength, concatBytes, isAllZero } from './bytes.ts';
 import { ed25519PublicKeyAcceptable } from './ed25519-strict.ts';
 
-/** Node's hkdfSync refuses an info longer than this; longer infos go through @noble/hashes. */
-const NODE_HKDF_MAX_INFO = 1024;
 const TAG_LENGTH = 16;
 
 type OkpCurve = 'Ed25519' | 'X25519';
@@ -82,6 +77,27 @@ function ed25519VerifyKey(raw: Uint8Array): KeyObject | undefined {
   if (verifyKeys.size >= VERIFY_KEYS_MAX) verifyKeys.clear();
   verifyKeys.set(x, key);
   return key;
+}
+
+/**
+ * HKDF-SHA256 (RFC 5869 §2.2, §2.3) on node:crypto's HMAC. Node's hkdfSync cost about ten
+ * times the two HMACs it stands for here (set-up per call), and every message sealed derives
+ * its key (docs/ARCHITECTURE.md "Two `kith up` processes through the API"); it also refused
+ * infos over 1,024 bytes. An empty salt is HashLen zeros either way (HMAC pads its key).
+ */
+function hkdfOnHmac(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  const prk = createHmac('sha256', salt).update(ikm).digest();
+  const out = new Uint8Array(length);
+  let t: Buffer = Buffer.alloc(0);
+  for (let block = 1, at = 0; at < length; block++, at += 32) {
+    const next = createHmac('sha256', prk).update(t).update(info).update(Uint8Array.of(block)).digest();
+    t.fill(0);
+    t = next;
+    out.set(t.subarray(0, Math.min(32, length - at)), at);
+  }
+  prk.fill(0);
+  t.fill(0);
+  return out;
 }
 
 function base64url(raw: Uint8Array): string {
@@ -235,8 +251,7 @@ export const nativeBackend: CryptoBackend = {
     if (!Number.isInteger(length) || length < 0 || length > 255 * 32) {
       throw new KithError('INVALID_INPUT', 'HKDF-SHA256 output length must be at most 8160 bytes.');
     }
-    if (info.length > NODE_HKDF_MAX_INFO) return hkdf(sha256, ikm, salt, info, length);
-    return new Uint8Array(hkdfSync('sha256', ikm, salt, info, length));
+    return hkdfOnHmac(ikm, salt, info, length);
   },
   pbkdf2Sha512: (password, salt, iterations, length) =>
     plain(pbkdf2Sync(password, salt, iterations, length, 'sha512')),
