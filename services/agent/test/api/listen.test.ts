@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -85,6 +85,41 @@ describe(`a started agent listens on 127.0.0.1 (${kind})`, () => {
       refused.on('open', () => resolve(101));
     });
     expect(status).toBe(401);
+  });
+
+  it("sends the events published in one go in one write, in order (one batch's message.received)", async () => {
+    const socket = new WebSocket(`${agent.apiUrl!.replace('http', 'ws')}/api/events`, {
+      headers: { authorization: `Bearer ${agent.apiToken}` },
+    });
+    const types: string[] = [];
+    socket.on('message', (d) => types.push((JSON.parse(String(d)) as { type: string }).type));
+    await new Promise<void>((resolve) => {
+      const check = () => (types.length >= 1 ? resolve() : setTimeout(check, 5));
+      check();
+    });
+    // The agent's side of this socket: count the writes Node hands to it.
+    const clientPort = (socket as unknown as { _socket: Socket })._socket.localPort;
+    const proto = Socket.prototype as unknown as Record<'_write' | '_writev', (...a: unknown[]) => unknown>;
+    const original = { _write: proto._write!, _writev: proto._writev! };
+    let writes = 0;
+    for (const m of ['_write', '_writev'] as const) {
+      proto[m] = function (this: Socket, ...a: unknown[]) {
+        if (this.remotePort === clientPort) writes++;
+        return original[m].apply(this, a);
+      };
+    }
+    try {
+      for (let i = 0; i < 20; i++) agent.events.publish(`test.${i}`, { i });
+      await new Promise<void>((resolve) => {
+        const check = () => (types.length >= 21 ? resolve() : setTimeout(check, 5));
+        check();
+      });
+    } finally {
+      Object.assign(proto, original);
+      socket.close();
+    }
+    expect(types.slice(1)).toEqual(Array.from({ length: 20 }, (_, i) => `test.${i}`));
+    expect(writes).toBe(1);
   });
 
   it('started its services in order', () => {
