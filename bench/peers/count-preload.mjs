@@ -2,13 +2,14 @@
  * Per-agent counters for bench/peers (docs/ARCHITECTURE.md "Two `kith up` processes through the
  * API"): loaded into each agent with `--import` (KITH_BENCH_COUNT_DIR=DIR npm run bench:peers),
  * it counts PGlite statements and transactions, Ed25519 signatures and verifications, ws frames
- * sent and received (binary: peer links; text: the event stream), HTTP requests, log lines and
- * timers; on SIGUSR2 it writes the counts so far to DIR/PID-N.json. The bench signals both agents
+ * sent and received (binary: peer links; text: the event stream), socket writes, HTTP requests,
+ * log lines and timers; on SIGUSR2 it writes the counts so far to DIR/PID-N.json. The bench signals both agents
  * before and after the burst, so the difference is the burst's. Bench use only, never the product.
  */
 import { channel } from 'node:diagnostics_channel';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import { syncBuiltinESMExports, createRequire } from 'node:module';
 import { join } from 'node:path';
 
@@ -46,6 +47,15 @@ globalThis.setImmediate = (...a) => {
 };
 
 channel('http.server.request.start').subscribe(() => bump('http.requests'));
+
+// Writes Node hands to TCP sockets (each one or more system calls): links, API, event stream, database.
+for (const m of ['_write', '_writev']) {
+  const f = net.Socket.prototype[m];
+  net.Socket.prototype[m] = function (...a) {
+    bump('net.writes');
+    return f.apply(this, a);
+  };
+}
 
 // The repository's own packages (bench/peers has its own ws), as the agent resolves them.
 const require = createRequire(join(import.meta.dirname, '..', '..', 'package.json'));

@@ -3,6 +3,7 @@
  * driver (this process, like any client) POSTs each message to A's local API and counts B's
  * `message.received` events on B's event stream. CPU and memory are the two agents'.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
@@ -106,6 +107,7 @@ export async function startKithSystem(kind: 'pglite' | 'postgres'): Promise<Syst
 
   const pacedSent = new Map<string, number>();
   let cpuAtStart = [0, 0];
+  let arrivedAtStart = 0;
   return {
     name: `kith (two kith up, ${kind === 'pglite' ? 'PGlite' : 'Postgres'})`,
     pids: () => [a.pid!, b.pid!],
@@ -153,9 +155,11 @@ export async function startKithSystem(kind: 'pglite' | 'postgres'): Promise<Syst
         console.error(
           `  CPU ms in the burst: A ${(cpuA! - cpuAtStart[0]!).toFixed(0)}, B ${(cpuB! - cpuAtStart[1]!).toFixed(0)}`,
         );
+      if (at === 'start') arrivedAtStart = arrived.size;
       if (COUNT_DIR) {
         for (const pid of [a.pid!, b.pid!]) process.kill(pid, 'SIGUSR2');
         await new Promise((r) => setTimeout(r, 200));
+        if (at === 'end') printCounts(COUNT_DIR, { A: a.pid!, B: b.pid! }, arrived.size - arrivedAtStart);
       }
       if (kind === 'postgres') {
         const sql = postgres(process.env.DATABASE_URL!, { max: 1, onnotice: () => {} });
@@ -176,4 +180,20 @@ export async function startKithSystem(kind: 'pglite' | 'postgres'): Promise<Syst
       await databases.dispose();
     },
   };
+}
+
+/** Per message over the burst, per agent: the counters' last two snapshots (count-preload.mjs). */
+function printCounts(dir: string, pids: Record<string, number>, messages: number): void {
+  for (const [who, pid] of Object.entries(pids)) {
+    const snaps = readdirSync(dir)
+      .filter((f) => f.startsWith(`${pid}-`))
+      .sort((x, y) => Number(x.split(/[-.]/)[1]) - Number(y.split(/[-.]/)[1]))
+      .slice(-2)
+      .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Record<string, number>);
+    const [from, to] = snaps.length === 2 ? snaps : [{}, snaps[0] ?? {}];
+    const per = Object.keys(to!)
+      .sort()
+      .map((k) => `${k} ${((to![k]! - (from![k] ?? 0)) / messages).toFixed(3)}`);
+    console.error(`  per message on ${who} (${messages}): ${per.join(', ')}`);
+  }
 }
