@@ -3,8 +3,9 @@
  * API"): loaded into each agent with `--import` (KITH_BENCH_COUNT_DIR=DIR npm run bench:peers),
  * it counts PGlite statements and transactions, Ed25519 signatures and verifications, ws frames
  * sent and received (binary: peer links; text: the event stream), socket writes, HTTP requests,
- * log lines and timers; on SIGUSR2 it writes the counts so far to DIR/PID-N.json. The bench signals both agents
- * before and after the burst, so the difference is the burst's. Bench use only, never the product.
+ * log lines and timers; on SIGUSR2 it writes the counts so far to DIR/PID-N.json. The bench
+ * signals both agents before and after the burst and prints the difference per message.
+ * Bench use only, never the product.
  */
 import { channel } from 'node:diagnostics_channel';
 import crypto from 'node:crypto';

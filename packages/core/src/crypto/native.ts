@@ -1,7 +1,8 @@
 /**
  * The native backend: node:crypto (OpenSSL) for every primitive, about 10x faster than pure
  * JS for Ed25519 verification. Raw 32-byte keys become KeyObjects per call (see
- * `privateKeyObject`); nothing secret is cached between calls.
+ * `privateKeyObject`); nothing secret is cached between calls. Only Ed25519 public keys that
+ * passed the strict check are kept, for verification (`ed25519VerifyKey`).
  */
 import {
   createCipheriv,
