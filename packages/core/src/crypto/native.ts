@@ -81,10 +81,10 @@ function ed25519VerifyKey(raw: Uint8Array): KeyObject | undefined {
 }
 
 /**
- * HKDF-SHA256 (RFC 5869 §2.2, §2.3) on node:crypto's HMAC. Node's hkdfSync cost about ten
- * times the two HMACs it stands for here (set-up per call), and every message sealed derives
- * its key (docs/ARCHITECTURE.md "Two `kith up` processes through the API"); it also refused
- * infos over 1,024 bytes. An empty salt is HashLen zeros either way (HMAC pads its key).
+ * HKDF-SHA256 (RFC 5869 §2.2, §2.3) on node:crypto's HMAC. Node's hkdfSync cost about 1.5
+ * times the CPU of the two HMACs it stands for here, and every message sealed derives its key
+ * (docs/ARCHITECTURE.md "Two `kith up` processes through the API"); it also refused infos over
+ * 1,024 bytes. An empty salt is HashLen zeros either way (HMAC pads its key).
  */
 function hkdfOnHmac(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array {
   const prk = createHmac('sha256', salt).update(ikm).digest();
