@@ -41,6 +41,7 @@ export class PgliteWorkerClient {
   /** Set once the worker is gone: every call fails with it. */
   private gone: { detail: string } | undefined;
   private closing: Promise<void> | undefined;
+  private exited = false;
 
   private constructor(private readonly worker: Worker) {
     worker.on('message', (reply: WorkerReply) => {
@@ -52,7 +53,10 @@ export class PgliteWorkerClient {
     });
     // A thread's own failure (a query's is answered, masked, by the worker): no value in it.
     worker.on('error', (e) => this.lost(`its thread failed: ${e.message}`));
-    worker.on('exit', (code) => this.lost(`its thread exited (code ${code})`));
+    worker.on('exit', (code) => {
+      this.exited = true;
+      this.lost(`its thread exited (code ${code})`);
+    });
   }
 
   /**
@@ -69,6 +73,11 @@ export class PgliteWorkerClient {
       throw decodeError(opened.error);
     }
     return client;
+  }
+
+  /** Whether the worker thread still runs (false once `close()` resolved). */
+  get threadRunning(): boolean {
+    return !this.exited;
   }
 
   /** True once `close()` was called or the worker is gone. */
