@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { WebSocket } from 'ws';
 import { ClusterDatabases, type KithNode, pairAndConfirm, waitFor } from '../../test/helpers/cluster.ts';
 import { makeTempDir } from '../../test/helpers/database.ts';
@@ -23,7 +23,8 @@ async function apiOf(node: KithNode): Promise<{ url: URL; token: string }> {
   return { url: new URL(url), token };
 }
 
-export async function startKithSystem(kind: 'pglite' | 'postgres'): Promise<System> {
+/** `bin`: the bin/kith.mjs of the build to run (default this checkout's). */
+export async function startKithSystem(kind: 'pglite' | 'postgres', bin?: string): Promise<System> {
   const databases = new ClusterDatabases(kind);
   const dir = await makeTempDir('kith-bench-peers-');
   const a = await databases.node(join(dir, 'a'), '127.0.0.41', 2000);
@@ -31,6 +32,7 @@ export async function startKithSystem(kind: 'pglite' | 'postgres'): Promise<Syst
   for (const node of [a, b]) {
     // At the log level a person's `kith up` runs at (the cluster helper's default is debug).
     node.options.logLevel = LOG_LEVEL;
+    if (bin) node.options.bin = resolve(bin);
     // KITH_BENCH_NODE_ARGS: Node options for both agents, e.g. '--cpu-prof --cpu-prof-dir=DIR' for
     // profiles (Node refuses --cpu-prof in NODE_OPTIONS; `exec` keeps the pid the bench reads).
     const nodeArgs = process.env.KITH_BENCH_NODE_ARGS;
@@ -95,7 +97,7 @@ export async function startKithSystem(kind: 'pglite' | 'postgres'): Promise<Syst
 
   const pacedSent = new Map<string, number>();
   return {
-    name: `kith (two kith up, ${kind === 'pglite' ? 'PGlite' : 'Postgres'})`,
+    name: `kith (two kith up, ${kind === 'pglite' ? 'PGlite' : 'Postgres'})${bin ? ` [${bin}]` : ''}`,
     pids: () => [a.pid!, b.pid!],
     async burst(n) {
       let next = 0;
