@@ -15,7 +15,17 @@ import { encodeError, type WorkerOpen, type WorkerReply, type WorkerRequest } fr
 const port = parentPort!;
 const { path, template } = workerData as WorkerOpen;
 
-const send = (reply: WorkerReply) => port.postMessage(reply);
+/** Replies of this turn of the event loop, sent as one message (as the requests come). */
+let replies: WorkerReply[] = [];
+const flush = () => {
+  const batch = replies;
+  replies = [];
+  port.postMessage(batch);
+};
+const send = (reply: WorkerReply) => {
+  replies.push(reply);
+  if (replies.length === 1) setImmediate(flush);
+};
 const fail = (id: number, e: unknown, sql?: string) => send({ id, ok: false, error: encodeError(e, sql) });
 
 /** Open transactions by id, and how to end each (true: commit). */
@@ -51,7 +61,8 @@ try {
   pg = await open();
   send({ id: 0, ok: true, value: null });
 } catch (e) {
-  fail(0, e);
+  // Posted at once: the thread ends here.
+  port.postMessage([{ id: 0, ok: false, error: encodeError(e, undefined) }]);
   process.exit(1);
 }
 
@@ -122,6 +133,7 @@ async function handle(r: WorkerRequest): Promise<void> {
   }
 }
 
-port.on('message', (r: WorkerRequest) => {
-  handle(r).catch((e: unknown) => fail(r.id, e, r.op === 'query' || r.op === 'exec' ? r.sql : undefined));
+port.on('message', (batch: WorkerRequest[]) => {
+  for (const r of batch)
+    handle(r).catch((e: unknown) => fail(r.id, e, r.op === 'query' || r.op === 'exec' ? r.sql : undefined));
 });

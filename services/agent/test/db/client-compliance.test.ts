@@ -272,6 +272,13 @@ for (const client of CLIENTS) {
         expect(parsed.rows).toEqual([['parsed 2024-01-02 03:04:05+00', 5]]);
         const err = await failure(raw.query('select 1', [], { serializers: { 25: String } }));
         expect((err as Error).message).toContain('does not take serializers');
+        // A value that cannot cross fails its own statement, not the others sent with it.
+        const [uncloneable, fine] = await Promise.all([
+          failure(raw.query('select $1::text', [() => SECRETS.text])),
+          raw.query<{ one: number }>('select 1 as one'),
+        ]);
+        expect((uncloneable as Error).message).toBe('A query parameter cannot be sent to the database thread.');
+        expect(fine.rows).toEqual([{ one: 1 }]);
       });
 
       it('a killed worker: the statement in flight and every later one fail with DB_UNAVAILABLE; close still releases the lock', async () => {
