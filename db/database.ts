@@ -42,9 +42,9 @@ export interface OpenDatabaseOptions {
    */
   pgliteTemplate?: string | false;
   /**
-   * Where PGlite runs: 'worker' (default), a worker thread of its own (db/pglite-worker.ts), so
-   * Postgres and every statement leave the thread of the API, the links and the crypto; 'main',
-   * this thread, as before. Ignored on Postgres. docs/ARCHITECTURE.md "PGlite in a worker thread".
+   * Where PGlite runs: 'main' (default), this thread; 'worker', a worker thread of its own
+   * (db/pglite-worker.ts), so Postgres and every statement leave the thread of the API, the
+   * links and the crypto. Ignored on Postgres. docs/ARCHITECTURE.md "PGlite in a worker thread".
    */
   pgliteThread?: PgliteThread;
 }
@@ -62,7 +62,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<KithDa
     : openPglite(
         options.dataDir,
         options.pgliteTemplate ?? PGLITE_TEMPLATE_FILE,
-        options.pgliteThread ?? 'worker',
+        options.pgliteThread ?? 'main',
       );
 }
 

@@ -34,11 +34,11 @@ export function testDatabaseKinds(): TestDatabaseKind[] {
 }
 
 /**
- * Where PGlite runs in tests that run nodes in this process: on this thread, unless
- * KITH_TEST_PGLITE_WORKER=on (docs/ARCHITECTURE.md "PGlite in a worker thread": a worker per
- * node costs about 90 MiB more, and a test process runs up to five nodes). `kith up` processes
- * (cluster tier, CLI tests) use the worker, the runtime's default; the compliance test
- * (services/agent/test/db/client-compliance.test.ts) runs both.
+ * Where PGlite runs in tests that run nodes in this process: on this thread (the default), or in
+ * a worker with KITH_TEST_PGLITE_WORKER=on (docs/ARCHITECTURE.md "PGlite in a worker thread": a
+ * worker per node costs about 90 MiB more here, and a test process runs up to five nodes).
+ * `kith up` processes follow KITH_PGLITE_WORKER; the compliance test
+ * (services/agent/test/db/client-compliance.test.ts) runs both clients.
  */
 export function testPgliteThread(): PgliteThread {
   return process.env.KITH_TEST_PGLITE_WORKER === 'on' ? 'worker' : 'main';

@@ -339,12 +339,12 @@ export const CONFIG_VARIABLES = {
   },
   pgliteWorker: {
     env: 'KITH_PGLITE_WORKER',
-    default: 'on',
+    default: 'off',
     expected: BOOL_EXPECTED,
     meaning:
-      'Run the embedded database (PGlite) in a worker thread of its own, so its work runs on another core ' +
-      "beside the API, the peer links and the crypto. off: on the agent's one thread (less memory). " +
-      'Ignored with DATABASE_URL.',
+      'on: run the embedded database (PGlite) in a worker thread of its own, so its work can use another ' +
+      'core beside the API, the peer links and the crypto (lower latency; more CPU per message and memory, ' +
+      'docs/ARCHITECTURE.md "PGlite in a worker thread"). off: on the agent\'s thread. Ignored with DATABASE_URL.',
     schema: Type.Boolean(),
     parse: asBoolean,
   },
