@@ -277,7 +277,9 @@ for (const client of CLIENTS) {
           failure(raw.query('select $1::text', [() => SECRETS.text])),
           raw.query<{ one: number }>('select 1 as one'),
         ]);
-        expect((uncloneable as Error).message).toBe('A query parameter cannot be sent to the database thread.');
+        expect((uncloneable as Error).message).toBe(
+          'A query parameter cannot be sent to the database thread.',
+        );
         expect(fine.rows).toEqual([{ one: 1 }]);
       });
 
