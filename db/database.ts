@@ -24,6 +24,8 @@ export type Executor = KithDb | KithTx;
 export interface KithDatabase {
   readonly db: KithDb;
   readonly kind: DatabaseKind;
+  /** PGlite only: the thread it runs on (`pgliteThread`). */
+  readonly thread?: PgliteThread;
   /** Applies the committed migrations under the advisory lock (docs/DESIGN.md §9). */
   migrate(options?: { logger?: MigrationLogger }): Promise<MigrationReport>;
   /** Closes the connections and, for PGlite, releases the data-dir lock. Idempotent. */
@@ -125,6 +127,7 @@ async function openPglite(
   return {
     db,
     kind: 'pglite',
+    thread,
     migrate: (o) => migrateDatabase(db, o),
     async close() {
       if (closed) return;
