@@ -9,6 +9,7 @@ import { type MigrationLogger, type MigrationReport, migrateDatabase } from './m
 import * as schema from './schema.ts';
 import { acquireDataDirLock } from './data-dir-lock.ts';
 import { PGLITE_TEMPLATE_FILE, createFromPgliteTemplate, isNewPgliteDir } from './pglite-template.ts';
+import { PgliteWorkerClient } from './pglite-worker-client.ts';
 import { guardQueryErrors, queryErrorReason } from './query-error.ts';
 
 export type KithSchema = typeof schema;
@@ -23,6 +24,8 @@ export type Executor = KithDb | KithTx;
 export interface KithDatabase {
   readonly db: KithDb;
   readonly kind: DatabaseKind;
+  /** PGlite only: the thread it runs on (`pgliteThread`). */
+  readonly thread?: PgliteThread;
   /** Applies the committed migrations under the advisory lock (docs/DESIGN.md §9). */
   migrate(options?: { logger?: MigrationLogger }): Promise<MigrationReport>;
   /** Closes the connections and, for PGlite, releases the data-dir lock. Idempotent. */
@@ -40,7 +43,15 @@ export interface OpenDatabaseOptions {
    * default the one `npm run build` writes into dist/, `false` for a plain initdb.
    */
   pgliteTemplate?: string | false;
+  /**
+   * Where PGlite runs: 'main' (default), this thread; 'worker', a worker thread of its own
+   * (db/pglite-worker.ts), so Postgres and every statement leave the thread of the API, the
+   * links and the crypto. Ignored on Postgres. docs/ARCHITECTURE.md "PGlite in a worker thread".
+   */
+  pgliteThread?: PgliteThread;
 }
+
+export type PgliteThread = 'worker' | 'main';
 
 /**
  * Opens the agent's database: Postgres through postgres.js when a URL is given, otherwise
@@ -50,7 +61,11 @@ export interface OpenDatabaseOptions {
 export async function openDatabase(options: OpenDatabaseOptions): Promise<KithDatabase> {
   return options.databaseUrl
     ? openPostgres(options.databaseUrl, options.maxConnections ?? 10)
-    : openPglite(options.dataDir, options.pgliteTemplate ?? PGLITE_TEMPLATE_FILE);
+    : openPglite(
+        options.dataDir,
+        options.pgliteTemplate ?? PGLITE_TEMPLATE_FILE,
+        options.pgliteThread ?? 'main',
+      );
 }
 
 async function openPostgres(url: string, max: number): Promise<KithDatabase> {
@@ -87,26 +102,32 @@ async function openPostgres(url: string, max: number): Promise<KithDatabase> {
   };
 }
 
-async function openPglite(dataDir: string, template: string | false): Promise<KithDatabase> {
+async function openPglite(
+  dataDir: string,
+  template: string | false,
+  thread: PgliteThread,
+): Promise<KithDatabase> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const lock = acquireDataDirLock(join(dataDir, 'db.lock'));
   const path = join(dataDir, 'db');
-  let client: PGlite;
+  let client: PGlite | PgliteWorkerClient;
   try {
-    const fromTemplate =
-      template !== false && isNewPgliteDir(path) ? await createFromPgliteTemplate(path, template) : undefined;
-    client = fromTemplate ?? (await PGlite.create(path));
+    client =
+      thread === 'worker'
+        ? await PgliteWorkerClient.open({ path, template })
+        : await openInThread(path, template);
   } catch (cause) {
     lock.release();
-    throw new KithError('DB_UNAVAILABLE', `The embedded database in ${join(dataDir, 'db')} did not open.`, {
-      cause,
-    });
+    throw new KithError('DB_UNAVAILABLE', `The embedded database in ${path} did not open.`, { cause });
   }
-  const db = guardQueryErrors(drizzlePglite({ client, schema }) as unknown as KithDb);
+  // drizzle calls only query and transaction (and their transaction's query), which the
+  // worker's proxy has with the same signatures.
+  const db = guardQueryErrors(drizzlePglite({ client: client as PGlite, schema }) as unknown as KithDb);
   let closed = false;
   return {
     db,
     kind: 'pglite',
+    thread,
     migrate: (o) => migrateDatabase(db, o),
     async close() {
       if (closed) return;
@@ -118,6 +139,12 @@ async function openPglite(dataDir: string, template: string | false): Promise<Ki
       }
     },
   };
+}
+
+async function openInThread(path: string, template: string | false): Promise<PGlite> {
+  const fromTemplate =
+    template !== false && isNewPgliteDir(path) ? await createFromPgliteTemplate(path, template) : undefined;
+  return fromTemplate ?? (await PGlite.create(path));
 }
 
 /** host:port/database, never the user or password. */

@@ -5,9 +5,6 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gunzip, gzipSync } from 'node:zlib';
 import { PGlite } from '@electric-sql/pglite';
-import { drizzle } from 'drizzle-orm/pglite';
-import { migrateDatabase } from './migrate.ts';
-import * as schema from './schema.ts';
 import { readTar, type TarEntry, writeTar } from './template-tar.ts';
 
 /**
@@ -27,6 +24,12 @@ export const PGLITE_TEMPLATE_FILE = fileURLToPath(new URL('../dist/pglite-templa
  * a checkpoint, and rebuilt the relation cache it had thrown away.)
  */
 export async function writePgliteTemplate(file: string = PGLITE_TEMPLATE_FILE): Promise<number> {
+  // Loaded here only: the database worker thread imports this file to unpack, never to build.
+  const [{ drizzle }, { migrateDatabase }, schema] = await Promise.all([
+    import('drizzle-orm/pglite'),
+    import('./migrate.ts'),
+    import('./schema.ts'),
+  ]);
   const client = await PGlite.create();
   // Its in-memory file system outlives the instance: read once Postgres has shut down.
   const fs = client.Module.FS as unknown as MemoryFs;

@@ -15,7 +15,11 @@
  * BEGIN and COMMIT raise outside it. The log sanitizer (the agent's logger.ts) also turns any
  * database error it meets into this form, should one arrive by another path.
  */
+import { KithError } from '@kith/core/errors';
 import { PgPreparedQuery } from 'drizzle-orm/pg-core/session';
+import { maskDriverMessage } from './mask-values.ts';
+
+export { maskValues } from './mask-values.ts';
 
 /** The longest SQL text a message quotes (the `query` field keeps all of it). */
 const MAX_SQL_IN_MESSAGE = 600;
@@ -90,6 +94,9 @@ export function isDatabaseError(e: unknown): boolean {
  */
 export function toQueryError(e: unknown): unknown {
   if (e instanceof QueryError) return e;
+  // The worker thread's DB_UNAVAILABLE (db/pglite-worker-client.ts) under drizzle's wrapper: ours,
+  // no value in it, and its code is what the API answers (503).
+  if (isDrizzleQueryError(e) && e.cause instanceof KithError) return e.cause;
   // Never drizzle's own message: it lists the values. Without a cause, no sentence to show.
   if (isDrizzleQueryError(e)) return fromParts(e.query, e.cause, framesOf(e));
   if (isDriverError(e)) {
@@ -110,39 +117,26 @@ export function queryErrorReason(e: unknown): string {
 function fromParts(sqlText: string | undefined, driver: unknown, frames: string | undefined): QueryError {
   const b = (driver && typeof driver === 'object' ? driver : {}) as Bag;
   // postgres.js names the fields table_name, ...; PGlite table, ...
-  const constraint = str(b.constraint) ?? str(b.constraint_name);
-  const table = str(b.table) ?? str(b.table_name);
-  const column = str(b.column) ?? str(b.column_name);
-  const schema = str(b.schema) ?? str(b.schema_name);
-  const dataType = str(b.dataType) ?? str(b.data_type_name);
+  const names = {
+    constraint: str(b.constraint) ?? str(b.constraint_name),
+    table: str(b.table) ?? str(b.table_name),
+    column: str(b.column) ?? str(b.column_name),
+    schema: str(b.schema) ?? str(b.schema_name),
+    dataType: str(b.dataType) ?? str(b.data_type_name),
+  };
   const query = sqlText ?? str(b.query);
-  const names = new Set([constraint, table, column, schema, dataType].filter((n): n is string => !!n));
-  for (const word of (query ?? '').matchAll(/[A-Za-z_][A-Za-z0-9_$]*/g)) names.add(word[0]);
   const raw =
     driver instanceof Error ? driver.message : typeof driver === 'string' ? driver : 'the query failed';
   return new QueryError({
     code: str(b.code),
     query,
-    reason: maskValues(raw, names),
-    constraint,
-    table,
-    column,
+    reason: maskDriverMessage(raw, names, query),
+    constraint: names.constraint,
+    table: names.table,
+    column: names.column,
     routine: str(b.routine),
     frames,
   });
-}
-
-/**
- * `text` with every quoted span replaced by "…" unless it is one of `names` (identifiers of the
- * query and of the error), every hex byte run (`0x…`) and Node's "Received <value>" cut.
- */
-export function maskValues(text: string, names: ReadonlySet<string>): string {
-  return text
-    .replace(/"((?:[^"]|"")*)"|'((?:[^']|'')*)'/g, (whole, dq: string | undefined) =>
-      dq !== undefined ? (names.has(dq) ? whole : '"…"') : "'…'",
-    )
-    .replace(/\b0x[0-9A-Fa-f]+(?:\s+0x[0-9A-Fa-f]+)*/g, '0x…')
-    .replace(/\bReceived\b[\s\S]*$/, 'Received …');
 }
 
 /** The "    at ..." lines of a stack, without its first line(s), which repeat the message. */

@@ -54,7 +54,9 @@ const started = Date.now();
 rmSync(dist, { recursive: true, force: true });
 await esbuild.build({
   absWorkingDir: root,
-  entryPoints: { kith: 'cli/src/main.ts' },
+  // The PGlite worker thread's entry (db/pglite-worker.ts) sits beside the chunks, where
+  // db/pglite-worker-client.ts looks for it; it shares their chunks.
+  entryPoints: { kith: 'cli/src/main.ts', 'pglite-worker': 'db/pglite-worker.ts' },
   outdir: dist,
   bundle: true,
   splitting: true,

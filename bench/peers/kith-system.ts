@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import postgres from 'postgres';
 import { WebSocket } from 'ws';
 import { ClusterDatabases, type KithNode, pairAndConfirm, waitFor } from '../../test/helpers/cluster.ts';
@@ -28,7 +28,8 @@ async function apiOf(node: KithNode): Promise<{ url: URL; token: string }> {
   return { url: new URL(url), token };
 }
 
-export async function startKithSystem(kind: 'pglite' | 'postgres'): Promise<System> {
+/** `bin`: the bin/kith.mjs of the build to run (default this checkout's). */
+export async function startKithSystem(kind: 'pglite' | 'postgres', bin?: string): Promise<System> {
   const databases = new ClusterDatabases(kind);
   const dir = await makeTempDir('kith-bench-peers-');
   const a = await databases.node(join(dir, 'a'), '127.0.0.41', 2000);
@@ -36,6 +37,7 @@ export async function startKithSystem(kind: 'pglite' | 'postgres'): Promise<Syst
   for (const node of [a, b]) {
     // At the log level a person's `kith up` runs at (the cluster helper's default is debug).
     node.options.logLevel = LOG_LEVEL;
+    if (bin) node.options.bin = resolve(bin);
     // KITH_BENCH_NODE_ARGS: Node options for both agents, e.g. '--cpu-prof --cpu-prof-dir=DIR' for
     // profiles (Node refuses --cpu-prof in NODE_OPTIONS; `exec` keeps the pid the bench reads).
     // KITH_BENCH_BUILD=DIR runs DIR/bin/kith.mjs instead (a copy of another build, for before/after
@@ -44,8 +46,8 @@ export async function startKithSystem(kind: 'pglite' | 'postgres'): Promise<Syst
       process.env.KITH_BENCH_NODE_ARGS ?? '',
       COUNT_DIR ? `--import ${join(import.meta.dirname, 'count-preload.mjs')}` : '',
     ].join(' ');
-    const bin = BUILD ? `"${join(BUILD, 'bin', 'kith.mjs')}"` : '"$1"';
-    node.options.prefix = ['sh', '-c', `b=${bin}; shift; exec "$0" ${nodeArgs} "$b" "$@"`];
+    const binArg = BUILD ? `"${join(BUILD, 'bin', 'kith.mjs')}"` : '"$1"';
+    node.options.prefix = ['sh', '-c', `b=${binArg}; shift; exec "$0" ${nodeArgs} "$b" "$@"`];
     if (COUNT_DIR) node.options.env = { ...node.options.env, KITH_BENCH_COUNT_DIR: COUNT_DIR };
   }
   await Promise.all([a.start(), b.start()]);
@@ -109,7 +111,7 @@ export async function startKithSystem(kind: 'pglite' | 'postgres'): Promise<Syst
   let cpuAtStart = [0, 0];
   let arrivedAtStart = 0;
   return {
-    name: `kith (two kith up, ${kind === 'pglite' ? 'PGlite' : 'Postgres'})`,
+    name: `kith (two kith up, ${kind === 'pglite' ? 'PGlite' : 'Postgres'})${bin ? ` [${bin}]` : ''}`,
     pids: () => [a.pid!, b.pid!],
     async burst(n) {
       let next = 0;

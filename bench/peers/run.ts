@@ -4,7 +4,10 @@
  * (one block per append, and batched), and Kith across two `kith up` processes driven through
  * the local API. Each is two processes on loopback sending 1 KiB messages. Run:
  *   npm run bench:peers -- [--messages 2000] [--rate 20] [--seconds 10] [--db pglite|postgres|both]
- *                          [--only ws,gossipsub,…] [--json]
+ *                          [--only ws,gossipsub,…] [--kith BIN …] [--rounds N] [--json]
+ * --kith, repeated, runs Kith from each build given (its bin/kith.mjs; e.g. a copy of main's
+ * build beside this checkout's) as rows of their own; --rounds repeats the selection, the
+ * builds' order alternating, so a before/after sees the same load.
  * (installs bench/peers' own dependencies first). Reports per system: burst throughput,
  * latency p50/p99 at a paced rate, CPU per message over both ends, peak RSS of both ends,
  * and ratios to raw ws and of Kith to each peer.
@@ -28,6 +31,8 @@ const WARMUP = 200;
 const DB = arg('--db', process.env.DATABASE_URL ? 'both' : 'pglite');
 const ONLY = arg('--only', '').split(',').filter(Boolean);
 const JSON_OUT = args.includes('--json');
+const KITH_BINS = args.flatMap((a, i) => (a === '--kith' && args[i + 1] ? [args[i + 1]!] : []));
+const ROUNDS = Number(arg('--rounds', '1'));
 
 if (!existsSync(join(import.meta.dirname, 'node_modules', 'libp2p'))) {
   console.error(
@@ -80,11 +85,20 @@ const SYSTEMS: { key: string; start: () => Promise<System> }[] = [
         listener: 'sender',
       }),
   },
-  ...(DB === 'pglite' || DB === 'both' ? [{ key: 'kith', start: () => startKithSystem('pglite') }] : []),
+  ...(DB === 'pglite' || DB === 'both' ? kithBuilds('kith', 'pglite') : []),
   ...((DB === 'postgres' || DB === 'both') && process.env.DATABASE_URL
-    ? [{ key: 'kith-postgres', start: () => startKithSystem('postgres') }]
+    ? kithBuilds('kith-postgres', 'postgres')
     : []),
 ];
+
+/** One system per build given with --kith (this checkout's when none). */
+function kithBuilds(
+  key: string,
+  kind: 'pglite' | 'postgres',
+): { key: string; start: () => Promise<System> }[] {
+  const bins = KITH_BINS.length ? KITH_BINS : [undefined];
+  return bins.map((bin) => ({ key, start: () => startKithSystem(kind, bin) }));
+}
 
 interface Row {
   key: string;
@@ -144,8 +158,25 @@ async function measure(key: string, system: System): Promise<Row> {
 }
 
 const rows: Row[] = [];
-for (const s of SYSTEMS) {
-  if (ONLY.length && !ONLY.includes(s.key)) continue;
+const selected = SYSTEMS.filter((s) => !ONLY.length || ONLY.includes(s.key));
+for (let round = 0; round < ROUNDS; round++)
+  for (const s of round % 2 === 0 ? selected : alternate(selected)) await run(s);
+
+/** The same systems with each run of Kith builds in the opposite order. */
+function alternate(list: typeof SYSTEMS): typeof SYSTEMS {
+  const out: typeof SYSTEMS = [];
+  for (const s of list) {
+    const last = out.at(-1);
+    if (last && last.key === s.key && s.key.startsWith('kith')) {
+      let i = out.length - 1;
+      while (i > 0 && out[i - 1]!.key === s.key) i--;
+      out.splice(i, 0, s);
+    } else out.push(s);
+  }
+  return out;
+}
+
+async function run(s: (typeof SYSTEMS)[number]): Promise<void> {
   process.stderr.write(`${s.key}…\n`);
   const system = await s.start();
   try {

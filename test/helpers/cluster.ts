@@ -30,6 +30,8 @@ export interface NodeOptions {
   args?: string[];
   /** `--log-level` of `kith up` (default debug: a failing test's node.log says the most). */
   logLevel?: string;
+  /** The `bin/kith.mjs` to run (default this checkout's; bench/peers compares builds). */
+  bin?: string;
   /** The stderr line `start()` waits for (default `kith: running as`; setup mode says it waits). */
   readyLine?: string;
 }
@@ -67,7 +69,7 @@ export class KithNode {
       command!,
       [
         ...before,
-        KITH_BIN,
+        o.bin ?? KITH_BIN,
         'up',
         '--data',
         o.dataDir,

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { describeUrl, type KithDatabase, openDatabase } from '@kith/db/database';
+import { describeUrl, type KithDatabase, openDatabase, type PgliteThread } from '@kith/db/database';
 
 /**
  * Database selection for the medium tier (docs/DESIGN.md §11): PGlite always, and real Postgres too
@@ -33,6 +33,17 @@ export function testDatabaseKinds(): TestDatabaseKind[] {
   return kinds;
 }
 
+/**
+ * Where PGlite runs in tests that run nodes in this process: on this thread (the default), or in
+ * a worker with KITH_TEST_PGLITE_WORKER=on (docs/ARCHITECTURE.md "PGlite in a worker thread": a
+ * worker per node costs about 90 MiB more here, and a test process runs up to five nodes).
+ * `kith up` processes follow KITH_PGLITE_WORKER; the compliance test
+ * (services/agent/test/db/client-compliance.test.ts) runs both clients.
+ */
+export function testPgliteThread(): PgliteThread {
+  return process.env.KITH_TEST_PGLITE_WORKER === 'on' ? 'worker' : 'main';
+}
+
 export interface TestDatabaseTarget {
   readonly kind: TestDatabaseKind;
   /** A fresh data directory (PGlite lives in `dataDir/db`). */
@@ -48,11 +59,11 @@ export interface TestDatabaseTarget {
 /**
  * `empty`: a PGlite directory initialised by initdb, with no migration applied, instead of the
  * build's migrated template that a new node starts from (db/pglite-template.ts); for the tests
- * of the migrations themselves.
+ * of the migrations themselves. `pgliteThread`: where PGlite runs (default `testPgliteThread()`).
  */
 export async function createTestDatabase(
   kind: TestDatabaseKind,
-  options: { empty?: boolean } = {},
+  options: { empty?: boolean; pgliteThread?: PgliteThread } = {},
 ): Promise<TestDatabaseTarget> {
   const dataDir = await makeTempDir(`kith-${kind}-`);
   if (kind === 'pglite') {
@@ -61,7 +72,8 @@ export async function createTestDatabase(
       kind,
       dataDir,
       databaseUrl: undefined,
-      open: () => openDatabase({ dataDir, pgliteTemplate }),
+      open: () =>
+        openDatabase({ dataDir, pgliteTemplate, pgliteThread: options.pgliteThread ?? testPgliteThread() }),
       dispose: () => rm(dataDir, { recursive: true, force: true }),
     };
   }

@@ -14,6 +14,7 @@ import { createKeystore } from '../../services/agent/src/keystore/index.ts';
 import { createLogger, type Logger } from '../../services/agent/src/logger.ts';
 import { type RunNodeOptions, type RunningNode, runNode } from '../../services/agent/src/node.ts';
 import { waitFor } from './cluster.ts';
+import { testPgliteThread } from './database.ts';
 
 export async function startInProcessNode(
   dir: string,
@@ -53,6 +54,7 @@ export async function startInProcessNode(
     env: {
       KITH_PORT_WINDOWS: 'off',
       KITH_PORT_MAPPING: 'off',
+      KITH_PGLITE_WORKER: testPgliteThread() === 'worker' ? 'on' : 'off',
       ...options.env,
       ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
     },

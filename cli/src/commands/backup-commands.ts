@@ -115,7 +115,11 @@ export const restoreCommand: Command = {
         );
       });
     }
-    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    const database = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      pgliteThread: config.pgliteWorker ? 'worker' : 'main',
+    });
     // Progress on a terminal: how much of the file went into the database (stdin: no total).
     const { bytesProgress, countingStream, progressLine } = await import('../progress.ts');
     const progress = progressLine(out);

@@ -19,7 +19,11 @@ export interface EarlyDatabase {
 
 export function openDatabaseEarly(flags: ConfigFlags): EarlyDatabase {
   const config = parseConfig({ env: process.env, flags });
-  const opening = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const opening = openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    pgliteThread: config.pgliteWorker ? 'worker' : 'main',
+  });
   // Seen, and reported, where runAgent awaits it; until then a failure is not "unhandled".
   opening.catch(() => {});
   return {

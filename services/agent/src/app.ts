@@ -133,7 +133,11 @@ export async function buildAgent(options: BuildAgentOptions): Promise<Agent> {
         throw err;
       }
       state = 'running';
-      logger.info({ api: apiUrl, database: components.db.kind }, 'agent started');
+      const { kind, thread } = components.db;
+      logger.info(
+        { api: apiUrl, database: kind, ...(thread ? { pgliteThread: thread } : {}) },
+        'agent started',
+      );
       events.publish('agent.started', { api: apiUrl });
     },
     async stop() {

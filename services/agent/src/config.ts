@@ -40,6 +40,8 @@ export const AgentConfigSchema = Type.Object({
   heartbeatMeanMs: Type.Integer({ minimum: 50, maximum: 3_600_000 }),
   /** Postgres URL; PGlite in DATA/db when absent. */
   databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  /** PGlite in a worker thread of its own (db/pglite-worker.ts), or on the agent's thread. */
+  pgliteWorker: Type.Boolean(),
   logLevel: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l))),
   relay: Type.Object({
     /** Act as an archive relay for friends (hold their ciphertext). */
@@ -335,6 +337,17 @@ export const CONFIG_VARIABLES = {
     schema: Type.String({ pattern: '^postgres(ql)?://' }),
     parse: asString,
   },
+  pgliteWorker: {
+    env: 'KITH_PGLITE_WORKER',
+    default: 'off',
+    expected: BOOL_EXPECTED,
+    meaning:
+      'on: run the embedded database (PGlite) in a worker thread of its own, so its work can use another ' +
+      'core beside the API, the peer links and the crypto (lower latency; more CPU per message and memory, ' +
+      'docs/ARCHITECTURE.md "PGlite in a worker thread"). off: on the agent\'s thread. Ignored with DATABASE_URL.',
+    schema: Type.Boolean(),
+    parse: asBoolean,
+  },
   logLevel: {
     env: 'KITH_LOG_LEVEL',
     flag: 'logLevel',
@@ -539,6 +552,7 @@ export function parseConfig(input: ParseConfigInput = {}): AgentConfig {
     heartbeatMeanMs: values.heartbeatMeanMs as number,
     peerMaxUnconfirmed: values.peerMaxUnconfirmed as number,
     peerMaxUnconfirmedPerSource: values.peerMaxUnconfirmedPerSource as number,
+    pgliteWorker: values.pgliteWorker as boolean,
     logLevel: values.logLevel as AgentConfig['logLevel'],
     relay: {
       enabled: values.relayEnabled as boolean,

@@ -108,7 +108,11 @@ export async function runAgent(options: RunAgentOptions = {}): Promise<RunningAg
   let database: KithDatabase;
   try {
     database = await (options.database ??
-      openDatabase({ databaseUrl: baseConfig.databaseUrl, dataDir: baseConfig.dataDir }));
+      openDatabase({
+        databaseUrl: baseConfig.databaseUrl,
+        dataDir: baseConfig.dataDir,
+        pgliteThread: baseConfig.pgliteWorker ? 'worker' : 'main',
+      }));
   } catch (err) {
     unwatchSignals();
     throw err;
