@@ -180,9 +180,9 @@ export class ConversationService {
   async shipUnshipped(): Promise<number> {
     const items = await this.store.unshipped();
     for (const item of items) {
-      const loaded = await this.loaded
-        .guarded(item.conversationId, () => this.loaded.mustLoad(item.conversationId))
-        .catch(() => undefined);
+      const loaded = await this.loaded.guarded(item.conversationId, () =>
+        this.loaded.load(item.conversationId),
+      );
       if (!loaded) {
         await this.store.shipped(item.conversationId, item.kind, item.itemId); // no longer here
         continue;
