@@ -55,6 +55,9 @@ export interface ChaosReport {
   /** Each of those: which member devices lack which messages. */
   divergences: Divergence[];
   underReplicated: number;
+  /** Until nothing was missing and members agreed (or the bound). */
+  messagesSettledInMs: number;
+  /** That, then until no archive item was under-replicated (or the bound). */
   settledInMs: number;
 }
 
@@ -402,6 +405,7 @@ async function run(o: ChaosOptions, devices: Device[], disks: SmallDisk[]): Prom
     held = await inventory();
     counted = count(o.seed, named, sent, held);
   }
+  const messagesSettledInMs = Date.now() - settleStart;
   let underReplicated = 0;
   const archiveDeadline = Date.now() + Math.max(0, o.settleMs - (Date.now() - settleStart));
   for (const d of devices) {
@@ -441,6 +445,7 @@ async function run(o: ChaosOptions, devices: Device[], disks: SmallDisk[]): Prom
     divergent: counted.divergent,
     divergences: counted.divergences,
     underReplicated,
+    messagesSettledInMs,
     settledInMs,
   };
   await writeFile(join(o.dir, 'chaos-report.json'), JSON.stringify(report, null, 2));
