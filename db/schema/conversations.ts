@@ -83,3 +83,25 @@ export const conversationOutcomes = pgTable(
     check('conversation_outcomes_verdict', sql`${t.verdict} in ('accepted', 'conflict', 'disagree')`),
   ],
 );
+
+/**
+ * Items this device made and stored whose handing to the outbox (messaging's commit) is not yet
+ * known to be done, written in the same transaction as the item: a node killed between the two
+ * kept an event no one else ever got, and every later event of its, built on it, waited as
+ * pending on every other device (docs/SECURITY.md "Chaos"). Shipped again at start, then deleted;
+ * a receiver takes a duplicate once. `item_id` as in conversation_pending.
+ */
+export const conversationUnshipped = pgTable(
+  'conversation_unshipped',
+  {
+    conversationId: text('conversation_id').notNull(),
+    kind: text('kind', { enum: ['genesis', 'event', 'outcome'] }).notNull(),
+    itemId: text('item_id').notNull(),
+    itemSealed: bytea('item_sealed').notNull(),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.conversationId, t.kind, t.itemId] }),
+    check('conversation_unshipped_kind', sql`${t.kind} in ('genesis', 'event', 'outcome')`),
+  ],
+);

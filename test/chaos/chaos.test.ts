@@ -1,8 +1,8 @@
 /**
  * The chaos suite (issue #17 item 1; docs/SECURITY.md "Chaos"): see scenario.ts. CI runs a short
- * run; `npm run chaos -- --minutes 30 [--seed N]` a long one. The seed is printed first, so a
- * failure replays with `--seed`. Needs root, `ip` and `nft` (skipped, with the reason printed,
- * where namespaces cannot be made).
+ * run with the relay's disk filling; `npm run chaos -- --minutes 30 [--seed N] [--disk-full]` a
+ * long one. The seed is printed first, so a failure replays its schedule with `--seed`. Needs
+ * root, `ip` and `nft` (skipped, with the reason printed, where namespaces cannot be made).
  */
 import { randomInt } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -26,7 +26,8 @@ describe.skipIf(unavailable)('chaos on namespace hosts', () => {
   it(
     `seed ${seed}, ${minutes} min: nothing lost, nothing twice, every member's devices agree, every archive item on two holders`,
     async () => {
-      console.log(`chaos seed ${seed} (replay: npm run chaos -- --seed ${seed} --minutes ${minutes})`);
+      const disk = process.env.KITH_CHAOS_DISK_FULL === '1' ? ' --disk-full' : '';
+      console.log(`chaos seed ${seed} (replay: npm run chaos -- --seed ${seed} --minutes ${minutes}${disk})`);
       const net = new TestNetwork();
       nets.push(net);
       const report = await runChaos({
@@ -36,7 +37,7 @@ describe.skipIf(unavailable)('chaos on namespace hosts', () => {
         dir: await makeTempDir('kith-chaos-'),
         net,
         log: (line) => console.log(line),
-        diskFull: process.env.KITH_CHAOS_DISK_FULL === '1',
+        diskFull: disk !== '',
       });
       console.log(`chaos report ${JSON.stringify(report)}`);
       expect(report.sent).toBeGreaterThan(0);

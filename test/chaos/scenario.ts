@@ -8,10 +8,11 @@
  * delivered twice, conversations that differ between members' devices, archive items on
  * fewer than two holders.
  */
-import { writeFile } from 'node:fs/promises';
+import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KithNode, pairAndConfirm, waitFor } from '../helpers/cluster.ts';
 import { runKith } from '../helpers/kith-cli.ts';
+import { type Divergence, type HeldMessage, type LostMessage, type SentRecord, count } from './count.ts';
 import { SmallDisk } from './disk.ts';
 import type { Host, TestNetwork } from './netns.ts';
 
@@ -45,11 +46,18 @@ export interface ChaosReport {
   lost: number;
   /** Of those, per device (host name), so a failure says where to look. */
   lostOn: Record<string, number>;
+  /** Each message with a missing pair: sender, send time, the devices without it. */
+  lostMessages: LostMessage[];
   /** A message a device holds more than once. */
   duplicates: number;
   /** Conversations whose message ids differ between its members' devices. */
   divergent: number;
+  /** Each of those: which member devices lack which messages. */
+  divergences: Divergence[];
   underReplicated: number;
+  /** Until nothing was missing and members agreed (or the bound). */
+  messagesSettledInMs: number;
+  /** That, then until no archive item was under-replicated (or the bound). */
   settledInMs: number;
 }
 
@@ -62,24 +70,11 @@ interface Device {
   down: boolean;
 }
 
-interface Sent {
-  text: string;
-  conversation: string;
-  /** Users whose every device must end with the message. */
-  users: number[];
-}
-
 /** A group's timeline entry (`kith conversation show --json`). */
 interface TimelineJson {
   id: string;
   kind: string;
   body: { text?: unknown };
-}
-
-interface MessageJson {
-  id: string;
-  conversation: string;
-  text: string;
 }
 
 /** mulberry32: small, seeded, enough for a schedule that replays. */
@@ -107,6 +102,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   } finally {
     // A run that failed part-way leaves no `kith up` behind (its namespaces go with afterAll).
     await Promise.all(devices.map((d) => d.node.kill()));
+    // The relay's log lives on its small disk, which goes with destroy(): keep a copy beside.
+    for (const disk of disks)
+      await copyFile(join(disk.dir, 'node.log'), `${disk.dir}-node.log`).catch(() => {});
     for (const disk of disks) disk.destroy();
   }
 }
@@ -246,10 +244,16 @@ async function run(o: ChaosOptions, devices: Device[], disks: SmallDisk[]): Prom
     240_000,
     1000,
   );
-  o.log(`chaos: ${USERS} users, ${devices.length} devices on namespace hosts, group ${group.slice(0, 12)}`);
+  o.log(
+    `chaos: ${USERS} users, ${devices.length} devices on namespace hosts, group ${group.slice(0, 12)}, data and logs in ${o.dir}`,
+  );
 
   // --- traffic and faults -------------------------------------------------------------------
-  const sent: Sent[] = [];
+  const sent: SentRecord[] = [];
+  // A direct conversation's id by its two users, for sends whose CLI failed before it said.
+  const directOf = new Map<string, string>();
+  const pairKey = (a: number, b: number) => `${Math.min(a, b)}-${Math.max(a, b)}`;
+  const trafficStart = Date.now();
   let sendFailures = 0;
   let seq = 0;
   const faults: Record<string, number> = { kill: 0, partition: 0, loss: 0, address: 0 };
@@ -270,15 +274,23 @@ async function run(o: ChaosOptions, devices: Device[], disks: SmallDisk[]): Prom
       // A group takes posts (`kith post`); `kith send` is for direct conversations.
       const args = toGroup ? ['post', group, text] : ['send', '--to', other, text];
       const otherUser = userIds.indexOf(other);
+      const record = {
+        text,
+        group: toGroup,
+        users: toGroup ? userIds.map((_, u) => u) : [from.user, otherUser],
+        from: from.host.name,
+        at: Math.round((Date.now() - trafficStart) / 100) / 10,
+      };
       try {
         const r = await from.node.cli<{ conversation?: string }>(...args);
-        sent.push({
-          text,
-          conversation: toGroup ? group : (r.conversation ?? ''),
-          users: toGroup ? userIds.map((_, u) => u) : [from.user, otherUser],
-        });
+        const conversation = toGroup ? group : (r.conversation ?? '');
+        if (!toGroup && conversation) directOf.set(pairKey(from.user, otherUser), conversation);
+        sent.push({ ...record, conversation, failed: false });
       } catch {
-        sendFailures++; // the node was killed under it: the CLI said so, nothing was promised
+        // The node was killed under it: the CLI said so, nothing was promised; but if it was
+        // committed all the same it must end on every member's devices or on none.
+        sendFailures++;
+        sent.push({ ...record, conversation: toGroup ? group : '', failed: true });
       }
       await sleep(between(100, 500));
     }
@@ -359,32 +371,41 @@ async function run(o: ChaosOptions, devices: Device[], disks: SmallDisk[]): Prom
     }
   }
   const settleStart = Date.now();
-  const expectedOn = (d: Device) => sent.filter((s) => s.users.includes(d.user));
+  for (const r of sent)
+    if (!r.group && !r.conversation) r.conversation = directOf.get(pairKey(r.users[0]!, r.users[1]!)) ?? '';
+  // Each direct conversation by itself: `kith messages` lists at most 1000, oldest first.
+  const directs = [...new Set(sent.filter((r) => !r.group && r.conversation).map((r) => r.conversation))];
   const inventory = async () => {
-    const held = new Map<Device, MessageJson[]>();
-    for (const d of devices) {
-      const direct = (await d.node.cli<MessageJson[]>('messages')).filter((m) => m.conversation !== group);
-      const view = await d.node.cli<{ timeline: TimelineJson[] }>('conversation', 'show', group);
-      const posts = view.timeline
-        .filter((e) => typeof e.body.text === 'string')
-        .map((e) => ({ id: e.id, conversation: group, text: e.body.text as string }));
-      held.set(d, [...direct, ...posts]);
-    }
+    const held = new Map<string, HeldMessage[]>();
+    await Promise.all(
+      devices.map(async (d) => {
+        const mine = directs.filter((c) =>
+          sent.some((r) => r.conversation === c && r.users.includes(d.user)),
+        );
+        const direct: HeldMessage[] = [];
+        // A device that never heard of the conversation yet says so: it holds none of it.
+        for (const c of mine)
+          direct.push(...(await d.node.cli<HeldMessage[]>('messages', '--conversation', c).catch(() => [])));
+        const view = await d.node.cli<{ timeline: TimelineJson[] }>('conversation', 'show', group);
+        const posts = view.timeline
+          .filter((e) => typeof e.body.text === 'string')
+          .map((e) => ({ id: e.id, conversation: group, text: e.body.text as string }));
+        held.set(d.host.name, [...direct, ...posts]);
+      }),
+    );
     return held;
   };
-  const missing = (held: Map<Device, MessageJson[]>) => {
-    let n = 0;
-    for (const d of devices) {
-      const texts = new Set((held.get(d) ?? []).map((m) => m.text));
-      n += expectedOn(d).filter((s) => !texts.has(s.text)).length;
-    }
-    return n;
-  };
+  const named = devices.map((d) => ({ name: d.host.name, user: d.user }));
   let held = await inventory();
-  while (missing(held) > 0 && Date.now() - settleStart < o.settleMs) {
+  let counted = count(o.seed, named, sent, held);
+  // Settled: nothing missing and every conversation the same on its members' devices (a send
+  // whose CLI failed may still be on its way).
+  while ((counted.lost > 0 || counted.divergent > 0) && Date.now() - settleStart < o.settleMs) {
     await sleep(2_000);
     held = await inventory();
+    counted = count(o.seed, named, sent, held);
   }
+  const messagesSettledInMs = Date.now() - settleStart;
   let underReplicated = 0;
   const archiveDeadline = Date.now() + Math.max(0, o.settleMs - (Date.now() - settleStart));
   for (const d of devices) {
@@ -400,52 +421,31 @@ async function run(o: ChaosOptions, devices: Device[], disks: SmallDisk[]): Prom
   }
   const settledInMs = Date.now() - settleStart;
 
-  // --- the count -----------------------------------------------------------------------------
-  let duplicates = 0;
-  for (const list of held.values()) {
-    const seen = new Set<string>();
-    for (const m of list) {
-      if (!m.text.startsWith(`chaos ${o.seed} #`)) continue;
-      if (seen.has(m.text)) duplicates++;
-      seen.add(m.text);
-    }
-  }
-  let divergent = 0;
-  const conversations = new Set(sent.map((s) => s.conversation));
-  for (const c of conversations) {
-    const members = new Set(sent.filter((s) => s.conversation === c).flatMap((s) => s.users));
-    const views = devices
-      .filter((d) => members.has(d.user))
-      .map((d) =>
-        (held.get(d) ?? [])
-          .filter((m) => m.conversation === c)
-          .map((m) => m.id)
-          .sort()
-          .join(','),
-      );
-    if (new Set(views).size > 1) divergent++;
-  }
+  // --- the count: `counted`, from the last inventory ------------------------------------------
   const report: ChaosReport = {
     seed: o.seed,
     durationMs: o.durationMs,
     users: USERS,
     devices: devices.length,
-    sent: sent.length,
-    direct: sent.filter((s) => s.conversation !== group).length,
-    group: sent.filter((s) => s.conversation === group).length,
+    sent: sent.filter((s) => !s.failed).length,
+    direct: sent.filter((s) => !s.failed && !s.group).length,
+    group: sent.filter((s) => !s.failed && s.group).length,
     sendFailures,
     faults,
     ...(disk ? { diskExits } : {}),
-    lost: missing(held),
+    lost: counted.lost,
     lostOn: Object.fromEntries(
-      devices.map((d) => {
-        const texts = new Set((held.get(d) ?? []).map((m) => m.text));
-        return [d.host.name, expectedOn(d).filter((s) => !texts.has(s.text)).length];
-      }),
+      devices.map((d) => [
+        d.host.name,
+        counted.lostMessages.filter((l) => l.missingOn.includes(d.host.name)).length,
+      ]),
     ),
-    duplicates,
-    divergent,
+    lostMessages: counted.lostMessages,
+    duplicates: counted.duplicates,
+    divergent: counted.divergent,
+    divergences: counted.divergences,
     underReplicated,
+    messagesSettledInMs,
     settledInMs,
   };
   await writeFile(join(o.dir, 'chaos-report.json'), JSON.stringify(report, null, 2));

@@ -32,15 +32,18 @@ export async function startInProcessNode(
     env?: Record<string, string>;
     /** Where the node logs (default: nowhere). */
     logger?: Logger;
+    /** Start the node already in `dir` again (after `shutdown()`): no new identity. */
+    restart?: boolean;
   } = {},
 ): Promise<RunningNode> {
   const seed = options.seed ?? new Uint8Array(randomBytes(64));
-  await createIdentity({
-    dataDir: dir,
-    deviceName: host,
-    seed,
-    random: (n) => new Uint8Array(randomBytes(n)),
-  });
+  if (!options.restart)
+    await createIdentity({
+      dataDir: dir,
+      deviceName: host,
+      seed,
+      random: (n) => new Uint8Array(randomBytes(n)),
+    });
   return runNode({
     flags: {
       data: dir,

@@ -62,6 +62,7 @@ export class ConversationService {
   private unsubscribe: (() => void) | undefined;
   private retrying: Promise<void> | undefined;
   private retryAgain = false;
+  private shipping: Promise<void> | undefined;
 
   constructor(private readonly options: ConversationServiceOptions) {
     this.store = new ConversationStore(options.db, options.storageKey, options.random, options.clock);
@@ -104,11 +105,18 @@ export class ConversationService {
       if (e.type === 'identity.updated' || e.type === 'friend.added') void this.retryPending();
     });
     await this.retryPending();
+    // In the background: messaging starts after this service, and its outbox keeps what it takes.
+    this.shipping = this.shipUnshipped()
+      .then(() => undefined)
+      .catch((err) =>
+        this.log.warn({ code: isKithError(err) ? err.code : undefined }, 'shipping unshipped items failed'),
+      );
   }
 
   async stop(): Promise<void> {
     this.unsubscribe?.();
     await this.retrying;
+    await this.shipping;
     // Opened state leaves memory with the service (a lock stops it: docs/SECURITY.md).
     this.loaded.clear();
   }
@@ -142,16 +150,47 @@ export class ConversationService {
     return [...new Set([...c.members(), ...c.genesis.members, c.genesis.creator, this.userId])];
   }
 
-  private async publish(c: Conversation, kind: ConversationItemKind, bytes: Uint8Array): Promise<void> {
+  /**
+   * Hands an item this device made (stored with its conversationUnshipped mark) to messaging,
+   * then drops the mark: what messaging accepted, it retries itself.
+   */
+  private async publish(
+    c: Conversation,
+    kind: ConversationItemKind,
+    itemId: string,
+    bytes: Uint8Array,
+  ): Promise<void> {
     try {
       await this.options.sync.publish(c.id, this.recipients(c), kind, bytes);
+      await this.store.shipped(c.id, kind, itemId);
     } catch (err) {
-      // Stored here already; the messaging layer retries what it accepted. Say so, do not fail.
+      // Stored here already, and still marked: shipped again at the next start. Do not fail.
       this.log.warn(
         { conversation: c.id, kind, code: isKithError(err) ? err.code : undefined },
         'publishing failed',
       );
     }
+  }
+
+  /**
+   * Ships what this device made and stored but was stopped (or failed) before handing to
+   * messaging (conversationUnshipped): without it, that item and every later one of ours built
+   * on it would never be taken elsewhere. Duplicates are taken once.
+   */
+  async shipUnshipped(): Promise<number> {
+    const items = await this.store.unshipped();
+    for (const item of items) {
+      const loaded = await this.loaded.guarded(item.conversationId, () =>
+        this.loaded.load(item.conversationId),
+      );
+      if (!loaded) {
+        await this.store.shipped(item.conversationId, item.kind, item.itemId); // no longer here
+        continue;
+      }
+      await this.publish(loaded.conversation, item.kind, item.itemId, item.bytes);
+    }
+    if (items.length) this.log.info({ items: items.length }, 'shipped items left unshipped at the last stop');
+    return items.length;
   }
 
   // --- making -------------------------------------------------------------------------------
@@ -196,10 +235,10 @@ export class ConversationService {
     const conversation = new Conversation(genesis, { isDeviceOf: this.loaded.isDeviceOf });
     const row: ConversationRow = { id: genesis.id, status: 'open', createdAt: new Date(now), closedAt: null };
     await this.loaded.guarded(genesis.id, async () => {
-      await this.store.insertConversation(genesis.id, genesis.bytes, genesis.createdAt);
+      await this.store.insertConversation(genesis.id, genesis.bytes, genesis.createdAt, true);
       this.loaded.remember({ conversation, row });
     });
-    await this.publish(conversation, 'genesis', genesis.bytes);
+    await this.publish(conversation, 'genesis', genesis.id, genesis.bytes);
     this.options.events.publish('conversation.created', { id: genesis.id, here: true });
     return summaryOf(genesis, row, this.options.device.publicKey);
   }
@@ -234,14 +273,14 @@ export class ConversationService {
       const { kind, body } = make(conversation);
       const posted = conversation.post(this.signer, kind, body, this.now());
       try {
-        await this.store.insertEvents(id, [{ id: posted.id, bytes: posted.bytes }]);
+        await this.store.insertEvents(id, [{ id: posted.id, bytes: posted.bytes }], true);
       } catch (err) {
         this.loaded.forget(id);
         throw err;
       }
       return { conversation, event: posted };
     });
-    await this.publish(c, 'event', event.bytes);
+    await this.publish(c, 'event', event.id, event.bytes);
     this.options.events.publish('conversation.updated', { id, event: event.id, events: c.size });
     return { id: event.id, conversation: id };
   }
@@ -265,6 +304,7 @@ export class ConversationService {
           { id: outcome.id, bytes: outcome.bytes },
           c.events().map((e) => e.id),
           [],
+          true,
         );
       } catch (err) {
         this.loaded.forget(id);
@@ -275,7 +315,7 @@ export class ConversationService {
       return { recorded: true, c, outcome };
     });
     if (result.recorded) {
-      await this.publish(result.c, 'outcome', result.outcome.bytes);
+      await this.publish(result.c, 'outcome', result.outcome.id, result.outcome.bytes);
       this.options.events.publish('conversation.closed', { id, outcome: result.outcome.id, here: true });
     }
     return { recorded: result.recorded, outcome: outcomeView(result.outcome) };

@@ -11,6 +11,7 @@ import {
   conversationEvents,
   conversationOutcomes,
   conversationPending,
+  conversationUnshipped,
   conversations,
 } from '@kith/db/schema';
 import type { Clock } from '../components.ts';
@@ -36,6 +37,16 @@ export interface PendingItem {
   fromUser: string;
 }
 
+/** An item this device made, stored, and not yet known to be in the outbox. */
+export interface UnshippedItem {
+  conversationId: string;
+  kind: ConversationItemKind;
+  itemId: string;
+  bytes: Uint8Array;
+}
+
+type Executor = Pick<KithDb, 'insert'>;
+
 export interface StoredOutcome {
   outcomeId: string;
   verdict: OutcomeVerdict;
@@ -51,6 +62,7 @@ const PURPOSE = {
   event: 'kith/v1/seal/conversation-event',
   outcome: 'kith/v1/seal/conversation-outcome',
   pending: 'kith/v1/seal/conversation-pending',
+  unshipped: 'kith/v1/seal/conversation-unshipped',
   note: 'kith/v1/seal/conversation-outcome-note',
 } as const;
 
@@ -82,9 +94,28 @@ export class ConversationStore {
 
   // --- conversations ----------------------------------------------------------------------
 
-  /** Stores a new conversation; false when it is already here. */
-  async insertConversation(id: string, genesis: Uint8Array, createdAt: number): Promise<boolean> {
-    const rows = await this.db
+  /** Stores a new conversation; false when it is already here. `mine`: see conversationUnshipped. */
+  async insertConversation(
+    id: string,
+    genesis: Uint8Array,
+    createdAt: number,
+    mine = false,
+  ): Promise<boolean> {
+    if (mine)
+      return this.db.transaction(async (tx) => {
+        await this.markUnshipped(tx, { conversationId: id, kind: 'genesis', itemId: id, bytes: genesis });
+        return this.insertConversationWith(tx, id, genesis, createdAt);
+      });
+    return this.insertConversationWith(this.db, id, genesis, createdAt);
+  }
+
+  private async insertConversationWith(
+    ex: Executor,
+    id: string,
+    genesis: Uint8Array,
+    createdAt: number,
+  ): Promise<boolean> {
+    const rows = await ex
       .insert(conversations)
       .values({
         id,
@@ -147,13 +178,29 @@ export class ConversationStore {
     return rows.map((r) => this.open(purpose('event', conversationId, r.eventId), r.sealed));
   }
 
+  /** Stores events; `mine` (one event this device made): see conversationUnshipped. */
   async insertEvents(
+    conversationId: string,
+    events: readonly { id: string; bytes: Uint8Array }[],
+    mine = false,
+  ): Promise<void> {
+    if (mine)
+      return this.db.transaction(async (tx) => {
+        for (const e of events)
+          await this.markUnshipped(tx, { conversationId, kind: 'event', itemId: e.id, bytes: e.bytes });
+        await this.insertEventsWith(tx, conversationId, events);
+      });
+    await this.insertEventsWith(this.db, conversationId, events);
+  }
+
+  private async insertEventsWith(
+    ex: Executor,
     conversationId: string,
     events: readonly { id: string; bytes: Uint8Array }[],
   ): Promise<void> {
     if (events.length === 0) return;
     const at = new Date(this.clock());
-    await this.db
+    await ex
       .insert(conversationEvents)
       .values(
         events.map((e) => ({
@@ -164,6 +211,49 @@ export class ConversationStore {
         })),
       )
       .onConflictDoNothing();
+  }
+
+  // --- unshipped (conversationUnshipped) ----------------------------------------------------
+
+  private async markUnshipped(ex: Executor, item: UnshippedItem): Promise<void> {
+    const { conversationId, kind, itemId } = item;
+    await ex
+      .insert(conversationUnshipped)
+      .values({
+        conversationId,
+        kind,
+        itemId,
+        itemSealed: this.seal(purpose('unshipped', conversationId, kind, itemId), item.bytes),
+        createdAt: new Date(this.clock()),
+      })
+      .onConflictDoNothing();
+  }
+
+  /** The outbox has it: no need to ship it again at start. */
+  async shipped(conversationId: string, kind: ConversationItemKind, itemId: string): Promise<void> {
+    await this.db
+      .delete(conversationUnshipped)
+      .where(
+        and(
+          eq(conversationUnshipped.conversationId, conversationId),
+          eq(conversationUnshipped.kind, kind),
+          eq(conversationUnshipped.itemId, itemId),
+        ),
+      );
+  }
+
+  /** Every item still to ship, oldest first (parents before the events built on them). */
+  async unshipped(): Promise<UnshippedItem[]> {
+    const rows = await this.db
+      .select()
+      .from(conversationUnshipped)
+      .orderBy(asc(conversationUnshipped.createdAt));
+    return rows.map((r) => ({
+      conversationId: r.conversationId,
+      kind: r.kind,
+      itemId: r.itemId,
+      bytes: this.open(purpose('unshipped', r.conversationId, r.kind, r.itemId), r.itemSealed),
+    }));
   }
 
   // --- pending ----------------------------------------------------------------------------
@@ -313,9 +403,17 @@ export class ConversationStore {
     outcome: { id: string; bytes: Uint8Array },
     order: readonly string[],
     dropped: readonly string[],
+    mine = false,
   ): Promise<void> {
     const now = new Date(this.clock());
     await this.db.transaction(async (tx) => {
+      if (mine)
+        await this.markUnshipped(tx, {
+          conversationId,
+          kind: 'outcome',
+          itemId: outcome.id,
+          bytes: outcome.bytes,
+        });
       await tx
         .insert(conversationOutcomes)
         .values(this.outcomeRow(conversationId, outcome.id, 'accepted', outcome.bytes, null))
