@@ -12,7 +12,7 @@ import { type RouteSpec, ROUTES } from '@kith/api/routes';
 import { ERROR_CATALOGUE, type ErrorCode } from '@kith/core/errors';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FUZZ_TIMEOUT, params } from '../../../../packages/core/test/fuzz/harness.ts';
+import { fuzzAssert, FUZZ_TIMEOUT, params } from '../../../../packages/core/test/fuzz/harness.ts';
 import { makeTempDir } from '../../../../test/helpers/database.ts';
 import { startInProcessNode } from '../../../../test/helpers/in-process-node.ts';
 import type { RunningNode } from '../../src/node.ts';
@@ -155,7 +155,7 @@ describe('fuzz: every API route answers a value or a catalogued 4xx, never INTER
           route.method === 'GET'
             ? fc.constant(undefined)
             : bodyText(route.body ? fromSchema(route.body as never, pool) : fc.constant({}));
-        await fc.assert(
+        await fuzzAssert(
           fc.asyncProperty(
             paramValues,
             query,

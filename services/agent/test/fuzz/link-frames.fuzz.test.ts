@@ -12,6 +12,7 @@ import { FRAME_KIND, MAX_FRAGMENT } from '@kith/core/noise/link-frame';
 import type { NoiseTransport } from '@kith/core/noise/transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';
+import { FUZZ_TIMEOUT, fuzzAssert, shortParams } from '../../../../packages/core/test/fuzz/harness.ts';
 import { connectLink } from '../../src/link/connect.ts';
 import type { Link, LinkCloseReason } from '../../src/link/link.ts';
 import {
@@ -62,7 +63,7 @@ describe('fuzz: a link fed random frames by an authenticated peer', { retry: 0 }
     'delivers messages within the limit or closes with a known reason, never throws',
     async () => {
       let n = 0;
-      await fc.assert(
+      await fuzzAssert(
         fc.asyncProperty(fc.array(step, { maxLength: 12 }), async (steps) => {
           const keys = freshKeyPair('fuzz-peer');
           allow(node, keys);
