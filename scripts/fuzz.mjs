@@ -63,6 +63,7 @@ const projects = coreOnly ? ['--project', 'unit'] : ['--project', 'unit', '--pro
 const limit = seconds ? `, at most ${seconds} s each` : '';
 console.log(`fuzz: ${runs} cases per decoder${limit}${seed ? `, seed ${seed}` : ''} (${paths.join(', ')})`);
 const loadAtStart = loadavg()[0];
+const commitAtStart = commitOf();
 const result = spawnSync('npx', ['vitest', 'run', ...projects, ...paths, ...args], {
   stdio: 'inherit',
   env,
@@ -70,16 +71,21 @@ const result = spawnSync('npx', ['vitest', 'run', ...projects, ...paths, ...args
 summarise();
 process.exit(result.status ?? 1);
 
+function commitOf() {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' });
+    return dirty.trim() ? `${head} (with changes)` : head;
+  } catch {
+    return 'unknown'; // not a git checkout: the table says so
+  }
+}
+
 /** The figures of this run: JSON lines, then a table with the date, load average and commit. */
 function summarise() {
   const lines = existsSync(report) ? readFileSync(report, 'utf8').split('\n').filter(Boolean) : [];
   const figures = lines.map((l) => JSON.parse(l));
-  let commit = 'unknown';
-  try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-  } catch {
-    // not a git checkout: the table says so
-  }
+  const commit = commitAtStart;
   const load = `${loadAtStart.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at end`;
   console.log(
     `\nfuzz figures (${report}): ${new Date().toISOString().slice(0, 10)}, load ${load}, commit ${commit}`,
