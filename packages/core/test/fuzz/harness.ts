@@ -71,17 +71,14 @@ function record(figures: FuzzFigures): void {
  * fast-check stops at the first failing case and shrinks it), then throws fast-check's own
  * report of a failure, seed and shrunk case included.
  */
-export function fuzzAssert<Ts extends [unknown, ...unknown[]]>(
-  property: fc.IProperty<Ts>,
-  parameters: fc.Parameters<Ts>,
-): void;
-export function fuzzAssert<Ts extends [unknown, ...unknown[]]>(
+export function fuzzAssert<Ts>(property: fc.IProperty<Ts>, parameters: fc.Parameters<unknown>): void;
+export function fuzzAssert<Ts>(
   property: fc.IAsyncProperty<Ts>,
-  parameters: fc.Parameters<Ts>,
+  parameters: fc.Parameters<unknown>,
 ): Promise<void>;
-export function fuzzAssert<Ts extends [unknown, ...unknown[]]>(
+export function fuzzAssert<Ts>(
   property: fc.IProperty<Ts> | fc.IAsyncProperty<Ts>,
-  parameters: fc.Parameters<Ts>,
+  parameters: fc.Parameters<unknown>,
 ): void | Promise<void> {
   const name = expect.getState().currentTestName ?? 'unnamed property';
   const start = performance.now();
@@ -98,7 +95,7 @@ export function fuzzAssert<Ts extends [unknown, ...unknown[]]>(
     });
     if (d.failed) throw new Error(fc.defaultReportMessage(d), { cause: d.errorInstance });
   };
-  const details = fc.check(property as fc.IRawProperty<Ts>, parameters);
+  const details = fc.check(property as fc.IRawProperty<Ts>, parameters as fc.Parameters<Ts>);
   return details instanceof Promise ? details.then(finish) : finish(details);
 }
 
