@@ -74,7 +74,9 @@ process.exit(result.status ?? 1);
 function commitOf() {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' });
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
+      encoding: 'utf8',
+    });
     return dirty.trim() ? `${head} (with changes)` : head;
   } catch {
     return 'unknown'; // not a git checkout: the table says so
