@@ -30,6 +30,7 @@ import {
 } from '../../src/pairing/short-code-pake.ts';
 import { parseShortCode } from '../../src/pairing/short-code.ts';
 import {
+  fuzzAssert,
   decodesOrRefuses,
   decoderInput,
   deterministicBytes,
@@ -99,7 +100,7 @@ const asyncProp = <T>(name: string, input: fc.Arbitrary<T>, run: (x: T) => Promi
   it(
     name,
     async () => {
-      await fc.assert(
+      await fuzzAssert(
         fc.asyncProperty(input, async (x) => {
           try {
             await run(x);
@@ -116,7 +117,7 @@ const prop = <T>(name: string, input: fc.Arbitrary<T>, decode: (x: T) => unknown
   it(
     name,
     () => {
-      fc.assert(
+      fuzzAssert(
         fc.property(input, (x) => decodesOrRefuses(decode, x)),
         params(short),
       );

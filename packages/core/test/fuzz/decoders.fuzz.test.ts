@@ -27,7 +27,15 @@ import { openGenesis } from '../../src/conversation/genesis.ts';
 import { signRelayList, verifyRelayList } from '../../src/relay-list.ts';
 import { verifyFriendList } from '../../src/friend-list.ts';
 import { type AnyMessage, decodeMessage } from '../../src/wire/message.ts';
-import { decodesOrRefuses, decoderInput, FUZZ_TIMEOUT, mutationsOf, params, rawBytes } from './harness.ts';
+import {
+  fuzzAssert,
+  decodesOrRefuses,
+  decoderInput,
+  FUZZ_TIMEOUT,
+  mutationsOf,
+  params,
+  rawBytes,
+} from './harness.ts';
 
 const backend = nobleBackend;
 const VECTORS = join(import.meta.dirname, '../vectors');
@@ -84,7 +92,7 @@ describe('fuzz: core decoders give a value or a catalogued error, never a crash'
     it(
       name,
       () => {
-        fc.assert(
+        fuzzAssert(
           fc.property(input, (x) => decodesOrRefuses(decode, x)),
           params(short),
         );

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { concatBytes } from '../../src/crypto/index.ts';
 import { FrameReassembler } from '../../src/noise/frame-reassembly.ts';
 import { FRAME_KIND, fragmentMessage } from '../../src/noise/link-frame.ts';
-import { FUZZ_TIMEOUT, params } from './harness.ts';
+import { fuzzAssert, FUZZ_TIMEOUT, params } from './harness.ts';
 
 /** A small limit, so that cases reach it with small fragments. */
 const LIMIT = 700;
@@ -39,7 +39,7 @@ describe('fuzz: fragment reassembly', () => {
   it(
     'frame sequences give whole messages within the limit, kept fragments, or a refusal (FrameReassembler)',
     () => {
-      fc.assert(
+      fuzzAssert(
         fc.property(fc.array(plaintext, { maxLength: 12 }), (steps) => {
           const r = new FrameReassembler(LIMIT);
           let kept: Uint8Array[] = [];

@@ -5,8 +5,13 @@
  * test's timeout.
  *
  * Short mode (the default, in the unit tier): `runs(n)` cases per decoder. Long mode:
- * `KITH_FUZZ_RUNS=1000000 npx vitest run --project unit fuzz` runs that many per decoder.
+ * `KITH_FUZZ_RUNS=1000000 npx vitest run --project unit fuzz` runs that many per decoder;
+ * KITH_FUZZ_SECONDS caps each property's time (the count reached is reported, not a failure).
+ * `fuzzAssert` runs a property and, in long mode or with KITH_FUZZ_REPORT, records one JSON line
+ * per property (cases, seconds, failures) so figures come from output, never by hand.
  */
+import { appendFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import { encodeCanonical, type CanonicalValue } from '../../src/codec.ts';
@@ -22,10 +27,76 @@ export function runs(short: number): number {
 /** Vitest timeout for a fuzz test: generous in long mode, where a run takes minutes. */
 export const FUZZ_TIMEOUT = LONG > 0 ? 24 * 3600_000 : 60_000;
 
+/** Seconds per property in long mode (KITH_FUZZ_SECONDS): past them the run stops, reporting its count. */
+const SECONDS = Number(process.env.KITH_FUZZ_SECONDS ?? 0);
+
 /** fast-check parameters: a printed seed (replay with KITH_FUZZ_SEED) and the case count. */
 export function params(short: number): fc.Parameters<unknown> {
   const seed = process.env.KITH_FUZZ_SEED ? Number(process.env.KITH_FUZZ_SEED) : undefined;
-  return { numRuns: runs(short), ...(seed !== undefined ? { seed } : {}) };
+  const budget =
+    LONG > 0 && Number.isFinite(SECONDS) && SECONDS > 0
+      ? { interruptAfterTimeLimit: SECONDS * 1000, markInterruptAsFailure: false }
+      : {};
+  return { numRuns: runs(short), ...budget, ...(seed !== undefined ? { seed } : {}) };
+}
+
+/**
+ * Parameters of an end-to-end property that keeps its short count in long mode too (a real
+ * link or a running node per case): its decoding path has a long-mode property of its own.
+ */
+export function shortParams(short: number): fc.Parameters<unknown> {
+  return { ...params(short), numRuns: short };
+}
+
+/** One property's figures, as scripts/fuzz.mjs collects them (docs/SECURITY.md "Fuzzing"). */
+export interface FuzzFigures {
+  property: string;
+  cases: number;
+  asked: number;
+  seconds: number;
+  failures: number;
+  interrupted: boolean;
+  seed: number;
+  load: number;
+}
+
+function record(figures: FuzzFigures): void {
+  const line = JSON.stringify(figures);
+  if (process.env.KITH_FUZZ_REPORT) appendFileSync(process.env.KITH_FUZZ_REPORT, `${line}\n`);
+  if (LONG > 0) console.log(`KITH_FUZZ ${line}`);
+}
+
+/**
+ * fc.assert with figures: runs the property, records cases, seconds and failures (0 or 1:
+ * fast-check stops at the first failing case and shrinks it), then throws fast-check's own
+ * report of a failure, seed and shrunk case included.
+ */
+export function fuzzAssert<Ts>(property: fc.IProperty<Ts>, parameters: fc.Parameters<unknown>): void;
+export function fuzzAssert<Ts>(
+  property: fc.IAsyncProperty<Ts>,
+  parameters: fc.Parameters<unknown>,
+): Promise<void>;
+export function fuzzAssert<Ts>(
+  property: fc.IProperty<Ts> | fc.IAsyncProperty<Ts>,
+  parameters: fc.Parameters<unknown>,
+): void | Promise<void> {
+  const name = expect.getState().currentTestName ?? 'unnamed property';
+  const start = performance.now();
+  const finish = (d: fc.RunDetails<Ts>) => {
+    record({
+      property: name,
+      cases: d.numRuns,
+      asked: parameters.numRuns ?? 0,
+      seconds: Math.round((performance.now() - start) / 100) / 10,
+      failures: d.failed ? 1 : 0,
+      interrupted: d.interrupted,
+      seed: d.seed,
+      load: Math.round(loadavg()[0]! * 100) / 100,
+    });
+    if (d.failed) throw new Error(fc.defaultReportMessage(d), { cause: d.errorInstance });
+  };
+  const details = fc.check(property as fc.IRawProperty<Ts>, parameters as fc.Parameters<Ts>);
+  return details instanceof Promise ? details.then(finish) : finish(details);
 }
 
 /** Runs `decode` on one input: a value or a catalogued KithError passes; anything else throws. */

@@ -19,6 +19,7 @@ import {
 import { openEpochKey, sealEpochKey } from '../../src/messaging/epoch-key.ts';
 import { signDevicePrekey, verifyDevicePrekey } from '../../src/wire/prekey.ts';
 import {
+  fuzzAssert,
   decodesOrRefuses,
   decoderInput,
   deterministicBytes,
@@ -80,7 +81,7 @@ const prop = <T>(name: string, input: fc.Arbitrary<T>, decode: (x: T) => unknown
   it(
     name,
     () => {
-      fc.assert(
+      fuzzAssert(
         fc.property(input, (x) => decodesOrRefuses(decode, x)),
         params(short),
       );
@@ -91,7 +92,7 @@ const asyncProp = <T>(name: string, input: fc.Arbitrary<T>, run: (x: T) => Promi
   it(
     name,
     async () => {
-      await fc.assert(
+      await fuzzAssert(
         fc.asyncProperty(input, async (x) => {
           try {
             await run(x);

@@ -17,7 +17,7 @@ import { computeMac1, mac1Key } from '../../src/noise/mac1.ts';
 import { decodeTai64n } from '../../src/noise/tai64n.ts';
 import { decodeInvite, encodeInvite } from '../../src/pairing/invite-code.ts';
 import { cast, input, memberIds, no, yes } from '../consensus/helpers.ts';
-import { decodesOrRefuses, FUZZ_TIMEOUT, mutationsOf, params, rawBytes } from './harness.ts';
+import { fuzzAssert, decodesOrRefuses, FUZZ_TIMEOUT, mutationsOf, params, rawBytes } from './harness.ts';
 
 const backend = nobleBackend;
 const fixedRandom = (fill: number) => (n: number) => new Uint8Array(n).fill(fill);
@@ -155,7 +155,7 @@ describe('fuzz: text and handshake decoders give a value or a catalogued error',
   it(
     'invite codes (decodeInvite)',
     () => {
-      fc.assert(
+      fuzzAssert(
         fc.property(inviteText, (s) => decodesOrRefuses((x: string) => decodeInvite(x, backend), s)),
         params(3000),
       );
@@ -170,7 +170,7 @@ describe('fuzz: text and handshake decoders give a value or a catalogued error',
   it(
     'CEL rules (compilePredicate, then evaluatePredicate on a tally)',
     () => {
-      fc.assert(
+      fuzzAssert(
         fc.property(celSource, (src) =>
           decodesOrRefuses((s: string) => evaluatePredicate(compilePredicate(s), someTally), src),
         ),
@@ -189,7 +189,7 @@ describe('fuzz: text and handshake decoders give a value or a catalogued error',
         // Message 1 changed, mac1 still right: the Noise decryption must refuse it.
         mutationsOf([validHello.subarray(0, validHello.length - 16)]).map(withMac),
       );
-      fc.assert(
+      fuzzAssert(
         fc.property(hello, (bytes) => {
           const decoded = decodeLinkHello(bytes, macKey);
           if (decoded === undefined) return;
@@ -210,7 +210,7 @@ describe('fuzz: text and handshake decoders give a value or a catalogued error',
       const decoded = decodeLinkHello(validHello, macKey)!;
       const answer = readLinkHello(decoded, { staticKeyPair: responder, random: fixedRandom(9), backend });
       const message2 = answer.handshake.writeMessage(new Uint8Array(0));
-      fc.assert(
+      fuzzAssert(
         fc.property(fc.oneof(rawBytes(200), mutationsOf([message2])), (bytes) => {
           const { handshake } = createLinkHello({
             staticKeyPair: initiator,
@@ -229,7 +229,7 @@ describe('fuzz: text and handshake decoders give a value or a catalogued error',
   it(
     'TAI64N labels and link frames (decodeTai64n, decodeFrame)',
     () => {
-      fc.assert(
+      fuzzAssert(
         fc.property(rawBytes(64), (bytes) => {
           decodeTai64n(bytes);
           const frame = decodeFrame(bytes);

@@ -13,6 +13,7 @@ import { isKithError } from '@kith/core/errors';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  fuzzAssert,
   decodesOrRefuses,
   decoderInput,
   deterministicBytes,
@@ -64,7 +65,7 @@ describe('fuzz: files in the data directory give a value, a catalogued error, or
   it(
     'device key files, mutated (readKeyFileHeader, openKeyFile with and without the passphrase)',
     async () => {
-      await fc.assert(
+      await fuzzAssert(
         fc.asyncProperty(
           fc.oneof(mutationsOf([sealed]), mutationsOf([clear]), decoderInput([sealed], { v: 1 })),
           async (bytes) => {
@@ -88,7 +89,7 @@ describe('fuzz: files in the data directory give a value, a catalogued error, or
     'device key files with any scrypt parameters and nonce the schema lets through',
     async () => {
       const f = KeyFileFormat.decode(sealed);
-      await fc.assert(
+      await fuzzAssert(
         fc.asyncProperty(
           fc.record({
             N: fc.oneof(
@@ -124,7 +125,7 @@ describe('fuzz: files in the data directory give a value, a catalogued error, or
         relaySeed: new Uint8Array(32).fill(5),
       });
       const path = join(dir, 'relay.key');
-      await fc.assert(
+      await fuzzAssert(
         fc.asyncProperty(decoderInput([valid], { v: 1 }), async (bytes) => {
           await writeFile(path, bytes);
           try {
@@ -150,7 +151,7 @@ describe('fuzz: files in the data directory give a value, a catalogued error, or
         fc.constantFrom('null', '1', '"x"', '[]', '{"v":1}', '{"v":1,"last":null}', '{"v":1,"last":[1]}'),
         mutationsOf([new TextEncoder().encode(valid)]).map((b) => Buffer.from(b).toString('latin1')),
       );
-      await fc.assert(
+      await fuzzAssert(
         fc.asyncProperty(text, async (t) => {
           await writeFile(path, t);
           const loaded = await replayFile(path).load();
@@ -215,7 +216,7 @@ describe('fuzz: state files of the web UI and the port windows', { retry: 0 }, (
           { id: 's1', hash: 'cd'.repeat(32), createdAt: 1, lastSeenAt: 1_700_000_000_000, agent: 'x' },
         ],
       });
-      await fc.assert(
+      await fuzzAssert(
         fc.asyncProperty(jsonText(valid), async (text) => {
           await writeFile(join(fileDir, WEB_SESSIONS_FILE), text);
           const sessions = new WebSessions(fileDir, () => 1_700_000_000_000, counter(5));
@@ -248,7 +249,7 @@ describe('fuzz: state files of the web UI and the port windows', { retry: 0 }, (
         peers: { d1: { gen: 2, key: 'cd'.repeat(32), periodMs: 60_000, openMs: 5_000 } },
       });
       const fileDir = await makeTempDir('kith-port-windows-fuzz-');
-      await fc.assert(
+      await fuzzAssert(
         fc.asyncProperty(jsonText(valid), async (text) => {
           await writeFile(join(fileDir, PORT_WINDOWS_FILE), text);
           const windows = new PortWindows({
@@ -335,7 +336,7 @@ describe('fuzz: backup files', { retry: 0 }, () => {
   it(
     'backup files, mutated (openBackup): the plaintext, or a catalogued error',
     async () => {
-      await fc.assert(
+      await fuzzAssert(
         fc.asyncProperty(
           fc.oneof(mutationsOf([sealedBackup]), fc.uint8Array({ maxLength: 400 })),
           async (b) => {
