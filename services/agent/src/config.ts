@@ -4,6 +4,16 @@ import { resolve } from 'node:path';
 import { KithError } from '@kith/core/errors';
 import Type, { type Static, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
+import {
+  asAddressList,
+  asBoolean,
+  asBytes,
+  asInteger,
+  asString,
+  BOOL_EXPECTED,
+  BYTES_EXPECTED,
+  PORT_EXPECTED,
+} from './config-values.ts';
 import { LOG_LEVELS } from './logger.ts';
 
 /**
@@ -114,49 +124,6 @@ export interface ConfigVariable {
   schema: TSchema;
   parse: (raw: string) => unknown;
 }
-
-const asString = (raw: string): unknown => raw;
-/** `host:port` (IPv6 in brackets), comma separated. */
-const asAddressList = (raw: string): unknown => {
-  const list = raw
-    .split(',')
-    .map((a) => a.trim())
-    .filter((a) => a !== '');
-  const ok = list.every((a) => {
-    const m = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(a);
-    return m !== null && Number(m[2]) > 0 && Number(m[2]) <= 65535;
-  });
-  return ok && list.length > 0 ? list : raw;
-};
-const asInteger = (raw: string): unknown => (/^\d+$/.test(raw) ? Number(raw) : raw);
-const asBoolean = (raw: string): unknown => {
-  const v = raw.toLowerCase();
-  if (['on', 'true', 'yes', '1'].includes(v)) return true;
-  if (['off', 'false', 'no', '0'].includes(v)) return false;
-  return raw;
-};
-const UNITS: Record<string, number> = {
-  b: 1,
-  kb: 1e3,
-  mb: 1e6,
-  gb: 1e9,
-  tb: 1e12,
-  kib: 2 ** 10,
-  mib: 2 ** 20,
-  gib: 2 ** 30,
-  tib: 2 ** 40,
-};
-const asBytes = (raw: string): unknown => {
-  const m = /^(\d+)\s*([a-z]*)$/i.exec(raw.trim());
-  const unit = UNITS[(m?.[2] || 'b').toLowerCase()];
-  if (!m || unit === undefined) return raw;
-  const n = Number(m[1]) * unit;
-  return Number.isSafeInteger(n) ? n : raw;
-};
-
-const PORT_EXPECTED = 'an integer port from 0 to 65535 (0 picks a free port)';
-const BYTES_EXPECTED = 'a size in bytes, optionally with a unit: 500MB, 2GiB';
-const BOOL_EXPECTED = 'on or off';
 
 /** Every setting, in the order `.env.example` lists them. */
 export const CONFIG_VARIABLES = {
