@@ -7,20 +7,23 @@
  * Long mode: KITH_FUZZ_RUNS=1000000 npx vitest run --project unit fuzz
  */
 import fc from 'fast-check';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ActiveListFormat } from '../../src/archive/active-list.ts';
+import { encodeHistoryIndex } from '../../src/archive/history-index.ts';
 import {
   ARCHIVE_ENVELOPE_KIND,
   openActiveList,
+  openFriendBundle,
   openHistoryIndex,
   openRewrappedShare,
   openTranscript,
+  readOpenedArchive,
   rewrapShare,
   sealArchiveIndex,
 } from '../../src/archive/archive-seal.ts';
 import { TranscriptFormat } from '../../src/archive/transcript.ts';
 import { fromHex, nobleBackend } from '../../src/crypto/index.ts';
-import { envelopeId, sealEnvelope } from '../../src/envelope.ts';
+import { envelopeId, type OpenedEnvelope, openEnvelope, sealEnvelope } from '../../src/envelope.ts';
 import type { AgreementKeyPair, SigningKeyPair } from '../../src/identity/derive.ts';
 import {
   acceptorFinish,
@@ -39,6 +42,7 @@ import {
   params,
   rawBytes,
   rethrowUnlessCatalogued,
+  shortParams,
 } from './harness.ts';
 
 const backend = nobleBackend;
@@ -95,6 +99,12 @@ const sealedHistory = await sealArchiveIndex({
 /** A real envelope (t = 1, to X) of the given kind around a fuzzed plaintext. */
 const sealedAround = (kind: string, plaintext: Uint8Array) =>
   sealEnvelope({ ...base, kind, plaintext, recipients: [X.publicKey], threshold: 1 });
+const historyIndexBytes = encodeHistoryIndex(historyIndex);
+/** One real envelope of each archive kind, sealed and opened once: the long property swaps its plaintext. */
+const openedOfKind = new Map<string, OpenedEnvelope>();
+for (const kind of Object.values(ARCHIVE_ENVELOPE_KIND)) {
+  openedOfKind.set(kind, await openEnvelope(await sealedAround(kind, activeBytes), { keys: [X], backend }));
+}
 
 const asyncProp = <T>(name: string, input: fc.Arbitrary<T>, run: (x: T) => Promise<unknown>, short = 300) =>
   it(
@@ -157,28 +167,53 @@ describe('fuzz: archive lists, transcripts and short codes give a value or a cat
       }
     },
   );
-  asyncProp(
-    'hostile plaintext in a valid envelope (open active list, history index, transcript)',
-    fc.tuple(
-      fc.constantFrom(
-        ARCHIVE_ENVELOPE_KIND.active,
-        ARCHIVE_ENVELOPE_KIND.conversations,
-        ARCHIVE_ENVELOPE_KIND.current,
-      ),
-      decoderInput([activeBytes, transcriptBytes], { v: 1 }),
-    ),
-    async ([kind, plaintext]) => {
-      const sealed = await sealedAround(kind, plaintext);
-      for (const open of [openActiveList, openHistoryIndex, openTranscript]) {
-        try {
-          await open(sealed, { keys: [X], backend });
-        } catch (e) {
-          rethrowUnlessCatalogued(e);
-        }
-      }
-    },
-    150,
+  // End to end (a real envelope sealed per case, some 40 ms): its short count in long mode too;
+  // the property after it is this path's long-mode property.
+  const kinds = [
+    ARCHIVE_ENVELOPE_KIND.active,
+    ARCHIVE_ENVELOPE_KIND.conversations,
+    ARCHIVE_ENVELOPE_KIND.current,
+    ARCHIVE_ENVELOPE_KIND.friends,
+  ] as const;
+  const hostilePlaintext = fc.tuple(
+    fc.constantFrom(...kinds),
+    decoderInput([activeBytes, transcriptBytes, historyIndexBytes], { v: 1 }),
   );
+  const openers = [openActiveList, openHistoryIndex, openTranscript, openFriendBundle];
+  it(
+    'hostile plaintext in a valid envelope, sealed per case (open active list, history index, transcript, friend bundle)',
+    async () => {
+      await fuzzAssert(
+        fc.asyncProperty(hostilePlaintext, async ([kind, plaintext]) => {
+          const sealed = await sealedAround(kind, plaintext);
+          for (const open of openers) {
+            try {
+              await open(sealed, { keys: [X], backend });
+            } catch (e) {
+              rethrowUnlessCatalogued(e);
+            }
+          }
+        }),
+        shortParams(150),
+      );
+    },
+    FUZZ_TIMEOUT,
+  );
+  prop(
+    'hostile plaintext after a real envelope opened (readOpenedArchive: kind check and decoding)',
+    hostilePlaintext,
+    ([kind, plaintext]) => {
+      const opened = { ...openedOfKind.get(kind)!, plaintext };
+      for (const read of Object.values(readOpenedArchive)) decodesOrRefuses(read, opened);
+    },
+  );
+  it('an envelope opened once per kind reads as its open function does (control for the property above)', async () => {
+    const sealed = await sealedAround(ARCHIVE_ENVELOPE_KIND.active, activeBytes);
+    const viaOpen = await openActiveList(sealed, { keys: [X], backend });
+    const opened = { ...openedOfKind.get(ARCHIVE_ENVELOPE_KIND.active)!, plaintext: activeBytes };
+    expect(readOpenedArchive.activeList(opened)).toEqual(viaOpen);
+    expect(() => readOpenedArchive.transcript(opened)).toThrow(/kind/);
+  });
   asyncProp(
     're-wrapped archive shares (openRewrappedShare)',
     fc.oneof(rawBytes(200), mutationsOf([fromHex('00'.repeat(80))])),
