@@ -181,6 +181,8 @@ export async function runNode(options: RunNodeOptions = {}): Promise<RunningNode
         clock: components.clock,
         random: components.random,
         logger: components.logger,
+        // A failed hand-over to messaging is tried again after five heartbeats (1 s to 1 min).
+        reshipAfterMs: Math.max(1000, Math.min(60_000, 5 * config.heartbeatMeanMs)),
       });
       const service = conversations;
       messenger.conversationHandler = async (kind, bytes, fromUserId) => {

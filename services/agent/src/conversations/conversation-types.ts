@@ -29,6 +29,11 @@ export interface ConversationServiceOptions {
   logger: Logger;
   /** Conversations kept in memory (least recently used are dropped; they reload from the store). */
   cacheSize?: number;
+  /**
+   * After a failed hand-over to messaging, how long until the unshipped items are tried again
+   * while running (default 60 s); they are also tried at every start.
+   */
+  reshipAfterMs?: number;
 }
 
 export interface CreateConversationInput {

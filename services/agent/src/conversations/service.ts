@@ -63,6 +63,8 @@ export class ConversationService {
   private retrying: Promise<void> | undefined;
   private retryAgain = false;
   private shipping: Promise<void> | undefined;
+  private reshipTimer: ReturnType<typeof setTimeout> | undefined;
+  private stopped = false;
 
   constructor(private readonly options: ConversationServiceOptions) {
     this.store = new ConversationStore(options.db, options.storageKey, options.random, options.clock);
@@ -105,15 +107,15 @@ export class ConversationService {
       if (e.type === 'identity.updated' || e.type === 'friend.added') void this.retryPending();
     });
     await this.retryPending();
+    this.stopped = false;
     // In the background: messaging starts after this service, and its outbox keeps what it takes.
-    this.shipping = this.shipUnshipped()
-      .then(() => undefined)
-      .catch((err) =>
-        this.log.warn({ code: isKithError(err) ? err.code : undefined }, 'shipping unshipped items failed'),
-      );
+    this.shipInBackground();
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.reshipTimer);
+    this.reshipTimer = undefined;
     this.unsubscribe?.();
     await this.retrying;
     await this.shipping;
@@ -164,12 +166,35 @@ export class ConversationService {
       await this.options.sync.publish(c.id, this.recipients(c), kind, bytes);
       await this.store.shipped(c.id, kind, itemId);
     } catch (err) {
-      // Stored here already, and still marked: shipped again at the next start. Do not fail.
+      // Stored here already, and still marked: shipped again soon, and at the next start. Do not fail.
       this.log.warn(
         { conversation: c.id, kind, code: isKithError(err) ? err.code : undefined },
         'publishing failed',
       );
+      this.scheduleReship();
     }
+  }
+
+  private shipInBackground(): void {
+    this.shipping = this.shipUnshipped()
+      .then(() => undefined)
+      .catch((err) => {
+        this.log.warn({ code: isKithError(err) ? err.code : undefined }, 'shipping unshipped items failed');
+        this.scheduleReship();
+      });
+  }
+
+  /**
+   * One timer for every failed hand-over: an always-on device whose outbox refused an item (a
+   * full disk, a database hiccup) must not keep it, and what is built on it, until a restart.
+   */
+  private scheduleReship(): void {
+    if (this.stopped || this.reshipTimer) return;
+    this.reshipTimer = setTimeout(() => {
+      this.reshipTimer = undefined;
+      if (!this.stopped) this.shipInBackground();
+    }, this.options.reshipAfterMs ?? 60_000);
+    this.reshipTimer.unref?.();
   }
 
   /**
@@ -189,7 +214,7 @@ export class ConversationService {
       }
       await this.publish(loaded.conversation, item.kind, item.itemId, item.bytes);
     }
-    if (items.length) this.log.info({ items: items.length }, 'shipped items left unshipped at the last stop');
+    if (items.length) this.log.info({ items: items.length }, 'shipped items left unshipped');
     return items.length;
   }
 
