@@ -119,7 +119,8 @@ export const ERROR_CATALOGUE = {
   // --- database and local API (services/agent) ---
   DB_UNAVAILABLE: {
     status: 503,
-    message: 'The database cannot be reached; check DATABASE_URL and that Postgres is running.',
+    message:
+      'The database cannot be reached: with DATABASE_URL set, check that Postgres runs at that address; without it, that the data directory is readable and its disk not full.',
   },
   DB_MIGRATION_FAILED: { status: 500, message: 'The database schema could not be brought up to date.' },
   DISK_FULL: {
