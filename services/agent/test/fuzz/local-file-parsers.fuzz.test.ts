@@ -47,11 +47,15 @@ function valueOrRefusal<T>(parse: () => T, codes: readonly string[]): T | undefi
   }
 }
 
-/** scrypt's cost as the bounds allow it: N a power of two, at most 2x the memory and 4x the work. */
+/**
+ * scrypt's cost as the bounds allow it, written apart from scrypt-bounds.ts: what node's scrypt
+ * takes (N a power of two below 2^(16·r), RFC 7914), at most 2x the memory and 4x the work.
+ */
 function withinBounds(kdf: { N: number; r: number; p: number }, own: { N: number; r: number; p: number }) {
-  const powerOfTwo = Number.isSafeInteger(kdf.N) && kdf.N > 1 && 2 ** Math.round(Math.log2(kdf.N)) === kdf.N;
+  const log = Math.log2(kdf.N);
+  const scryptTakes = Number.isSafeInteger(kdf.N) && Number.isInteger(log) && log > 0 && log < 16 * kdf.r;
   return (
-    powerOfTwo && kdf.N * kdf.r <= 2 * own.N * own.r && kdf.N * kdf.r * kdf.p <= 4 * own.N * own.r * own.p
+    scryptTakes && kdf.N * kdf.r <= 2 * own.N * own.r && kdf.N * kdf.r * kdf.p <= 4 * own.N * own.r * own.p
   );
 }
 

@@ -165,6 +165,17 @@ describe('fuzz: files in the data directory give a value, a catalogued error, or
     expect((await openKeyFile(sealed, 'pw')).storageKey).toEqual(secrets.storageKey);
   });
 
+  it('regression: N at or above 2^(16·r) (r = 1, N = 2^16) is a damaged file (was a RangeError from scrypt)', async () => {
+    const f = KeyFileFormat.decode(sealed);
+    for (const N of [2 ** 16, 2 ** 18]) {
+      const bytes = KeyFileFormat.encode({ ...f, kdf: { ...f.kdf!, N, r: 1, p: 1 } });
+      expect(await codeOf(openKeyFile(bytes, 'pw'))).toBe('KEYSTORE_CORRUPT');
+    }
+    // r = 1 below the limit still derives (and then finds the tag wrong).
+    const below = KeyFileFormat.encode({ ...f, kdf: { ...f.kdf!, N: 2 ** 15, r: 1, p: 1 } });
+    expect(await codeOf(openKeyFile(below, 'pw'))).toBe('KEYSTORE_BAD_PASSPHRASE');
+  });
+
   it('regression: a nonce shorter than 24 bytes is a damaged file', async () => {
     const f = KeyFileFormat.decode(sealed);
     const bytes = KeyFileFormat.encode({ ...f, nonce: f.nonce.subarray(0, 23) });
@@ -296,12 +307,14 @@ describe('fuzz: backup files', { retry: 0 }, () => {
     FUZZ_TIMEOUT,
   );
 
-  it('regression: a backup header with an N that is not a power of two, or 4 GiB of scrypt, is BACKUP_INVALID', async () => {
+  it('regression: a backup header with an N that is not a power of two, N ≥ 2^(16·r), or 4 GiB of scrypt, is BACKUP_INVALID', async () => {
     const nl = sealedBackup.indexOf(10);
     const header = JSON.parse(Buffer.from(sealedBackup.subarray(0, nl)).toString('utf8'));
     for (const kdf of [
       { N: 3 * 2 ** 13, r: 8, p: 1 },
       { N: 2 ** 20, r: 32, p: 16 },
+      // N at or above 2^(16·r): scrypt threw a RangeError.
+      { N: 2 ** 16, r: 1, p: 1 },
     ]) {
       const changed = Buffer.concat([
         Buffer.from(JSON.stringify({ ...header, kdf: { ...header.kdf, ...kdf } })),
