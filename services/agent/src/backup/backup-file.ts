@@ -29,7 +29,7 @@ const TAG_BYTES = 16;
 const MAX_HEADER_BYTES = 1024;
 export const BACKUP_SCRYPT = { N: 2 ** 17, r: 8, p: 1 } as const;
 
-interface BackupHeader {
+export interface BackupHeader {
   format: typeof BACKUP_FORMAT;
   v: 1;
   kdf: { alg: 'scrypt'; N: number; r: number; p: number; salt: string };
@@ -158,7 +158,12 @@ class ByteReader {
   }
 }
 
-function parseHeader(bytes: Uint8Array): BackupHeader {
+/**
+ * The header line (newline included) to the header, before any key is derived: BACKUP_INVALID
+ * unless it is the JSON this build writes with scrypt within bounds. Pure, so the fuzzer runs
+ * it on its own (docs/SECURITY.md "Fuzzing").
+ */
+export function parseBackupHeader(bytes: Uint8Array): BackupHeader {
   let h: BackupHeader;
   try {
     h = JSON.parse(utf8.decode(bytes)) as BackupHeader;
@@ -194,7 +199,7 @@ export async function* openBackup(
 ): AsyncGenerator<Uint8Array> {
   const reader = new ByteReader(sealed[Symbol.asyncIterator]());
   const headerBytes = await reader.line(MAX_HEADER_BYTES);
-  const header = parseHeader(headerBytes);
+  const header = parseBackupHeader(headerBytes);
   const key = await deriveKey(passphrase, header.kdf);
   const prefix = new Uint8Array(Buffer.from(header.nonce, 'base64'));
   const crypto = defaultBackend();

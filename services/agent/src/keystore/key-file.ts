@@ -145,31 +145,41 @@ export function readKeyFileHeader(bytes: Uint8Array): KeyFileHeader {
   }
 }
 
-export async function openKeyFile(bytes: Uint8Array, passphrase: string | undefined): Promise<DeviceSecrets> {
+/** A key file as its checks before any key is derived leave it (parseKeyFile). */
+export type ParsedKeyFile =
+  | { protection: 'none'; secrets: DeviceSecrets }
+  | {
+      protection: 'passphrase';
+      header: KeyFileHeader;
+      kdf: NonNullable<ReturnType<typeof KeyFileFormat.decode>['kdf']>;
+      nonce: Uint8Array;
+      secret: Uint8Array;
+    };
+
+/**
+ * Everything openKeyFile checks before scrypt runs, without file I/O or key derivation (so the
+ * fuzzer can run it a million times, docs/SECURITY.md "Fuzzing"): the format, the passphrase's
+ * presence, scrypt's bounds and the nonce; a file in clear is decoded in full.
+ */
+export function parseKeyFile(bytes: Uint8Array, hasPassphrase: boolean): ParsedKeyFile {
   let f: ReturnType<typeof KeyFileFormat.decode>;
   try {
     f = KeyFileFormat.decode(bytes);
   } catch (cause) {
     throw new KithError('KEYSTORE_CORRUPT', undefined, { cause });
   }
-  let payload: Uint8Array;
-  if (f.protection === 'none') {
-    payload = f.secret;
-  } else {
-    if (passphrase === undefined) {
-      throw new KithError('KEYSTORE_LOCKED', 'Pass --passphrase-file FILE or set KITH_PASSPHRASE_FILE.');
-    }
-    if (!f.kdf) throw new KithError('KEYSTORE_CORRUPT');
-    if (!scryptWithinBounds(f.kdf, SCRYPT_PARAMS) || f.nonce.length !== 24)
-      throw new KithError('KEYSTORE_CORRUPT');
-    const key = await deriveFileKey(passphrase, f.kdf);
-    try {
-      payload = defaultBackend().xchacha20poly1305Open(key, f.nonce, f.secret, headerAad(f, f.kdf));
-    } catch (cause) {
-      if (isKithError(cause, 'CRYPTO_DECRYPT_FAILED')) throw new KithError('KEYSTORE_BAD_PASSPHRASE');
-      throw cause;
-    }
+  if (f.protection === 'none') return { protection: 'none', secrets: decodePayload(f.secret) };
+  if (!hasPassphrase) {
+    throw new KithError('KEYSTORE_LOCKED', 'Pass --passphrase-file FILE or set KITH_PASSPHRASE_FILE.');
   }
+  if (!f.kdf) throw new KithError('KEYSTORE_CORRUPT');
+  if (!scryptWithinBounds(f.kdf, SCRYPT_PARAMS) || f.nonce.length !== 24)
+    throw new KithError('KEYSTORE_CORRUPT');
+  const header = { userId: f.userId, deviceId: f.deviceId, index: f.index, protection: f.protection };
+  return { protection: 'passphrase', header, kdf: f.kdf, nonce: f.nonce, secret: f.secret };
+}
+
+function decodePayload(payload: Uint8Array): DeviceSecrets {
   try {
     const p = PayloadFormat.decode(payload);
     return {
@@ -180,4 +190,18 @@ export async function openKeyFile(bytes: Uint8Array, passphrase: string | undefi
   } catch (cause) {
     throw new KithError('KEYSTORE_CORRUPT', undefined, { cause });
   }
+}
+
+export async function openKeyFile(bytes: Uint8Array, passphrase: string | undefined): Promise<DeviceSecrets> {
+  const f = parseKeyFile(bytes, passphrase !== undefined);
+  if (f.protection === 'none') return f.secrets;
+  const key = await deriveFileKey(passphrase!, f.kdf);
+  let payload: Uint8Array;
+  try {
+    payload = defaultBackend().xchacha20poly1305Open(key, f.nonce, f.secret, headerAad(f.header, f.kdf));
+  } catch (cause) {
+    if (isKithError(cause, 'CRYPTO_DECRYPT_FAILED')) throw new KithError('KEYSTORE_BAD_PASSPHRASE');
+    throw cause;
+  }
+  return decodePayload(payload);
 }

@@ -52,14 +52,23 @@ export async function readRelayKeys(path: string, deviceId: string): Promise<Rel
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new KithError('FILE_UNREADABLE', `${path}: ${(e as Error).message}`);
   }
+  return parseRelayKeyFile(bytes, deviceId, path);
+}
+
+/**
+ * The relay key file's bytes to its key pairs, without file I/O (fuzzed on its own, docs/SECURITY.md
+ * "Fuzzing"): KEYSTORE_CORRUPT when they do not decode or belong to another device. `name`
+ * (the file's path) is only for the message.
+ */
+export function parseRelayKeyFile(bytes: Uint8Array, deviceId: string, name: string): RelayKeyPairs {
   let f: ReturnType<typeof RelayKeyFileFormat.decode>;
   try {
     f = RelayKeyFileFormat.decode(bytes);
   } catch (cause) {
-    throw new KithError('KEYSTORE_CORRUPT', `${path} cannot be read.`, { cause });
+    throw new KithError('KEYSTORE_CORRUPT', `${name} cannot be read.`, { cause });
   }
   if (f.deviceId !== deviceId) {
-    throw new KithError('KEYSTORE_CORRUPT', `${path} belongs to another device.`);
+    throw new KithError('KEYSTORE_CORRUPT', `${name} belongs to another device.`);
   }
   return pairsOf(f.linkPrivateKey, f.relaySeed);
 }

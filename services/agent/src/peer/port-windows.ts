@@ -11,7 +11,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fromHex, toHex } from '@kith/core/crypto/index';
+import { toHex } from '@kith/core/crypto/index';
 import type { RandomSource } from '@kith/core/crypto/index';
 import { isKithError } from '@kith/core/errors';
 import {
@@ -34,6 +34,7 @@ import type { MessageOf } from '@kith/core/wire/message';
 import type { WindowKeyMessage } from '@kith/core/wire/window-key';
 import type { AgentEvent } from '../event-bus.ts';
 import { writeFileAtomic } from '../keystore/atomic-write.ts';
+import { type PeerWindow, type PortWindowsFile, parsePortWindowsFile } from './port-windows-file.ts';
 
 export const PORT_WINDOWS_FILE = 'port-windows.json';
 
@@ -90,13 +91,6 @@ export interface PortWindowStatus {
     minOpenMs: number;
     skewMs: number;
   };
-}
-
-interface PeerWindow {
-  gen: number;
-  key: Uint8Array | null;
-  periodMs: number;
-  openMs: number;
 }
 
 const realTimers: Timers = {
@@ -229,34 +223,19 @@ export class PortWindows {
   // --- keys --------------------------------------------------------------------------------
 
   private async load(): Promise<void> {
-    let parsed: unknown;
+    let parsed: PortWindowsFile | 'empty' = 'empty';
+    let unreadable: boolean;
     try {
-      parsed = JSON.parse(await readFile(this.file, 'utf8'));
+      parsed = parsePortWindowsFile(await readFile(this.file, 'utf8'));
+      unreadable = parsed === 'empty';
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
-        this.options.logger.warn({}, 'port windows: the key file is unreadable; a new key is made');
+      unreadable = (err as NodeJS.ErrnoException).code !== 'ENOENT';
     }
-    const data = parsed as {
-      own?: { gen?: unknown; key?: unknown };
-      peers?: Record<string, { gen?: unknown; key?: unknown; periodMs?: unknown; openMs?: unknown }>;
-    } | null;
-    const ownKey = typeof data?.own?.key === 'string' ? safeHex(data.own.key) : undefined;
-    if (ownKey?.length === WINDOW_KEY_BYTES && Number.isSafeInteger(data?.own?.gen)) {
-      this.own = { gen: data!.own!.gen as number, key: ownKey };
-    } else {
-      this.own = { gen: 0, key: this.options.random(WINDOW_KEY_BYTES) };
-    }
-    for (const [deviceId, p] of Object.entries(data?.peers ?? {})) {
-      // A damaged file may hold anything here (JSON null once threw and stopped the node).
-      if (typeof p !== 'object' || p === null) continue;
-      const key = p.key === null ? null : typeof p.key === 'string' ? safeHex(p.key) : undefined;
-      if (key === undefined || (key !== null && key.length !== WINDOW_KEY_BYTES)) continue;
-      if (!Number.isSafeInteger(p.gen)) continue;
-      try {
-        const s = checkSchedule({ periodMs: p.periodMs as number, openMs: p.openMs as number });
-        this.peers.set(deviceId, { gen: p.gen as number, key, ...s });
-      } catch {}
-    }
+    if (unreadable)
+      this.options.logger.warn({}, 'port windows: the key file is unreadable; a new key is made');
+    const file = parsed === 'empty' ? undefined : parsed;
+    this.own = file?.own ?? { gen: 0, key: this.options.random(WINDOW_KEY_BYTES) };
+    for (const [deviceId, p] of file?.peers ?? []) this.peers.set(deviceId, p);
     await this.save();
   }
 
@@ -409,12 +388,4 @@ export class PortWindows {
 /** Dial attempts inside a window: about four per window, never more than one a 100 ms. */
 export function retryInsideMs(openMs: number): number {
   return Math.max(100, Math.floor(openMs / 4));
-}
-
-function safeHex(s: string): Uint8Array | undefined {
-  try {
-    return /^[0-9a-f]*$/.test(s) && s.length % 2 === 0 ? fromHex(s) : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -26,18 +26,18 @@ const MAX_SESSIONS = 64;
 const CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const CODE_LENGTH = 10;
 
-interface StoredCode {
+export interface StoredCode {
   hash: string;
   expiresAt: number;
 }
-interface StoredSession {
+export interface StoredSession {
   id: string;
   hash: string;
   createdAt: number;
   lastSeenAt: number;
   agent: string;
 }
-interface StoredFile {
+export interface StoredFile {
   version: 1;
   codes: StoredCode[];
   sessions: StoredSession[];
@@ -62,6 +62,28 @@ const isStoredSession = (s: unknown): s is StoredSession =>
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 
+/**
+ * web-sessions.json's text to its state, without file I/O (fuzzed on its own, docs/SECURITY.md
+ * "Fuzzing"): FILE_UNREADABLE when it is not JSON, "empty" when it is JSON of another shape
+ * (the state stays as it was).
+ */
+export function parseWebSessionsFile(text: string): StoredFile | 'empty' {
+  let parsed: StoredFile | null;
+  try {
+    parsed = JSON.parse(text) as StoredFile | null;
+  } catch (e) {
+    throw new KithError('FILE_UNREADABLE', undefined, { cause: e });
+  }
+  if (parsed?.version !== 1 || !Array.isArray(parsed.codes) || !Array.isArray(parsed.sessions))
+    return 'empty';
+  // Entries of the wrong shape are dropped: a damaged entry must not fail a later request.
+  return {
+    version: 1,
+    codes: parsed.codes.filter(isStoredCode),
+    sessions: parsed.sessions.filter(isStoredSession),
+  };
+}
+
 /** Codes are typed by people: spaces, dashes and case do not matter. */
 export function normaliseCode(code: string): string {
   return code.toUpperCase().replace(/[\s-]/g, '');
@@ -82,20 +104,15 @@ export class WebSessions {
   }
 
   async load(): Promise<void> {
+    let text: string;
     try {
-      const parsed = JSON.parse(await readFile(this.path, 'utf8')) as StoredFile | null;
-      if (parsed?.version === 1 && Array.isArray(parsed.codes) && Array.isArray(parsed.sessions)) {
-        // Entries of the wrong shape are dropped: a damaged entry must not fail a later request.
-        this.state = {
-          version: 1,
-          codes: parsed.codes.filter(isStoredCode),
-          sessions: parsed.sessions.filter(isStoredSession),
-        };
-      }
+      text = await readFile(this.path, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
-        throw new KithError('FILE_UNREADABLE', undefined, { cause: e });
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw new KithError('FILE_UNREADABLE', undefined, { cause: e });
     }
+    const parsed = parseWebSessionsFile(text);
+    if (parsed !== 'empty') this.state = parsed;
   }
 
   /** Serialises changes so two requests never write over each other's state. */

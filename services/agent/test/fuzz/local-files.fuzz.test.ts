@@ -5,7 +5,9 @@
  * or count as empty (the replay file), never a RangeError, a hang or a huge allocation: a CI
  * fuzz run once found a flipped bit in scrypt's N crashing the key file's reader. Also the
  * state files of the web UI's sign-in (web-sessions.json) and the port windows (port-windows.json).
- * Long mode: KITH_FUZZ_RUNS=N (or npm run fuzz -- --runs N).
+ * A case writes a real file and may run scrypt, so these keep their short count in long mode:
+ * local-file-parsers.fuzz.test.ts gives the same inputs (local-file-cases.ts) to the parsers the
+ * readers call, a million cases each.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,38 +17,40 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   fuzzAssert,
   decodesOrRefuses,
-  decoderInput,
-  deterministicBytes,
   FUZZ_TIMEOUT,
-  mutationsOf,
-  params,
   rethrowUnlessCatalogued,
+  shortParams,
 } from '../../../../packages/core/test/fuzz/harness.ts';
 import { makeTempDir } from '../../../../test/helpers/database.ts';
-import { openBackup, sealBackup } from '../../src/backup/backup-file.ts';
-import { KeyFileFormat, openKeyFile, readKeyFileHeader, sealKeyFile } from '../../src/keystore/key-file.ts';
-import { RelayKeyFileFormat, readRelayKeys } from '../../src/keystore/relay-key-file.ts';
+import { openBackup } from '../../src/backup/backup-file.ts';
+import { KeyFileFormat, openKeyFile, readKeyFileHeader } from '../../src/keystore/key-file.ts';
+import { readRelayKeys } from '../../src/keystore/relay-key-file.ts';
 import { replayFile } from '../../src/link/replay-file.ts';
 import { PORT_WINDOWS_FILE, PortWindows } from '../../src/peer/port-windows.ts';
 import { WEB_SESSIONS_FILE, WebSessions } from '../../src/web/web-sessions.ts';
-
-const counter = deterministicBytes;
-const FAST = { N: 2 ** 14, r: 8, p: 1 };
-const DEVICE = 'bwwcj-x6s30-63kpz-cp8fe-trg9y';
-const header = { userId: DEVICE, deviceId: DEVICE, index: 0, protection: 'passphrase' as const };
-const secrets = {
-  signingSeed: new Uint8Array(32).fill(1),
-  agreementPrivateKey: new Uint8Array(32).fill(2),
-  storageKey: new Uint8Array(32).fill(3),
-};
+import {
+  backupInput,
+  backupSeed,
+  collect,
+  counter,
+  DEVICE,
+  keyFileInput,
+  keyFileSeeds,
+  once,
+  portWindowsText,
+  relayKeyInput,
+  replayText,
+  scryptCase,
+  secrets,
+  webSessionsText,
+} from './local-file-cases.ts';
 
 let dir: string;
 let sealed: Uint8Array;
 let clear: Uint8Array;
 beforeAll(async () => {
   dir = await makeTempDir('kith-files-fuzz-');
-  sealed = await sealKeyFile(header, secrets, 'pw', counter(1), FAST);
-  clear = await sealKeyFile({ ...header, protection: 'none' }, secrets, undefined, counter(2));
+  ({ sealed, clear } = await keyFileSeeds());
 });
 
 async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
@@ -66,20 +70,17 @@ describe('fuzz: files in the data directory give a value, a catalogued error, or
     'device key files, mutated (readKeyFileHeader, openKeyFile with and without the passphrase)',
     async () => {
       await fuzzAssert(
-        fc.asyncProperty(
-          fc.oneof(mutationsOf([sealed]), mutationsOf([clear]), decoderInput([sealed], { v: 1 })),
-          async (bytes) => {
-            decodesOrRefuses(readKeyFileHeader, bytes);
-            for (const passphrase of ['pw', undefined]) {
-              try {
-                await openKeyFile(bytes, passphrase);
-              } catch (e) {
-                rethrowUnlessCatalogued(e);
-              }
+        fc.asyncProperty(keyFileInput(sealed, clear), async (bytes) => {
+          decodesOrRefuses(readKeyFileHeader, bytes);
+          for (const passphrase of ['pw', undefined]) {
+            try {
+              await openKeyFile(bytes, passphrase);
+            } catch (e) {
+              rethrowUnlessCatalogued(e);
             }
-          },
-        ),
-        params(200),
+          }
+        }),
+        shortParams(200),
       );
     },
     FUZZ_TIMEOUT,
@@ -90,26 +91,15 @@ describe('fuzz: files in the data directory give a value, a catalogued error, or
     async () => {
       const f = KeyFileFormat.decode(sealed);
       await fuzzAssert(
-        fc.asyncProperty(
-          fc.record({
-            N: fc.oneof(
-              fc.integer({ min: 2 ** 14, max: 2 ** 22 }),
-              fc.integer({ min: 14, max: 22 }).map((e) => 2 ** e),
-            ),
-            r: fc.integer({ min: 1, max: 32 }),
-            p: fc.integer({ min: 1, max: 16 }),
-            nonce: fc.uint8Array({ maxLength: 24 }),
-          }),
-          async ({ N, r, p, nonce }) => {
-            const bytes = KeyFileFormat.encode({ ...f, kdf: { ...f.kdf!, N, r, p }, nonce });
-            try {
-              await openKeyFile(bytes, 'pw');
-            } catch (e) {
-              rethrowUnlessCatalogued(e);
-            }
-          },
-        ),
-        params(40),
+        fc.asyncProperty(scryptCase, async ({ N, r, p, nonce }) => {
+          const bytes = KeyFileFormat.encode({ ...f, kdf: { ...f.kdf!, N, r, p }, nonce });
+          try {
+            await openKeyFile(bytes, 'pw');
+          } catch (e) {
+            rethrowUnlessCatalogued(e);
+          }
+        }),
+        shortParams(40),
       );
     },
     FUZZ_TIMEOUT,
@@ -118,15 +108,9 @@ describe('fuzz: files in the data directory give a value, a catalogued error, or
   it(
     'relay key files (readRelayKeys)',
     async () => {
-      const valid = RelayKeyFileFormat.encode({
-        v: 1,
-        deviceId: DEVICE,
-        linkPrivateKey: new Uint8Array(32).fill(4),
-        relaySeed: new Uint8Array(32).fill(5),
-      });
       const path = join(dir, 'relay.key');
       await fuzzAssert(
-        fc.asyncProperty(decoderInput([valid], { v: 1 }), async (bytes) => {
+        fc.asyncProperty(relayKeyInput, async (bytes) => {
           await writeFile(path, bytes);
           try {
             await readRelayKeys(path, DEVICE);
@@ -134,7 +118,7 @@ describe('fuzz: files in the data directory give a value, a catalogued error, or
             rethrowUnlessCatalogued(e);
           }
         }),
-        params(300),
+        shortParams(300),
       );
     },
     FUZZ_TIMEOUT,
@@ -144,15 +128,8 @@ describe('fuzz: files in the data directory give a value, a catalogued error, or
     'the replay guard file (link-replay.json) loads as a map or as empty, never throws',
     async () => {
       const path = join(dir, 'link-replay.json');
-      const valid = JSON.stringify({ v: 1, last: { ['ab'.repeat(32)]: '1750000000000000000' } });
-      const text = fc.oneof(
-        fc.json({ maxDepth: 3 }),
-        fc.string({ maxLength: 200 }),
-        fc.constantFrom('null', '1', '"x"', '[]', '{"v":1}', '{"v":1,"last":null}', '{"v":1,"last":[1]}'),
-        mutationsOf([new TextEncoder().encode(valid)]).map((b) => Buffer.from(b).toString('latin1')),
-      );
       await fuzzAssert(
-        fc.asyncProperty(text, async (t) => {
+        fc.asyncProperty(replayText, async (t) => {
           await writeFile(path, t);
           const loaded = await replayFile(path).load();
           for (const [key, value] of loaded) {
@@ -160,7 +137,7 @@ describe('fuzz: files in the data directory give a value, a catalogued error, or
             expect(typeof value).toBe('bigint');
           }
         }),
-        params(500),
+        shortParams(500),
       );
     },
     FUZZ_TIMEOUT,
@@ -188,6 +165,17 @@ describe('fuzz: files in the data directory give a value, a catalogued error, or
     expect((await openKeyFile(sealed, 'pw')).storageKey).toEqual(secrets.storageKey);
   });
 
+  it('regression: N at or above 2^(16·r) (r = 1, N = 2^16) is a damaged file (was a RangeError from scrypt)', async () => {
+    const f = KeyFileFormat.decode(sealed);
+    for (const N of [2 ** 16, 2 ** 18]) {
+      const bytes = KeyFileFormat.encode({ ...f, kdf: { ...f.kdf!, N, r: 1, p: 1 } });
+      expect(await codeOf(openKeyFile(bytes, 'pw'))).toBe('KEYSTORE_CORRUPT');
+    }
+    // r = 1 below the limit still derives (and then finds the tag wrong).
+    const below = KeyFileFormat.encode({ ...f, kdf: { ...f.kdf!, N: 2 ** 15, r: 1, p: 1 } });
+    expect(await codeOf(openKeyFile(below, 'pw'))).toBe('KEYSTORE_BAD_PASSPHRASE');
+  });
+
   it('regression: a nonce shorter than 24 bytes is a damaged file', async () => {
     const f = KeyFileFormat.decode(sealed);
     const bytes = KeyFileFormat.encode({ ...f, nonce: f.nonce.subarray(0, 23) });
@@ -196,28 +184,12 @@ describe('fuzz: files in the data directory give a value, a catalogued error, or
 });
 
 describe('fuzz: state files of the web UI and the port windows', { retry: 0 }, () => {
-  const jsonText = (valid: string) =>
-    fc.oneof(
-      fc.json({ maxDepth: 4 }),
-      fc.constantFrom('null', '7', '[]', '{}'),
-      mutationsOf([new TextEncoder().encode(valid)]).map((b) => Buffer.from(b).toString('latin1')),
-      // The valid shape with one entry replaced by any JSON value.
-      fc.jsonValue({ maxDepth: 2 }).map((v) => valid.replace(/\{"(hash|gen)"[^}]*\}/, JSON.stringify(v))),
-    );
-
   it(
     'web-sessions.json: loads or is FILE_UNREADABLE; then list, check and createCode answer or refuse cleanly',
     async () => {
       const fileDir = await makeTempDir('kith-web-sessions-fuzz-');
-      const valid = JSON.stringify({
-        version: 1,
-        codes: [{ hash: 'ab'.repeat(32), expiresAt: 1_700_000_100_000 }],
-        sessions: [
-          { id: 's1', hash: 'cd'.repeat(32), createdAt: 1, lastSeenAt: 1_700_000_000_000, agent: 'x' },
-        ],
-      });
       await fuzzAssert(
-        fc.asyncProperty(jsonText(valid), async (text) => {
+        fc.asyncProperty(webSessionsText, async (text) => {
           await writeFile(join(fileDir, WEB_SESSIONS_FILE), text);
           const sessions = new WebSessions(fileDir, () => 1_700_000_000_000, counter(5));
           try {
@@ -235,7 +207,7 @@ describe('fuzz: state files of the web UI and the port windows', { retry: 0 }, (
             }
           }
         }),
-        params(300),
+        shortParams(300),
       );
     },
     FUZZ_TIMEOUT,
@@ -244,13 +216,9 @@ describe('fuzz: state files of the web UI and the port windows', { retry: 0 }, (
   it(
     'port-windows.json: any content starts the windows (a damaged key is replaced)',
     async () => {
-      const valid = JSON.stringify({
-        own: { gen: 1, key: 'ab'.repeat(32) },
-        peers: { d1: { gen: 2, key: 'cd'.repeat(32), periodMs: 60_000, openMs: 5_000 } },
-      });
       const fileDir = await makeTempDir('kith-port-windows-fuzz-');
       await fuzzAssert(
-        fc.asyncProperty(jsonText(valid), async (text) => {
+        fc.asyncProperty(portWindowsText, async (text) => {
           await writeFile(join(fileDir, PORT_WINDOWS_FILE), text);
           const windows = new PortWindows({
             enabled: true,
@@ -277,7 +245,7 @@ describe('fuzz: state files of the web UI and the port windows', { retry: 0 }, (
           );
           windows.stop();
         }),
-        params(200),
+        shortParams(200),
       );
     },
     FUZZ_TIMEOUT,
@@ -317,48 +285,36 @@ describe('fuzz: state files of the web UI and the port windows', { retry: 0 }, (
 });
 
 describe('fuzz: backup files', { retry: 0 }, () => {
-  const FAST_BACKUP = { N: 2 ** 14, r: 8, p: 1 };
-  async function collect(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-    const parts: Uint8Array[] = [];
-    for await (const part of stream) parts.push(part);
-    return new Uint8Array(Buffer.concat(parts));
-  }
-  async function* once(bytes: Uint8Array) {
-    yield bytes;
-  }
   let sealedBackup: Uint8Array;
   beforeAll(async () => {
-    sealedBackup = await collect(
-      sealBackup(once(new Uint8Array(300).fill(7)), 'pw', counter(9), new Date(0), FAST_BACKUP),
-    );
+    sealedBackup = await backupSeed();
   });
 
   it(
     'backup files, mutated (openBackup): the plaintext, or a catalogued error',
     async () => {
       await fuzzAssert(
-        fc.asyncProperty(
-          fc.oneof(mutationsOf([sealedBackup]), fc.uint8Array({ maxLength: 400 })),
-          async (b) => {
-            try {
-              await collect(openBackup(once(b), 'pw'));
-            } catch (e) {
-              rethrowUnlessCatalogued(e);
-            }
-          },
-        ),
-        params(150),
+        fc.asyncProperty(backupInput(sealedBackup), async (b) => {
+          try {
+            await collect(openBackup(once(b), 'pw'));
+          } catch (e) {
+            rethrowUnlessCatalogued(e);
+          }
+        }),
+        shortParams(150),
       );
     },
     FUZZ_TIMEOUT,
   );
 
-  it('regression: a backup header with an N that is not a power of two, or 4 GiB of scrypt, is BACKUP_INVALID', async () => {
+  it('regression: a backup header with an N that is not a power of two, N ≥ 2^(16·r), or 4 GiB of scrypt, is BACKUP_INVALID', async () => {
     const nl = sealedBackup.indexOf(10);
     const header = JSON.parse(Buffer.from(sealedBackup.subarray(0, nl)).toString('utf8'));
     for (const kdf of [
       { N: 3 * 2 ** 13, r: 8, p: 1 },
       { N: 2 ** 20, r: 32, p: 16 },
+      // N at or above 2^(16·r): scrypt threw a RangeError.
+      { N: 2 ** 16, r: 1, p: 1 },
     ]) {
       const changed = Buffer.concat([
         Buffer.from(JSON.stringify({ ...header, kdf: { ...header.kdf, ...kdf } })),
