@@ -164,6 +164,8 @@ class ByteReader {
  * it on its own (docs/SECURITY.md "Fuzzing").
  */
 export function parseBackupHeader(bytes: Uint8Array): BackupHeader {
+  // Here, not only in the stream's reader: that one sees the limit only between pieces.
+  if (bytes.length > MAX_HEADER_BYTES) throw new KithError('BACKUP_INVALID');
   let h: BackupHeader;
   try {
     h = JSON.parse(utf8.decode(bytes)) as BackupHeader;

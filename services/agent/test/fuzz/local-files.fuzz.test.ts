@@ -324,4 +324,18 @@ describe('fuzz: backup files', { retry: 0 }, () => {
     }
     expect((await collect(openBackup(once(sealedBackup), 'pw'))).length).toBe(300);
   });
+
+  it('regression: a header line over 1 KiB is BACKUP_INVALID in one piece as in many (was a wrong passphrase in one)', async () => {
+    const nl = sealedBackup.indexOf(10);
+    const padded = Buffer.concat([
+      sealedBackup.subarray(0, nl - 1),
+      Buffer.from(' '.repeat(1100)),
+      sealedBackup.subarray(nl - 1),
+    ]);
+    async function* pieces(bytes: Uint8Array, size: number) {
+      for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+    }
+    expect(await codeOf(collect(openBackup(once(padded), 'pw')))).toBe('BACKUP_INVALID');
+    expect(await codeOf(collect(openBackup(pieces(padded, 100), 'pw')))).toBe('BACKUP_INVALID');
+  });
 });
