@@ -35,6 +35,10 @@ export function run(
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 300_000);
     child.on('error', reject);
+    // A command that exits without reading its input (most do) makes this write fail with EPIPE;
+    // unheard, that error was an uncaught exception that failed the whole run. The exit code says
+    // what happened.
+    child.stdin.on('error', () => undefined);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr });
