@@ -4,8 +4,7 @@
  */
 import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectLink } from '../../src/link/connect.ts';
-import { allow, clock, freshKeyPair, seededRandom, startNode, timestamps, until } from './helpers.ts';
+import { linkToAllowed, startNode, until } from './helpers.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -15,21 +14,7 @@ afterEach(async () => {
 describe('link writes', () => {
   it('frames sent in one go leave in one write, in order; a later send is not held', async () => {
     const server = await startNode();
-    const me = freshKeyPair('cork');
-    allow(server, me);
-    const client = await connectLink({
-      url: server.url,
-      staticKeyPair: me,
-      remoteStaticKey: server.keys.publicKey,
-      clock,
-      random: seededRandom('cork'),
-      timestamps: timestamps(),
-    });
-    cleanup.push(async () => {
-      client.close();
-      await server.close();
-    });
-    await until(() => server.links.length === 1);
+    const client = await linkToAllowed(server, 'cork', cleanup);
     const received: number[] = [];
     server.links[0]!.on('message', (m: Uint8Array) => received.push(m[0]!));
 

@@ -4,7 +4,9 @@ import { nobleBackend } from '@kith/core/crypto/noble';
 import type { RandomSource } from '@kith/core/crypto/index';
 import { type NoiseKeyPair, noiseKeyPairFromPrivate } from '@kith/core/noise/dh25519';
 import { createLinkListener, type LinkListener, type LinkListenerOptions } from '../../src/link/listener.ts';
+import { connectLink } from '../../src/link/connect.ts';
 import type { Link } from '../../src/link/link.ts';
+import type { LinkLimits } from '../../src/link/options.ts';
 import { LinkRegistry } from '../../src/link/registry.ts';
 import { HelloTimestamps } from '../../src/link/replay-guard.ts';
 
@@ -125,4 +127,33 @@ export async function until(condition: () => boolean): Promise<void> {
 
 export function nextMessage(link: Link): Promise<Uint8Array> {
   return new Promise((resolve) => link.once('message', resolve));
+}
+
+/**
+ * A link to `server` from a fresh key pair it allows, once the server holds it; its closing (the
+ * link, then the server) goes on `cleanup` first, so a failed wait still closes both.
+ */
+export async function linkToAllowed(
+  server: TestNode,
+  label: string,
+  cleanup: (() => Promise<void>)[],
+  limits?: Partial<LinkLimits>,
+): Promise<Link> {
+  const me = freshKeyPair(label);
+  allow(server, me);
+  const client = await connectLink({
+    url: server.url,
+    staticKeyPair: me,
+    remoteStaticKey: server.keys.publicKey,
+    clock,
+    random: seededRandom(label),
+    timestamps: timestamps(),
+    ...(limits ? { limits } : {}),
+  });
+  cleanup.push(async () => {
+    client.close();
+    await server.close();
+  });
+  await until(() => server.links.length === 1);
+  return client;
 }

@@ -1,17 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectLink } from '../../src/link/connect.ts';
 import type { Link } from '../../src/link/link.ts';
 import type { LinkLimits } from '../../src/link/options.ts';
-import {
-  allow,
-  clock,
-  freshKeyPair,
-  seededRandom,
-  startNode,
-  type TestNode,
-  timestamps,
-  until,
-} from './helpers.ts';
+import { linkToAllowed, startNode, type TestNode, until } from './helpers.ts';
 
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -22,22 +12,7 @@ async function pair(
   limits: Partial<LinkLimits>,
 ): Promise<{ client: Link; server: TestNode; received: Uint8Array[] }> {
   const server = await startNode();
-  const me = freshKeyPair('queue');
-  allow(server, me);
-  const client = await connectLink({
-    url: server.url,
-    staticKeyPair: me,
-    remoteStaticKey: server.keys.publicKey,
-    clock,
-    random: seededRandom('queue'),
-    timestamps: timestamps(),
-    limits,
-  });
-  cleanup.push(async () => {
-    client.close();
-    await server.close();
-  });
-  await until(() => server.links.length === 1);
+  const client = await linkToAllowed(server, 'queue', cleanup, limits);
   const received: Uint8Array[] = [];
   server.links[0]!.on('message', (m) => received.push(m));
   return { client, server, received };
