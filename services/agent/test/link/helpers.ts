@@ -129,19 +129,15 @@ export function nextMessage(link: Link): Promise<Uint8Array> {
   return new Promise((resolve) => link.once('message', resolve));
 }
 
-/**
- * A link to `server` from a fresh key pair it allows, once the server holds it; its closing (the
- * link, then the server) goes on `cleanup` first, so a failed wait still closes both.
- */
-export async function linkToAllowed(
+/** A link to `server` from a fresh key pair (seeded by `label`) that the server allows. */
+export async function dialAllowed(
   server: TestNode,
   label: string,
-  cleanup: (() => Promise<void>)[],
   limits?: Partial<LinkLimits>,
 ): Promise<Link> {
   const me = freshKeyPair(label);
   allow(server, me);
-  const client = await connectLink({
+  return connectLink({
     url: server.url,
     staticKeyPair: me,
     remoteStaticKey: server.keys.publicKey,
@@ -150,6 +146,19 @@ export async function linkToAllowed(
     timestamps: timestamps(),
     ...(limits ? { limits } : {}),
   });
+}
+
+/**
+ * The server's only link, dialled as above, once the server holds it; its closing (the link,
+ * then the server) goes on `cleanup` first, so a failed wait still closes both.
+ */
+export async function linkToAllowed(
+  server: TestNode,
+  label: string,
+  cleanup: (() => Promise<void>)[],
+  limits?: Partial<LinkLimits>,
+): Promise<Link> {
+  const client = await dialAllowed(server, label, limits);
   cleanup.push(async () => {
     client.close();
     await server.close();

@@ -5,18 +5,8 @@
  */
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectLink } from '../../src/link/connect.ts';
 import type { Link } from '../../src/link/link.ts';
-import {
-  allow,
-  clock,
-  freshKeyPair,
-  nextMessage,
-  seededRandom,
-  startNode,
-  type TestNode,
-  timestamps,
-} from './helpers.ts';
+import { dialAllowed, nextMessage, startNode, type TestNode } from './helpers.ts';
 
 const nodes: TestNode[] = [];
 const outbound: Link[] = [];
@@ -40,16 +30,7 @@ function tcpProbe(port: number): Promise<'refused' | 'open'> {
 }
 
 async function dial(server: TestNode, label: string): Promise<Link> {
-  const me = freshKeyPair(label);
-  allow(server, me);
-  const link = await connectLink({
-    url: server.url,
-    staticKeyPair: me,
-    remoteStaticKey: server.keys.publicKey,
-    clock,
-    random: seededRandom(label),
-    timestamps: timestamps(),
-  });
+  const link = await dialAllowed(server, label);
   outbound.push(link);
   return link;
 }
